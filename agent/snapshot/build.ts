@@ -1,0 +1,37 @@
+/**
+ * From collected facts to a signed `snapshot` frame. The frame carries the exact canonical (RFC
+ * 8785) text that was signed, so the connector verifies those bytes before it parses anything.
+ */
+import { FACTS_VERSION, type Facts } from "../../shared/facts/schema.ts";
+import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
+import type { SnapshotBody } from "../../shared/protocol/snapshot.ts";
+import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { sign } from "../../shared/signing/sign.ts";
+import { AGENT_VERSION } from "../version.ts";
+
+/** What the agent keeps of a snapshot between sessions: everything but the session nonce. */
+export interface SnapshotContent {
+  seq: number;
+  collectedAt: string;
+  facts: Facts;
+  unknown: Record<string, string>;
+}
+
+export function buildSnapshotBody(deviceId: string, nonce: string, content: SnapshotContent, agentVersion = AGENT_VERSION): SnapshotBody {
+  return {
+    v: FACTS_VERSION,
+    deviceId,
+    seq: content.seq,
+    collectedAt: content.collectedAt,
+    nonce,
+    agentVersion,
+    facts: content.facts,
+    unknown: content.unknown,
+  };
+}
+
+export function signSnapshot(body: SnapshotBody, secretKey: Uint8Array, requestId?: string): SnapshotFrame {
+  const text = canonicalJson(body);
+  const signature = sign("snapshot", Buffer.from(text, "utf8"), secretKey).toString("base64");
+  return { type: "snapshot", body: text, signature, ...(requestId !== undefined ? { requestId } : {}) };
+}

@@ -1,0 +1,61 @@
+/**
+ * The one snapshot that was sent but not yet acknowledged, kept on disk so it survives a restart
+ * of the agent as well as a dropped connection. Only the newest matters (a newer snapshot
+ * supersedes an older one), so there is a single slot. A corrupt file is discarded with a warning:
+ * it is a cache, and the seq it used is already recorded in the state file.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { z } from "zod";
+import { FactsSchema, UnknownSchema } from "../../shared/facts/schema.ts";
+import { writeFileAtomic } from "../identity/atomic-write.ts";
+import type { Logger } from "../log.ts";
+import type { SnapshotContent } from "./build.ts";
+
+const PendingSchema = z.strictObject({
+  v: z.literal(1),
+  deviceId: z.string().min(1),
+  seq: z.number().int().positive(),
+  collectedAt: z.iso.datetime({ offset: true }),
+  facts: FactsSchema,
+  unknown: UnknownSchema,
+});
+
+export interface PendingSnapshot extends SnapshotContent {
+  deviceId: string;
+}
+
+export function savePending(file: string, pending: PendingSnapshot): void {
+  writeFileAtomic(file, JSON.stringify({ v: 1, ...pending }), 0o600);
+}
+
+export function loadPending(file: string, deviceId: string, log: Logger): PendingSnapshot | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") log.warn({ file, err: (err as Error).message }, "cannot read the unacknowledged snapshot; collecting a new one");
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = PendingSchema.safeParse(raw);
+  if (!parsed.success) {
+    log.warn({ file }, "the unacknowledged snapshot on disk is corrupt; discarding it and collecting a new one");
+    clearPending(file);
+    return undefined;
+  }
+  if (parsed.data.deviceId !== deviceId) {
+    clearPending(file);
+    return undefined;
+  }
+  const { v: _v, ...pending } = parsed.data;
+  return pending as PendingSnapshot;
+}
+
+export function clearPending(file: string): void {
+  rmSync(file, { force: true });
+}

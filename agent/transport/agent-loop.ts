@@ -1,0 +1,94 @@
+/**
+ * The long-lived agent: open a session, and when it ends reconnect after a backoff delay, until
+ * the signal aborts (SIGINT/SIGTERM) or the connector rejects the device for good.
+ *
+ * @example
+ *   const ac = new AbortController();
+ *   process.once("SIGTERM", () => ac.abort());
+ *   await runAgent({ stateDir: resolveStateDir(), signal: ac.signal, logger: createLogger() });
+ */
+import { collectFacts } from "../collectors/index.ts";
+import type { Collected } from "../collectors/types.ts";
+import { loadKeyPair } from "../identity/key-file.ts";
+import { statePaths } from "../identity/state-dir.ts";
+import { StateStore } from "../identity/state-file.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { runSession, type SessionEvent } from "./session.ts";
+import { readCaFile } from "./tls.ts";
+
+export interface RunAgentOptions {
+  stateDir: string;
+  signal: AbortSignal;
+  logger?: Logger;
+  /** PEM file for `wss://`; defaults to the one remembered at enrollment. */
+  caFile?: string;
+  /** Facts source; the real collectors by default. */
+  collect?: () => Promise<Collected>;
+  backoff?: BackoffOptions;
+  heartbeatMs?: number;
+  handshakeTimeoutMs?: number;
+  /** A session must stay up this long after welcome before the backoff resets. Default 60 s. */
+  stableAfterMs?: number;
+  onEvent?: (event: SessionEvent) => void;
+}
+
+/** Resolves on shutdown; rejects with an AgentError when the device is revoked or unknown. */
+export async function runAgent(options: RunAgentOptions): Promise<void> {
+  const log = options.logger ?? silentLogger();
+  const paths = statePaths(options.stateDir);
+  const state = StateStore.open(paths.state);
+  const keyPair = loadKeyPair(paths.key);
+  const caFile = options.caFile ?? state.current.caFile;
+  const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
+  const url = agentSocketUrl(state.current.connectorUrl, state.current.agentPath);
+  const stableAfterMs = options.stableAfterMs ?? 60_000;
+
+  let attempt = 0;
+  while (!options.signal.aborted) {
+    const started = Date.now();
+    const outcome = await runSession({
+      url,
+      ...(ca !== undefined ? { ca } : {}),
+      state,
+      keyPair,
+      pendingFile: paths.pending,
+      collect: options.collect ?? collectFacts,
+      log,
+      signal: options.signal,
+      ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+      ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+    });
+    if (outcome.kind === "aborted") break;
+    if (outcome.kind === "fatal") throw outcome.error;
+    // A connector that welcomes and then drops at once must not get a tight reconnect loop.
+    if (outcome.welcomed && Date.now() - started >= stableAfterMs) attempt = 0;
+    const delay = backoffDelay(attempt, options.backoff);
+    attempt += 1;
+    log.info({ reason: outcome.reason, retryInMs: delay, attempt }, "disconnected; reconnecting");
+    await sleep(delay, options.signal);
+  }
+  log.info("agent stopped");
+}
+
+/** `http://h:p` + `/v1/agent` → `ws://h:p/v1/agent` (`https` → `wss`). */
+export function agentSocketUrl(connectorUrl: string, agentPath: string): string {
+  const url = new URL(connectorUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.pathname = agentPath;
+  return url.href;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

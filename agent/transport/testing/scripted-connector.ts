@@ -1,0 +1,198 @@
+/**
+ * The server side of the agent protocol, scripted by a test: a real `ws` server on 127.0.0.1:0
+ * that sends hello, checks the agent's frames against the shared schemas and signatures with
+ * node:crypto, and lets the test decide what to answer (welcome, ack, refresh, error, silence).
+ * Not a connector: the connector engineer's is the real one; this drives the agent's edge cases.
+ */
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { WebSocketServer, type WebSocket } from "ws";
+import { AgentFrameSchema, type Auth, type ConnectorFrame, type Welcome } from "../../../shared/protocol/messages.ts";
+import { SnapshotBodySchema, type SnapshotBody } from "../../../shared/protocol/snapshot.ts";
+import { canonicalBytes } from "../../../shared/signing/canonical.ts";
+import { publicKeyFromRaw, verifySignature } from "../../../shared/signing/verify.ts";
+
+export interface ReceivedSnapshot {
+  connection: number;
+  nonce: string;
+  body: SnapshotBody;
+  rawBody: string;
+  signatureValid: boolean;
+  requestId?: string;
+}
+
+export interface Connection {
+  index: number;
+  socket: WebSocket;
+  nonce: string;
+  auth?: Auth;
+  authSignatureValid?: boolean;
+}
+
+export class ScriptedConnector {
+  readonly snapshots: ReceivedSnapshot[] = [];
+  readonly connections: Connection[] = [];
+  /** Frames from the agent that failed the shared schema: a test asserts this stays empty. */
+  readonly invalidFrames: string[] = [];
+  private waiters: { check: () => boolean; resolve: () => void }[] = [];
+  private https: HttpsServer | undefined;
+  private constructor(
+    private readonly wss: WebSocketServer,
+    readonly url: string,
+    /** The device key that auth and snapshot signatures are checked against. */
+    public publicKey: Uint8Array,
+    /** Answers auth; default: a welcome with `welcome` fields. */
+    public onAuth: (conn: Connection) => void,
+  ) {}
+
+  /**
+   * With `tls`, serves `wss://` and also answers `POST /v1/enroll` with `enrollDeviceId`, so a test
+   * can enroll and run over TLS against a private CA.
+   */
+  static async start(
+    publicKey: Uint8Array,
+    welcome: Partial<Welcome> = {},
+    options: { tls?: { cert: string; key: string }; enrollDeviceId?: string } = {},
+  ): Promise<ScriptedConnector> {
+    let https: HttpsServer | undefined;
+    let wss: WebSocketServer;
+    if (options.tls) {
+      https = createHttpsServer(options.tls, (req, res) => {
+        if (req.method === "POST" && req.url === "/v1/enroll") {
+          req.resume();
+          res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ deviceId: options.enrollDeviceId ?? "dev_tls", agentPath: "/v1/agent" }));
+          return;
+        }
+        res.writeHead(404).end();
+      });
+      wss = new WebSocketServer({ server: https, path: "/v1/agent", maxPayload: 1024 * 1024 });
+      https.listen(0, "127.0.0.1");
+      await once(https, "listening");
+    } else {
+      wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/v1/agent", maxPayload: 1024 * 1024 });
+      await once(wss, "listening");
+    }
+    const { port } = (https ?? wss).address() as AddressInfo;
+    const scheme = https ? "wss" : "ws";
+    const server: ScriptedConnector = new ScriptedConnector(wss, `${scheme}://127.0.0.1:${port}/v1/agent`, publicKey, (conn) =>
+      server.send(conn, server.welcomeFrame(conn, welcome)),
+    );
+    server.https = https;
+    wss.on("connection", (socket) => server.accept(socket));
+    return server;
+  }
+
+  /** `http(s)://127.0.0.1:port`: what an agent is enrolled with. */
+  get baseUrl(): string {
+    return this.url.replace(/^ws/, "http").replace("/v1/agent", "");
+  }
+
+  welcomeFrame(conn: Connection, over: Partial<Welcome> = {}): Welcome {
+    return {
+      type: "welcome",
+      deviceId: conn.auth?.deviceId ?? "",
+      interval: 900,
+      lastSeq: 0,
+      limits: { maxPayload: 512 * 1024, maxClockSkewSeconds: 300, maxSnapshotAgeSeconds: 3600 },
+      ...over,
+    };
+  }
+
+  private accept(socket: WebSocket): void {
+    const conn: Connection = { index: this.connections.length, socket, nonce: randomBytes(24).toString("base64url") };
+    this.connections.push(conn);
+    socket.on("message", (data) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(data.toString());
+      } catch {
+        json = undefined;
+      }
+      const parsed = AgentFrameSchema.safeParse(json);
+      if (!parsed.success) {
+        this.invalidFrames.push(data.toString().slice(0, 200));
+        return;
+      }
+      const frame = parsed.data;
+      const key = publicKeyFromRaw(this.publicKey);
+      if (frame.type === "auth") {
+        conn.auth = frame;
+        conn.authSignatureValid = verifySignature(
+          "auth",
+          canonicalBytes({ deviceId: frame.deviceId, nonce: conn.nonce }),
+          Buffer.from(frame.signature, "base64"),
+          key,
+        );
+        this.onAuth(conn);
+      } else {
+        this.snapshots.push({
+          connection: conn.index,
+          nonce: conn.nonce,
+          body: SnapshotBodySchema.parse(JSON.parse(frame.body)),
+          rawBody: frame.body,
+          signatureValid: verifySignature("snapshot", Buffer.from(frame.body, "utf8"), Buffer.from(frame.signature, "base64"), key),
+          ...(frame.requestId !== undefined ? { requestId: frame.requestId } : {}),
+        });
+      }
+      this.notify();
+    });
+    this.send(conn, { type: "hello", protocol: 1, nonce: conn.nonce, serverTime: new Date().toISOString() });
+    this.notify();
+  }
+
+  send(conn: Connection, frame: ConnectorFrame | Record<string, unknown>): void {
+    conn.socket.send(JSON.stringify(frame));
+  }
+
+  sendRaw(conn: Connection, data: string | Buffer): void {
+    conn.socket.send(data);
+  }
+
+  /** Resolves when `check` holds, re-checked after every frame; rejects after `ms`. */
+  waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      // Polled as well, for conditions on the agent's side (files on disk) that no frame announces.
+      const poll = setInterval(() => this.notify(), 20);
+      const timer = setTimeout(() => {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, ms);
+      this.waiters.push({
+        check,
+        resolve: () => {
+          clearTimeout(timer);
+          clearInterval(poll);
+          resolve();
+        },
+      });
+    });
+  }
+
+  waitForSnapshots(n: number, ms?: number): Promise<void> {
+    return this.waitFor(() => this.snapshots.length >= n, `${n} snapshot(s)`, ms);
+  }
+
+  waitForConnections(n: number, ms?: number): Promise<void> {
+    return this.waitFor(() => this.connections.length >= n, `${n} connection(s)`, ms);
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    if (this.https) {
+      this.https.closeAllConnections();
+      await new Promise<void>((resolve) => this.https!.close(() => resolve()));
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The agent channel: `GET /v1/agent` upgraded to a WebSocket on the connector's HTTP port.
+ * Owns the ws server (with an explicit maxPayload), the sessions, and one heartbeat timer that
+ * pings every session and drops those that did not answer the previous ping.
+ *
+ * The upgrade is handed straight to `ws` (`attach(server)`) rather than through hono's
+ * `upgradeWebSocket`: that helper keeps, for the life of every connection, the request's whole
+ * hono context (Request, URL, Headers, IncomingMessage and some 25 bound methods) — about 6 KB
+ * per idle agent, most of what an idle agent cost. A plain GET on the path answers 426.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { Hono } from "hono";
+import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
+import { addressSource, deviceSource } from "../events/rejections.ts";
+import { AgentSession, type SessionContext } from "./session.ts";
+
+export const AGENT_PATH = "/v1/agent";
+
+export interface AgentChannel {
+  wss: WebSocketServer;
+  sessions: Set<AgentSession>;
+  /** Takes over the server's upgrade requests: `/v1/agent` becomes a session, any other path gets 404. */
+  attach(server: Server): void;
+  close(): Promise<void>;
+}
+
+// One listener of each kind for every socket, finding its session through this property, so an
+// idle connection costs no closures of its own.
+const SESSION = Symbol("facet.session");
+type SessionSocket = WebSocket & { [SESSION]?: AgentSession };
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: ctx.limits.maxPayload,
+    // Compression would let a small frame inflate past maxPayload checks' intent and costs CPU
+    // per agent; snapshots are sent every few minutes, so bandwidth is not the constraint.
+    perMessageDeflate: false,
+  });
+  const sessions = new Set<AgentSession>();
+
+  app.get(AGENT_PATH, (c) => c.json({ error: { code: "upgrade_required", message: "this path speaks WebSocket" } }, 426, { Upgrade: "websocket" }));
+
+  function onSocketMessage(this: SessionSocket, data: RawData, isBinary: boolean): void {
+    try {
+      // ws hands text frames over as UTF-8-validated Buffers; the session wants a string for text.
+      this[SESSION]?.onMessage(isBinary ? new Uint8Array(data as Buffer).buffer : (data as Buffer).toString("utf8"));
+    } catch (error) {
+      // A throw here would unwind into ws's receiver and take the process down with it.
+      ctx.log.error({ err: error }, "agent frame handling failed");
+      this.terminate();
+    }
+  }
+
+  function onSocketPong(this: SessionSocket): void {
+    this[SESSION]?.onPong();
+  }
+
+  function onSocketClose(this: SessionSocket, code: number): void {
+    const session = this[SESSION];
+    if (!session) return;
+    sessions.delete(session);
+    session.onClose(code);
+  }
+
+  function onSocketError(this: SessionSocket, error: Error & { code?: string }): void {
+    const session = this[SESSION];
+    // ws has already closed the connection with 1009; the event says who and how big.
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      const deviceId = session?.authenticated ? session.deviceId : null;
+      const remoteAddress = session?.remoteAddress;
+      void ctx.rejections.record(
+        {
+          type: deviceId ? "snapshot.rejected" : "agent.protocol_error",
+          at: ctx.now(),
+          deviceId,
+          data: { code: "frame_too_large", maxPayload: ctx.limits.maxPayload, remoteAddress: remoteAddress ?? null },
+        },
+        deviceId ? deviceSource(deviceId) : addressSource(remoteAddress),
+      );
+      return;
+    }
+    ctx.log.debug({ err: error, remoteAddress: session?.remoteAddress }, "agent socket error");
+  }
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (request.url ?? "/").split("?", 1)[0];
+    if (path !== AGENT_PATH) return refuseUpgrade(socket, 404, "Not Found");
+    const remoteAddress = request.socket.remoteAddress;
+    wss.handleUpgrade(request, socket, head, (raw) => {
+      const ws = raw as SessionSocket;
+      ws.on("message", onSocketMessage);
+      ws.on("close", onSocketClose);
+      ws.on("error", onSocketError);
+      ws.on("pong", onSocketPong);
+      const session = new AgentSession(ws, ctx, remoteAddress);
+      ws[SESSION] = session;
+      sessions.add(session);
+    });
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const session of sessions) {
+      if (session.awaitingPong) {
+        sessions.delete(session);
+        session.terminate("no pong since the last heartbeat");
+        continue;
+      }
+      session.awaitingPong = true;
+      session.ping();
+    }
+  }, ctx.limits.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    wss,
+    sessions,
+    attach(server) {
+      server.on("upgrade", onUpgrade);
+    },
+    async close() {
+      clearInterval(heartbeat);
+      for (const session of sessions) session.close(CLOSE_CODES.shuttingDown, "connector shutting down");
+      sessions.clear();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

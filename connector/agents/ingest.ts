@@ -1,0 +1,141 @@
+/**
+ * The snapshot ingest pipeline, in this exact order (docs/protocol.md § Ingest):
+ *   known, non-revoked device → signature over the exact body bytes (before parsing them)
+ *   → parse + SnapshotBodySchema → deviceId matches the session → nonce matches the session
+ *   → seq greater than the last accepted → collectedAt within the allowed skew and age → store.
+ * Each failure is a typed rejection with a protocol error code; nothing is written for it here
+ * (the session records the `snapshot.rejected` event).
+ */
+import { SnapshotBodySchema } from "../../shared/protocol/snapshot.ts";
+import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
+import type { ErrorCode } from "../../shared/protocol/errors.ts";
+import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
+import { verifySignature } from "../../shared/signing/verify.ts";
+import { identityFromFacts } from "../store/identity.ts";
+import type { Device, NewEvent, Store, StoredSnapshot } from "../store/types.ts";
+import type { Clock, ConnectorLimits } from "../options.ts";
+import type { SnapshotBatcher } from "./batcher.ts";
+import type { PublicKeyCache } from "./key-cache.ts";
+
+export interface IngestContext {
+  store: Store;
+  batcher: SnapshotBatcher;
+  keys: PublicKeyCache;
+  now: Clock;
+  limits: Pick<ConnectorLimits, "maxClockSkewSeconds" | "maxSnapshotAgeSeconds">;
+}
+
+export interface SessionIdentity {
+  deviceId: string;
+  nonce: string;
+}
+
+export type IngestResult =
+  | { ok: true; snapshot: StoredSnapshot }
+  | { ok: false; code: ErrorCode; message: string; seq?: number; closeCode?: number };
+
+function reject(code: ErrorCode, message: string, extra: { seq?: number; closeCode?: number } = {}): IngestResult {
+  return { ok: false, code, message, ...extra };
+}
+
+export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentity, frame: SnapshotFrame): Promise<IngestResult> {
+  const device = await ctx.store.getDevice(session.deviceId);
+  if (!device) return reject("unknown_device", "the device is no longer enrolled", { closeCode: CLOSE_CODES.authFailed });
+  if (device.revokedAt !== null) return reject("revoked_device", "the device has been revoked", { closeCode: CLOSE_CODES.revoked });
+
+  // Verify the bytes exactly as they arrived; nothing from them is trusted or even parsed before.
+  const bodyBytes = Buffer.from(frame.body, "utf8");
+  const signature = Buffer.from(frame.signature, "base64");
+  if (!verifySignature("snapshot", bodyBytes, signature, ctx.keys.get(device.publicKey))) {
+    return reject("bad_signature", "the snapshot signature does not verify against the device key");
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(frame.body);
+  } catch {
+    return reject("bad_snapshot", "the signed body is not valid JSON");
+  }
+  const parsed = SnapshotBodySchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return reject("bad_snapshot", `the signed body does not match the snapshot schema: ${first?.path.join(".") || "(root)"}: ${first?.message ?? ""}`.slice(0, 1000));
+  }
+  const body = parsed.data;
+
+  if (body.deviceId !== session.deviceId) return reject("device_mismatch", "the snapshot names another device", { seq: body.seq });
+  if (body.nonce !== session.nonce) return reject("nonce_mismatch", "the snapshot was signed for another session's nonce", { seq: body.seq });
+  if (body.seq <= device.lastSeq) {
+    return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq ${device.lastSeq}`, { seq: body.seq });
+  }
+
+  const now = ctx.now();
+  const collectedAt = Date.parse(body.collectedAt);
+  if (collectedAt > now + ctx.limits.maxClockSkewSeconds * 1000) {
+    return reject("clock_skew", `collectedAt is more than ${ctx.limits.maxClockSkewSeconds} s in the future`, { seq: body.seq });
+  }
+  if (collectedAt < now - ctx.limits.maxSnapshotAgeSeconds * 1000) {
+    return reject("clock_skew", `collectedAt is older than ${ctx.limits.maxSnapshotAgeSeconds} s`, { seq: body.seq });
+  }
+
+  const snapshot: StoredSnapshot = {
+    deviceId: device.id,
+    seq: body.seq,
+    collectedAt,
+    receivedAt: now,
+    body: frame.body,
+    signature: frame.signature,
+    facts: body.facts,
+    unknown: body.unknown,
+  };
+  const events: NewEvent[] = [
+    {
+      type: "snapshot.accepted",
+      at: now,
+      deviceId: device.id,
+      data: { seq: body.seq, bytes: bodyBytes.length, ...(frame.requestId ? { requestId: frame.requestId } : {}) },
+    },
+    ...(await duplicateEvents(ctx.store, device, snapshot, now)),
+  ];
+
+  const result = await ctx.batcher.write({ snapshot, events });
+  switch (result) {
+    case "accepted":
+      return { ok: true, snapshot };
+    case "replayed_seq":
+      return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq`, { seq: body.seq });
+    case "revoked_device":
+      return reject("revoked_device", "the device has been revoked", { seq: body.seq, closeCode: CLOSE_CODES.revoked });
+    case "unknown_device":
+      return reject("unknown_device", "the device is no longer enrolled", { seq: body.seq, closeCode: CLOSE_CODES.authFailed });
+  }
+}
+
+const IDENTITY_FIELDS = [
+  { fact: "machine_id", key: "machineId", query: "machineId" },
+  { fact: "serial", key: "serial", query: "serial" },
+  { fact: "hardware_uuid", key: "hardwareUuid", query: "hardwareUuid" },
+] as const;
+
+/**
+ * A cloned VM or a re-imaged machine enrolled twice reports an identity another live device
+ * already reported. Checked only when the device's own value changes (first report included),
+ * so a clone pair raises one event each, not one per snapshot.
+ */
+async function duplicateEvents(store: Store, device: Device, snapshot: StoredSnapshot, now: number): Promise<NewEvent[]> {
+  const identity = identityFromFacts(snapshot.facts);
+  const events: NewEvent[] = [];
+  for (const field of IDENTITY_FIELDS) {
+    const value = identity[field.key];
+    if (value === null || value === (device[field.key] ?? null)) continue;
+    const others = (await store.listDevices({ [field.query]: value, limit: 20 })).filter((d) => d.id !== device.id);
+    if (others.length === 0) continue;
+    events.push({
+      type: "device.duplicate_suspected",
+      at: now,
+      deviceId: device.id,
+      data: { field: field.fact, value, otherDeviceIds: others.map((d) => d.id) },
+    });
+  }
+  return events;
+}

@@ -1,0 +1,27 @@
+/**
+ * Parsed device public keys. Building a KeyObject costs more than the verify itself, and every
+ * snapshot of a device uses the same key. Keyed by the base64 key, not the device id, so a
+ * changed key can never be served stale.
+ */
+import type { KeyObject } from "node:crypto";
+import { publicKeyFromRaw } from "../../shared/signing/verify.ts";
+
+export class PublicKeyCache {
+  private readonly keys = new Map<string, KeyObject>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  get(publicKeyBase64: string): KeyObject {
+    const hit = this.keys.get(publicKeyBase64);
+    if (hit) {
+      // Map keeps insertion order: re-inserting makes this the most recently used.
+      this.keys.delete(publicKeyBase64);
+      this.keys.set(publicKeyBase64, hit);
+      return hit;
+    }
+    const key = publicKeyFromRaw(Buffer.from(publicKeyBase64, "base64"));
+    this.keys.set(publicKeyBase64, key);
+    if (this.keys.size > this.capacity) this.keys.delete(this.keys.keys().next().value!);
+    return key;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * One agent WebSocket connection, as a small state machine:
+ *
+ *   awaiting_auth ──auth ok──▶ ready ──close──▶ closed
+ *        │                       │
+ *        └── anything else, bad auth, auth timeout ──▶ error frame, close
+ *
+ * On open the connector sends `hello` with a fresh random nonce; the agent must answer with
+ * `auth` (its device id and a signature over {deviceId, nonce}) before anything else. Once
+ * ready, each `snapshot` goes through the ingest pipeline one at a time, in arrival order, and is
+ * acked only after it is durably stored.
+ */
+import { randomBytes } from "node:crypto";
+import type { WebSocket } from "ws";
+import type { Logger } from "pino";
+import { AgentFrameSchema, PROTOCOL_VERSION, authPayload, type Auth, type ConnectorFrame, type SnapshotFrame } from "../../shared/protocol/messages.ts";
+import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
+import { canonicalBytes } from "../../shared/signing/canonical.ts";
+import { verifySignature } from "../../shared/signing/verify.ts";
+import type { Store } from "../store/types.ts";
+import { addressSource, deviceSource, type RejectionEvents } from "../events/rejections.ts";
+import type { ConnectorLimits } from "../options.ts";
+import type { AgentConnection, LocalAgentHub } from "./hub.ts";
+import { ingestSnapshot, type IngestContext } from "./ingest.ts";
+import { TokenBucket } from "./rate-limit.ts";
+
+export interface SessionContext extends IngestContext {
+  store: Store;
+  hub: LocalAgentHub;
+  limits: ConnectorLimits;
+  log: Logger;
+  /** Every event a session records is a rejection; they go through this per-source limiter. */
+  rejections: RejectionEvents;
+}
+
+type State = "awaiting_auth" | "ready" | "closed";
+
+export class AgentSession implements AgentConnection {
+  readonly nonce = randomBytes(32).toString("base64url");
+  private state: State = "awaiting_auth";
+  private device: string | null = null;
+  private readonly bucket: TokenBucket;
+  /** Dropped once authenticated, so an idle session keeps no timer. */
+  private authTimer: NodeJS.Timeout | undefined;
+  private pendingFrames = 0;
+  private work: Promise<void> = Promise.resolve();
+  /** Set by the heartbeat; cleared when a pong arrives. */
+  awaitingPong = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: SessionContext,
+    readonly remoteAddress: string | undefined,
+  ) {
+    this.bucket = new TokenBucket(ctx.limits.frameBurst, ctx.limits.framesPerSecond, ctx.now);
+    this.authTimer = setTimeout(() => this.onAuthTimeout(), ctx.limits.authTimeoutMs);
+    this.send({ type: "hello", protocol: PROTOCOL_VERSION, nonce: this.nonce, serverTime: new Date(ctx.now()).toISOString() });
+  }
+
+  get deviceId(): string {
+    if (this.device === null) throw new Error("session is not authenticated");
+    return this.device;
+  }
+
+  get authenticated(): boolean {
+    return this.state === "ready";
+  }
+
+  /** A text frame from the peer. */
+  onMessage(data: string | ArrayBuffer): void {
+    if (this.state === "closed") return;
+    if (!this.bucket.take()) {
+      void this.rejectFrame("rate_limited", "too many frames; slow down", CLOSE_CODES.rateLimited);
+      return;
+    }
+    if (this.pendingFrames >= this.ctx.limits.maxPendingFrames) {
+      void this.rejectFrame("rate_limited", "too many frames waiting to be processed", CLOSE_CODES.rateLimited);
+      return;
+    }
+    if (typeof data !== "string") {
+      void this.rejectFrame("malformed_frame", "frames must be JSON text, not binary", CLOSE_CODES.protocolViolation);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      void this.rejectFrame("malformed_frame", "the frame is not valid JSON", this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
+      return;
+    }
+    const frame = AgentFrameSchema.safeParse(json);
+    if (!frame.success) {
+      const issue = frame.error.issues[0];
+      const where = issue?.path.join(".") || "(root)";
+      void this.rejectFrame("malformed_frame", `the frame does not match the protocol schema: ${where}: ${issue?.message ?? ""}`.slice(0, 1000),
+        this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
+      return;
+    }
+    // One frame at a time, in order: acks follow seq order and the seq check sees the previous write.
+    this.pendingFrames += 1;
+    const message = frame.data;
+    this.work = this.work
+      .then(() => (message.type === "auth" ? this.onAuth(message) : this.onSnapshot(message)))
+      .catch((error: unknown) => {
+        this.ctx.log.error({ err: error, deviceId: this.device }, "agent frame failed");
+        this.sendError("internal", "the connector could not process the frame");
+      })
+      .finally(() => (this.pendingFrames -= 1));
+  }
+
+  /** The socket closed, for whatever reason. */
+  onClose(code: number): void {
+    if (this.state === "closed") return;
+    const wasReady = this.state === "ready";
+    this.state = "closed";
+    this.stopAuthTimer();
+    if (wasReady) {
+      this.ctx.hub.unregister(this);
+      this.ctx.log.debug({ deviceId: this.device, code }, "agent disconnected");
+    }
+  }
+
+  sendRefresh(requestId: string): boolean {
+    if (this.state !== "ready") return false;
+    return this.send({ type: "refresh", requestId });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    this.onClose(code);
+    this.ws.close(code, reason.slice(0, 120));
+  }
+
+  ping(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  /** Drops the peer without a closing handshake (it is not reading or not answering). */
+  terminate(why: string): void {
+    this.ctx.log.info({ deviceId: this.device, remoteAddress: this.remoteAddress, why }, "dropping agent connection");
+    this.onClose(1006);
+    this.ws.terminate();
+  }
+
+  private async onAuth(auth: Auth): Promise<void> {
+    if (this.state !== "awaiting_auth") {
+      await this.rejectFrame("unexpected_message", "already authenticated", CLOSE_CODES.protocolViolation);
+      return;
+    }
+    const device = await this.ctx.store.getDevice(auth.deviceId);
+    const failure: [ErrorCode, string, number] | null = !device
+      ? ["unknown_device", "no device with this id is enrolled", CLOSE_CODES.authFailed]
+      : device.revokedAt !== null
+        ? ["revoked_device", "the device has been revoked", CLOSE_CODES.revoked]
+        : !verifySignature("auth", canonicalBytes(authPayload(auth.deviceId, this.nonce)), Buffer.from(auth.signature, "base64"), this.ctx.keys.get(device.publicKey))
+          ? ["bad_signature", "the auth signature does not verify against the device key", CLOSE_CODES.authFailed]
+          : null;
+    if (failure || !device) {
+      const [code, message, closeCode] = failure!;
+      await this.record("agent.auth_failed", device ? auth.deviceId : null, { code, claimedDeviceId: auth.deviceId, remoteAddress: this.remoteAddress ?? null });
+      this.sendError(code, message);
+      this.close(closeCode, code);
+      return;
+    }
+    if (this.state !== "awaiting_auth") return; // closed (timeout) while the lookup ran
+    this.stopAuthTimer();
+    this.device = device.id;
+    this.state = "ready";
+    const previous = this.ctx.hub.register(this);
+    if (previous && previous !== this) previous.close(CLOSE_CODES.replaced, "replaced by a newer connection");
+    this.ctx.log.debug({ deviceId: device.id, agentVersion: auth.agentVersion }, "agent authenticated");
+    const { limits } = this.ctx;
+    this.send({
+      type: "welcome",
+      deviceId: device.id,
+      interval: limits.snapshotIntervalSeconds,
+      lastSeq: device.lastSeq,
+      limits: {
+        maxPayload: limits.maxPayload,
+        maxClockSkewSeconds: limits.maxClockSkewSeconds,
+        maxSnapshotAgeSeconds: limits.maxSnapshotAgeSeconds,
+      },
+    });
+  }
+
+  private async onSnapshot(frame: SnapshotFrame): Promise<void> {
+    if (this.state !== "ready") {
+      if (this.state === "awaiting_auth") await this.rejectFrame("unexpected_message", "authenticate before sending snapshots", CLOSE_CODES.protocolViolation);
+      return;
+    }
+    const deviceId = this.deviceId;
+    const result = await ingestSnapshot(this.ctx, { deviceId, nonce: this.nonce }, frame);
+    if (result.ok) {
+      this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
+      if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
+      return;
+    }
+    await this.record("snapshot.rejected", deviceId, { code: result.code, ...(result.seq !== undefined ? { seq: result.seq } : {}) });
+    this.sendError(result.code, result.message, { seq: result.seq, requestId: frame.requestId });
+    if (frame.requestId) this.ctx.hub.failed(deviceId, frame.requestId, result.code, result.message);
+    if (result.closeCode !== undefined) this.close(result.closeCode, result.code);
+  }
+
+  private stopAuthTimer(): void {
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+  }
+
+  /** The peer answered a heartbeat ping (the channel routes every socket's `pong` here). */
+  onPong(): void {
+    this.awaitingPong = false;
+  }
+
+  private onAuthTimeout(): void {
+    if (this.state !== "awaiting_auth") return;
+    void this.record("agent.auth_failed", null, { code: "auth_timeout", remoteAddress: this.remoteAddress ?? null });
+    this.sendError("auth_timeout", `no valid auth within ${Math.round(this.ctx.limits.authTimeoutMs / 1000)} s`);
+    this.close(CLOSE_CODES.authTimeout, "auth_timeout");
+  }
+
+  /** A frame rejected before it reached a handler: error frame, event, and optionally close. */
+  private async rejectFrame(code: ErrorCode, message: string, closeCode?: number): Promise<void> {
+    const type = this.state === "ready" ? "snapshot.rejected" : "agent.protocol_error";
+    // Recorded before the peer hears of it, so whoever sees the error can already read the event.
+    await this.record(type, this.device, { code, remoteAddress: this.remoteAddress ?? null });
+    this.sendError(code, message);
+    if (closeCode !== undefined) this.close(closeCode, code);
+  }
+
+  private sendError(code: ErrorCode, message: string, extra: { seq?: number | undefined; requestId?: string | undefined } = {}): void {
+    this.send({
+      type: "error",
+      code,
+      message,
+      ...(extra.seq !== undefined ? { seq: extra.seq } : {}),
+      ...(extra.requestId !== undefined ? { requestId: extra.requestId } : {}),
+    });
+  }
+
+  private send(frame: ConnectorFrame): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    // A peer that stopped reading would make the connector buffer every frame for it forever.
+    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
+      this.terminate("send buffer full: the peer is not reading");
+      return false;
+    }
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Limited per authenticated device, else per remote address: a claimed device id is the attacker's choice. */
+  private async record(type: string, deviceId: string | null, data: Record<string, unknown>): Promise<void> {
+    const source = this.device !== null ? deviceSource(this.device) : addressSource(this.remoteAddress);
+    await this.ctx.rejections.record({ type, at: this.ctx.now(), deviceId, data }, source);
+  }
+}

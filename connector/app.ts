@@ -1,0 +1,137 @@
+/**
+ * The connector in one call: store, agent hub, REST app and agent WebSocket on one port.
+ * `facet-connector serve` uses it, and so do tests, which start it in-process on 127.0.0.1:0.
+ *
+ *   const connector = await createConnector({ database: "/tmp/x/facet.db", port: 0 });
+ *   await fetch(`${connector.url}/healthz`);
+ *   await connector.close();
+ */
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { Logger } from "pino";
+import { CLOSE_CODES } from "../shared/protocol/errors.ts";
+import { SnapshotBatcher } from "./agents/batcher.ts";
+import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agents/channel.ts";
+import { LocalAgentHub } from "./agents/hub.ts";
+import { PublicKeyCache } from "./agents/key-cache.ts";
+import { createHttpApp, type RouteModule } from "./http/app.ts";
+import type { AuthVariables } from "./http/auth.ts";
+import { startEventPruner } from "./events/retention.ts";
+import { RejectionEvents } from "./events/rejections.ts";
+import { createLogger } from "./log.ts";
+import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
+import { openStore } from "./store/open.ts";
+import type { Store } from "./store/types.ts";
+
+export interface ConnectorOptions {
+  /** An open store to use (the caller keeps ownership), or… */
+  store?: Store;
+  /** …a location to open: a SQLite file path or a `postgres://` URL. Closed by close(). */
+  database?: string;
+  /** Default 127.0.0.1: exposing the connector beyond this host is an explicit choice. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** PEM certificate and key: serve https and wss. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Injectable clock (epoch ms) for skew, expiry and event times. */
+  now?: Clock;
+  limits?: Partial<ConnectorLimits>;
+  logger?: Logger;
+  /** The agent hub; default an in-process LocalAgentHub (a cluster hub extends it). */
+  hub?: LocalAgentHub;
+  /** Extra REST route modules (policies, endpoint check). */
+  routes?: RouteModule[];
+}
+
+export interface Connector {
+  /** `http://host:port` or `https://…`. */
+  url: string;
+  /** `ws://host:port/v1/agent` or `wss://…`. */
+  agentUrl: string;
+  port: number;
+  store: Store;
+  hub: LocalAgentHub;
+  app: Hono<{ Variables: AuthVariables }>;
+  limits: ConnectorLimits;
+  server: Server;
+  /** Applies the event retention now (it also runs every `limits.eventPruneIntervalMs`); the number deleted. */
+  pruneEvents(): Promise<number>;
+  /** Closes agent sessions (1001), finishes pending writes, stops listening, closes an owned store. */
+  close(): Promise<void>;
+}
+
+export async function createConnector(options: ConnectorOptions = {}): Promise<Connector> {
+  if (!options.store && !options.database) throw new Error("createConnector needs a store or a database location");
+  const limits: ConnectorLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const now = options.now ?? systemClock;
+  const log = options.logger ?? createLogger();
+  const ownsStore = !options.store;
+  const store = options.store ?? (await openStore(options.database!));
+  // On PostgreSQL the default hub coordinates with other replicas (connector/cluster/), loaded
+  // lazily so a SQLite-only connector never loads `pg`.
+  const ownsHub = !options.hub;
+  const hub: LocalAgentHub & { stop?(): Promise<void> } =
+    options.hub ?? (store.kind === "postgres" ? await (await import("./cluster/index.ts")).hubForStore(store, { log }) : new LocalAgentHub());
+  const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
+
+  const rejections = new RejectionEvents({ store, now, log, perWindow: limits.rejectionEventsPerWindow, windowMs: limits.rejectionWindowMs });
+  const pruner = startEventPruner({ store, limits, now, log });
+  const deps = { store, hub, now, limits, log, rejections };
+  const app = createHttpApp(deps, options.routes);
+  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache() });
+
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    ...(options.tls ? { createServer: createHttpsServer, serverOptions: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as Server;
+  channel.attach(server);
+  // Slow-loris protection for the REST side; WebSocket connections are exempt once upgraded.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 120_000;
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  const scheme = options.tls ? "https" : "http";
+  const url = `${scheme}://${hostInUrl}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    agentUrl: `${options.tls ? "wss" : "ws"}://${hostInUrl}:${port}${AGENT_PATH}`,
+    port,
+    store,
+    hub,
+    app,
+    limits,
+    server,
+    pruneEvents: () => pruner.runNow(),
+    close() {
+      closing ??= (async () => {
+        hub.closeAll(CLOSE_CODES.shuttingDown, "connector shutting down");
+        await channel.close();
+        await batcher.drain();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (ownsHub) await hub.stop?.();
+        await pruner.stop();
+        await rejections.stop();
+        if (ownsStore) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * Picks the agent hub for a store: on PostgreSQL, the cluster hub (any number of replicas may
+ * share the database); on SQLite, the in-process hub. Loaded lazily by the app so a SQLite-only
+ * connector never loads `pg`.
+ */
+import type { Logger } from "pino";
+import { LocalAgentHub } from "../agents/hub.ts";
+import type { Store } from "../store/types.ts";
+import { PostgresStore } from "../store/postgres/store.ts";
+import { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";
+
+export { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";
+
+export type StoppableHub = LocalAgentHub & { stop?(): Promise<void> };
+
+export async function hubForStore(store: Store, options: ClusterHubOptions & { log?: Logger } = {}): Promise<StoppableHub> {
+  if (!(store instanceof PostgresStore)) return new LocalAgentHub();
+  // FACET_REPLICA_ID names a replica in logs and presence rows; random when unset.
+  const replicaId = options.replicaId ?? process.env.FACET_REPLICA_ID ?? undefined;
+  // FACET_CLUSTER_LEASE_MS: how long a dead replica's agents still read as connected (default 15 s).
+  const lease = Number(process.env.FACET_CLUSTER_LEASE_MS);
+  const leaseMs = options.leaseMs ?? (Number.isInteger(lease) && lease >= 300 ? lease : undefined);
+  return ClusterAgentHub.start(store, { ...options, ...(replicaId ? { replicaId } : {}), ...(leaseMs ? { leaseMs } : {}) });
+}

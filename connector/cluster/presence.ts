@@ -1,0 +1,144 @@
+/**
+ * Presence across replicas: which replica holds each agent's WebSocket, as rows with leases.
+ *
+ * A replica writes a row when an agent authenticates, deletes it when the agent leaves, and
+ * renews the leases of every agent it holds periodically. A replica that dies (kill -9, host
+ * lost) renews nothing, so its agents read as disconnected once their lease runs out: nobody has
+ * to notice the death or clean up. Lease times come from PostgreSQL's clock, so replicas with
+ * skewed clocks still agree.
+ *
+ * Writes are coalesced (last change per device wins) and flushed in one statement, so a
+ * reconnect storm of thousands of agents costs a handful of round trips, not one per agent.
+ */
+import type pg from "pg";
+
+const DB_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+export interface PresenceOptions {
+  /** How long a row stays live without renewal (ms). */
+  leaseMs: number;
+  /** How long register/unregister changes wait to be batched (ms). */
+  flushDelayMs: number;
+}
+
+export const DEFAULT_PRESENCE: PresenceOptions = { leaseMs: 15_000, flushDelayMs: 10 };
+
+export interface PresenceHolder {
+  deviceId: string;
+  replicaId: string;
+}
+
+export class PresenceTable {
+  private readonly changes = new Map<string, "up" | "down">();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly replicaId: string,
+    readonly options: PresenceOptions = DEFAULT_PRESENCE,
+    private readonly onError: (err: Error) => void = () => {},
+  ) {}
+
+  up(deviceId: string): void {
+    this.changes.set(deviceId, "up");
+    this.schedule();
+  }
+
+  down(deviceId: string): void {
+    this.changes.set(deviceId, "down");
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, this.options.flushDelayMs);
+  }
+
+  /** Writes pending changes; serialised so a later flush never overtakes an earlier one. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.changes.size === 0) return;
+      const batch = [...this.changes];
+      this.changes.clear();
+      const ups = batch.filter(([, c]) => c === "up").map(([id]) => id);
+      const downs = batch.filter(([, c]) => c === "down").map(([id]) => id);
+      try {
+        await this.pool.query(
+          `WITH gone AS (
+             DELETE FROM presence WHERE replica_id = $1 AND device_id = ANY($2::text[])
+           )
+           INSERT INTO presence (device_id, replica_id, connected_at, lease_until)
+           SELECT d, $1, ${DB_NOW}, ${DB_NOW} + $4 FROM unnest($3::text[]) AS d
+           ON CONFLICT (device_id) DO UPDATE
+             SET replica_id = EXCLUDED.replica_id, connected_at = EXCLUDED.connected_at, lease_until = EXCLUDED.lease_until`,
+          [this.replicaId, downs, ups, this.options.leaseMs],
+        );
+      } catch (err) {
+        // Put back what did not land (unless a newer change came meanwhile); renew() also
+        // rewrites the full set, so nothing stays wrong for longer than one renewal.
+        for (const [id, c] of batch) if (!this.changes.has(id)) this.changes.set(id, c);
+        this.onError(err as Error);
+      }
+    });
+    return this.flushing;
+  }
+
+  /**
+   * Renews this replica's leases and makes the table match `held` exactly: rows for agents this
+   * replica no longer holds are dropped, missing ones re-added (after an outage, say) unless
+   * another replica holds a live lease on the device.
+   */
+  async renew(held: string[]): Promise<void> {
+    await this.pool.query(
+      // One statement, each row touched once: the upsert renews our rows (and takes over expired
+      // ones), the delete drops rows of agents we no longer hold.
+      `WITH dropped AS (
+         DELETE FROM presence WHERE replica_id = $1 AND NOT (device_id = ANY($2::text[]))
+       ), replica AS (
+         INSERT INTO replicas (id, started_at, lease_until) VALUES ($1, ${DB_NOW}, ${DB_NOW} + $3)
+         ON CONFLICT (id) DO UPDATE SET lease_until = EXCLUDED.lease_until
+       )
+       INSERT INTO presence (device_id, replica_id, connected_at, lease_until)
+       SELECT d, $1, ${DB_NOW}, ${DB_NOW} + $3 FROM unnest($2::text[]) AS d
+       ON CONFLICT (device_id) DO UPDATE
+         SET replica_id = EXCLUDED.replica_id, lease_until = EXCLUDED.lease_until
+         WHERE presence.replica_id = EXCLUDED.replica_id OR presence.lease_until < ${DB_NOW}`,
+      [this.replicaId, held, this.options.leaseMs],
+    );
+  }
+
+  /** Live holders of these devices (any replica). */
+  async holders(deviceIds: string[]): Promise<Map<string, string>> {
+    if (deviceIds.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ device_id: string; replica_id: string }>(
+      `SELECT device_id, replica_id FROM presence WHERE device_id = ANY($1::text[]) AND lease_until > ${DB_NOW}`,
+      [deviceIds],
+    );
+    return new Map(rows.map((r) => [r.device_id, r.replica_id]));
+  }
+
+  async allLive(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ device_id: string }>(`SELECT device_id FROM presence WHERE lease_until > ${DB_NOW} ORDER BY device_id`);
+    return rows.map((r) => r.device_id);
+  }
+
+  /** Removes this replica's rows and its replica row (clean shutdown). */
+  async release(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.changes.clear();
+    await this.flushing;
+    await this.pool.query("DELETE FROM presence WHERE replica_id = $1", [this.replicaId]);
+    await this.pool.query("DELETE FROM replicas WHERE id = $1", [this.replicaId]);
+  }
+
+  /** Deletes leases expired for a long time (dead replicas); any replica may run it. */
+  async collectGarbage(olderThanMs = 3600_000): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM presence WHERE lease_until < ${DB_NOW} - $1`, [olderThanMs]);
+    await this.pool.query(`DELETE FROM replicas WHERE lease_until < ${DB_NOW} - $1`, [olderThanMs]);
+    return r.rowCount ?? 0;
+  }
+}

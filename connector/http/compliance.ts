@@ -1,0 +1,57 @@
+/**
+ * Compliance routes: `POST /v1/devices/{id}/evaluate` evaluates a device now against policies
+ * (all of them when none are named) and stores the result; `GET /v1/devices/{id}/compliance`
+ * returns what the last evaluations stored.
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { combineEvaluations, evaluateDevice, policyFromStored } from "../policy/compliance.ts";
+import type { Policy } from "../policy/schema.ts";
+import type { Store } from "../store/types.ts";
+import { requireScope, type AuthVariables } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
+import { apiError, readJson, zodMessage } from "./errors.ts";
+
+export const MAX_POLICIES_PER_CALL = 20;
+
+export const PolicyIdsSchema = z.array(z.string().min(1).max(64)).max(MAX_POLICIES_PER_CALL);
+
+const EvaluateBodySchema = z.strictObject({ policies: PolicyIdsSchema.optional() });
+
+/** The named policies, or which ids do not exist. Duplicates are dropped. */
+export async function loadPolicies(store: Store, ids: string[] | undefined): Promise<{ ok: true; policies: Policy[] } | { ok: false; missing: string[] }> {
+  if (ids === undefined) return { ok: true, policies: (await store.listPolicies()).map(policyFromStored) };
+  const unique = [...new Set(ids)];
+  const found = await store.getPolicies(unique);
+  const missing = unique.filter((id) => !found.some((p) => p.id === id));
+  return missing.length > 0 ? { ok: false, missing } : { ok: true, policies: found.map(policyFromStored) };
+}
+
+export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
+  const { store } = deps;
+
+  app.post("/v1/devices/:id/evaluate", requireScope(store, "endpoint:check"), async (c) => {
+    const raw = c.req.header("content-length") === "0" ? { ok: true as const, value: {} } : await readJson(c);
+    if (!raw.ok) return raw.response;
+    const body = EvaluateBodySchema.safeParse(raw.value ?? {});
+    if (!body.success) return apiError(c, 400, "bad_request", zodMessage(body.error));
+    const device = await store.getDevice(c.req.param("id"));
+    if (!device) return apiError(c, 404, "not_found", "no device with this id");
+    const loaded = await loadPolicies(store, body.data.policies);
+    if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
+    if (loaded.policies.length === 0) return apiError(c, 400, "bad_request", "no device assurance policies to evaluate");
+    const snapshot = await store.latestSnapshot(device.id);
+    const evaluations = await evaluateDevice(deps, device, snapshot, loaded.policies);
+    return c.json({ deviceId: device.id, evaluatedAt: new Date(deps.now()).toISOString(), ...combineEvaluations(evaluations) });
+  });
+
+  app.get("/v1/devices/:id/compliance", requireScope(store, "devices:read"), async (c) => {
+    const device = await store.getDevice(c.req.param("id"));
+    if (!device) return apiError(c, 404, "not_found", "no device with this id");
+    const records = await store.getCompliance(device.id);
+    return c.json({
+      deviceId: device.id,
+      policies: records.map((r) => ({ ...r.detail, policyVersion: r.policyVersion, evaluatedAt: new Date(r.evaluatedAt).toISOString() })),
+    });
+  });
+}

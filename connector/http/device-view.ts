@@ -1,0 +1,84 @@
+/**
+ * The device as an identity provider's endpoint stage reads it (authentik's shape):
+ *   { id, name, identifier, manufacturer, model, platform, connected, last_seen,
+ *     cached_facts: { data, unknown, created, expires } }
+ * Used by `GET /v1/devices[/{id}]` and by the endpoint check, so both answer the same thing.
+ */
+import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import type { Device, StoredSnapshot } from "../store/types.ts";
+
+export interface CachedFacts {
+  data: Facts;
+  unknown: Unknown;
+  /** When the facts were collected on the device (ISO 8601). */
+  created: string;
+  /** After this the facts are stale and a policy should not trust them (ISO 8601). */
+  expires: string;
+}
+
+export interface DeviceView {
+  id: string;
+  name: string | null;
+  /** The hardware serial number. */
+  identifier: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  platform: string | null;
+  connected: boolean;
+  last_seen: string | null;
+  cached_facts: CachedFacts | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function buildCachedFacts(snapshot: StoredSnapshot, factsTtlMs: number): CachedFacts {
+  return {
+    data: snapshot.facts,
+    unknown: snapshot.unknown,
+    // Age is measured from collection, not arrival: a snapshot an agent kept through a
+    // long outage and resent is as old as its facts, not as new as its delivery.
+    created: new Date(snapshot.collectedAt).toISOString(),
+    expires: new Date(snapshot.collectedAt + factsTtlMs).toISOString(),
+  };
+}
+
+function deviceFields(device: Device, connected: boolean): Omit<DeviceView, "cached_facts"> {
+  return {
+    id: device.id,
+    name: device.name ?? device.hostname ?? null,
+    identifier: device.serial,
+    manufacturer: device.manufacturer,
+    model: device.model,
+    platform: device.platform,
+    connected,
+    last_seen: iso(device.lastSeenAt),
+  };
+}
+
+export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null, connected: boolean, factsTtlMs: number): DeviceView {
+  return { ...deviceFields(device, connected), cached_facts: snapshot ? buildCachedFacts(snapshot, factsTtlMs) : null };
+}
+
+/**
+ * The same document as `JSON.stringify(buildDeviceView(…))`, byte for byte, from an already
+ * serialized `cached_facts` (see facts-cache.ts): the small device part is the only part
+ * serialized per request.
+ */
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: string | null): string {
+  const head = JSON.stringify(deviceFields(device, connected));
+  return `${head.slice(0, -1)},"cached_facts":${cachedFactsJson ?? "null"}}`;
+}
+
+/** Loads and builds views for many devices with one presence call and one snapshot query. */
+export async function buildDeviceViews(
+  deps: {
+    store: { latestSnapshots(ids: string[]): Promise<Map<string, StoredSnapshot>> };
+    hub: { presence(ids: string[]): Promise<Set<string>> };
+    factsTtlMs: number;
+  },
+  devices: Device[],
+): Promise<DeviceView[]> {
+  const ids = devices.map((d) => d.id);
+  const [snapshots, online] = await Promise.all([deps.store.latestSnapshots(ids), deps.hub.presence(ids)]);
+  return devices.map((d) => buildDeviceView(d, snapshots.get(d.id) ?? null, online.has(d.id), deps.factsTtlMs));
+}

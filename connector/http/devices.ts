@@ -1,0 +1,115 @@
+/** Device routes: list, show, refresh-and-wait, revoke. */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
+import { RefreshError } from "../agents/hub.ts";
+import { requireScope, type AuthVariables } from "./auth.ts";
+import type { Device } from "../store/types.ts";
+import type { HttpDeps } from "./deps.ts";
+import { buildDeviceView, buildDeviceViews, serializeDeviceView } from "./device-view.ts";
+import { apiError, zodMessage } from "./errors.ts";
+import { factsCacheFor } from "./facts-cache.ts";
+
+
+const ListQuerySchema = z.object({
+  serial: z.string().max(256).optional(),
+  hostname: z.string().max(255).optional(),
+  user: z.string().max(256).optional(),
+  platform: z.string().max(32).optional(),
+  include_revoked: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(128).optional(),
+});
+
+const RefreshQuerySchema = z.object({
+  /** Seconds to wait for the agent's answer; 0 asks and returns 202 at once. */
+  wait: z.coerce.number().min(0).max(60).default(5),
+});
+
+export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
+  const { store, hub } = deps;
+  const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
+  const factsCache = factsCacheFor(deps);
+
+  /** The device's latest `cached_facts` as JSON; the device row just read says which seq is the latest. */
+  async function latestFactsJson(device: Device): Promise<string | null> {
+    const cached = factsCache.get(device.id, device.lastSeq);
+    if (cached !== undefined) return cached;
+    const snapshot = await store.latestSnapshot(device.id);
+    return snapshot ? factsCache.put(snapshot, deps.limits.factsTtlMs) : null;
+  }
+
+  app.get("/v1/devices", requireScope(store, "devices:read"), async (c) => {
+    const q = ListQuerySchema.safeParse(c.req.query());
+    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
+    const { limit } = q.data;
+    // One extra row tells whether another page exists without a count query.
+    const rows = await store.listDevices({
+      serial: q.data.serial,
+      hostname: q.data.hostname,
+      username: q.data.user,
+      platform: q.data.platform,
+      includeRevoked: q.data.include_revoked === "true",
+      after: q.data.cursor,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const devices = await buildDeviceViews(viewDeps, page);
+    return c.json({ devices, next_cursor: rows.length > limit ? page[page.length - 1]!.id : null });
+  });
+
+  app.get("/v1/devices/:id", requireScope(store, "devices:read"), async (c) => {
+    const device = await store.getDevice(c.req.param("id"));
+    if (!device) return apiError(c, 404, "not_found", "no device with this id");
+    const [online, factsJson] = await Promise.all([hub.presence([device.id]), latestFactsJson(device)]);
+    return c.body(serializeDeviceView(device, online.has(device.id), factsJson), 200, { "content-type": "application/json" });
+  });
+
+  app.post("/v1/devices/:id/refresh", requireScope(store, "devices:refresh"), async (c) => {
+    const q = RefreshQuerySchema.safeParse(c.req.query());
+    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
+    const device = await store.getDevice(c.req.param("id"));
+    if (!device || device.revokedAt !== null) return apiError(c, 404, "not_found", "no live device with this id");
+    const waitMs = q.data.wait * 1000;
+    if (waitMs === 0) {
+      if (!(await hub.presence([device.id])).has(device.id)) {
+        return apiError(c, 409, "not_connected", "the device's agent is not connected");
+      }
+      // Fire and forget: the answer lands in the cache; the caller polls GET /v1/devices/{id}.
+      hub.refresh(device.id, 60_000).catch(() => undefined);
+      return c.json({ requested: true }, 202);
+    }
+    const pending = hub.refresh(device.id, waitMs);
+    try {
+      const snapshot = await pending;
+      const fresh = (await store.getDevice(device.id)) ?? device;
+      return c.json(buildDeviceView(fresh, snapshot, true, deps.limits.factsTtlMs));
+    } catch (error) {
+      if (!(error instanceof RefreshError)) throw error;
+      switch (error.reason) {
+        case "not_connected":
+          return apiError(c, 409, "not_connected", "the device's agent is not connected");
+        case "timeout":
+          return apiError(c, 504, "refresh_timeout", `${error.message}; the cached facts are unchanged`);
+        case "disconnected":
+          return apiError(c, 504, "agent_disconnected", `${error.message}; the cached facts are unchanged`);
+        case "rejected":
+          return apiError(c, 502, "snapshot_rejected", `the agent's answer was rejected (${error.code ?? "unknown"}): ${error.message}`);
+      }
+    }
+  });
+
+  app.post("/v1/devices/:id/revoke", requireScope(store, "devices:write"), async (c) => {
+    const device = await store.getDevice(c.req.param("id"));
+    if (!device) return apiError(c, 404, "not_found", "no device with this id");
+    const at = deps.now();
+    const changed = await store.revokeDevice(device.id, at);
+    const disconnected = await hub.disconnect(device.id, "device revoked", CLOSE_CODES.revoked);
+    if (changed) {
+      await store.recordEvent({ type: "device.revoked", at, deviceId: device.id, data: { by: c.get("apiToken").id, disconnected } });
+      deps.log.info({ deviceId: device.id, tokenId: c.get("apiToken").id }, "device revoked");
+    }
+    const revokedAt = changed ? at : device.revokedAt!;
+    return c.json({ id: device.id, revoked_at: new Date(revokedAt).toISOString(), disconnected });
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * REST errors. Every error body is `{ error: { code, message } }`; codes are stable strings
+ * listed in docs/protocol.md so clients branch on them, not on messages.
+ */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type ApiErrorCode =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "payload_too_large"
+  | "bad_signature"
+  | "unknown_token"
+  | "expired_token"
+  | "used_up_token"
+  | "revoked_token"
+  | "key_in_use"
+  | "key_revoked"
+  | "not_connected"
+  | "refresh_timeout"
+  | "agent_disconnected"
+  | "snapshot_rejected"
+  | "internal";
+
+export function apiError(c: Context, status: ContentfulStatusCode, code: ApiErrorCode, message: string, headers?: Record<string, string>) {
+  return c.json({ error: { code, message } }, status, headers);
+}
+
+/** Reads and validates a JSON body; `null` means a 400 was already produced. */
+export async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+  try {
+    return { ok: true, value: await c.req.json() };
+  } catch {
+    return { ok: false, response: apiError(c, 400, "bad_request", "the request body is not valid JSON") };
+  }
+}
+
+export function zodMessage(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  const where = issue?.path.map(String).join(".") || "(body)";
+  return `${where}: ${issue?.message ?? "invalid"}`;
+}

@@ -1,0 +1,40 @@
+/**
+ * The OS release catalog: `GET /v1/os-catalog` shows the one in force, `PUT /v1/os-catalog`
+ * imports a newer one. It is validated, and an older version than the one in force is a 409: a
+ * stale file must not roll "latest" back and let unpatched devices pass.
+ */
+import type { Hono } from "hono";
+import { CATALOG_SETTING_KEY, compareCatalogVersions, loadBundledCatalog, OsCatalogSchema } from "../policy/catalog/index.ts";
+import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
+import { requireScope, type AuthVariables } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
+import { apiError, readJson } from "./errors.ts";
+
+export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
+  const { store } = deps;
+
+  app.get("/v1/os-catalog", requireScope(store, "policies:read"), async (c) => {
+    forgetCatalog(store);
+    const catalog = await currentCatalog(store, deps.now());
+    return c.json({ source: catalog === loadBundledCatalog() ? "bundled" : "imported", catalog });
+  });
+
+  app.put("/v1/os-catalog", requireScope(store, "policies:write"), async (c) => {
+    const json = await readJson(c);
+    if (!json.ok) return json.response;
+    const parsed = OsCatalogSchema.safeParse(json.value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+      await store.recordEvent({ type: "os_catalog.rejected", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, issues } });
+      return c.json({ error: { code: "bad_request", message: `invalid OS catalog: ${issues[0]?.path}: ${issues[0]?.message}`, issues } }, 400);
+    }
+    forgetCatalog(store);
+    const inForce = await currentCatalog(store, deps.now());
+    if (compareCatalogVersions(parsed.data.version, inForce.version) < 0)
+      return c.json({ error: { code: "conflict", message: `catalog ${parsed.data.version} is older than the one in force (${inForce.version})` } }, 409);
+    await store.putSetting(CATALOG_SETTING_KEY, parsed.data);
+    forgetCatalog(store);
+    await store.recordEvent({ type: "os_catalog.imported", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, version: parsed.data.version, previous: inForce.version } });
+    return c.json({ imported: parsed.data.version, previous: inForce.version });
+  });
+}

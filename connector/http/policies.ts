@@ -1,0 +1,109 @@
+/**
+ * Device assurance policies, Okta's API shape: `POST/GET /v1/device-assurances`,
+ * `GET/PUT/DELETE /v1/device-assurances/{id}`. PUT replaces the whole policy. Each change is an
+ * event (`device.assurance.policy.add|update|delete`) recorded in the same write, the update
+ * saying which fields changed from what to what.
+ */
+import { randomBytes } from "node:crypto";
+import type { Context, Hono } from "hono";
+import { parsePolicyBody } from "../policy/parse.ts";
+import type { PolicyBody } from "../policy/schema.ts";
+import type { StoredPolicy } from "../store/types.ts";
+import { requireScope, type AuthVariables } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
+import { apiError, readJson } from "./errors.ts";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** Okta-like ids: `dae` + 17 base62 characters (about 101 random bits). */
+export function newPolicyId(): string {
+  const bytes = randomBytes(17);
+  return `dae${[...bytes].map((b) => BASE62[b % 62]).join("")}`;
+}
+
+const POLICY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The policy as the API returns it: Okta's fields plus `version`. */
+export function policyJson(p: StoredPolicy) {
+  return {
+    id: p.id,
+    ...p.body,
+    version: p.version,
+    createdDate: new Date(p.createdAt).toISOString(),
+    lastUpdate: new Date(p.updatedAt).toISOString(),
+    _links: { self: { href: `/v1/device-assurances/${p.id}`, hints: { allow: ["GET", "PUT", "DELETE"] } } },
+  };
+}
+
+/** Top-level fields whose values differ, with before and after values: the update event's "what changed". */
+export function policyChanges(before: Record<string, unknown>, after: Record<string, unknown>) {
+  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const changed = fields.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  return {
+    changed,
+    before: Object.fromEntries(changed.map((f) => [f, before[f] ?? null])),
+    after: Object.fromEntries(changed.map((f) => [f, after[f] ?? null])),
+  };
+}
+
+export function mountPolicies(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
+  const { store } = deps;
+  const read = requireScope(store, "policies:read");
+  const write = requireScope(store, "policies:write");
+
+  async function validBody(c: Context<{ Variables: AuthVariables }>): Promise<{ ok: true; body: PolicyBody } | { ok: false; response: Response }> {
+    const json = await readJson(c);
+    if (!json.ok) return json;
+    const parsed = parsePolicyBody(json.value);
+    if (parsed.ok) return parsed;
+    await store.recordEvent({ type: "device.assurance.policy.rejected", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, code: parsed.code, issues: parsed.issues.slice(0, 20) } });
+    return { ok: false, response: c.json({ error: { code: parsed.code, message: parsed.message, issues: parsed.issues } }, 400) };
+  }
+
+  app.get("/v1/device-assurances", read, async (c) => c.json((await store.listPolicies()).map(policyJson)));
+
+  app.post("/v1/device-assurances", write, async (c) => {
+    const valid = await validBody(c);
+    if (!valid.ok) return valid.response;
+    const at = deps.now();
+    const policy: StoredPolicy = { id: newPolicyId(), version: 1, name: valid.body.name, platform: valid.body.platform, body: valid.body as Record<string, unknown>, createdAt: at, updatedAt: at };
+    await store.createPolicy(policy, {
+      type: "device.assurance.policy.add",
+      at,
+      deviceId: null,
+      data: { id: policy.id, name: policy.name, platform: policy.platform, version: 1, by: c.get("apiToken").id },
+    });
+    return c.json(policyJson(policy));
+  });
+
+  app.get("/v1/device-assurances/:id", read, async (c) => {
+    const id = c.req.param("id");
+    const policy = POLICY_ID.test(id) ? await store.getPolicy(id) : null;
+    return policy ? c.json(policyJson(policy)) : apiError(c, 404, "not_found", `no device assurance policy ${id}`);
+  });
+
+  app.put("/v1/device-assurances/:id", write, async (c) => {
+    const id = c.req.param("id");
+    if (!POLICY_ID.test(id)) return apiError(c, 404, "not_found", `no device assurance policy ${id}`);
+    const valid = await validBody(c);
+    if (!valid.ok) return valid.response;
+    const by = c.get("apiToken").id;
+    const after = await store.replacePolicy({ id, name: valid.body.name, platform: valid.body.platform, body: valid.body as Record<string, unknown>, at: deps.now() }, (before, next) => ({
+      type: "device.assurance.policy.update",
+      at: next.updatedAt,
+      deviceId: null,
+      data: { id, name: next.name, version: next.version, by, ...policyChanges(before.body, next.body) },
+    }));
+    return after ? c.json(policyJson(after)) : apiError(c, 404, "not_found", `no device assurance policy ${id}`);
+  });
+
+  app.delete("/v1/device-assurances/:id", write, async (c) => {
+    const id = c.req.param("id");
+    const by = c.get("apiToken").id;
+    const at = deps.now();
+    const deleted = POLICY_ID.test(id)
+      ? await store.deletePolicy(id, (before) => ({ type: "device.assurance.policy.delete", at, deviceId: null, data: { id, name: before.name, platform: before.platform, version: before.version, by } }))
+      : null;
+    return deleted ? c.body(null, 204) : apiError(c, 404, "not_found", `no device assurance policy ${id}`);
+  });
+}

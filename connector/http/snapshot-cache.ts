@@ -1,0 +1,52 @@
+/**
+ * Parsed latest snapshots kept per (device, seq) for `POST /v1/endpoint/check`, so a sign-in
+ * neither reads the ~4 KB snapshot row nor parses it again while the device has sent nothing new.
+ *
+ * Never stale for the same reason as facts-cache.ts: stored snapshots are immutable and the
+ * caller has just read the device row; an entry is used only when its seq equals that row's
+ * `lastSeq`, so a newer snapshot (from any replica) is a miss, and a revoked device is filtered
+ * out from the row before the cache is asked. Callers must treat the snapshot as read-only.
+ *
+ *   const cache = new SnapshotCache(4096);
+ *   const hit = cache.get(device.id, device.lastSeq);
+ */
+import type { StoredSnapshot } from "../store/types.ts";
+
+interface Entry {
+  snapshot: StoredSnapshot;
+  /** Read since it last reached the old end: gets a second chance instead of eviction (CLOCK). */
+  used: boolean;
+}
+
+export class SnapshotCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get(deviceId: string, seq: number): StoredSnapshot | undefined {
+    const entry = this.entries.get(deviceId);
+    if (!entry || entry.snapshot.seq !== seq) return undefined;
+    entry.used = true;
+    return entry.snapshot;
+  }
+
+  put(snapshot: StoredSnapshot): void {
+    const previous = this.entries.get(snapshot.deviceId);
+    // Two requests can race a miss; never let an older seq replace a newer one.
+    if (previous && previous.snapshot.seq > snapshot.seq) return;
+    this.entries.delete(snapshot.deviceId);
+    this.entries.set(snapshot.deviceId, { snapshot, used: false });
+    while (this.entries.size > this.maxEntries) {
+      const [id, entry] = this.entries.entries().next().value!;
+      this.entries.delete(id);
+      if (entry.used) {
+        entry.used = false;
+        this.entries.set(id, entry);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

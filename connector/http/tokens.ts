@@ -1,0 +1,115 @@
+/**
+ * Token administration: enrollment tokens (for agents) and API tokens (for auth servers and
+ * admins). The secret is returned once, at creation; only its hash is stored.
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
+import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
+import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
+import { apiError, readJson, zodMessage } from "./errors.ts";
+
+export const SCOPES = [
+  "admin", "devices:read", "devices:refresh", "devices:write", "policies:read", "policies:write",
+  "events:read", "endpoint:check", "tokens:write",
+] as const satisfies readonly Scope[];
+
+const CreateEnrollSchema = z.strictObject({
+  label: z.string().max(200).optional(),
+  max_uses: z.number().int().positive().max(1_000_000).optional(),
+  /** Lifetime in seconds from now; omitted means it never expires. */
+  expires_in: z.number().int().positive().max(10 * 365 * 24 * 3600).optional(),
+});
+
+const CreateApiSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function enrollTokenJson(t: EnrollToken, now: number) {
+  const state =
+    t.revokedAt !== null ? "revoked"
+    : t.expiresAt !== null && t.expiresAt <= now ? "expired"
+    : t.maxUses !== null && t.uses >= t.maxUses ? "used_up"
+    : "active";
+  return {
+    id: t.id, label: t.label, created_at: iso(t.createdAt), expires_at: iso(t.expiresAt),
+    max_uses: t.maxUses, uses: t.uses, revoked_at: iso(t.revokedAt), state,
+  };
+}
+
+export function apiTokenJson(t: ApiToken) {
+  return { id: t.id, name: t.name, scopes: t.scopes, created_at: iso(t.createdAt), revoked_at: iso(t.revokedAt) };
+}
+
+export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
+  const { store } = deps;
+  const auth = requireScope(store, "tokens:write");
+
+  app.post("/v1/tokens/enroll", auth, async (c) => {
+    const body = await readJson(c);
+    if (!body.ok) return body.response;
+    const parsed = CreateEnrollSchema.safeParse(body.value);
+    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
+    const now = deps.now();
+    const { token, secret } = await issueEnrollToken(
+      store,
+      {
+        label: parsed.data.label ?? null,
+        maxUses: parsed.data.max_uses ?? null,
+        expiresAt: parsed.data.expires_in !== undefined ? now + parsed.data.expires_in * 1000 : null,
+      },
+      now,
+    );
+    await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "enroll", id: token.id, by: c.get("apiToken").id } });
+    deps.log.info({ tokenId: token.id, by: c.get("apiToken").id }, "enrollment token created");
+    return c.json({ ...enrollTokenJson(token, now), token: secret }, 201);
+  });
+
+  app.get("/v1/tokens/enroll", auth, async (c) => {
+    const now = deps.now();
+    return c.json({ tokens: (await store.listEnrollTokens()).map((t) => enrollTokenJson(t, now)) });
+  });
+
+  app.post("/v1/tokens/enroll/:id/revoke", auth, async (c) => {
+    const at = deps.now();
+    const id = c.req.param("id");
+    if (!(await store.listEnrollTokens()).some((t) => t.id === id)) return apiError(c, 404, "not_found", "no enrollment token with this id");
+    if (await store.revokeEnrollToken(id, at)) {
+      await store.recordEvent({ type: "token.revoked", at, deviceId: null, data: { kind: "enroll", id, by: c.get("apiToken").id } });
+    }
+    return c.json({ id, revoked: true });
+  });
+
+  app.post("/v1/tokens/api", auth, async (c) => {
+    const body = await readJson(c);
+    if (!body.ok) return body.response;
+    const parsed = CreateApiSchema.safeParse(body.value);
+    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
+    const caller = c.get("apiToken");
+    // No escalation: a token can only mint tokens with scopes it holds itself.
+    const missing = parsed.data.scopes.filter((s) => !hasScope(caller, s) || (s === "admin" && !caller.scopes.includes("admin")));
+    if (missing.length > 0) return apiError(c, 403, "forbidden", `cannot grant scopes the caller lacks: ${missing.join(", ")}`);
+    const now = deps.now();
+    const { token, secret } = await issueApiToken(store, parsed.data, now);
+    await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "api", id: token.id, scopes: token.scopes, by: caller.id } });
+    deps.log.info({ tokenId: token.id, by: caller.id }, "API token created");
+    return c.json({ ...apiTokenJson(token), token: secret }, 201);
+  });
+
+  app.get("/v1/tokens/api", auth, async (c) => c.json({ tokens: (await store.listApiTokens()).map(apiTokenJson) }));
+
+  app.post("/v1/tokens/api/:id/revoke", auth, async (c) => {
+    const at = deps.now();
+    const id = c.req.param("id");
+    if (!(await store.listApiTokens()).some((t) => t.id === id)) return apiError(c, 404, "not_found", "no API token with this id");
+    if (await store.revokeApiToken(id, at)) {
+      forgetApiTokens(store);
+      await store.recordEvent({ type: "token.revoked", at, deviceId: null, data: { kind: "api", id, by: c.get("apiToken").id } });
+    }
+    return c.json({ id, revoked: true });
+  });
+}

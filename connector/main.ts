@@ -1,0 +1,108 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `facet-connector serve`: the connector process. Flags win over environment variables
+ * (FACET_PORT, FACET_HOST, FACET_DATABASE, FACET_TLS_CERT, FACET_TLS_KEY, FACET_LOG_LEVEL).
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { createConnector } from "./app.ts";
+import { ensureAdminToken, writeUrlFile } from "./bootstrap.ts";
+import { createLogger } from "./log.ts";
+import { DEFAULT_PORT, defaultDatabasePath } from "./paths.ts";
+import { isPostgresLocation } from "./store/open.ts";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number 0–65535");
+  return n;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number ≥ 0");
+  return n;
+}
+
+const program = new Command("facet-connector").description("Facet connector: receives signed device facts and answers identity providers");
+
+program
+  .command("serve")
+  .description("run the connector (REST API and agent WebSocket on one port)")
+  .addOption(new Option("--port <port>", "port to listen on").env("FACET_PORT").argParser(port).default(DEFAULT_PORT))
+  .addOption(new Option("--host <host>", "address to listen on").env("FACET_HOST").default("127.0.0.1"))
+  .addOption(new Option("--database <location>", "SQLite file path or postgres:// URL").env("FACET_DATABASE"))
+  .addOption(new Option("--tls-cert <file>", "PEM certificate: serve https and wss").env("FACET_TLS_CERT"))
+  .addOption(new Option("--tls-key <file>", "PEM private key for --tls-cert").env("FACET_TLS_KEY"))
+  .addOption(
+    new Option("--log-level <level>", "log level")
+      .env("FACET_LOG_LEVEL")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+  )
+  .addOption(new Option("--state-dir <dir>", "where admin.token is written (default: the database's directory)").env("FACET_CONNECTOR_STATE_DIR"))
+  .addOption(new Option("--event-retention-days <days>", "prune events older than this; 0 keeps them (default 90; snapshot.accepted 7)").env("FACET_EVENT_RETENTION_DAYS").argParser(count))
+  .addOption(new Option("--event-max-rows <n>", "keep at most this many events, the newest; 0 for no cap (default 5000000)").env("FACET_EVENT_MAX_ROWS").argParser(count))
+  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number }) => {
+    const log = createLogger(opts.logLevel);
+    if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+      log.fatal("--tls-cert and --tls-key must be given together");
+      process.exit(2);
+    }
+    const database = opts.database ?? process.env.FACET_DATABASE_URL ?? defaultDatabasePath();
+    const stateDir = opts.stateDir ?? (isPostgresLocation(database) ? dirname(defaultDatabasePath()) : dirname(resolve(database)));
+    const connector = await createConnector({
+      database,
+      host: opts.host,
+      port: opts.port,
+      logger: log,
+      limits: {
+        ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
+        ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
+      },
+      ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
+    });
+    await ensureAdminToken(connector.store, stateDir, Date.now(), log);
+    writeUrlFile(stateDir, connector.url);
+    log.info(
+      { url: connector.url, agentUrl: connector.agentUrl, store: connector.store.kind, database: isPostgresLocation(database) ? "postgres" : resolve(database) },
+      "connector listening",
+    );
+
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "shutting down");
+      // A stuck close must not keep the process alive forever.
+      setTimeout(() => process.exit(1), 10_000).unref();
+      connector.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+  });
+
+program
+  .command("migrate")
+  .description("apply pending database migrations and exit (serve also applies them at start)")
+  .addOption(new Option("--database <location>", "SQLite file path or postgres:// URL").env("FACET_DATABASE"))
+  .action(async (opts: { database?: string }) => {
+    const database = opts.database ?? process.env.FACET_DATABASE_URL ?? defaultDatabasePath();
+    if (isPostgresLocation(database)) {
+      const { runPostgresMigrations } = await import("./store/postgres/run-migrations.ts");
+      const report = await runPostgresMigrations(database);
+      console.log(report.applied.length ? `applied migrations ${report.applied.join(", ")}; schema at version ${report.current}` : `schema already at version ${report.current}`);
+    } else {
+      const { openStore } = await import("./store/open.ts");
+      await (await openStore(database)).close();
+      console.log(`SQLite database ${resolve(database)} is up to date`);
+    }
+  });
+
+await program.parseAsync(process.argv);

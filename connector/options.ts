@@ -1,0 +1,68 @@
+/** Every tunable of the connector, with safe defaults. Times in milliseconds unless named otherwise. */
+export interface ConnectorLimits {
+  /** Largest WebSocket frame accepted; bigger frames close the connection with 1009. */
+  maxPayload: number;
+  /** Largest REST request body. */
+  maxBodyBytes: number;
+  /** How far in the future a snapshot's collectedAt may be. */
+  maxClockSkewSeconds: number;
+  /** How old a snapshot's collectedAt may be (an agent resending after a long outage). */
+  maxSnapshotAgeSeconds: number;
+  /** Time allowed between the WebSocket opening and a valid `auth`. */
+  authTimeoutMs: number;
+  /** Ping every this often; a peer that has not answered the previous ping is dropped. */
+  heartbeatMs: number;
+  /** Token bucket per connection: burst size and sustained frames per second. */
+  frameBurst: number;
+  framesPerSecond: number;
+  /** Frames received but not yet processed, per connection, before the peer is told to slow down. */
+  maxPendingFrames: number;
+  /** Bytes queued for a peer that does not read before the connection is dropped. */
+  maxBufferedBytes: number;
+  /** Seconds between unprompted snapshots, sent to agents in `welcome`. */
+  snapshotIntervalSeconds: number;
+  /** How long a cached snapshot counts as fresh in the device view (authentik uses 24 h). */
+  factsTtlMs: number;
+  /** Snapshots per ingest transaction. */
+  batchMaxSize: number;
+  /** Events older than this many days are pruned (0: no age limit). */
+  eventRetentionDays: number;
+  /** `snapshot.accepted` (one per snapshot, the bulk of the log) is pruned sooner (0: same as other events). */
+  snapshotEventRetentionDays: number;
+  /** At most this many events are kept, the newest (0: no row limit). */
+  eventMaxRows: number;
+  /** How often the pruner runs (it also runs once shortly after start). */
+  eventPruneIntervalMs: number;
+  /** Rejection events (`agent.auth_failed`, `enroll.rejected`, …) recorded per source per window; the rest are counted. */
+  rejectionEventsPerWindow: number;
+  rejectionWindowMs: number;
+}
+
+export const DEFAULT_LIMITS: ConnectorLimits = {
+  // A full facts document with 5,000 software entries is ~0.6 MB, and the body travels
+  // JSON-escaped inside the frame; 2 MiB leaves room without inviting memory abuse.
+  maxPayload: 2 * 1024 * 1024,
+  maxBodyBytes: 64 * 1024,
+  maxClockSkewSeconds: 300,
+  maxSnapshotAgeSeconds: 7 * 24 * 3600,
+  authTimeoutMs: 10_000,
+  heartbeatMs: 30_000,
+  frameBurst: 20,
+  framesPerSecond: 2,
+  maxPendingFrames: 8,
+  maxBufferedBytes: 1024 * 1024,
+  snapshotIntervalSeconds: 15 * 60,
+  factsTtlMs: 24 * 3600 * 1000,
+  batchMaxSize: 256,
+  eventRetentionDays: 90,
+  // The snapshot itself (with capped history) is the durable record; its acceptance event is noise after a week.
+  snapshotEventRetentionDays: 7,
+  // ~200 bytes a row: about 1 GB of events at most.
+  eventMaxRows: 5_000_000,
+  eventPruneIntervalMs: 10 * 60_000,
+  rejectionEventsPerWindow: 10,
+  rejectionWindowMs: 60_000,
+};
+
+export type Clock = () => number;
+export const systemClock: Clock = () => Date.now();

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, windowsReleases, windowsSupported } from "./index.ts";
+import { OsCatalogSchema, type OsCatalog } from "./schema.ts";
+
+const bundled = loadBundledCatalog();
+const clone = (): OsCatalog => structuredClone(bundled);
+
+describe("the bundled OS release catalog", () => {
+  test("validates against its own schema", () => {
+    assert.equal(OsCatalogSchema.safeParse(bundled).success, true);
+  });
+
+  test("lists macOS majors newest first, hiding releases after the given time", () => {
+    assert.deepEqual(macosReleases(bundled, Date.parse("2025-11-20T00:00:00Z")).map((r) => r.major).slice(0, 3), [26, 15, 14]);
+    assert.equal(macosReleases(bundled, Date.parse("2025-09-01T00:00:00Z"))[0]!.major, 15);
+  });
+
+  test("knows the newest Windows 11 cumulative update as of a date", () => {
+    const release = windowsReleases(bundled, "WINDOWS_11", Date.parse("2025-11-20T00:00:00Z")).find((r) => r.build === 26100)!;
+    assert.equal(latestWindowsUpdate(release, Date.parse("2025-11-20T00:00:00Z"))!.ubr, 7171);
+    assert.equal(latestWindowsUpdate(release, Date.parse("2025-11-10T00:00:00Z"))!.ubr, 6899);
+  });
+
+  test("Windows 10 support ended on 2025-10-14", () => {
+    const win10 = windowsReleases(bundled, "WINDOWS_10", Date.parse("2025-11-20T00:00:00Z"))[0]!;
+    assert.equal(windowsSupported(win10, Date.parse("2025-10-13T00:00:00Z")), true);
+    assert.equal(windowsSupported(win10, Date.parse("2025-10-14T00:00:00Z")), false);
+  });
+
+  test("finds a Linux distro by its os.name, case-insensitively", () => {
+    assert.equal(linuxDistro(bundled, "debian gnu/linux")?.id, "debian");
+    assert.equal(linuxDistro(bundled, "Plan 9"), null);
+  });
+});
+
+describe("imported catalogs are validated", () => {
+  const rejects: [string, (c: OsCatalog) => void, RegExp][] = [
+    ["a macOS major listed twice", (c) => c.macos.push({ ...c.macos[0]! }), /listed twice/],
+    ["a latest version of another major", (c) => (c.macos[0]!.latest = "15.1"), /not a macOS 26 version/],
+    ["a Windows 10 build labelled WINDOWS_11", (c) => (c.windows[0]!.build = 19044), /does not belong to WINDOWS_11/],
+    ["updates out of order", (c) => c.windows[0]!.updates.reverse(), /date order/],
+    ["an unknown field", (c) => ((c as unknown as Record<string, unknown>).extra = 1), /unrecognized|extra/i],
+    ["another schema version", (c) => ((c as unknown as Record<string, unknown>).schemaVersion = 2), /./],
+  ];
+  for (const [what, mutate, message] of rejects) {
+    test(`rejects ${what}`, () => {
+      const catalog = clone();
+      mutate(catalog);
+      const parsed = OsCatalogSchema.safeParse(catalog);
+      assert.equal(parsed.success, false);
+      assert.match(JSON.stringify(parsed.error!.issues), message);
+    });
+  }
+
+  test("an older imported catalog never replaces the bundled one", () => {
+    assert.equal(newestCatalog({ ...clone(), version: "2024.1.1" }).version, bundled.version);
+    assert.equal(newestCatalog({ ...clone(), version: "2030.1.1" }).version, "2030.1.1");
+    assert.equal(newestCatalog(null).version, bundled.version);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Lookups over the OS release catalog, always "as of" an injected time so evaluation stays pure:
+ * a release dated after `now` does not exist yet, and support ends on its `endOfSupport` date.
+ */
+import bundled from "./os-releases.json" with { type: "json" };
+import { OsCatalogSchema, type LinuxDistro, type LinuxRelease, type MacosRelease, type OsCatalog, type WindowsRelease } from "./schema.ts";
+
+export { OsCatalogSchema, type OsCatalog } from "./schema.ts";
+
+/** The key under which an imported catalog is kept in the store's settings. */
+export const CATALOG_SETTING_KEY = "policy.osCatalog";
+
+let bundledCatalog: OsCatalog | null = null;
+
+/** The catalog shipped with this Facet release (validated once, like any other catalog). */
+export function loadBundledCatalog(): OsCatalog {
+  bundledCatalog ??= OsCatalogSchema.parse(bundled);
+  return bundledCatalog;
+}
+
+/** Picks the newer of the bundled and the imported catalog, so upgrading Facet never goes backwards. */
+export function newestCatalog(imported: OsCatalog | null): OsCatalog {
+  const shipped = loadBundledCatalog();
+  if (!imported) return shipped;
+  return compareCatalogVersions(imported.version, shipped.version) >= 0 ? imported : shipped;
+}
+
+export function compareCatalogVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+const day = (isoDate: string) => Date.parse(`${isoDate}T00:00:00Z`);
+
+function supportedAt(release: { endOfSupport?: string | undefined }, now: number): boolean {
+  return release.endOfSupport === undefined || now < day(release.endOfSupport);
+}
+
+/** macOS majors released by `now`, newest first. */
+export function macosReleases(catalog: OsCatalog, now: number): MacosRelease[] {
+  return catalog.macos.filter((r) => day(r.released) <= now).sort((a, b) => b.major - a.major);
+}
+
+export function macosSupported(release: MacosRelease, now: number): boolean {
+  return release.supported && supportedAt(release, now);
+}
+
+/** Feature releases of one Windows product released by `now`, newest build first. */
+export function windowsReleases(catalog: OsCatalog, product: WindowsRelease["product"], now: number): WindowsRelease[] {
+  return catalog.windows.filter((r) => r.product === product && day(r.released) <= now).sort((a, b) => b.build - a.build);
+}
+
+export function windowsSupported(release: WindowsRelease, now: number): boolean {
+  return supportedAt(release, now);
+}
+
+/** The newest cumulative update of a Windows build published by `now`, or null before the first one. */
+export function latestWindowsUpdate(release: WindowsRelease, now: number): WindowsRelease["updates"][number] | null {
+  let latest: WindowsRelease["updates"][number] | null = null;
+  for (const update of release.updates) if (day(update.date) <= now) latest = update;
+  return latest;
+}
+
+/** The distro whose names include `osName` (case-insensitive), e.g. "Ubuntu" or "Debian GNU/Linux". */
+export function linuxDistro(catalog: OsCatalog, osName: string): LinuxDistro | null {
+  const wanted = osName.trim().toLowerCase();
+  return catalog.linux.find((d) => d.names.some((n) => n.toLowerCase() === wanted)) ?? null;
+}
+
+/** A distro's releases out by `now`, newest first. */
+export function linuxReleases(distro: LinuxDistro, now: number): LinuxRelease[] {
+  return distro.releases.filter((r) => day(r.released) <= now).sort((a, b) => day(b.released) - day(a.released));
+}
+
+export function linuxSupported(release: LinuxRelease, now: number): boolean {
+  return supportedAt(release, now);
+}

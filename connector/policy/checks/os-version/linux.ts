@@ -1,0 +1,60 @@
+/**
+ * `osVersion` on LINUX. "Major" is a distro release (Ubuntu 24.04, Debian 12), ordered by release
+ * date in the catalog. Linux patches arrive as packages, not OS versions, so `latestSecurityPatch`
+ * means "no pending security updates", as the agent reads it from apt/dnf.
+ */
+import { linuxDistro, linuxReleases, linuxSupported } from "../../catalog/index.ts";
+import type { DynamicVersionRequirement } from "../../schema.ts";
+import type { CheckContext, CheckOutcome } from "../../types.ts";
+import { compareVersions, formatVersion, hasVersionPrefix, parseVersion, type Version } from "../../versions.ts";
+import { combine, fail, pass, unknownOutcome, unknownReason } from "../outcome.ts";
+
+const CHECK = "osVersion";
+const PATCH = "Install pending security updates (e.g. `sudo apt upgrade` or `sudo dnf upgrade --security`).";
+
+export function checkLinuxVersion(ctx: CheckContext): CheckOutcome | null {
+  const requirement = ctx.policy.osVersion;
+  if (!requirement) return null;
+  const expected = requirement.minimum !== undefined ? { minimum: requirement.minimum } : { dynamicVersionRequirement: requirement.dynamicVersionRequirement };
+  const raw = ctx.facts.os?.version ?? null;
+  const version = parseVersion(raw);
+  if (!version) return unknownOutcome(CHECK, expected, "the OS version", raw === null ? unknownReason(ctx.unknown, "os.version") : `unreadable version "${raw}"`, raw);
+  if (requirement.minimum !== undefined) {
+    return compareVersions(version, parseVersion(requirement.minimum)!) >= 0
+      ? pass(CHECK, raw, expected)
+      : fail(CHECK, raw, expected, `OS version ${formatVersion(version)} is older than the required ${requirement.minimum}.`, "Upgrade the distribution to a newer release.");
+  }
+  return checkDynamic(ctx, version, raw!, requirement.dynamicVersionRequirement!, expected);
+}
+
+function checkDynamic(ctx: CheckContext, version: Version, raw: string, dynamic: DynamicVersionRequirement, expected: unknown): CheckOutcome {
+  const osName = ctx.facts.os?.name ?? null;
+  const observed = { name: osName, version: raw };
+  if (osName === null) return unknownOutcome(CHECK, expected, "the Linux distribution", unknownReason(ctx.unknown, "os.name"), observed);
+  const distro = linuxDistro(ctx.catalog, osName);
+  if (!distro) return unknownOutcome(CHECK, expected, "the latest release", `"${osName}" is not in the OS release catalog`, observed);
+  const releases = linuxReleases(distro, ctx.now);
+  const index = releases.findIndex((r) => hasVersionPrefix(version, parseVersion(r.version)!));
+  const release = index >= 0 ? releases[index] : undefined;
+  const parts: CheckOutcome[] = [];
+
+  if (dynamic.type === "EXACT_ANY_SUPPORTED") {
+    const supported = release !== undefined && linuxSupported(release, ctx.now);
+    const names = releases.filter((r) => linuxSupported(r, ctx.now)).map((r) => `${osName} ${r.version}`);
+    parts.push(supported ? pass(CHECK, observed, expected) : fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`));
+  } else {
+    const distance = dynamic.distanceFromLatestMajor ?? 0;
+    const target = releases[Math.min(distance, releases.length - 1)]!;
+    const newerThanCatalog = index < 0 && compareVersions(version, parseVersion(releases[0]!.version)!) > 0;
+    const ok = dynamic.type === "MINIMUM" ? newerThanCatalog || (index >= 0 && index <= distance) : index === distance || (newerThanCatalog && distance === 0);
+    const wanted = dynamic.type === "MINIMUM" ? `${osName} ${target.version} or later` : `${osName} ${target.version}`;
+    parts.push(ok ? pass(CHECK, observed, expected) : fail(CHECK, observed, expected, `${osName} ${raw} does not meet the requirement: ${wanted}.`, `Upgrade to ${wanted}.`));
+  }
+
+  if (dynamic.latestSecurityPatch) {
+    const pending = ctx.facts.os?.patch?.pending_security_updates ?? null;
+    if (pending === null) parts.push(unknownOutcome(CHECK, expected, "pending security updates", unknownReason(ctx.unknown, "os.patch.pending_security_updates"), observed));
+    else parts.push(pending === 0 ? pass(CHECK, observed, expected) : fail(CHECK, observed, expected, `${pending} security update(s) are pending.`, PATCH));
+  }
+  return combine(CHECK, parts, observed, expected);
+}

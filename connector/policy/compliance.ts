@@ -1,0 +1,198 @@
+/**
+ * Evaluating devices for the connector: loads what the pure evaluation needs (latest snapshot,
+ * stored check state, the OS catalog), evaluates, and stores the outcome with its change events
+ * in one write. Shared by `POST /v1/devices/{id}/evaluate` and `POST /v1/endpoint/check`.
+ */
+import type { ComplianceWrite, Device, Store, StoredPolicy, StoredSnapshot } from "../store/types.ts";
+import { CATALOG_SETTING_KEY, newestCatalog, type OsCatalog } from "./catalog/index.ts";
+import { evaluatePolicy } from "./evaluate.ts";
+import type { Policy, PolicyBody } from "./schema.ts";
+import type { CheckResult, CheckState, PolicyEvaluation, PolicyResult } from "./types.ts";
+
+export interface ComplianceDeps {
+  store: Store;
+  now: () => number;
+}
+
+export function policyFromStored(stored: StoredPolicy): Policy {
+  return {
+    ...(stored.body as unknown as PolicyBody),
+    id: stored.id,
+    version: stored.version,
+    createdDate: new Date(stored.createdAt).toISOString(),
+    lastUpdate: new Date(stored.updatedAt).toISOString(),
+  };
+}
+
+/**
+ * The catalog in force: the newer of the bundled and the imported one. Cached briefly: every
+ * endpoint check needs it, it changes only on import, and another replica's import shows up here
+ * within the TTL.
+ */
+const CATALOG_TTL_MS = 10_000;
+const catalogCache = new WeakMap<Store, { at: number; catalog: OsCatalog }>();
+
+export async function currentCatalog(store: Store, now: number): Promise<OsCatalog> {
+  const cached = catalogCache.get(store);
+  if (cached && now - cached.at < CATALOG_TTL_MS && now >= cached.at) return cached.catalog;
+  // Validated when imported; the store is trusted inside the connector.
+  const catalog = newestCatalog(await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY));
+  catalogCache.set(store, { at: now, catalog });
+  return catalog;
+}
+
+export function forgetCatalog(store: Store): void {
+  catalogCache.delete(store);
+}
+
+/** A stored compliance record is rewritten at least this often while its result holds. */
+export const RECORD_REFRESH_MS = 15 * 60_000;
+
+/**
+ * Evaluates one device against policies and stores the results of those that apply to it.
+ * A store write (durable, so it costs an fsync) happens only when something changed: a check's
+ * grace state, the result, the policy version, or a record older than RECORD_REFRESH_MS.
+ */
+export async function evaluateDevice(deps: ComplianceDeps, device: Device, snapshot: StoredSnapshot | null, policies: Policy[]): Promise<PolicyEvaluation[]> {
+  const now = deps.now();
+  const [catalog, states, stored] = await Promise.all([
+    currentCatalog(deps.store, now),
+    deps.store.getCheckStates(device.id, policies.map((p) => p.id)),
+    deps.store.getCompliance(device.id),
+  ]);
+  const storedByPolicy = new Map(stored.map((r) => [r.policyId, r]));
+  const byPolicy = new Map<string, Map<string, CheckState>>();
+  for (const s of states) {
+    const map = byPolicy.get(s.policyId) ?? new Map<string, CheckState>();
+    map.set(s.check, { firstFailedAt: s.firstFailedAt, lastPassedAt: s.lastPassedAt });
+    byPolicy.set(s.policyId, map);
+  }
+  const evaluations = policies.map((policy) =>
+    evaluatePolicy({
+      policy,
+      facts: snapshot?.facts ?? null,
+      unknown: snapshot?.unknown ?? {},
+      collectedAt: snapshot?.collectedAt ?? null,
+      catalog,
+      now,
+      state: byPolicy.get(policy.id) ?? new Map(),
+    }),
+  );
+  const writes: ComplianceWrite[] = evaluations
+    .map((evaluation, i) => ({ evaluation, policy: policies[i]! }))
+    .filter(({ evaluation, policy }) => {
+      if (!evaluation.applicable) return false;
+      const previous = storedByPolicy.get(policy.id);
+      return (
+        evaluation.stateUpdates.size > 0 ||
+        !previous ||
+        previous.result !== evaluation.result ||
+        previous.passing !== evaluation.passing ||
+        previous.policyVersion !== policy.version ||
+        now - previous.evaluatedAt >= RECORD_REFRESH_MS
+      );
+    })
+    .map(({ evaluation, policy }) => ({
+      record: { deviceId: device.id, policyId: policy.id, policyVersion: policy.version, result: evaluation.result, passing: evaluation.passing, evaluatedAt: now, detail: evaluationBody(evaluation) as unknown as Record<string, unknown> },
+      checks: [...evaluation.stateUpdates].map(([check, state]) => ({ policyId: policy.id, check, ...state })),
+      changedEvent: {
+        type: "device.compliance.changed",
+        at: now,
+        deviceId: device.id,
+        data: {
+          policyId: policy.id,
+          policyName: policy.name,
+          policyVersion: policy.version,
+          result: evaluation.result,
+          passing: evaluation.passing,
+          checks: evaluation.checks.filter((c) => c.status !== "PASS").map((c) => ({ check: c.check, status: c.status, graceUntil: c.graceUntil })),
+        },
+      },
+    }));
+  if (writes.length > 0) await recordTogether(deps.store, writes);
+  return evaluations;
+}
+
+/**
+ * Group commit for compliance writes: every evaluation that reaches its write in the same turn of
+ * the event loop shares one `recordCompliance` transaction, so a burst of sign-ins for devices
+ * not yet evaluated costs one durable commit (one fsync), not one per request. Each caller still
+ * answers only after the commit holding its write is durable; a failed commit fails them all.
+ */
+const pendingWrites = new WeakMap<Store, { writes: ComplianceWrite[]; committed: Promise<unknown> }>();
+
+function recordTogether(store: Store, writes: ComplianceWrite[]): Promise<unknown> {
+  let batch = pendingWrites.get(store);
+  if (!batch) {
+    const queued: ComplianceWrite[] = [];
+    const committed = new Promise((resolve, reject) => {
+      setImmediate(() => {
+        pendingWrites.delete(store);
+        store.recordCompliance(queued).then(resolve, reject);
+      });
+    });
+    batch = { writes: queued, committed };
+    pendingWrites.set(store, batch);
+  }
+  batch.writes.push(...writes);
+  return batch.committed;
+}
+
+/** One policy's evaluation as the API serves it. */
+export function evaluationBody(e: PolicyEvaluation) {
+  return { policyId: e.policyId, name: e.policyName, platform: e.platform, applicable: e.applicable, result: e.result, passing: e.passing, factsAge: e.factsAge, checks: e.checks };
+}
+
+export interface CombinedEvaluation {
+  result: PolicyResult;
+  passing: boolean;
+  factsAge: number | null;
+  checks: (CheckResult & { policyId: string })[];
+  policies: ReturnType<typeof evaluationBody>[];
+}
+
+/**
+ * Several policies for one device, as Okta reads an assurance list: the policies for the device's
+ * platform must all pass; policies for other platforms do not apply. No applicable policy → FAIL.
+ */
+export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEvaluation {
+  const applicable = evaluations.filter((e) => e.applicable);
+  const passing = applicable.length > 0 && applicable.every((e) => e.passing);
+  const has = (r: PolicyResult) => applicable.some((e) => e.result === r);
+  let result: PolicyResult;
+  if (applicable.length === 0) result = "FAIL";
+  else if (!passing) result = has("FAIL") ? "FAIL" : "UNKNOWN";
+  else result = has("GRACE") ? "GRACE" : has("UNKNOWN") ? "UNKNOWN" : "PASS";
+  return {
+    result,
+    passing,
+    factsAge: evaluations[0]?.factsAge ?? null,
+    checks: applicable.flatMap((e) => e.checks.map((c) => ({ ...c, policyId: e.policyId }))),
+    policies: evaluations.map(evaluationBody),
+  };
+}
+
+/**
+ * What a person signing in is told: each failing, unknown or in-grace check's message, with the
+ * remediation unless the policy hides it (`displayRemediationMode: HIDE`).
+ */
+export function userMessages(evaluations: PolicyEvaluation[], policies: Map<string, Policy>): string[] {
+  const applicable = evaluations.filter((e) => e.applicable);
+  if (evaluations.length > 0 && applicable.length === 0) {
+    const platforms = [...new Set(evaluations.map((e) => e.platform))].join(", ");
+    return [`No device policy applies to this device's platform (policies cover ${platforms}).`];
+  }
+  const messages: string[] = [];
+  for (const e of applicable) {
+    const show = policies.get(e.policyId)?.displayRemediationMode !== "HIDE";
+    for (const c of e.checks) {
+      if (c.status === "PASS" || !c.message) continue;
+      if (c.status === "UNKNOWN" && e.passing && e.result !== "GRACE") continue;
+      let text = c.message;
+      if (show && c.remediation) text += ` ${c.remediation}`;
+      if (c.graceUntil) text += ` Access is allowed until ${c.graceUntil.slice(0, 16).replace("T", " ")} UTC while you fix this.`;
+      messages.push(text);
+    }
+  }
+  return [...new Set(messages)];
+}

@@ -1,0 +1,140 @@
+/**
+ * Evaluates one device against one policy: a pure function of (policy, facts, unknown, fact age,
+ * catalog, now, stored check state). The caller stores `stateUpdates` and records events.
+ *
+ * Result, per check statuses after freshness and grace:
+ * - any FAIL outside grace                 → FAIL, not passing
+ * - any UNKNOWN and `unknownAs: FAIL`      → UNKNOWN, not passing (the default: unknown is not a yes)
+ * - any FAIL inside grace                  → GRACE, passing (with the messages)
+ * - any UNKNOWN and `unknownAs: PASS`      → UNKNOWN, passing
+ * - otherwise                              → PASS
+ */
+import type { Facts } from "../../shared/facts/schema.ts";
+import { checkCustom, type CelBudget } from "./checks/custom.ts";
+import { checkFirewall, checkSecureBoot, checkSecureHardware } from "./checks/device-security.ts";
+import { checkDiskEncryption } from "./checks/disk-encryption.ts";
+import { checkOsVersion } from "./checks/os-version/index.ts";
+import { unknownReason } from "./checks/outcome.ts";
+import { checkScreenLock } from "./checks/screen-lock.ts";
+import { CEL_POLICY_BUDGET_MS } from "./cel/compile.ts";
+import { graceDeadline } from "./grace.ts";
+import { parseIsoDuration } from "./rules.ts";
+import type { Platform } from "./schema.ts";
+import type { CheckContext, CheckOutcome, CheckResult, CheckState, EvaluationInput, PolicyEvaluation, PolicyResult } from "./types.ts";
+
+/** A facts document with every family unknown: what a device that never reported is checked against. */
+export const NO_FACTS: Facts = { os: null, disks: null, network: null, hardware: null, security: null, software: null, processes: null, users: null, groups: null, vendor: null };
+
+const FAMILY_PLATFORM: Record<string, Platform> = { mac_os: "MACOS", windows: "WINDOWS", linux: "LINUX" };
+
+/** The policy platform a facts document belongs to, or null when the OS family is unknown or unsupported. */
+export function platformOf(facts: Facts | null): Platform | null {
+  const family = facts?.os?.family ?? null;
+  return family === null ? null : (FAMILY_PLATFORM[family] ?? null);
+}
+
+/** How stale a stored `lastPassedAt` may get while a check keeps passing. */
+export const LAST_PASSED_RESOLUTION_MS = 15 * 60_000;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function runChecks(ctx: CheckContext): CheckOutcome[] {
+  const budget: CelBudget = { remainingMs: CEL_POLICY_BUDGET_MS };
+  const outcomes: (CheckOutcome | null)[] = [
+    ...checkOsVersion(ctx),
+    checkDiskEncryption(ctx),
+    checkScreenLock(ctx),
+    checkSecureHardware(ctx),
+    checkFirewall(ctx),
+    checkSecureBoot(ctx),
+    ...(ctx.policy.customChecks ?? []).map((custom) => checkCustom(ctx, custom, budget)),
+  ];
+  return outcomes.filter((o): o is CheckOutcome => o !== null);
+}
+
+function platformCheck(input: EvaluationInput, facts: Facts): CheckOutcome {
+  const family = facts.os?.family ?? null;
+  const expected = input.policy.platform;
+  if (family === null)
+    return { check: "platform", status: "UNKNOWN", observed: null, expected, message: `Could not determine the operating system: ${unknownReason(input.unknown, "os.family")}`, remediation: null };
+  const platform = FAMILY_PLATFORM[family] ?? null;
+  return platform === expected
+    ? { check: "platform", status: "PASS", observed: family, expected, message: null, remediation: null }
+    : { check: "platform", status: "FAIL", observed: family, expected, message: `This policy applies to ${expected} devices; this device runs ${family}.`, remediation: null };
+}
+
+/** Facts older than `maxFactAge` (or none at all) cannot vouch for anything: every check becomes UNKNOWN. */
+function freshness(input: EvaluationInput, factsAgeMs: number | null): CheckOutcome | null {
+  if (factsAgeMs === null)
+    return { check: "facts", status: "UNKNOWN", observed: null, expected: "facts reported by the agent", message: "The device has not reported any facts yet.", remediation: "Make sure the Facet agent is running on this device." };
+  if (input.policy.maxFactAge === undefined) return null;
+  const maxAge = parseIsoDuration(input.policy.maxFactAge)!;
+  const observed = `PT${Math.round(factsAgeMs / 1000)}S`;
+  return factsAgeMs <= maxAge.toMillis()
+    ? { check: "maxFactAge", status: "PASS", observed, expected: input.policy.maxFactAge, message: null, remediation: null }
+    : {
+        check: "maxFactAge",
+        status: "UNKNOWN",
+        observed,
+        expected: input.policy.maxFactAge,
+        message: `The device's facts are ${Math.round(factsAgeMs / 60000)} minutes old; this policy needs facts newer than ${input.policy.maxFactAge}.`,
+        remediation: "Make sure the Facet agent is running and online.",
+      };
+}
+
+export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
+  const { policy, now } = input;
+  const facts = input.facts ?? NO_FACTS;
+  const factsAgeMs = input.collectedAt === null ? null : Math.max(0, now - input.collectedAt);
+  const platform = platformCheck(input, facts);
+  const ctx: CheckContext = { policy, facts, unknown: input.unknown, catalog: input.catalog, now };
+
+  let outcomes: CheckOutcome[] = platform.status === "PASS" ? runChecks(ctx) : [];
+  const fresh = freshness(input, factsAgeMs);
+  if (fresh?.status === "UNKNOWN" && input.facts !== null)
+    outcomes = outcomes.map((o) => ({ ...o, status: "UNKNOWN" as const, message: `${fresh.message} (last seen: ${o.status})`, remediation: fresh.remediation }));
+  const all = [platform, ...(fresh ? [fresh] : []), ...outcomes];
+
+  const stateUpdates = new Map<string, CheckState>();
+  const checks: CheckResult[] = all.map((outcome) => {
+    const before = input.state.get(outcome.check) ?? { firstFailedAt: null, lastPassedAt: null };
+    let after = before;
+    if (outcome.status === "FAIL" && before.firstFailedAt === null) after = { ...before, firstFailedAt: now };
+    // lastPassedAt moves on a recovery and then every LAST_PASSED_RESOLUTION_MS, not on every
+    // evaluation: sign-ins of a healthy fleet would otherwise each cost a durable write.
+    if (outcome.status === "PASS" && (before.firstFailedAt !== null || before.lastPassedAt === null || now - before.lastPassedAt >= LAST_PASSED_RESOLUTION_MS))
+      after = { firstFailedAt: null, lastPassedAt: now };
+    if (after !== before && outcome.check !== "platform") stateUpdates.set(outcome.check, after);
+    const deadline = outcome.status === "FAIL" && after.firstFailedAt !== null ? graceDeadline(policy.gracePeriod, after.firstFailedAt) : null;
+    return {
+      ...outcome,
+      firstFailedAt: iso(after.firstFailedAt),
+      lastPassedAt: iso(after.lastPassedAt),
+      graceUntil: deadline !== null && now < deadline && outcome.check !== "platform" ? iso(deadline) : null,
+    };
+  });
+
+  const unknownAs = policy.unknownAs ?? "FAIL";
+  const hardFail = checks.some((c) => c.status === "FAIL" && c.graceUntil === null);
+  const inGrace = checks.some((c) => c.status === "FAIL" && c.graceUntil !== null);
+  const unknown = checks.some((c) => c.status === "UNKNOWN");
+  let result: PolicyResult;
+  let passing: boolean;
+  if (hardFail) [result, passing] = ["FAIL", false];
+  else if (unknown && unknownAs === "FAIL") [result, passing] = ["UNKNOWN", false];
+  else if (inGrace) [result, passing] = ["GRACE", true];
+  else if (unknown) [result, passing] = ["UNKNOWN", true];
+  else [result, passing] = ["PASS", true];
+
+  return {
+    policyId: policy.id,
+    policyName: policy.name,
+    platform: policy.platform,
+    applicable: platform.status !== "FAIL",
+    result,
+    passing,
+    checks,
+    factsAge: factsAgeMs === null ? null : Math.round(factsAgeMs / 1000),
+    stateUpdates,
+  };
+}

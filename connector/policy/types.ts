@@ -1,0 +1,67 @@
+/** The shapes evaluation speaks: one check's outcome, a policy's result, grace state. */
+import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import type { OsCatalog } from "./catalog/schema.ts";
+import type { Platform, Policy } from "./schema.ts";
+
+export type CheckStatus = "PASS" | "FAIL" | "UNKNOWN";
+export type PolicyResult = "PASS" | "FAIL" | "UNKNOWN" | "GRACE";
+
+/** What one check found, before grace and freshness are applied. */
+export interface CheckOutcome {
+  /** `osVersion`, `diskEncryptionType`, …, `custom:<name>`: the policy field it enforces. */
+  check: string;
+  status: CheckStatus;
+  observed: unknown;
+  expected: unknown;
+  /** For people: why it failed or is unknown (null when it passed). */
+  message: string | null;
+  remediation: string | null;
+}
+
+export interface CheckResult extends CheckOutcome {
+  firstFailedAt: string | null;
+  lastPassedAt: string | null;
+  /** Set while a failing check is inside the policy's grace period. */
+  graceUntil: string | null;
+}
+
+/** Per device × policy × check, kept by the store between evaluations. Epoch ms. */
+export interface CheckState {
+  firstFailedAt: number | null;
+  lastPassedAt: number | null;
+}
+
+/** What a check reads. `facts` is never null here: a device without facts gets an all-null document. */
+export interface CheckContext {
+  policy: Policy;
+  facts: Facts;
+  unknown: Unknown;
+  catalog: OsCatalog;
+  now: number;
+}
+
+export interface EvaluationInput {
+  policy: Policy;
+  facts: Facts | null;
+  unknown: Unknown;
+  /** When the facts were collected (epoch ms), null when the device never reported. */
+  collectedAt: number | null;
+  catalog: OsCatalog;
+  now: number;
+  state: ReadonlyMap<string, CheckState>;
+}
+
+export interface PolicyEvaluation {
+  policyId: string;
+  policyName: string;
+  platform: Platform;
+  /** False when the device runs another platform than the policy's: such a policy does not apply. */
+  applicable: boolean;
+  result: PolicyResult;
+  passing: boolean;
+  checks: CheckResult[];
+  /** Seconds since the facts were collected; null without facts. */
+  factsAge: number | null;
+  /** Check states to store after this evaluation (only those that changed). */
+  stateUpdates: Map<string, CheckState>;
+}

@@ -1,0 +1,159 @@
+/**
+ * Device assurance policies and compliance state on PostgreSQL: the same contract as
+ * ../sqlite/policies.ts and ../sqlite/compliance.ts. Read-modify-write paths lock the row they
+ * read (`FOR UPDATE`) so two replicas replacing one policy, or evaluating one device, serialise.
+ */
+import type pg from "pg";
+import type {
+  ComplianceCheckState,
+  ComplianceStore,
+  ComplianceWrite,
+  NewEvent,
+  PolicyReplacement,
+  PolicyStore,
+  StoredPolicy,
+} from "../types.ts";
+import type { Migration } from "./migrations.ts";
+import { complianceRecordFromRow, policyFromRow, type ComplianceRecordRow, type PolicyRow } from "../rows.ts";
+
+export function policyMigration(version: number): Migration {
+  return {
+    version,
+    name: "device assurance policies and compliance",
+    sql: `
+      CREATE TABLE policies (
+        id          text PRIMARY KEY,
+        version     integer NOT NULL,
+        name        text NOT NULL,
+        platform    text NOT NULL,
+        body        text NOT NULL,
+        created_at  bigint NOT NULL,
+        updated_at  bigint NOT NULL
+      );
+
+      CREATE TABLE compliance_checks (
+        device_id        text NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        policy_id        text NOT NULL REFERENCES policies (id) ON DELETE CASCADE,
+        check_name       text NOT NULL,
+        first_failed_at  bigint,
+        last_passed_at   bigint,
+        PRIMARY KEY (device_id, policy_id, check_name)
+      );
+
+      CREATE TABLE compliance (
+        device_id       text NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+        policy_id       text NOT NULL REFERENCES policies (id) ON DELETE CASCADE,
+        policy_version  integer NOT NULL,
+        result          text NOT NULL,
+        passing         boolean NOT NULL,
+        evaluated_at    bigint NOT NULL,
+        detail          text NOT NULL,
+        PRIMARY KEY (device_id, policy_id)
+      );
+      CREATE INDEX compliance_policy ON compliance (policy_id);
+    `,
+  };
+}
+
+export interface PostgresAccess {
+  pool: pg.Pool;
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+}
+
+const insertEvent = (c: pg.ClientBase, e: NewEvent) =>
+  c.query("INSERT INTO events (type, at, device_id, data) VALUES ($1, $2, $3, $4)", [e.type, e.at, e.deviceId, JSON.stringify(e.data)]);
+
+export function createPostgresPolicyStore(db: PostgresAccess): PolicyStore & ComplianceStore {
+  return {
+    async createPolicy(p, e) {
+      await db.transaction(async (c) => {
+        await c.query("INSERT INTO policies (id, version, name, platform, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
+          p.id, p.version, p.name, p.platform, JSON.stringify(p.body), p.createdAt, p.updatedAt,
+        ]);
+        await insertEvent(c, e);
+      });
+    },
+    async getPolicy(id) {
+      const { rows } = await db.pool.query<PolicyRow>("SELECT * FROM policies WHERE id = $1", [id]);
+      return rows[0] ? policyFromRow(rows[0]) : null;
+    },
+    async getPolicies(ids) {
+      const { rows } = await db.pool.query<PolicyRow>("SELECT * FROM policies WHERE id = ANY($1::text[])", [ids]);
+      const byId = new Map(rows.map((r) => [r.id, policyFromRow(r)]));
+      return ids.map((id) => byId.get(id)).filter((p): p is StoredPolicy => p !== undefined);
+    },
+    async listPolicies() {
+      const { rows } = await db.pool.query<PolicyRow>("SELECT * FROM policies ORDER BY created_at, id");
+      return rows.map(policyFromRow);
+    },
+    async replacePolicy(next: PolicyReplacement, describe) {
+      return db.transaction(async (c) => {
+        const before = (await c.query<PolicyRow>("SELECT * FROM policies WHERE id = $1 FOR UPDATE", [next.id])).rows[0];
+        if (!before) return null;
+        const after = (
+          await c.query<PolicyRow>("UPDATE policies SET version = version + 1, name = $2, platform = $3, body = $4, updated_at = $5 WHERE id = $1 RETURNING *", [
+            next.id, next.name, next.platform, JSON.stringify(next.body), next.at,
+          ])
+        ).rows[0]!;
+        const policy = policyFromRow(after);
+        await insertEvent(c, describe(policyFromRow(before), policy));
+        return policy;
+      });
+    },
+    async deletePolicy(id, describe) {
+      return db.transaction(async (c) => {
+        const before = (await c.query<PolicyRow>("DELETE FROM policies WHERE id = $1 RETURNING *", [id])).rows[0];
+        if (!before) return null;
+        const policy = policyFromRow(before);
+        await insertEvent(c, describe(policy));
+        return policy;
+      });
+    },
+
+    async getCheckStates(deviceId, policyIds) {
+      if (policyIds.length === 0) return [];
+      const { rows } = await db.pool.query<{ policy_id: string; check_name: string; first_failed_at: number | null; last_passed_at: number | null }>(
+        "SELECT policy_id, check_name, first_failed_at, last_passed_at FROM compliance_checks WHERE device_id = $1 AND policy_id = ANY($2::text[])",
+        [deviceId, policyIds],
+      );
+      return rows.map((r): ComplianceCheckState => ({ policyId: r.policy_id, check: r.check_name, firstFailedAt: r.first_failed_at, lastPassedAt: r.last_passed_at }));
+    },
+    async getCompliance(deviceId) {
+      const { rows } = await db.pool.query<ComplianceRecordRow>("SELECT * FROM compliance WHERE device_id = $1 ORDER BY policy_id", [deviceId]);
+      return rows.map(complianceRecordFromRow);
+    },
+    async recordCompliance(writes: ComplianceWrite[]) {
+      return db.transaction(async (c) => {
+        const changes: boolean[] = [];
+        for (const { record, checks, changedEvent } of writes) {
+          const previous = (
+            await c.query<{ result: string; passing: boolean }>("SELECT result, passing FROM compliance WHERE device_id = $1 AND policy_id = $2 FOR UPDATE", [record.deviceId, record.policyId])
+          ).rows[0];
+          const changed = !previous || previous.result !== record.result || previous.passing !== record.passing;
+          await c.query(
+            `INSERT INTO compliance (device_id, policy_id, policy_version, result, passing, evaluated_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (device_id, policy_id) DO UPDATE SET policy_version = EXCLUDED.policy_version, result = EXCLUDED.result,
+               passing = EXCLUDED.passing, evaluated_at = EXCLUDED.evaluated_at, detail = EXCLUDED.detail`,
+            [record.deviceId, record.policyId, record.policyVersion, record.result, record.passing, record.evaluatedAt, JSON.stringify(record.detail)],
+          );
+          for (const s of checks) {
+            // The evaluation read the state outside this transaction, so another replica may have
+            // recorded a failure since: the database keeps the earliest first failure (grace never
+            // restarts because two replicas raced) unless this evaluation saw the check pass.
+            await c.query(
+              `INSERT INTO compliance_checks (device_id, policy_id, check_name, first_failed_at, last_passed_at) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (device_id, policy_id, check_name) DO UPDATE SET
+                 first_failed_at = CASE WHEN EXCLUDED.first_failed_at IS NULL THEN NULL
+                                        ELSE LEAST(compliance_checks.first_failed_at, EXCLUDED.first_failed_at) END,
+                 last_passed_at = GREATEST(compliance_checks.last_passed_at, EXCLUDED.last_passed_at)`,
+              [record.deviceId, s.policyId, s.check, s.firstFailedAt, s.lastPassedAt],
+            );
+          }
+          if (changed) await insertEvent(c, { ...changedEvent, data: { ...changedEvent.data, previous: previous ? { result: previous.result, passing: previous.passing } : null } });
+          changes.push(changed);
+        }
+        return changes;
+      });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/** Devices: enrollment (atomic with the token use), lookups, revocation. */
+import type { Database, Statement } from "better-sqlite3";
+import type { Device, DeviceQuery, DeviceStore, EnrollOutcome } from "../types.ts";
+import { deviceFromRow, type DeviceRow } from "../rows.ts";
+
+interface EnrollTokenRow {
+  id: string;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: number | null;
+}
+
+export function createDeviceStore(db: Database): DeviceStore {
+  const findToken = db.prepare<[string], EnrollTokenRow>(
+    "SELECT id, expires_at, max_uses, uses, revoked_at FROM enroll_tokens WHERE hash = ?",
+  );
+  const useToken = db.prepare<[string]>("UPDATE enroll_tokens SET uses = uses + 1 WHERE id = ?");
+  const insertDevice = db.prepare(
+    `INSERT INTO devices (id, name, public_key, platform, serial, manufacturer, model, machine_id, hardware_uuid,
+                          hostname, username, enrolled_at, revoked_at, last_seq, last_seen_at)
+     VALUES (@id, @name, @publicKey, @platform, @serial, @manufacturer, @model, @machineId, @hardwareUuid,
+             @hostname, @username, @enrolledAt, @revokedAt, @lastSeq, @lastSeenAt)`,
+  );
+  const insertEvent = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
+  const getDevice = db.prepare<[string], DeviceRow>("SELECT * FROM devices WHERE id = ?");
+  // Live devices first, so a key both live and revoked (enrolled before this check existed) reads as in use.
+  const byPublicKey = db.prepare<[string], { revoked_at: number | null }>(
+    "SELECT revoked_at FROM devices WHERE public_key = ? ORDER BY revoked_at IS NOT NULL LIMIT 1",
+  );
+  const revoke = db.prepare<[number, string]>("UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+  const touch = db.prepare<[number, string]>(
+    "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?",
+  );
+  // A UNION of three index lookups: written as one OR with a correlated EXISTS, SQLite scanned
+  // every device row per call (the endpoint check names devices by username on each sign-in).
+  const byUsername = db.prepare<{ u: string }, DeviceRow>(
+    `SELECT * FROM devices d
+      WHERE d.revoked_at IS NULL
+        AND d.id IN (SELECT id FROM devices WHERE serial = @u
+                     UNION SELECT id FROM devices WHERE username = @u COLLATE NOCASE
+                     UNION SELECT device_id FROM device_users WHERE username = @u)
+      ORDER BY d.last_seen_at DESC`,
+  );
+
+  const listStatements = new Map<string, Statement<Record<string, unknown>, DeviceRow>>();
+
+  const enroll = db.transaction((tokenHash: string, device: Device, now: number): EnrollOutcome => {
+    const token = findToken.get(tokenHash);
+    if (!token) return { ok: false, reason: "unknown_token" };
+    if (token.revoked_at !== null) return { ok: false, reason: "revoked_token" };
+    if (token.expires_at !== null && token.expires_at <= now) return { ok: false, reason: "expired_token" };
+    if (token.max_uses !== null && token.uses >= token.max_uses) return { ok: false, reason: "used_up_token" };
+    const holder = byPublicKey.get(device.publicKey);
+    if (holder) return { ok: false, reason: holder.revoked_at === null ? "key_in_use" : "key_revoked" };
+    useToken.run(token.id);
+    insertDevice.run({ hardwareUuid: null, hostname: null, ...device });
+    insertEvent.run(
+      "device.enrolled",
+      now,
+      device.id,
+      JSON.stringify({ tokenId: token.id, platform: device.platform, hostname: device.hostname ?? null }),
+    );
+    return { ok: true, device: deviceFromRow(getDevice.get(device.id)!) };
+  });
+
+  return {
+    async enrollDevice(tokenHash, device, now) {
+      return enroll.immediate(tokenHash, device, now);
+    },
+    async getDevice(id) {
+      const row = getDevice.get(id);
+      return row ? deviceFromRow(row) : null;
+    },
+    async listDevices(query: DeviceQuery) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: query.limit };
+      if (!query.includeRevoked) where.push("d.revoked_at IS NULL");
+      if (query.serial !== undefined) (where.push("d.serial = @serial"), (params.serial = query.serial));
+      if (query.hostname !== undefined) (where.push("d.hostname = @hostname COLLATE NOCASE"), (params.hostname = query.hostname));
+      if (query.platform !== undefined) (where.push("d.platform = @platform"), (params.platform = query.platform));
+      if (query.machineId !== undefined) (where.push("d.machine_id = @machineId"), (params.machineId = query.machineId));
+      if (query.hardwareUuid !== undefined) {
+        where.push("d.hardware_uuid = @hardwareUuid");
+        params.hardwareUuid = query.hardwareUuid.toLowerCase();
+      }
+      if (query.username !== undefined) {
+        where.push(
+          "(d.username = @username COLLATE NOCASE OR EXISTS (SELECT 1 FROM device_users du WHERE du.device_id = d.id AND du.username = @username))",
+        );
+        params.username = query.username;
+      }
+      if (query.after !== undefined) (where.push("d.id > @after"), (params.after = query.after));
+      const sql = `SELECT * FROM devices d ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY d.id LIMIT @limit`;
+      let statement = listStatements.get(sql);
+      if (!statement) {
+        // The WHERE clause comes from a fixed set of filters, so there are few distinct statements.
+        statement = db.prepare<Record<string, unknown>, DeviceRow>(sql);
+        listStatements.set(sql, statement);
+      }
+      return statement.all(params).map(deviceFromRow);
+    },
+    async findDevicesByUsername(username) {
+      return byUsername.all({ u: username }).map(deviceFromRow);
+    },
+    async revokeDevice(id, at) {
+      return revoke.run(at, id).changes > 0;
+    },
+    async touchDevice(id, at) {
+      touch.run(at, id);
+    },
+  };
+}

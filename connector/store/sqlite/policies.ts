@@ -1,0 +1,97 @@
+/** Device assurance policies: one row per policy, the validated body as JSON, events in the same transaction. */
+import type { Database } from "better-sqlite3";
+import type { Migration } from "./migrations.ts";
+import type { NewEvent, PolicyStore, StoredPolicy } from "../types.ts";
+import { policyFromRow, type PolicyRow } from "../rows.ts";
+
+/** Appended to MIGRATIONS: policies, per-check grace state, latest compliance per device × policy. */
+export const POLICY_MIGRATION_SQL = `
+  CREATE TABLE policies (
+    id         TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    platform   TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE compliance_checks (
+    device_id       TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    policy_id       TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    check_name      TEXT NOT NULL,
+    first_failed_at INTEGER,
+    last_passed_at  INTEGER,
+    PRIMARY KEY (device_id, policy_id, check_name)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE compliance (
+    device_id      TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    policy_id      TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+    policy_version INTEGER NOT NULL,
+    result         TEXT NOT NULL,
+    passing        INTEGER NOT NULL,
+    evaluated_at   INTEGER NOT NULL,
+    detail         TEXT NOT NULL,
+    PRIMARY KEY (device_id, policy_id)
+  ) STRICT;
+  CREATE INDEX compliance_policy ON compliance(policy_id);
+`;
+
+export function policyMigration(version: number): Migration {
+  return { version, name: "device assurance policies and compliance", up: (db) => db.exec(POLICY_MIGRATION_SQL) };
+}
+
+export function createPolicyStore(db: Database): PolicyStore {
+  const insert = db.prepare("INSERT INTO policies (id, version, name, platform, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  const select = db.prepare<[string], PolicyRow>("SELECT * FROM policies WHERE id = ?");
+  const selectAll = db.prepare<[], PolicyRow>("SELECT * FROM policies ORDER BY created_at, id");
+  const update = db.prepare("UPDATE policies SET version = version + 1, name = ?, platform = ?, body = ?, updated_at = ? WHERE id = ?");
+  const remove = db.prepare("DELETE FROM policies WHERE id = ?");
+  const event = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
+  const recordEvent = (e: NewEvent) => event.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
+
+  const create = db.transaction((p: StoredPolicy, e: NewEvent) => {
+    insert.run(p.id, p.version, p.name, p.platform, JSON.stringify(p.body), p.createdAt, p.updatedAt);
+    recordEvent(e);
+  });
+  const replace = db.transaction((next: Parameters<PolicyStore["replacePolicy"]>[0], describe: Parameters<PolicyStore["replacePolicy"]>[1]) => {
+    const before = select.get(next.id);
+    if (!before) return null;
+    update.run(next.name, next.platform, JSON.stringify(next.body), next.at, next.id);
+    const after = policyFromRow(select.get(next.id)!);
+    recordEvent(describe(policyFromRow(before), after));
+    return after;
+  });
+  const del = db.transaction((id: string, describe: (before: StoredPolicy) => NewEvent) => {
+    const before = select.get(id);
+    if (!before) return null;
+    remove.run(id);
+    const policy = policyFromRow(before);
+    recordEvent(describe(policy));
+    return policy;
+  });
+
+  return {
+    // IMMEDIATE for the same reason as compliance.ts: the snapshot writer thread is a second writer.
+    async createPolicy(policy, e) {
+      create.immediate(policy, e);
+    },
+    async getPolicy(id) {
+      const row = select.get(id);
+      return row ? policyFromRow(row) : null;
+    },
+    async getPolicies(ids) {
+      return ids.map((id) => select.get(id)).filter((r): r is PolicyRow => r !== undefined).map(policyFromRow);
+    },
+    async listPolicies() {
+      return selectAll.all().map(policyFromRow);
+    },
+    async replacePolicy(next, describe) {
+      return replace.immediate(next, describe);
+    },
+    async deletePolicy(id, describe) {
+      return del.immediate(id, describe);
+    },
+  };
+}

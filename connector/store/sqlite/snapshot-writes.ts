@@ -1,0 +1,100 @@
+/**
+ * The snapshot write transaction, independent of the thread it runs on. A batch is one IMMEDIATE
+ * transaction, so the cost of making it durable (one WAL fsync) is shared by every agent in it.
+ *
+ * Batches cross a thread boundary (writer-thread.ts), so a write is first reduced to a
+ * `SnapshotRowWrite`: the columns and the identity already extracted, event data already
+ * serialised. The facts object itself never crosses — cloning it would cost the main thread
+ * about as much as the write saves.
+ */
+import type { Database } from "better-sqlite3";
+import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
+import type { SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+
+export interface SnapshotRowWrite {
+  deviceId: string;
+  seq: number;
+  collectedAt: number;
+  receivedAt: number;
+  body: string;
+  signature: string;
+  identity: DeviceIdentity;
+  events: { type: string; at: number; deviceId: string | null; data: string }[];
+}
+
+export function toRowWrite({ snapshot, events }: SnapshotWrite): SnapshotRowWrite {
+  return {
+    deviceId: snapshot.deviceId,
+    seq: snapshot.seq,
+    collectedAt: snapshot.collectedAt,
+    receivedAt: snapshot.receivedAt,
+    body: snapshot.body,
+    signature: snapshot.signature,
+    identity: identityFromFacts(snapshot.facts),
+    events: events.map((e) => ({ type: e.type, at: e.at, deviceId: e.deviceId, data: JSON.stringify(e.data) })),
+  };
+}
+
+export type SnapshotBatchWriter = (batch: SnapshotRowWrite[]) => SnapshotWriteResult[];
+
+export function createSnapshotBatchWriter(db: Database, historyLimit: number): SnapshotBatchWriter {
+  if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError("historyLimit must be a positive integer");
+  const deviceState = db.prepare<[string], { revoked_at: number | null; last_seq: number }>(
+    "SELECT revoked_at, last_seq FROM devices WHERE id = ?",
+  );
+  const insertSnapshot = db.prepare(
+    `INSERT INTO snapshots (device_id, seq, collected_at, received_at, body, signature)
+     VALUES (@deviceId, @seq, @collectedAt, @receivedAt, @body, @signature)`,
+  );
+  // A fact that turned unknown keeps the last known identity: the column answers "what did this
+  // device last say it is", which is what duplicate detection and lookups need.
+  const updateDevice = db.prepare(
+    `UPDATE devices SET last_seq = @seq, last_seen_at = max(coalesce(last_seen_at, 0), @receivedAt),
+        serial = coalesce(@serial, serial), manufacturer = coalesce(@manufacturer, manufacturer),
+        model = coalesce(@model, model), platform = coalesce(@platform, platform),
+        machine_id = coalesce(@machineId, machine_id), hardware_uuid = coalesce(@hardwareUuid, hardware_uuid),
+        hostname = coalesce(@hostname, hostname)
+      WHERE id = @deviceId`,
+  );
+  const currentUsers = db.prepare<[string], { username: string }>("SELECT username FROM device_users WHERE device_id = ?");
+  const clearUsers = db.prepare<[string]>("DELETE FROM device_users WHERE device_id = ?");
+  const insertUser = db.prepare<[string, string]>("INSERT OR IGNORE INTO device_users (device_id, username) VALUES (?, ?)");
+  // The newest row beyond the cap, if any: a device still filling its history costs one index
+  // probe and no delete.
+  const firstOverCap = db.prepare<[string, number], { seq: number }>(
+    "SELECT seq FROM snapshots WHERE device_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+  );
+  const prune = db.prepare<[string, number]>("DELETE FROM snapshots WHERE device_id = ? AND seq <= ?");
+  const insertEvent = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
+
+  // Most snapshots report the same users as the last one; rewriting the rows each time was a
+  // delete plus an insert per user on every snapshot.
+  const replaceUsersIfChanged = (deviceId: string, usernames: string[]): void => {
+    // What delete-and-reinsert would leave: the first spelling of each name (the column is NOCASE).
+    const wanted = new Map<string, string>();
+    for (const name of usernames) if (!wanted.has(name.toLowerCase())) wanted.set(name.toLowerCase(), name);
+    const stored = currentUsers.all(deviceId);
+    if (stored.length === wanted.size && stored.every((r) => wanted.get(r.username.toLowerCase()) === r.username)) return;
+    clearUsers.run(deviceId);
+    for (const name of wanted.values()) insertUser.run(deviceId, name);
+  };
+
+  const writeOne = (w: SnapshotRowWrite): SnapshotWriteResult => {
+    const device = deviceState.get(w.deviceId);
+    if (!device) return "unknown_device";
+    if (device.revoked_at !== null) return "revoked_device";
+    if (w.seq <= device.last_seq) return "replayed_seq";
+    insertSnapshot.run(w);
+    const { usernames, ...columns } = w.identity;
+    updateDevice.run({ ...columns, deviceId: w.deviceId, seq: w.seq, receivedAt: w.receivedAt });
+    replaceUsersIfChanged(w.deviceId, usernames);
+    const over = firstOverCap.get(w.deviceId, historyLimit);
+    if (over) prune.run(w.deviceId, over.seq);
+    for (const e of w.events) insertEvent.run(e.type, e.at, e.deviceId, e.data);
+    return "accepted";
+  };
+  // IMMEDIATE takes the write lock up front, so the in-transaction seq check cannot race another
+  // connection (the main thread's, a second connector process) between read and write.
+  const writeBatch = db.transaction((batch: SnapshotRowWrite[]) => batch.map(writeOne));
+  return (batch) => writeBatch.immediate(batch);
+}

@@ -1,0 +1,45 @@
+/**
+ * Snapshots: the latest per device plus a capped history, written in batches (one transaction
+ * each, see snapshot-writes.ts).
+ */
+import type { Database } from "better-sqlite3";
+import { snapshotFromRow, type SnapshotRow } from "../rows.ts";
+import type { SnapshotStore, SnapshotWriteResult, StoredSnapshot } from "../types.ts";
+import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
+
+/**
+ * `writeRows` runs the batch transaction (snapshot-writes.ts) on whichever thread owns the write
+ * connection; reads go to `db`, which in WAL mode sees every committed batch.
+ */
+export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRowWrite[]) => Promise<SnapshotWriteResult[]>): SnapshotStore {
+  const latest = db.prepare<[string], SnapshotRow>(
+    `SELECT s.* FROM snapshots s JOIN devices d ON d.id = s.device_id AND s.seq = d.last_seq WHERE d.id = ?`,
+  );
+  const history = db.prepare<[string, number], SnapshotRow>(
+    "SELECT * FROM snapshots WHERE device_id = ? ORDER BY seq DESC LIMIT ?",
+  );
+
+  return {
+    async writeSnapshots(batch) {
+      if (batch.length === 0) return [];
+      // With journal_mode=WAL and synchronous=FULL the commit returns after the WAL fsync, so
+      // the transaction is durable when this resolves (see connection.ts).
+      return writeRows(batch.map(toRowWrite));
+    },
+    async latestSnapshot(deviceId) {
+      const row = latest.get(deviceId);
+      return row ? snapshotFromRow(row) : null;
+    },
+    async latestSnapshots(deviceIds) {
+      const out = new Map<string, StoredSnapshot>();
+      for (const id of deviceIds) {
+        const row = latest.get(id);
+        if (row) out.set(id, snapshotFromRow(row));
+      }
+      return out;
+    },
+    async snapshotHistory(deviceId, limit) {
+      return history.all(deviceId, limit).map(snapshotFromRow);
+    },
+  };
+}

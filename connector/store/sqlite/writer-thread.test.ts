@@ -1,0 +1,120 @@
+import { test, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import BetterSqlite3 from "better-sqlite3";
+import { openSqliteStore } from "./index.ts";
+import { MIGRATIONS, migrate } from "./migrations.ts";
+import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
+import { SnapshotWriterThread } from "./writer-thread.ts";
+import type { SnapshotWrite, Store } from "../types.ts";
+import { sampleFacts, SAMPLE_UNKNOWN } from "../../../test/support/facts.ts";
+
+let dir: string;
+let path: string;
+
+function write(deviceId: string, seq: number): SnapshotWrite {
+  const facts = sampleFacts();
+  return {
+    snapshot: { deviceId, seq, collectedAt: 5000 + seq, receivedAt: 6000 + seq, body: JSON.stringify({ deviceId, seq }), signature: "sig", facts, unknown: SAMPLE_UNKNOWN },
+    events: [{ type: "snapshot.accepted", at: 6000 + seq, deviceId, data: { seq } }],
+  };
+}
+
+async function enroll(store: Store, ids: string[]): Promise<void> {
+  await store.createEnrollToken({ id: "t", label: null, createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h");
+  for (const id of ids) {
+    const out = await store.enrollDevice("h", {
+      id, name: null, publicKey: Buffer.from(id.padEnd(32, "#")).toString("base64"), platform: "linux", serial: null, manufacturer: null,
+      model: null, machineId: null, username: null, enrolledAt: 1000, revokedAt: null, lastSeq: 0, lastSeenAt: null,
+    }, 1000);
+    assert.equal(out.ok, true);
+  }
+}
+
+/** What another process opening the file would see. */
+function snapshotCount(): number {
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM snapshots").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "facet-writer-"));
+  path = join(dir, "facet.db");
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+test("a batch resolves with per-item results once it is committed and visible to other connections", async () => {
+  const store = openSqliteStore(path);
+  try {
+    await enroll(store, ["a", "b"]);
+    const results = await store.writeSnapshots([write("a", 1), write("b", 1), write("a", 1), write("zz", 1)]);
+    assert.deepEqual(results, ["accepted", "accepted", "replayed_seq", "unknown_device"]);
+    assert.equal(snapshotCount(), 2);
+    assert.equal((await store.getDevice("a"))?.lastSeq, 1, "the main thread's connection reads the writer's commit");
+  } finally {
+    await store.close();
+  }
+});
+
+test("close commits every batch already queued before it resolves", async () => {
+  const store = openSqliteStore(path);
+  await enroll(store, ["a"]);
+  const writes = Array.from({ length: 20 }, (_, i) => store.writeSnapshots([write("a", i + 1)]));
+  await store.close();
+  assert.deepEqual(await Promise.all(writes), Array.from({ length: 20 }, () => ["accepted"]));
+  assert.equal(snapshotCount(), 20);
+  await assert.rejects(store.writeSnapshots([write("a", 21)]), /closed/);
+});
+
+test("a failed transaction rejects only its own batch and writes none of it; the thread keeps serving", async () => {
+  const store = openSqliteStore(path);
+  await enroll(store, ["a"]);
+  const thread = new SnapshotWriterThread({ path, historyLimit: 20 });
+  try {
+    const good = toRowWrite(write("a", 1));
+    const broken: SnapshotRowWrite = { ...toRowWrite(write("a", 2)), body: null as unknown as string };
+    await assert.rejects(thread.write([good, broken]), (e: Error & { code?: string }) => e.code === "SQLITE_CONSTRAINT_NOTNULL");
+    assert.equal(snapshotCount(), 0, "the whole batch rolled back");
+    assert.deepEqual(await thread.write([good]), ["accepted"]);
+  } finally {
+    await thread.close();
+    await store.close();
+  }
+});
+
+test("a writer thread that dies fails its pending writes, and the next write starts a new one", async () => {
+  // No schema yet: the thread throws while preparing its statements.
+  new BetterSqlite3(path).close();
+  const thread = new SnapshotWriterThread({ path, historyLimit: 20 });
+  try {
+    await assert.rejects(thread.write([toRowWrite(write("a", 1))]), /snapshot write failed: .*no such table/);
+    const db = new BetterSqlite3(path);
+    migrate(db, MIGRATIONS);
+    db.close();
+    assert.deepEqual(await thread.write([toRowWrite(write("a", 1))]), ["unknown_device"]);
+  } finally {
+    await thread.close();
+  }
+});
+
+test("an idle writer thread does not keep the process alive", () => {
+  const script = `
+    import { openSqliteStore } from ${JSON.stringify(new URL("./index.ts", import.meta.url).href)};
+    const store = openSqliteStore(${JSON.stringify(path)});
+    console.log(JSON.stringify(await store.writeSnapshots([{ snapshot: { deviceId: "none", seq: 1, collectedAt: 1, receivedAt: 1, body: "{}", signature: "s", facts: {}, unknown: {} }, events: [] }])));
+  `;
+  const file = join(dir, "no-close.mts");
+  writeFileSync(file, script);
+  const child = spawnSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8", timeout: 20_000, cwd: fileURLToPath(new URL("../../..", import.meta.url)) });
+  assert.equal(child.signal, null, "exited on its own, not killed by the timeout");
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), '["unknown_device"]');
+});

@@ -1,0 +1,84 @@
+/**
+ * Runs the snapshot batch transactions on a worker thread with its own connection.
+ *
+ * better-sqlite3 is synchronous: on the main thread a batch commit (≈ 50 ms for 250 snapshots,
+ * most of it the WAL fsync of synchronous=FULL) stops the event loop, so no frame is read or
+ * verified meanwhile and the two cores never overlap signature checks with writes. Here the
+ * commit runs on the second core while the main thread verifies the next batch. The contract
+ * is unchanged: a write resolves with per-item results only after its transaction committed.
+ *
+ * The thread is started on the first write, holds the process open only while a write is
+ * pending, and is restarted by the next write if it dies (the writes in flight then reject with
+ * the reason, so callers never ack them). close() lets every queued write commit first.
+ */
+import { Worker } from "node:worker_threads";
+import type { SnapshotWriteResult } from "../types.ts";
+import type { SnapshotRowWrite } from "./snapshot-writes.ts";
+import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
+
+interface Pending {
+  resolve(results: SnapshotWriteResult[]): void;
+  reject(error: Error): void;
+}
+
+export class SnapshotWriterThread {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly start: WriterStart) {}
+
+  write(batch: SnapshotRowWrite[]): Promise<SnapshotWriteResult[]> {
+    if (this.closing) return Promise.reject(new Error("the SQLite store is closed"));
+    const worker = this.worker ?? this.spawn();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ type: "write", id, batch } satisfies WriterRequest);
+    });
+  }
+
+  /** Commits everything already queued, then stops the thread and closes its connection. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const worker = this.worker;
+      if (!worker) return;
+      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      worker.ref();
+      worker.postMessage({ type: "close" } satisfies WriterRequest);
+      await exited;
+    })();
+    return this.closing;
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
+      workerData: { entry: new URL("./writer-worker.ts", import.meta.url).href, ...this.start },
+    });
+    this.worker = worker;
+    worker.unref();
+    worker.on("message", (reply: WriterReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      // While closing, the thread must keep the process alive until it has exited.
+      if (this.pending.size === 0 && !this.closing) worker.unref();
+      if ("results" in reply) p.resolve(reply.results);
+      else p.reject(Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {}));
+    });
+    worker.on("error", (error) => this.lost(worker, error));
+    worker.on("exit", (code) => this.lost(worker, new Error(`the SQLite writer thread exited with code ${code}`)));
+    return worker;
+  }
+
+  /** The thread died: nothing it had not answered is known to be committed, so those writes fail. */
+  private lost(worker: Worker, cause: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    const error = new Error(`snapshot write failed: ${cause.message}`, { cause });
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+}

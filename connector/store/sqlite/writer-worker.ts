@@ -1,0 +1,39 @@
+/**
+ * The snapshot writer thread's entry (started by writer-thread.ts). It owns its own connection
+ * and runs one batch transaction per message, in arrival order, answering each with the
+ * per-item results only after the commit returned — with synchronous=FULL, after the fsync.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { openSqliteConnection } from "./connection.ts";
+import { createSnapshotBatchWriter } from "./snapshot-writes.ts";
+import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
+
+const port = parentPort;
+if (!port) throw new Error("writer-worker.ts runs only as a worker thread");
+const { path, historyLimit } = workerData as WriterStart;
+let db: ReturnType<typeof openSqliteConnection>;
+let write: ReturnType<typeof createSnapshotBatchWriter>;
+try {
+  db = openSqliteConnection(path);
+  write = createSnapshotBatchWriter(db, historyLimit);
+} catch (error) {
+  // SqliteError loses its message crossing to the parent's 'error' event; a plain Error keeps it.
+  const e = error as { message?: unknown; code?: unknown };
+  throw new Error(`cannot start the snapshot writer on ${path}: ${String(e?.message ?? error)}${typeof e?.code === "string" ? ` (${e.code})` : ""}`);
+}
+
+port.on("message", (request: WriterRequest) => {
+  if (request.type === "close") {
+    db.close();
+    port.close();
+    return;
+  }
+  let reply: WriterReply;
+  try {
+    reply = { id: request.id, results: write(request.batch) };
+  } catch (error) {
+    const e = error as { message?: unknown; code?: unknown };
+    reply = { id: request.id, error: { message: String(e?.message ?? error), code: typeof e?.code === "string" ? e.code : undefined } };
+  }
+  port.postMessage(reply);
+});

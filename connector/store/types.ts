@@ -1,0 +1,266 @@
+/**
+ * The one storage interface of the connector. SQLite (embedded default) and PostgreSQL
+ * (scale-out) implement it; everything above the store speaks only these types.
+ *
+ * All methods are async so a networked backend fits. Every write that must be atomic is a single
+ * method here (the backend owns the transaction), never a sequence of calls from above.
+ * Times are epoch milliseconds.
+ */
+import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+
+export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write";
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface EnrollToken {
+  id: string;
+  label: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: number | null;
+}
+
+export interface Device {
+  id: string;
+  name: string | null;
+  /** Raw Ed25519 public key, base64. */
+  publicKey: string;
+  platform: string | null;
+  serial: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  machineId: string | null;
+  /** Hardware UUID and hostname from the latest accepted snapshot (optional: older rows lack them). */
+  hardwareUuid?: string | null;
+  hostname?: string | null;
+  /** Console user at enrollment, for endpoint-stage lookup by username. */
+  username: string | null;
+  enrolledAt: number;
+  revokedAt: number | null;
+  lastSeq: number;
+  lastSeenAt: number | null;
+}
+
+export interface StoredSnapshot {
+  deviceId: string;
+  seq: number;
+  collectedAt: number;
+  receivedAt: number;
+  /** The exact signed canonical body and its signature, kept so anyone can re-verify later. */
+  body: string;
+  signature: string;
+  facts: Facts;
+  unknown: Unknown;
+}
+
+export interface FactEvent {
+  id: number;
+  type: string;
+  at: number;
+  deviceId: string | null;
+  data: Record<string, unknown>;
+}
+
+export type NewEvent = Omit<FactEvent, "id">;
+
+export interface EventQuery {
+  types?: string[];
+  /** Prefix match on type, e.g. `device.` */
+  typePrefix?: string;
+  deviceId?: string;
+  since?: number;
+  afterId?: number;
+  limit: number;
+}
+
+export interface DeviceQuery {
+  serial?: string;
+  hostname?: string;
+  username?: string;
+  platform?: string;
+  /** Exact matches on identity facts, for clone/duplicate detection. */
+  machineId?: string;
+  hardwareUuid?: string;
+  includeRevoked?: boolean;
+  /** Opaque cursor: devices with id > after, ordered by id. */
+  after?: string;
+  limit: number;
+}
+
+export type EnrollOutcome =
+  | { ok: true; device: Device }
+  | { ok: false; reason: "unknown_token" | "expired_token" | "used_up_token" | "revoked_token" }
+  /**
+   * The public key already belongs to a device: `key_in_use` (live) or `key_revoked`. A cloned
+   * agent (copied state dir, VM template) re-presenting the same key must not become a second
+   * device, and a revoked key stays revoked. Checked after the token, so only a caller holding a
+   * valid token learns it; no token use is counted.
+   */
+  | { ok: false; reason: "key_in_use" | "key_revoked" };
+
+export interface SnapshotWrite {
+  snapshot: StoredSnapshot;
+  /** Events recorded in the same transaction as the snapshot. */
+  events: NewEvent[];
+}
+
+/** `accepted`, or why the conditional write did not apply (checked again inside the transaction). */
+export type SnapshotWriteResult = "accepted" | "replayed_seq" | "unknown_device" | "revoked_device";
+
+export interface TokenStore {
+  createApiToken(token: ApiToken, hash: string): Promise<void>;
+  /** The live (not revoked) token whose hash matches; callers hash with a keyed hash first. */
+  findApiTokenByHash(hash: string): Promise<ApiToken | null>;
+  listApiTokens(): Promise<ApiToken[]>;
+  revokeApiToken(id: string, at: number): Promise<boolean>;
+
+  createEnrollToken(token: EnrollToken, hash: string): Promise<void>;
+  listEnrollTokens(): Promise<EnrollToken[]>;
+  revokeEnrollToken(id: string, at: number): Promise<boolean>;
+}
+
+export interface DeviceStore {
+  /**
+   * Atomically: check the token (exists, not expired, uses left), check that no device has this
+   * public key, count a use, insert the device, record `device.enrolled`.
+   */
+  enrollDevice(tokenHash: string, device: Device, now: number): Promise<EnrollOutcome>;
+  getDevice(id: string): Promise<Device | null>;
+  listDevices(query: DeviceQuery): Promise<Device[]>;
+  /** Devices whose serial matches, or whose bound username / latest `users[]` contains the username. */
+  findDevicesByUsername(username: string): Promise<Device[]>;
+  revokeDevice(id: string, at: number): Promise<boolean>;
+  touchDevice(id: string, at: number): Promise<void>;
+}
+
+export interface SnapshotStore {
+  /**
+   * Writes a batch in one transaction; each item applies only if its seq is greater than the
+   * device's last accepted seq and the device is live. Returns one result per item, in order.
+   * Resolves only once the transaction is durable: callers ack after this.
+   * An accepted item also refreshes the device's identity columns (see store/identity.ts),
+   * its usernames, last_seen and last_seq, and prunes its history to the store's cap.
+   */
+  writeSnapshots(batch: SnapshotWrite[]): Promise<SnapshotWriteResult[]>;
+  latestSnapshot(deviceId: string): Promise<StoredSnapshot | null>;
+  latestSnapshots(deviceIds: string[]): Promise<Map<string, StoredSnapshot>>;
+  snapshotHistory(deviceId: string, limit: number): Promise<StoredSnapshot[]>;
+}
+
+/** What pruneEvents deletes; every bound is optional. Times are epoch ms. */
+export interface EventRetention {
+  /** Delete events recorded before this, except types listed in `beforeByType`. */
+  before?: number;
+  /** Per-type cut-offs that replace `before` for those types (short for the per-snapshot `snapshot.accepted`). */
+  beforeByType?: Record<string, number>;
+  /** Then keep at most this many events, the newest: a backstop on disk use whatever the rate. */
+  maxRows?: number;
+  /** Rows per delete transaction. Default 5,000. */
+  batchSize?: number;
+}
+
+export interface EventStore {
+  recordEvent(event: NewEvent): Promise<void>;
+  listEvents(query: EventQuery): Promise<FactEvent[]>;
+  /**
+   * Deletes events outside the retention, oldest first, in small transactions so ingest is never
+   * blocked for long. Returns the number deleted. Idempotent: replicas may run it concurrently.
+   */
+  pruneEvents(retention: EventRetention): Promise<number>;
+}
+
+export interface SettingsStore {
+  /** Small named JSON documents (the OS release catalog, the installation's HMAC pepper). */
+  getSetting<T = unknown>(key: string): Promise<T | null>;
+  putSetting(key: string, value: unknown): Promise<void>;
+}
+
+/** A device assurance policy as stored; `body` is the validated document (connector/policy/schema.ts). */
+export interface StoredPolicy {
+  id: string;
+  /** 1 at creation, +1 on every replace. */
+  version: number;
+  name: string;
+  platform: string;
+  body: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PolicyReplacement {
+  id: string;
+  name: string;
+  platform: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface PolicyStore {
+  /** Inserts the policy and records `event` in the same transaction. */
+  createPolicy(policy: StoredPolicy, event: NewEvent): Promise<void>;
+  getPolicy(id: string): Promise<StoredPolicy | null>;
+  /** The policies that exist among `ids`, in the order given. */
+  getPolicies(ids: string[]): Promise<StoredPolicy[]>;
+  listPolicies(): Promise<StoredPolicy[]>;
+  /**
+   * Replaces the whole policy (version + 1) and records the event `describe` builds from the
+   * before and after rows, atomically. Null when there is no such policy.
+   */
+  replacePolicy(next: PolicyReplacement, describe: (before: StoredPolicy, after: StoredPolicy) => NewEvent): Promise<StoredPolicy | null>;
+  /** Deletes the policy with its compliance state and records the event, atomically. Null when absent. */
+  deletePolicy(id: string, describe: (before: StoredPolicy) => NewEvent): Promise<StoredPolicy | null>;
+}
+
+/** Grace bookkeeping per device × policy × check. Epoch ms. */
+export interface ComplianceCheckState {
+  policyId: string;
+  check: string;
+  firstFailedAt: number | null;
+  lastPassedAt: number | null;
+}
+
+/** The latest evaluation of a device against a policy. */
+export interface ComplianceRecord {
+  deviceId: string;
+  policyId: string;
+  policyVersion: number;
+  result: string;
+  passing: boolean;
+  evaluatedAt: number;
+  /** The evaluation as served (checks with observed/expected, grace deadlines). */
+  detail: Record<string, unknown>;
+}
+
+export interface ComplianceWrite {
+  record: ComplianceRecord;
+  /** Check states that changed in this evaluation. */
+  checks: ComplianceCheckState[];
+  /**
+   * Recorded only when `result` or `passing` differs from the stored record (or none is stored);
+   * the store adds `previous: { result, passing } | null` to its data.
+   */
+  changedEvent: NewEvent;
+}
+
+export interface ComplianceStore {
+  getCheckStates(deviceId: string, policyIds: string[]): Promise<ComplianceCheckState[]>;
+  /** The latest record per policy for a device. */
+  getCompliance(deviceId: string): Promise<ComplianceRecord[]>;
+  /** Writes records, check states and change events in one transaction; returns, per write, whether it changed. */
+  recordCompliance(writes: ComplianceWrite[]): Promise<boolean[]>;
+}
+
+export interface Store extends TokenStore, DeviceStore, SnapshotStore, EventStore, SettingsStore, PolicyStore, ComplianceStore {
+  readonly kind: "sqlite" | "postgres";
+  /** Row counts per table: for tests proving that a rejected input changed nothing. */
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}

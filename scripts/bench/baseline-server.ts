@@ -1,0 +1,56 @@
+/**
+ * The baselines the connector is compared against in the same run, each in its own process like
+ * the connector: `ws` — a bare `ws` server that accepts connections and does nothing else;
+ * `hono` — a bare hono route on @hono/node-server returning a fixed JSON document.
+ *
+ *   tsx scripts/bench/baseline-server.ts ws|hono   (IPC: replies {type:"listening", port})
+ */
+import { createServer } from "node:http";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { WebSocketServer } from "ws";
+
+const mode = process.argv[2];
+let json = "{}";
+
+function report(): void {
+  globalThis.gc?.();
+  process.send?.({ type: "status", rss: process.memoryUsage().rss, connections });
+}
+
+let connections = 0;
+
+if (mode === "ws") {
+  const server = createServer();
+  const wss = new WebSocketServer({ server, maxPayload: 1 << 20, perMessageDeflate: false });
+  wss.on("connection", (ws) => {
+    connections += 1;
+    ws.on("close", () => (connections -= 1));
+  });
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    process.send?.({ type: "listening", port: typeof address === "object" && address ? address.port : 0 });
+  });
+} else if (mode === "hono") {
+  const app = new Hono();
+  app.get("/v1/devices/:id", (c) => c.body(json, 200, { "content-type": "application/json" }));
+  const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+    process.send?.({ type: "listening", port: info.port });
+  });
+  server.on("error", (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  console.error("usage: baseline-server.ts ws|hono");
+  process.exit(2);
+}
+
+process.on("message", (raw) => {
+  const message = raw as { type: string; json?: string };
+  if (message.type === "setJson" && message.json !== undefined) {
+    json = message.json;
+    process.send?.({ type: "ok" });
+  } else if (message.type === "status") report();
+});
+process.on("disconnect", () => process.exit(0));

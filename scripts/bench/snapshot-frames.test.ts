@@ -1,0 +1,40 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SnapshotBodySchema } from "../../shared/protocol/snapshot.ts";
+import { SnapshotFrameSchema } from "../../shared/protocol/messages.ts";
+import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { verifyWithTweetnacl } from "../../shared/signing/sign.ts";
+import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
+import { benchFacts, benchUnknown } from "./facts-document.ts";
+import { generateBenchKey } from "./device-keys.ts";
+import { canonicalSnapshotBody, signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
+
+const nonce = "n0nce-0123456789abcdef";
+const collectedAt = "2026-11-23T14:00:00.000Z";
+
+test("the templated body is byte-identical to the shared canonical JSON of the same snapshot", () => {
+  for (const index of [0, 1, 7, 65535, 19999]) {
+    const t = snapshotTemplate(`dev_${index}`, "0.1.0-bench", benchFacts(index), benchUnknown());
+    const body = { v: 1, deviceId: `dev_${index}`, seq: 42 + index, collectedAt, nonce, agentVersion: "0.1.0-bench", facts: benchFacts(index), unknown: benchUnknown() };
+    assert.equal(canonicalSnapshotBody(t, 42 + index, collectedAt, nonce), canonicalJson(body));
+  }
+});
+
+test("the body is a valid snapshot of about 4 KB", () => {
+  const t = snapshotTemplate("dev_1", "0.1.0-bench", benchFacts(1), benchUnknown());
+  const text = canonicalSnapshotBody(t, 1, collectedAt, nonce);
+  SnapshotBodySchema.parse(JSON.parse(text));
+  const bytes = Buffer.byteLength(text);
+  assert.ok(bytes > 3500 && bytes < 4700, `body is ${bytes} bytes`);
+});
+
+test("a signed frame passes the protocol schema and verifies with both Ed25519 libraries", () => {
+  const key = generateBenchKey();
+  const t = snapshotTemplate("dev_9", "0.1.0-bench", benchFacts(9), benchUnknown());
+  const frame = SnapshotFrameSchema.parse(JSON.parse(signedSnapshotFrame(t, key.privateKey, 3, nonce, collectedAt).toString("utf8")));
+  const body = Buffer.from(frame.body, "utf8");
+  const signature = Buffer.from(frame.signature, "base64");
+  assert.ok(verifySignature("snapshot", body, signature, publicKeyFromRaw(key.publicKeyRaw)));
+  assert.ok(verifyWithTweetnacl("snapshot", body, signature, key.publicKeyRaw));
+  assert.ok(!verifySignature("auth", body, signature, publicKeyFromRaw(key.publicKeyRaw)), "domain separation holds");
+});

@@ -1,0 +1,48 @@
+/**
+ * The ingest ceiling: how many ~4 KB snapshot signatures node:crypto's native Ed25519 verifies per
+ * second on one core of this machine, measured the same way the connector verifies (domain prefix
+ * concatenated, one cached KeyObject per device). Nothing a connector does per snapshot can be
+ * cheaper than this, so ingest is reported as a fraction of it.
+ */
+import { verify } from "node:crypto";
+import { domainMessage } from "../../shared/signing/domains.ts";
+import { publicKeyFromRaw } from "../../shared/signing/verify.ts";
+import { benchFacts, benchUnknown } from "./facts-document.ts";
+import { generateBenchKey } from "./device-keys.ts";
+import { signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
+
+export interface CeilingResult {
+  verifiesPerSecond: number;
+  bodyBytes: number;
+  frameBytes: number;
+}
+
+export function measureVerifyCeiling(durationMs = 2000): CeilingResult {
+  const samples = Array.from({ length: 64 }, (_, i) => {
+    const key = generateBenchKey();
+    const frameBytes = signedSnapshotFrame(snapshotTemplate(`dev_${i}`, "0.1.0-bench", benchFacts(i), benchUnknown()), key.privateKey, 1, "nonce-0123456789abcdef");
+    const frame = JSON.parse(frameBytes.toString("utf8")) as { body: string; signature: string };
+    return {
+      body: Buffer.from(frame.body, "utf8"),
+      signature: Buffer.from(frame.signature, "base64"),
+      publicKey: publicKeyFromRaw(key.publicKeyRaw),
+      frameBytes: frameBytes.length,
+    };
+  });
+  // Warm up the JIT and OpenSSL's code paths before timing.
+  for (let i = 0; i < 500; i++) {
+    const s = samples[i % samples.length]!;
+    verify(null, domainMessage("snapshot", s.body), s.publicKey, s.signature);
+  }
+  let n = 0;
+  const started = performance.now();
+  let elapsed = 0;
+  while ((elapsed = performance.now() - started) < durationMs) {
+    for (let j = 0; j < 64; j++) {
+      const s = samples[(n + j) % samples.length]!;
+      if (!verify(null, domainMessage("snapshot", s.body), s.publicKey, s.signature)) throw new Error("ceiling sample failed to verify");
+    }
+    n += 64;
+  }
+  return { verifiesPerSecond: (n / elapsed) * 1000, bodyBytes: samples[0]!.body.length, frameBytes: samples[0]!.frameBytes };
+}

@@ -1,0 +1,101 @@
+/**
+ * The agent ⇄ connector WebSocket protocol (path `/v1/agent`, JSON text frames).
+ *
+ *   connector → hello{nonce}        agent → auth{deviceId, signature over nonce}
+ *   connector → welcome{interval}   agent → snapshot{body, signature} …  connector → ack{seq}
+ *   connector → refresh{requestId}  agent → snapshot{…, requestId}
+ *   either    → error{code, message}
+ *
+ * docs/protocol.md is the prose version of this file.
+ */
+import { z } from "zod";
+import { ERROR_CODES, type ErrorCode } from "./errors.ts";
+
+export const PROTOCOL_VERSION = 1;
+
+const b64 = (maxLen: number) => z.string().max(maxLen).regex(/^[A-Za-z0-9+/_=-]*$/, "must be base64");
+
+export const HelloSchema = z.strictObject({
+  type: z.literal("hello"),
+  protocol: z.literal(PROTOCOL_VERSION),
+  nonce: z.string().min(16).max(128),
+  serverTime: z.iso.datetime({ offset: true }),
+});
+
+export const AuthSchema = z.strictObject({
+  type: z.literal("auth"),
+  deviceId: z.string().min(1).max(128),
+  /** Ed25519 signature (base64) over domain `auth` + canonical `{deviceId, nonce}`. */
+  signature: b64(128),
+  agentVersion: z.string().max(64),
+});
+
+export const WelcomeSchema = z.strictObject({
+  type: z.literal("welcome"),
+  deviceId: z.string(),
+  /** Seconds between unprompted snapshots. */
+  interval: z.number().int().positive(),
+  /** The highest seq the connector has accepted from this device (0 if none). */
+  lastSeq: z.number().int().nonnegative(),
+  limits: z.strictObject({
+    maxPayload: z.number().int().positive(),
+    maxClockSkewSeconds: z.number().int().positive(),
+    maxSnapshotAgeSeconds: z.number().int().positive(),
+  }),
+});
+
+export const SnapshotFrameSchema = z.strictObject({
+  type: z.literal("snapshot"),
+  /** The exact signed bytes: canonical (RFC 8785) JSON of a SnapshotBody, as UTF-8 text. */
+  body: z.string().min(2),
+  /** Ed25519 signature (base64) over domain `snapshot` + body. */
+  signature: b64(128),
+  /** Present when the snapshot answers a `refresh`. */
+  requestId: z.string().max(128).optional(),
+});
+
+export const AckSchema = z.strictObject({
+  type: z.literal("ack"),
+  seq: z.number().int().positive(),
+  requestId: z.string().max(128).optional(),
+});
+
+export const RefreshSchema = z.strictObject({
+  type: z.literal("refresh"),
+  requestId: z.string().min(1).max(128),
+});
+
+const errorCodes = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+export const ErrorFrameSchema = z.strictObject({
+  type: z.literal("error"),
+  code: z.enum(errorCodes),
+  message: z.string().max(1024),
+  seq: z.number().int().optional(),
+  requestId: z.string().max(128).optional(),
+});
+
+/** Frames an agent may send. */
+export const AgentFrameSchema = z.discriminatedUnion("type", [AuthSchema, SnapshotFrameSchema]);
+/** Frames a connector may send. */
+export const ConnectorFrameSchema = z.discriminatedUnion("type", [
+  HelloSchema,
+  WelcomeSchema,
+  AckSchema,
+  RefreshSchema,
+  ErrorFrameSchema,
+]);
+
+export type Hello = z.infer<typeof HelloSchema>;
+export type Auth = z.infer<typeof AuthSchema>;
+export type Welcome = z.infer<typeof WelcomeSchema>;
+export type SnapshotFrame = z.infer<typeof SnapshotFrameSchema>;
+export type Ack = z.infer<typeof AckSchema>;
+export type Refresh = z.infer<typeof RefreshSchema>;
+export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+export type AgentFrame = z.infer<typeof AgentFrameSchema>;
+export type ConnectorFrame = z.infer<typeof ConnectorFrameSchema>;
+
+/** What the agent signs to answer `hello`. */
+export function authPayload(deviceId: string, nonce: string): { deviceId: string; nonce: string } {
+  return { deviceId, nonce };
+}
