@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { FactsSchema, UnknownSchema } from "../../shared/facts/schema.ts";
 import { collectFacts, collectWith, runCollector } from "./index.ts";
@@ -31,6 +32,20 @@ test("collects real facts on this machine that pass FactsSchema, every null expl
   }
   assert.equal(facts.os?.family, "linux");
   assert.ok(durationMs > 0);
+});
+
+test("a process with a command line longer than the schema allows (as on a CI runner) still yields a valid document", async (t) => {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)", "--", "z".repeat(12_000)], { stdio: "ignore" });
+  t.after(() => child.kill("SIGKILL"));
+  await new Promise((resolve) => child.once("spawn", resolve));
+  const { facts, repaired } = await collectFacts({ fresh: true });
+  const parsed = FactsSchema.safeParse(facts);
+  assert.equal(parsed.success, true, JSON.stringify(parsed.error?.issues?.slice(0, 3)));
+  const mine = facts.processes?.find((p) => p.id === child.pid);
+  assert.ok(mine, "the long-running child is listed");
+  assert.equal(mine.name.length, 4096);
+  assert.ok(mine.name.endsWith("…"));
+  assert.ok(repaired?.some((p) => /^processes\[\d+\]\.name$/.test(p)));
 });
 
 test("a family whose command is missing is null with the reason", async () => {

@@ -4,13 +4,15 @@
  * Each family gets a deadline; a family that throws or misses it becomes `null` with the reason,
  * so one stuck probe never holds up or breaks the snapshot. Families with `cacheForMs` (hardware)
  * are reused from memory between runs of the long-lived agent. On Windows every probe shares one
- * PowerShell session, closed when the run ends.
+ * PowerShell session, closed when the run ends. The assembled document is then fitted to the
+ * shared schema (conform.ts), so one odd value never gets a whole snapshot rejected.
  *
  * @example
  *   const { facts, unknown, durationMs } = await collectFacts();
  */
 import { FACET_VENDOR_KEY, type Facts } from "../../shared/facts/schema.ts";
 import type { Collected, Collector, Family, FamilyResult } from "./types.ts";
+import { conformFacts } from "./conform.ts";
 import { createContext, errorMessage, joinPath, type ProbeContext } from "./probe.ts";
 import { hardwareCollector } from "./hardware/index.ts";
 import { osCollector } from "./os/index.ts";
@@ -90,7 +92,7 @@ export async function collectWith(collectors: AnyCollector[], options: CollectOp
   }));
 
   facts.vendor = { [FACET_VENDOR_KEY]: { platform: process.platform, collect_ms: timings } };
-  return { facts, unknown, durationMs: performance.now() - started };
+  return { ...conformFacts(facts, unknown), durationMs: performance.now() - started };
 }
 
 /** Collects every family on this machine. Never throws. */

@@ -23,5 +23,7 @@ export interface Collector<K extends Family> {
 export interface Collected {
   facts: Facts;
   unknown: Record<string, string>;
+  /** Paths cut or nulled to fit the facts schema (see conform.ts). */
+  repaired?: string[];
   durationMs: number;
 }

@@ -44,7 +44,8 @@ export function loadPending(file: string, deviceId: string, log: Logger): Pendin
   }
   const parsed = PendingSchema.safeParse(raw);
   if (!parsed.success) {
-    log.warn({ file }, "the unacknowledged snapshot on disk is corrupt; discarding it and collecting a new one");
+    const issue = parsed.error.issues[0];
+    log.warn({ file, issue: issue ? `${issue.path.join(".")}: ${issue.message}` : undefined }, "the unacknowledged snapshot on disk is unreadable or invalid; discarding it and collecting a new one");
     clearPending(file);
     return undefined;
   }

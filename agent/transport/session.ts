@@ -332,6 +332,7 @@ class AgentSession {
     const pending: PendingSnapshot = { deviceId: this.o.state.current.deviceId, ...content };
     savePending(this.o.pendingFile, pending);
     this.log.debug({ seq: content.seq, collectMs: Math.round(collected.durationMs) }, "collected facts");
+    if (collected.repaired?.length) this.log.warn({ paths: collected.repaired.slice(0, 20), count: collected.repaired.length }, "facts cut or nulled to fit the facts schema");
     this.sendContent(pending, requestId, false);
   }
 
