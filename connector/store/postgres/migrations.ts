@@ -125,7 +125,15 @@ export const MIGRATIONS: readonly Migration[] = [
         address       text
       );
     `,
-  },  policyMigration(3),
+  },
+  policyMigration(3),
+  {
+    version: 4,
+    name: "devices by public key",
+    // Enrollment looks the key up in every enroll transaction (key_in_use / key_revoked). Not
+    // unique: a database enrolled before that check existed may hold a key live and revoked.
+    sql: "CREATE INDEX devices_public_key ON devices (public_key);",
+  },
 ];
 
 export interface MigrationReport {

@@ -127,27 +127,49 @@ export function createPostgresPolicyStore(db: PostgresAccess): PolicyStore & Com
         const changes: boolean[] = [];
         for (const { record, checks, changedEvent } of writes) {
           const previous = (
-            await c.query<{ result: string; passing: boolean }>("SELECT result, passing FROM compliance WHERE device_id = $1 AND policy_id = $2 FOR UPDATE", [record.deviceId, record.policyId])
+            await c.query<{ result: string; passing: boolean; evaluated_at: number }>(
+              "SELECT result, passing, evaluated_at FROM compliance WHERE device_id = $1 AND policy_id = $2 FOR UPDATE",
+              [record.deviceId, record.policyId],
+            )
           ).rows[0];
-          const changed = !previous || previous.result !== record.result || previous.passing !== record.passing;
-          await c.query(
-            `INSERT INTO compliance (device_id, policy_id, policy_version, result, passing, evaluated_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (device_id, policy_id) DO UPDATE SET policy_version = EXCLUDED.policy_version, result = EXCLUDED.result,
-               passing = EXCLUDED.passing, evaluated_at = EXCLUDED.evaluated_at, detail = EXCLUDED.detail`,
-            [record.deviceId, record.policyId, record.policyVersion, record.result, record.passing, record.evaluatedAt, JSON.stringify(record.detail)],
-          );
           for (const s of checks) {
             // The evaluation read the state outside this transaction, so another replica may have
-            // recorded a failure since: the database keeps the earliest first failure (grace never
-            // restarts because two replicas raced) unless this evaluation saw the check pass.
+            // written since; the merge orders them by the check's own times:
+            //   - a failure keeps the earliest first failure (grace never restarts because two
+            //     replicas raced), unless a pass is already stored after it began (a stale
+            //     evaluation: that streak ended, it must not bring back old grace);
+            //   - a pass clears the failure, unless the stored failure began after this pass;
+            //   - last_passed_at never moves back.
             await c.query(
               `INSERT INTO compliance_checks (device_id, policy_id, check_name, first_failed_at, last_passed_at) VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (device_id, policy_id, check_name) DO UPDATE SET
-                 first_failed_at = CASE WHEN EXCLUDED.first_failed_at IS NULL THEN NULL
-                                        ELSE LEAST(compliance_checks.first_failed_at, EXCLUDED.first_failed_at) END,
+                 first_failed_at = CASE
+                   WHEN EXCLUDED.first_failed_at IS NULL THEN
+                     CASE WHEN compliance_checks.first_failed_at > EXCLUDED.last_passed_at THEN compliance_checks.first_failed_at END
+                   WHEN compliance_checks.last_passed_at > EXCLUDED.first_failed_at THEN compliance_checks.first_failed_at
+                   ELSE LEAST(compliance_checks.first_failed_at, EXCLUDED.first_failed_at) END,
                  last_passed_at = GREATEST(compliance_checks.last_passed_at, EXCLUDED.last_passed_at)`,
               [record.deviceId, s.policyId, s.check, s.firstFailedAt, s.lastPassedAt],
             );
+          }
+          // An evaluation older than the stored one (it read before a newer one committed) must not
+          // replace that record or report a change back to a result the device has left. The row
+          // is locked above; the WHERE covers a first insert racing another replica's.
+          if (previous && previous.evaluated_at > record.evaluatedAt) {
+            changes.push(false);
+            continue;
+          }
+          const changed = !previous || previous.result !== record.result || previous.passing !== record.passing;
+          const upserted = await c.query(
+            `INSERT INTO compliance (device_id, policy_id, policy_version, result, passing, evaluated_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (device_id, policy_id) DO UPDATE SET policy_version = EXCLUDED.policy_version, result = EXCLUDED.result,
+               passing = EXCLUDED.passing, evaluated_at = EXCLUDED.evaluated_at, detail = EXCLUDED.detail
+             WHERE compliance.evaluated_at <= EXCLUDED.evaluated_at`,
+            [record.deviceId, record.policyId, record.policyVersion, record.result, record.passing, record.evaluatedAt, JSON.stringify(record.detail)],
+          );
+          if (upserted.rowCount === 0) {
+            changes.push(false);
+            continue;
           }
           if (changed) await insertEvent(c, { ...changedEvent, data: { ...changedEvent.data, previous: previous ? { result: previous.result, passing: previous.passing } : null } });
           changes.push(changed);

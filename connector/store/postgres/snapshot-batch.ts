@@ -89,7 +89,7 @@ WITH items AS (
            WHERE o.r > $22 - f.k) old
    WHERE s.device_id = old.device_id AND s.seq = old.seq
 ), users AS (
-  SELECT u.item, u.name FROM unnest($14::bigint[], $15::text[]) AS u(item, name)
+  SELECT u.item, u.name, u.k FROM unnest($14::bigint[], $15::text[]) WITH ORDINALITY AS u(item, name, k)
 ), gone_users AS (
   -- The usernames are those of each device's latest accepted snapshot.
   DELETE FROM device_users du
@@ -97,9 +97,15 @@ WITH items AS (
    WHERE du.device_id = f.device_id
      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.item = f.n AND lower(u.name) = lower(du.username))
 ), new_users AS (
+  -- A name whose case changed takes the latest snapshot's spelling, as on SQLite (which rewrites
+  -- the rows); within one snapshot the first spelling of a name wins (DISTINCT ON), which also
+  -- keeps ON CONFLICT from touching one row twice.
   INSERT INTO device_users (device_id, username)
-  SELECT f.device_id, u.name FROM fresh f JOIN users u ON u.item = f.n
-  ON CONFLICT DO NOTHING
+  SELECT DISTINCT ON (f.device_id, lower(u.name)) f.device_id, u.name
+    FROM fresh f JOIN users u ON u.item = f.n
+   ORDER BY f.device_id, lower(u.name), u.k
+  ON CONFLICT (device_id, lower(username)) DO UPDATE SET username = EXCLUDED.username
+   WHERE device_users.username IS DISTINCT FROM EXCLUDED.username
 ), ev AS (
   -- Only accepted items' events, in batch order then the order given.
   INSERT INTO events (type, at, device_id, data)

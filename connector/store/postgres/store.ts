@@ -209,7 +209,8 @@ export class PostgresStore implements Store {
       if (token.revoked_at !== null) return { ok: false, reason: "revoked_token" } as const;
       if (token.expires_at !== null && token.expires_at <= now) return { ok: false, reason: "expired_token" } as const;
       if (token.max_uses !== null && token.uses >= token.max_uses) return { ok: false, reason: "used_up_token" } as const;
-      // Serialises enrollments of one key across tokens and replicas (no unique index on public_key).
+      // Serialises enrollments of one key across tokens and replicas (devices_public_key is not
+      // unique: databases from before the key check may hold a key twice).
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`facet.enroll.key:${device.publicKey}`]);
       const holder = await c.query<{ revoked_at: string | null }>(
         "SELECT revoked_at FROM devices WHERE public_key = $1 ORDER BY revoked_at IS NOT NULL LIMIT 1",
@@ -261,11 +262,15 @@ export class PostgresStore implements Store {
   }
 
   async findDevicesByUsername(username: string): Promise<Device[]> {
+    // A UNION of three index lookups (devices_serial, devices_username, device_users_username):
+    // written as one OR with a correlated EXISTS, the planner scanned every device row per call,
+    // and the endpoint check names devices by username on every sign-in.
     const { rows } = await this.pool.query<DeviceRow>(
       `SELECT ${DEVICE_COLUMNS} FROM devices
         WHERE revoked_at IS NULL
-          AND (serial = $1 OR lower(username) = lower($1)
-               OR EXISTS (SELECT 1 FROM device_users du WHERE du.device_id = devices.id AND lower(du.username) = lower($1)))
+          AND id IN (SELECT id FROM devices WHERE serial = $1
+                     UNION SELECT id FROM devices WHERE lower(username) = lower($1)
+                     UNION SELECT device_id FROM device_users WHERE lower(username) = lower($1))
         ORDER BY last_seen_at DESC NULLS LAST, id`,
       [username],
     );

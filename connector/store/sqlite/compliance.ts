@@ -12,19 +12,29 @@ interface CheckRow {
 
 export function createComplianceStore(db: Database): ComplianceStore {
   const selectRecords = db.prepare<[string], ComplianceRecordRow>("SELECT * FROM compliance WHERE device_id = ? ORDER BY policy_id");
-  const selectRecord = db.prepare<[string, string], Pick<ComplianceRecordRow, "result" | "passing">>("SELECT result, passing FROM compliance WHERE device_id = ? AND policy_id = ?");
+  const selectRecord = db.prepare<[string, string], Pick<ComplianceRecordRow, "result" | "passing" | "evaluated_at">>(
+    "SELECT result, passing, evaluated_at FROM compliance WHERE device_id = ? AND policy_id = ?",
+  );
   const upsertRecord = db.prepare(`
     INSERT INTO compliance (device_id, policy_id, policy_version, result, passing, evaluated_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (device_id, policy_id) DO UPDATE SET policy_version = excluded.policy_version, result = excluded.result,
       passing = excluded.passing, evaluated_at = excluded.evaluated_at, detail = excluded.detail`);
   // Evaluations read the state before this transaction (and may interleave, or run in another
-  // process on the same file): keep the earliest first failure unless this evaluation saw a pass.
+  // process on the same file), so the merge orders them by the check's own times
+  // (../postgres/policies.ts does the same):
+  //   - a failure keeps the earliest first failure, unless a pass is already stored after it
+  //     began (a stale evaluation: that streak ended, it must not bring back old grace);
+  //   - a pass clears the failure, unless the stored failure began after this pass;
+  //   - last_passed_at never moves back.
   // SQLite's multi-argument min/max return NULL if any argument is NULL, hence the coalesces.
   const upsertCheck = db.prepare(`
     INSERT INTO compliance_checks (device_id, policy_id, check_name, first_failed_at, last_passed_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (device_id, policy_id, check_name) DO UPDATE SET
-      first_failed_at = CASE WHEN excluded.first_failed_at IS NULL THEN NULL
-                             ELSE min(coalesce(compliance_checks.first_failed_at, excluded.first_failed_at), excluded.first_failed_at) END,
+      first_failed_at = CASE
+        WHEN excluded.first_failed_at IS NULL THEN
+          CASE WHEN compliance_checks.first_failed_at > excluded.last_passed_at THEN compliance_checks.first_failed_at END
+        WHEN compliance_checks.last_passed_at > excluded.first_failed_at THEN compliance_checks.first_failed_at
+        ELSE min(coalesce(compliance_checks.first_failed_at, excluded.first_failed_at), excluded.first_failed_at) END,
       last_passed_at = max(coalesce(compliance_checks.last_passed_at, excluded.last_passed_at), coalesce(excluded.last_passed_at, compliance_checks.last_passed_at))`);
   const event = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
   // One prepared statement per IN-list length (at most MAX_POLICIES_PER_CALL of them): preparing
@@ -42,9 +52,12 @@ export function createComplianceStore(db: Database): ComplianceStore {
   const write = db.transaction((writes: ComplianceWrite[]) =>
     writes.map(({ record, checks, changedEvent }) => {
       const previous = selectRecord.get(record.deviceId, record.policyId);
+      for (const c of checks) upsertCheck.run(record.deviceId, c.policyId, c.check, c.firstFailedAt, c.lastPassedAt);
+      // An evaluation older than the stored one (it read before a newer one committed) must not
+      // replace that record or report a change back to a result the device has left.
+      if (previous && previous.evaluated_at > record.evaluatedAt) return false;
       const changed = !previous || previous.result !== record.result || (previous.passing === 1) !== record.passing;
       upsertRecord.run(record.deviceId, record.policyId, record.policyVersion, record.result, record.passing ? 1 : 0, record.evaluatedAt, JSON.stringify(record.detail));
-      for (const c of checks) upsertCheck.run(record.deviceId, c.policyId, c.check, c.firstFailedAt, c.lastPassedAt);
       if (changed) {
         const data = { ...changedEvent.data, previous: previous ? { result: previous.result, passing: previous.passing === 1 } : null };
         event.run(changedEvent.type, changedEvent.at, changedEvent.deviceId, JSON.stringify(data));

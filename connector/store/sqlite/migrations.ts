@@ -102,6 +102,15 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   policyMigration(2),
+  {
+    version: 3,
+    name: "devices by public key",
+    up(db) {
+      // Enrollment looks the key up in every enroll transaction (key_in_use / key_revoked). Not
+      // unique: a database enrolled before that check existed may hold a key live and revoked.
+      db.exec("CREATE INDEX devices_public_key ON devices(public_key);");
+    },
+  },
 ];
 
 /** Applies every migration newer than the database's `user_version`; refuses a newer database. */
