@@ -1,9 +1,10 @@
 /**
  * The agent's logger: pino, JSON lines on stderr (stdout is reserved for command output such as
- * `facts --json`). Secrets never reach it: key material and tokens are redacted by path as a
+ * `facts --json`), or in a size-rotated file (log-file.ts) where no service manager keeps stderr. Secrets never reach it: key material and tokens are redacted by path as a
  * second line of defence, and the code never passes them in the first place.
  */
 import pino, { type Logger } from "pino";
+import { RotatingFile, type RotatingFileOptions } from "./log-file.ts";
 
 export type { Logger };
 
@@ -12,10 +13,14 @@ const REDACT = [
   "headers.authorization", "*.headers.authorization",
 ];
 
-export function createLogger(level: string = process.env.FACET_LOG_LEVEL ?? "info"): Logger {
+export interface LogFileOptions extends RotatingFileOptions {
+  path: string;
+}
+
+export function createLogger(level: string = process.env.FACET_LOG_LEVEL ?? "info", file?: LogFileOptions): Logger {
   return pino(
     { name: "facet-agent", level, redact: { paths: REDACT, censor: "[redacted]" } },
-    pino.destination({ fd: 2, sync: true }),
+    file !== undefined ? new RotatingFile(file.path, file) : pino.destination({ fd: 2, sync: true }),
   );
 }
 

@@ -1,12 +1,14 @@
 /**
  * The launchd daemon for the agent (/Library/LaunchDaemons, runs as root at boot, before login).
- * KeepAlive restarts it after a crash but not after a clean exit; launchd has no equivalent of
- * systemd's RestartPreventExitStatus, so ThrottleInterval keeps a rejected device from spinning.
+ * KeepAlive restarts it after a crash but not after a clean exit. launchd has no equivalent of
+ * systemd's RestartPreventExitStatus: SuccessfulExit only tells zero from non-zero. So the daemon
+ * runs with `--rejected-exit-code 0`: a revoked or unknown device exits 0 and stays down, while any
+ * failure (non-zero exit, a crash signal) is restarted, at most once per ThrottleInterval.
  */
 import type { ServiceLayout } from "./layout.ts";
 
 export function launchdPlist(layout: ServiceLayout): string {
-  const args = [layout.binaryPath, "run", "--state-dir", layout.stateDir];
+  const args = [layout.binaryPath, "run", "--state-dir", layout.stateDir, "--rejected-exit-code", "0"];
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">

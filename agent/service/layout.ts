@@ -20,6 +20,7 @@ export interface ServiceLayout {
   definitionPath?: string;
   stateDir: string;
   configPath: string;
+  /** The agent's log file (launchd's StandardErrorPath, or `run --log-file` for the Windows task); journald on Linux. */
   logPath?: string;
 }
 
@@ -50,9 +51,15 @@ export function serviceLayout(platform: ServicePlatform, env: NodeJS.ProcessEnv 
         binaryPath: path.win32.join(programFiles, "Facet", "facet-agent.exe"),
         definitionPath: path.win32.join(programFiles, "Facet", "facet-agent-task.xml"),
         stateDir, configPath: path.win32.join(stateDir, "agent.json"),
+        logPath: windowsLogPath(stateDir),
       };
     }
   }
+}
+
+/** The Windows task's `run --log-file`: inside the state dir, so it inherits its SYSTEM/Administrators-only ACL. */
+export function windowsLogPath(stateDir: string): string {
+  return path.win32.join(stateDir, "logs", "facet-agent.log");
 }
 
 export function asServicePlatform(p: NodeJS.Platform): ServicePlatform {

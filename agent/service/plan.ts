@@ -73,6 +73,15 @@ export function serviceStatusCommand(layout: ServiceLayout): string[] {
   }
 }
 
+/** Where the installed agent's log is: journald on Linux, a file elsewhere (rotated copies beside the Windows one). */
+export function serviceLogLocation(layout: ServiceLayout): string {
+  switch (layout.platform) {
+    case "linux": return `journalctl -u ${layout.serviceName}.service`;
+    case "darwin": return layout.logPath!;
+    case "win32": return `${layout.logPath!} (older: ${layout.logPath!}.1 … .5)`;
+  }
+}
+
 export interface UninstallInputs {
   layout: ServiceLayout;
   /** Also remove the device key, state and the unattended config file. */

@@ -33,7 +33,7 @@ test("the launchd plist is a daemon that runs at load and restarts only after a 
   const plist = launchdPlist(mac);
   assert.equal(mac.definitionPath, "/Library/LaunchDaemons/dev.facet.agent.plist");
   assert.match(plist, /<key>Label<\/key>\s*<string>dev\.facet\.agent<\/string>/);
-  assert.match(plist, /<array>\s*<string>\/usr\/local\/bin\/facet-agent<\/string>\s*<string>run<\/string>\s*<string>--state-dir<\/string>\s*<string>\/Library\/Application Support\/Facet<\/string>\s*<\/array>/);
+  assert.match(plist, /<array>\s*<string>\/usr\/local\/bin\/facet-agent<\/string>\s*<string>run<\/string>\s*<string>--state-dir<\/string>\s*<string>\/Library\/Application Support\/Facet<\/string>\s*<string>--rejected-exit-code<\/string>\s*<string>0<\/string>\s*<\/array>/);
   assert.match(plist, /<key>RunAtLoad<\/key>\s*<true\/>/);
   assert.match(plist, /<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>/);
   assert.match(plist, /<key>Umask<\/key>\s*<integer>63<\/integer>/); // 0o077

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { serviceLayout, type ServiceLayout } from "./layout.ts";
 import { describePlan, executePlan, installPlan, uninstallPlan, type Step } from "./plan.ts";
-import { quoteWindowsArg, windowsCommandLine, windowsQueryCommand, windowsTaskName, windowsTaskXml } from "./windows.ts";
+import { quoteWindowsArg, windowsCommandLine, windowsDisableTaskCommand, windowsInstallCommands, windowsQueryCommand, windowsTaskName, windowsTaskXml } from "./windows.ts";
 
 const win = serviceLayout("win32", { ProgramFiles: "C:\\Program Files", ProgramData: "C:\\ProgramData" });
 const TASK = "\\Facet\\FacetAgent";
@@ -93,19 +93,45 @@ test("the task starts at boot, runs without a time limit, on battery, and is sta
   assert.equal(s.Priority, "4");
 });
 
+test("a rejected device is not restarted: Task Scheduler cannot filter by exit code, so the task tells the agent to disable it", () => {
+  const task = parseTask(windowsTaskXml(win));
+  const args = splitWindowsArgs(task.Actions.Exec.Arguments);
+  assert.equal(args[args.indexOf("--disable-task-when-rejected") + 1], TASK);
+  assert.deepEqual(windowsDisableTaskCommand(TASK), ["schtasks.exe", "/Change", "/TN", TASK, "/DISABLE"]);
+  // What the agent disables is what install registers and uninstall deletes.
+  assert.ok(windowsInstallCommands(win)[0]!.includes(TASK));
+  // The schema has no exit-code condition: the only restart settings are the watchdog and RestartOnFailure.
+  assert.doesNotMatch(windowsTaskXml(win), /ExitCode|SuccessExit/i);
+});
+
+test("the task logs to a rotated file in the state directory, which install locks to SYSTEM and Administrators", () => {
+  const args = splitWindowsArgs(parseTask(windowsTaskXml(win)).Actions.Exec.Arguments);
+  const logFile = args[args.indexOf("--log-file") + 1]!;
+  assert.equal(logFile, "C:\\ProgramData\\Facet\\logs\\facet-agent.log");
+  assert.equal(win.logPath, logFile, "status names the file the task writes");
+  assert.ok(logFile.startsWith(`${win.stateDir}\\`), "inside the ACL'd state dir, so it inherits SYSTEM/Administrators only");
+  const acl = installPlan({ layout: win, sourceBinary: "C:\\x.exe" }).find((s) => s.kind === "run" && s.argv[0] === "icacls.exe") as Extract<Step, { kind: "run" }>;
+  assert.ok(acl.argv.includes("/inheritance:r") && acl.argv.some((a) => a.includes("(OI)(CI)")), "the grants are inheritable by files and folders created later");
+});
+
 test("the task's command line is the installed binary with the state dir, quoted where paths have spaces", () => {
   const exec = parseTask(windowsTaskXml(win)).Actions.Exec;
   assert.equal(exec.Command, '"C:\\Program Files\\Facet\\facet-agent.exe"');
-  assert.equal(exec.Arguments, "run --state-dir C:\\ProgramData\\Facet");
+  assert.equal(exec.Arguments, `run --state-dir C:\\ProgramData\\Facet --log-file C:\\ProgramData\\Facet\\logs\\facet-agent.log --disable-task-when-rejected ${TASK}`);
   assert.equal(exec.WorkingDirectory, "C:\\Program Files\\Facet");
-  assert.deepEqual(splitWindowsArgs(`${exec.Command} ${exec.Arguments}`), ["C:\\Program Files\\Facet\\facet-agent.exe", "run", "--state-dir", "C:\\ProgramData\\Facet"]);
+  assert.deepEqual(splitWindowsArgs(`${exec.Command} ${exec.Arguments}`), [
+    "C:\\Program Files\\Facet\\facet-agent.exe", "run", "--state-dir", "C:\\ProgramData\\Facet",
+    "--log-file", "C:\\ProgramData\\Facet\\logs\\facet-agent.log", "--disable-task-when-rejected", TASK,
+  ]);
 
   const spaced: ServiceLayout = { ...win, binaryPath: "D:\\Apps & Tools\\Facet\\facet-agent.exe", stateDir: "D:\\Facet Data\\state\\" };
   const e2 = parseTask(windowsTaskXml(spaced)).Actions.Exec;
   assert.equal(e2.Command, '"D:\\Apps & Tools\\Facet\\facet-agent.exe"');
   // The trailing backslash is doubled, or it would escape the closing quote and swallow the rest.
-  assert.equal(e2.Arguments, 'run --state-dir "D:\\Facet Data\\state\\\\"');
-  assert.deepEqual(splitWindowsArgs(windowsCommandLine(spaced)), [spaced.binaryPath, "run", "--state-dir", spaced.stateDir]);
+  assert.ok(e2.Arguments.startsWith('run --state-dir "D:\\Facet Data\\state\\\\" --log-file "D:\\Facet Data\\state\\logs\\facet-agent.log"'), e2.Arguments);
+  assert.deepEqual(splitWindowsArgs(windowsCommandLine(spaced)), [
+    spaced.binaryPath, "run", "--state-dir", spaced.stateDir, "--log-file", "D:\\Facet Data\\state\\logs\\facet-agent.log", "--disable-task-when-rejected", TASK,
+  ]);
   assert.ok(windowsTaskXml(spaced).includes("D:\\Apps &amp; Tools"), "& is escaped in the XML");
 });
 
@@ -148,7 +174,7 @@ test("the task file is written as UTF-16LE with a BOM, matching its declaration,
   const text = bytes.subarray(2).toString("utf16le");
   assert.equal(text, content);
   assert.match(text, /^<\?xml version="1\.0" encoding="UTF-16"\?>/);
-  assert.equal(parseTask(text).Actions.Exec.Arguments, "run --state-dir C:\\ProgramData\\Fäcet");
+  assert.match(parseTask(text).Actions.Exec.Arguments, /^run --state-dir C:\\ProgramData\\Fäcet --log-file C:\\ProgramData\\Fäcet\\logs\\facet-agent\.log /);
 });
 
 test("uninstall on Windows ends and deletes the task and its file, and leaves the running executable (Windows cannot delete it)", () => {

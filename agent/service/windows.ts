@@ -18,13 +18,15 @@
  * *started* (MS-TSCH 2.5.4.2), not when the process exits or crashes. So besides the boot trigger a
  * time trigger fires every RESTART_INTERVAL for ever; with MultipleInstancesPolicy IgnoreNew it does
  * nothing while the agent runs and starts it again within that interval after it died (also before
- * the first reboot after install, which a boot trigger alone would not cover).
+ * the first reboot after install, which a boot trigger alone would not cover). That trigger ignores
+ * exit codes, so a revoked device would be started (and rejected) every minute for ever: instead the
+ * agent disables the task itself when the connector rejects the device.
  *
  * The state directory's ACL is reset to SYSTEM and Administrators only: Windows has no mode bits,
  * so this is what keeps the device key from other users (agent/identity/key-file.ts relies on it).
  */
 import path from "node:path";
-import type { ServiceLayout } from "./layout.ts";
+import { windowsLogPath, type ServiceLayout } from "./layout.ts";
 
 /** How soon a dead agent is started again (the watchdog trigger's repetition). */
 export const RESTART_INTERVAL = "PT1M";
@@ -40,8 +42,12 @@ export function windowsCommandLine(layout: ServiceLayout): string {
   return [layout.binaryPath, ...windowsTaskArguments(layout)].map(quoteWindowsArg).join(" ");
 }
 
+/**
+ * The task's stderr goes nowhere, so the agent logs to a rotated file; and since no task setting can
+ * skip a restart by exit code, a rejected device disables its own task (service/rejected.ts).
+ */
 export function windowsTaskArguments(layout: ServiceLayout): string[] {
-  return ["run", "--state-dir", layout.stateDir];
+  return ["run", "--state-dir", layout.stateDir, "--log-file", windowsLogPath(layout.stateDir), "--disable-task-when-rejected", windowsTaskName(layout)];
 }
 
 /**
@@ -141,6 +147,14 @@ export function windowsTaskXml(layout: ServiceLayout): string {
 /** SYSTEM (S-1-5-18) and Administrators (S-1-5-32-544) only, by SID so it works in every language. */
 export function windowsStateDirAcl(layout: ServiceLayout): string[] {
   return ["icacls.exe", layout.stateDir, "/inheritance:r", "/grant:r", "*S-1-5-18:(OI)(CI)F", "*S-1-5-32-544:(OI)(CI)F"];
+}
+
+/**
+ * What the agent runs on itself when the connector rejects the device: Task Scheduler cannot skip a
+ * restart by exit code, so the task is switched off (`install` re-registers it enabled).
+ */
+export function windowsDisableTaskCommand(taskName: string): string[] {
+  return ["schtasks.exe", "/Change", "/TN", taskName, "/DISABLE"];
 }
 
 /** Before the binary is replaced: a running agent holds its executable open. */

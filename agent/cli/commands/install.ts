@@ -1,6 +1,6 @@
 /**
  * `facet-agent install --url <connector> --token <token>`: enroll this device and install the
- * agent as a system service (systemd, launchd, Windows service). `--dry-run` prints exactly what
+ * agent as a system service (systemd, launchd, a Windows scheduled task). `--dry-run` prints exactly what
  * would be written and run, and changes nothing. See docs/deploy.md.
  */
 import { readFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { AgentError } from "../../errors.ts";
 import { enroll, isEnrolled } from "../../identity/enroll.ts";
 import { checkKeyFilePermissions } from "../../identity/key-file.ts";
 import { statePaths } from "../../identity/state-dir.ts";
+import { adminProblem, EXIT_NOT_ADMIN, type AdminCheckEnv } from "../../service/admin.ts";
 import { asServicePlatform, serviceLayout } from "../../service/layout.ts";
 import { describePlan, executePlan, installPlan, realExecutor, serviceStatusCommand } from "../../service/plan.ts";
 import { action, loggerFrom, withCommonOptions, type CommonOptions } from "../common.ts";
@@ -40,6 +41,7 @@ export function installCommand(): Command {
   ).action(
     action(async (flags: InstallFlags) => {
       const layout = serviceLayout(asServicePlatform(process.platform), process.env);
+      if (!flags.dryRun) requireAdmin("install");
       const stateDir = flags.stateDir ?? layout.stateDir;
       const effective = { ...layout, stateDir };
       const sourceBinary = flags.binary ?? (isSea() ? process.execPath : undefined);
@@ -54,7 +56,6 @@ export function installCommand(): Command {
         return;
       }
       const token = enrolled ? undefined : readToken(flags);
-      requireAdmin();
       const log = loggerFrom(flags, "warn");
       await executePlan(steps, {
         ...realExecutor,
@@ -84,8 +85,12 @@ function readToken(flags: InstallFlags): string {
   return token;
 }
 
-export function requireAdmin(): void {
-  if (typeof process.getuid === "function" && process.getuid() !== 0) {
-    throw new AgentError("config_invalid", "installing or removing the service needs root: run it with sudo (or use --dry-run to see what it would do)");
-  }
+/** Refuses, before anything is read or changed, unless root / an elevated Administrator (service/admin.ts). */
+export function requireAdmin(what: string, env: AdminCheckEnv = currentProcess()): void {
+  const problem = adminProblem(env, what);
+  if (problem !== undefined) throw new AgentError("config_invalid", problem, EXIT_NOT_ADMIN);
+}
+
+function currentProcess(): AdminCheckEnv {
+  return { platform: process.platform, ...(typeof process.geteuid === "function" ? { geteuid: process.geteuid } : {}) };
 }

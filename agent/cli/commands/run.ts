@@ -1,14 +1,43 @@
-/** `facet-agent run`: the long-lived loop. SIGINT/SIGTERM stop it gracefully. */
+/**
+ * `facet-agent run`: the long-lived loop. SIGINT/SIGTERM stop it gracefully (exit 0). A device the
+ * connector rejects (revoked, unknown) exits EXIT_DEVICE_REJECTED (78), or what the service
+ * definition asked for with --rejected-exit-code; see service/rejected.ts.
+ */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { AgentError, EXIT_DEVICE_REJECTED } from "../../errors.ts";
+import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from "../../log-file.ts";
+import { createLogger, type Logger } from "../../log.ts";
 import { runAgent } from "../../transport/agent-loop.ts";
-import { action, loggerFrom, stateDirFrom, withCommonOptions, type CommonOptions } from "../common.ts";
+import { action, stateDirFrom, withCommonOptions, type CommonOptions } from "../common.ts";
 import { enrollFromDeploymentConfig } from "../../service/first-start.ts";
+import { onDeviceRejected } from "../../service/rejected.ts";
 
 interface RunFlags extends CommonOptions {
   ca?: string;
   reconnectBaseMs?: number;
   reconnectCapMs?: number;
+  logFile?: string;
+  logMaxBytes?: number;
+  rejectedExitCode?: number;
+  disableTaskWhenRejected?: string;
+}
+
+function exitStatus(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new InvalidArgumentError("must be an exit status, 0–255");
+  return n;
+}
+
+function logBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1024) throw new InvalidArgumentError("must be a whole number of bytes, at least 1024");
+  return n;
+}
+
+function runLogger(flags: RunFlags): Logger {
+  const level = flags.logLevel ?? "info";
+  if (flags.logFile === undefined) return createLogger(level);
+  return createLogger(level, { path: flags.logFile, maxBytes: flags.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, keep: DEFAULT_LOG_KEEP });
 }
 
 function positiveMs(value: string): number {
@@ -24,10 +53,15 @@ export function runCommand(): Command {
       .option("--ca <pem>", "trust this CA bundle for wss:// (default: the one given at enroll)")
       // Full jitter over min(cap, base × 2^attempt); the defaults (1 s, 5 min) spread a fleet out after a connector restart.
       .addOption(new Option("--reconnect-base-ms <ms>", "first reconnect delay window").env("FACET_RECONNECT_BASE_MS").argParser(positiveMs))
-      .addOption(new Option("--reconnect-cap-ms <ms>", "largest reconnect delay window").env("FACET_RECONNECT_CAP_MS").argParser(positiveMs)),
+      .addOption(new Option("--reconnect-cap-ms <ms>", "largest reconnect delay window").env("FACET_RECONNECT_CAP_MS").argParser(positiveMs))
+      .addOption(new Option("--log-file <path>", `write the log (JSON lines) to this file instead of stderr, 0600, rotated by size keeping ${DEFAULT_LOG_KEEP} old files`).env("FACET_LOG_FILE"))
+      .addOption(new Option("--log-max-bytes <n>", "rotate the log file before it grows past this size").default(DEFAULT_LOG_MAX_BYTES, "10 MiB").argParser(logBytes))
+      .addOption(new Option("--rejected-exit-code <status>", "exit status when the connector rejects this device (revoked, unknown)").default(EXIT_DEVICE_REJECTED).argParser(exitStatus))
+      .addOption(new Option("--disable-task-when-rejected <task>", "Windows: disable this scheduled task when the device is rejected (Task Scheduler restarts whatever the exit status)")),
   ).action(
     action(async (flags: RunFlags) => {
-      const log = loggerFrom(flags);
+      // Opening the log file can fail (a bad path): that is reported on stderr like any other start-up error.
+      const log = runLogger(flags);
       const ac = new AbortController();
       const stop = (signal: NodeJS.Signals) => {
         if (ac.signal.aborted) {
@@ -52,9 +86,15 @@ export function runCommand(): Command {
           },
         });
       } catch (err) {
+        // The CLI prints the reason on stderr; with a log file that goes nowhere (a Windows task), so log it too.
+        if (flags.logFile !== undefined) {
+          if (err instanceof AgentError) log.error({ code: err.code }, err.message);
+          else log.fatal({ err }, "unexpected error; exiting");
+        }
         if (err instanceof AgentError && (err.code === "device_revoked" || err.code === "device_unknown")) {
-          // A supervisor (systemd, launchd) must not restart-loop a rejected device.
-          throw new AgentError(err.code, err.message, EXIT_DEVICE_REJECTED);
+          // A supervisor must not restart-loop a rejected device: every restart is one more doomed handshake.
+          const policy = { exitCode: flags.rejectedExitCode ?? EXIT_DEVICE_REJECTED, ...(flags.disableTaskWhenRejected !== undefined ? { disableTask: flags.disableTaskWhenRejected } : {}) };
+          throw new AgentError(err.code, err.message, onDeviceRejected(policy, log));
         }
         throw err;
       } finally {

@@ -8,7 +8,7 @@ import { readStateFile } from "../../identity/state-file.ts";
 import { loadPending } from "../../snapshot/pending.ts";
 import { silentLogger } from "../../log.ts";
 import { asServicePlatform, serviceLayout } from "../../service/layout.ts";
-import { serviceStatusCommand } from "../../service/plan.ts";
+import { serviceLogLocation, serviceStatusCommand } from "../../service/plan.ts";
 import { action, stateDirFrom, withCommonOptions, type CommonOptions } from "../common.ts";
 
 export interface AgentStatus {
@@ -64,26 +64,31 @@ export function statusCommand(): Command {
     action((flags: CommonOptions & { json?: boolean }) => {
       const status = readAgentStatus(stateDirFrom(flags));
       const healthy = status.enrolled && status.keyFile.permissionsOk && status.problem === undefined;
+      const service = installedService();
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ ...status, healthy }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ ...status, healthy, ...(service ? { service } : {}) }, null, 2) + "\n");
       } else {
-        process.stdout.write(formatStatus(status, serviceCheck()));
+        process.stdout.write(formatStatus(status, service?.check, service?.logs));
       }
       process.exitCode = healthy ? 0 : 1;
     }),
   );
 }
 
-/** The OS command that shows whether the installed service/task runs (this command reads only the state dir). */
-function serviceCheck(): string[] | undefined {
+/**
+ * The OS command that shows whether the installed service/task runs, and where its log goes (this
+ * command reads only the state dir: it names them rather than asking the service manager).
+ */
+function installedService(): { check: string[]; logs: string } | undefined {
   try {
-    return serviceStatusCommand(serviceLayout(asServicePlatform(process.platform), process.env));
+    const layout = serviceLayout(asServicePlatform(process.platform), process.env);
+    return { check: serviceStatusCommand(layout), logs: serviceLogLocation(layout) };
   } catch {
     return undefined;
   }
 }
 
-export function formatStatus(s: AgentStatus, serviceCheckArgv?: string[]): string {
+export function formatStatus(s: AgentStatus, serviceCheckArgv?: string[], serviceLogs?: string): string {
   const rows: [string, string][] = [
     ["enrolled", s.enrolled ? "yes" : "no"],
     ["state dir", s.stateDir],
@@ -103,6 +108,7 @@ export function formatStatus(s: AgentStatus, serviceCheckArgv?: string[]): strin
     !s.keyFile.present ? `missing (${s.keyFile.path})` : s.keyFile.permissionsOk ? `ok${s.keyFile.mode ? ` (${s.keyFile.mode})` : ""} ${s.keyFile.path}` : `NOT OK: ${s.keyFile.problem ?? ""}`,
   ]);
   if (serviceCheckArgv) rows.push(["service", `check with: ${serviceCheckArgv.join(" ")}`]);
+  if (serviceLogs) rows.push(["logs", serviceLogs]);
   if (s.problem) rows.push(["problem", s.problem]);
   if (!s.enrolled && !s.problem) rows.push(["next", "facet-agent enroll --url <connector> --token <token>"]);
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -19,12 +19,12 @@ export function uninstallCommand(): Command {
   ).action(
     action(async (flags: UninstallFlags) => {
       const layout = serviceLayout(asServicePlatform(process.platform), process.env);
+      if (!flags.dryRun) requireAdmin("uninstall");
       const steps = uninstallPlan({ layout: { ...layout, stateDir: flags.stateDir ?? layout.stateDir }, purge: flags.purge ?? false, runningBinary: process.execPath });
       if (flags.dryRun) {
         process.stdout.write(`# facet-agent uninstall --dry-run: nothing has been changed\n${describePlan(steps)}`);
         return;
       }
-      requireAdmin();
       await executePlan(steps, undefined, (line) => process.stderr.write(`facet-agent: ${line}\n`));
       process.stdout.write(`Removed ${layout.serviceName}${flags.purge ? " and its key, state and config" : " (key and state kept; --purge removes them)"}.\n`);
     }),
