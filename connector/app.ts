@@ -21,6 +21,7 @@ import { createHttpApp, type RouteModule } from "./http/app.ts";
 import type { AuthVariables } from "./http/auth.ts";
 import { startEventPruner } from "./events/retention.ts";
 import { RejectionEvents } from "./events/rejections.ts";
+import { logCatalogFreshness } from "./events/stale-catalog.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
 import { openStore } from "./store/open.ts";
@@ -77,6 +78,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const hub: LocalAgentHub & { stop?(): Promise<void> } =
     options.hub ?? (store.kind === "postgres" ? await (await import("./cluster/index.ts")).hubForStore(store, { log }) : new LocalAgentHub());
   const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
+  await logCatalogFreshness(store, now(), limits.osCatalogMaxAgeDays, log);
 
   const rejections = new RejectionEvents({ store, now, log, perWindow: limits.rejectionEventsPerWindow, windowMs: limits.rejectionWindowMs });
   const pruner = startEventPruner({ store, limits, now, log });

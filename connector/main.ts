@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `facet-connector serve`: the connector process. Flags win over environment variables
- * (FACET_PORT, FACET_HOST, FACET_DATABASE, FACET_TLS_CERT, FACET_TLS_KEY, FACET_LOG_LEVEL).
+ * (FACET_PORT, FACET_HOST, FACET_DATABASE, FACET_TLS_CERT, FACET_TLS_KEY, FACET_LOG_LEVEL,
+ * FACET_OS_CATALOG_MAX_AGE_DAYS, …).
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -9,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { createConnector } from "./app.ts";
 import { ensureAdminToken, writeUrlFile } from "./bootstrap.ts";
 import { createLogger } from "./log.ts";
+import { DEFAULT_CATALOG_MAX_AGE_DAYS, MAX_CATALOG_MAX_AGE_DAYS, MIN_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 import { DEFAULT_PORT, defaultDatabasePath } from "./paths.ts";
 import { isPostgresLocation } from "./store/open.ts";
 
@@ -21,6 +23,13 @@ function port(value: string): number {
 function count(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number ≥ 0");
+  return n;
+}
+
+function catalogDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < MIN_CATALOG_MAX_AGE_DAYS || n > MAX_CATALOG_MAX_AGE_DAYS)
+    throw new InvalidArgumentError(`must be a whole number of days ${MIN_CATALOG_MAX_AGE_DAYS}–${MAX_CATALOG_MAX_AGE_DAYS}`);
   return n;
 }
 
@@ -43,7 +52,12 @@ program
   .addOption(new Option("--state-dir <dir>", "where admin.token is written (default: the database's directory)").env("FACET_CONNECTOR_STATE_DIR"))
   .addOption(new Option("--event-retention-days <days>", "prune events older than this; 0 keeps them (default 90; snapshot.accepted 7)").env("FACET_EVENT_RETENTION_DAYS").argParser(count))
   .addOption(new Option("--event-max-rows <n>", "keep at most this many events, the newest; 0 for no cap (default 5000000)").env("FACET_EVENT_MAX_ROWS").argParser(count))
-  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number }) => {
+  .addOption(
+    new Option("--os-catalog-max-age-days <days>", `past this age the OS release catalog cannot vouch for "latest": such checks are UNKNOWN (default ${DEFAULT_CATALOG_MAX_AGE_DAYS})`)
+      .env("FACET_OS_CATALOG_MAX_AGE_DAYS")
+      .argParser(catalogDays),
+  )
+  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number }) => {
     const log = createLogger(opts.logLevel);
     if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
       log.fatal("--tls-cert and --tls-key must be given together");
@@ -59,6 +73,7 @@ program
       limits: {
         ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
         ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
+        ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
       },
       ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
     });

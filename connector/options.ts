@@ -1,3 +1,5 @@
+import { DEFAULT_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
+
 /** Every tunable of the connector, with safe defaults. Times in milliseconds unless named otherwise. */
 export interface ConnectorLimits {
   /** Largest WebSocket frame accepted; bigger frames close the connection with 1009. */
@@ -36,6 +38,8 @@ export interface ConnectorLimits {
   /** Rejection events (`agent.auth_failed`, `enroll.rejected`, …) recorded per source per window; the rest are counted. */
   rejectionEventsPerWindow: number;
   rejectionWindowMs: number;
+  /** Past this many days since its `publishedAt`, the OS release catalog cannot vouch for "latest": such checks are UNKNOWN. */
+  osCatalogMaxAgeDays: number;
 }
 
 export const DEFAULT_LIMITS: ConnectorLimits = {
@@ -62,6 +66,8 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   eventPruneIntervalMs: 10 * 60_000,
   rejectionEventsPerWindow: 10,
   rejectionWindowMs: 60_000,
+  // One Patch Tuesday cycle plus slack to import the next catalog (see catalog/freshness.ts).
+  osCatalogMaxAgeDays: DEFAULT_CATALOG_MAX_AGE_DAYS,
 };
 
 export type Clock = () => number;

@@ -146,19 +146,28 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
       if (!parsed.success) throw new UsageError([`${file}: invalid OS catalog`, ...parsed.error.issues.slice(0, 20).map((i) => `  ${i.path.map(String).join(".")}: ${i.message}`)].join("\n"));
       const r = await client().request<Json>("PUT", "/v1/os-catalog", undefined, parsed.data);
       print(`imported OS catalog ${r.imported} (was ${r.previous})`);
+      if (r.freshness?.stale) print(`warning: ${freshnessLine(r.freshness)}`);
     });
   catalog
     .command("show")
     .description("print the catalog in force")
-    .option("--json", "print JSON")
+    .option("--json", "print the catalog itself as JSON (importable); its freshness is in GET /v1/os-catalog")
     .action(async (o: { json?: boolean }) => {
       const r = await client().request<Json>("GET", "/v1/os-catalog");
       if (o.json) return printJson(r.catalog);
       const c = r.catalog;
       print(`OS catalog ${c.version} (${r.source})`);
+      if (r.freshness) print(freshnessLine(r.freshness));
       print(renderTable(["macOS", "NAME", "LATEST", "SUPPORTED"], c.macos.map((m: Json) => [m.major, m.name, m.latest, m.supported ? "yes" : "no"])));
       print("");
       print(renderTable(["WINDOWS", "RELEASE", "BUILD", "LATEST UBR", "END OF SUPPORT"], c.windows.map((w: Json) => [w.product, w.release, w.build, `${w.updates.at(-1).ubr} (${w.updates.at(-1).date})`, w.endOfSupport ?? "-"])));
     });
 
+}
+
+/** The catalog's age in one line; a stale one says what it costs and how to fix it. */
+function freshnessLine(f: Json): string {
+  if (!f.stale) return `published ${f.publishedAt}, ${f.ageDays} days old (limit ${f.maxAgeDays}): current until ${f.staleFrom}`;
+  const why = f.datedInFuture ? `dated ${f.publishedAt}, in the future` : `published ${f.publishedAt}, ${f.ageDays} days old, past the ${f.maxAgeDays}-day limit since ${f.staleFrom}`;
+  return `STALE: ${why}. Checks against the latest OS release or patch are UNKNOWN (never PASS) until you import a newer catalog: facet os-catalog import <file>`;
 }

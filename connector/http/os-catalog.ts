@@ -1,9 +1,11 @@
 /**
  * The OS release catalog: `GET /v1/os-catalog` shows the one in force, `PUT /v1/os-catalog`
  * imports a newer one. It is validated, and an older version than the one in force is a 409: a
- * stale file must not roll "latest" back and let unpatched devices pass.
+ * stale file must not roll "latest" back and let unpatched devices pass. Both answer the catalog's
+ * `freshness`: past `osCatalogMaxAgeDays` checks against "latest" are UNKNOWN (catalog/freshness.ts).
  */
 import type { Hono } from "hono";
+import { catalogFreshness, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
 import { CATALOG_SETTING_KEY, compareCatalogVersions, loadBundledCatalog, OsCatalogSchema } from "../policy/catalog/index.ts";
 import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
@@ -15,8 +17,9 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
 
   app.get("/v1/os-catalog", requireScope(store, "policies:read"), async (c) => {
     forgetCatalog(store);
-    const catalog = await currentCatalog(store, deps.now());
-    return c.json({ source: catalog === loadBundledCatalog() ? "bundled" : "imported", catalog });
+    const now = deps.now();
+    const catalog = await currentCatalog(store, now);
+    return c.json({ source: catalog === loadBundledCatalog() ? "bundled" : "imported", freshness: catalogFreshness(catalog, now, deps.limits.osCatalogMaxAgeDays), catalog });
   });
 
   app.put("/v1/os-catalog", requireScope(store, "policies:write"), async (c) => {
@@ -28,6 +31,9 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
       await store.recordEvent({ type: "os_catalog.rejected", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, issues } });
       return c.json({ error: { code: "bad_request", message: `invalid OS catalog: ${issues[0]?.path}: ${issues[0]?.message}`, issues } }, 400);
     }
+    // A future date would keep the catalog "fresh" for as long as it lies.
+    if (Date.parse(`${parsed.data.publishedAt}T00:00:00Z`) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS)
+      return apiError(c, 400, "bad_request", `catalog publishedAt ${parsed.data.publishedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
     forgetCatalog(store);
     const inForce = await currentCatalog(store, deps.now());
     if (compareCatalogVersions(parsed.data.version, inForce.version) < 0)
@@ -35,6 +41,6 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
     await store.putSetting(CATALOG_SETTING_KEY, parsed.data);
     forgetCatalog(store);
     await store.recordEvent({ type: "os_catalog.imported", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, version: parsed.data.version, previous: inForce.version } });
-    return c.json({ imported: parsed.data.version, previous: inForce.version });
+    return c.json({ imported: parsed.data.version, previous: inForce.version, freshness: catalogFreshness(parsed.data, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });
 }

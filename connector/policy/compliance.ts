@@ -3,6 +3,9 @@
  * stored check state, the OS catalog), evaluates, and stores the outcome with its change events
  * in one write. Shared by `POST /v1/devices/{id}/evaluate` and `POST /v1/endpoint/check`.
  */
+import type { Logger } from "pino";
+import { noteStaleCatalogUnknowns } from "../events/stale-catalog.ts";
+import type { ConnectorLimits } from "../options.ts";
 import type { ComplianceWrite, Device, Store, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import { CATALOG_SETTING_KEY, newestCatalog, type OsCatalog } from "./catalog/index.ts";
 import { evaluatePolicy } from "./evaluate.ts";
@@ -12,6 +15,9 @@ import type { CheckResult, CheckState, PolicyEvaluation, PolicyResult } from "./
 export interface ComplianceDeps {
   store: Store;
   now: () => number;
+  /** `osCatalogMaxAgeDays`; without it the default limit applies. */
+  limits?: Pick<ConnectorLimits, "osCatalogMaxAgeDays">;
+  log?: Logger;
 }
 
 export function policyFromStored(stored: StoredPolicy): Policy {
@@ -74,6 +80,7 @@ export async function evaluateDevice(deps: ComplianceDeps, device: Device, snaps
       unknown: snapshot?.unknown ?? {},
       collectedAt: snapshot?.collectedAt ?? null,
       catalog,
+      catalogMaxAgeDays: deps.limits?.osCatalogMaxAgeDays,
       now,
       state: byPolicy.get(policy.id) ?? new Map(),
     }),
@@ -110,6 +117,7 @@ export async function evaluateDevice(deps: ComplianceDeps, device: Device, snaps
       },
     }));
   if (writes.length > 0) await recordTogether(deps.store, writes);
+  await noteStaleCatalogUnknowns(deps, device.id, catalog, evaluations, deps.limits?.osCatalogMaxAgeDays, now);
   return evaluations;
 }
 

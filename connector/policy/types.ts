@@ -16,6 +16,8 @@ export interface CheckOutcome {
   /** For people: why it failed or is unknown (null when it passed). */
   message: string | null;
   remediation: string | null;
+  /** Set on an UNKNOWN that the age of the OS release catalog caused (with a current one it would not be UNKNOWN). */
+  cause?: "os_catalog_stale";
 }
 
 export interface CheckResult extends CheckOutcome {
@@ -37,6 +39,8 @@ export interface CheckContext {
   facts: Facts;
   unknown: Unknown;
   catalog: OsCatalog;
+  /** Past this age the catalog cannot vouch for "latest" (default DEFAULT_CATALOG_MAX_AGE_DAYS). */
+  catalogMaxAgeDays?: number;
   now: number;
 }
 
@@ -47,6 +51,7 @@ export interface EvaluationInput {
   /** When the facts were collected (epoch ms), null when the device never reported. */
   collectedAt: number | null;
   catalog: OsCatalog;
+  catalogMaxAgeDays?: number;
   now: number;
   state: ReadonlyMap<string, CheckState>;
 }

@@ -1,12 +1,28 @@
 /** Facts documents and policies for tests: realistic devices of each platform, overridable per test. */
 import type { Facts, Unknown } from "../../../shared/facts/schema.ts";
-import { loadBundledCatalog } from "../catalog/index.ts";
+import { loadBundledCatalog, type OsCatalog } from "../catalog/index.ts";
 import { parsePolicyBody } from "../parse.ts";
 import type { Policy } from "../schema.ts";
 import type { CheckState, EvaluationInput } from "../types.ts";
 
-/** Just after the bundled catalog's newest entries (2025-11-11 Patch Tuesday, macOS 26.1). */
+/**
+ * Just after the bundled catalog's newest entries (2025-11-11 Patch Tuesday, macOS 26.1), well
+ * inside its freshness window: tests that rely on the bundled catalog's "latest" use this clock,
+ * never today's date, so they keep meaning the same thing as the catalog ages.
+ */
 export const CATALOG_NOW = Date.parse("2025-11-20T12:00:00Z");
+
+/**
+ * A copy of the bundled catalog re-dated to `publishedAt` (and versioned after it), with the same
+ * releases: a *synthetic* catalog for tests about the catalog's age, never real release data.
+ */
+export function redatedCatalog(publishedAt: string, patch: (catalog: OsCatalog) => void = () => {}): OsCatalog {
+  const catalog = structuredClone(loadBundledCatalog());
+  catalog.publishedAt = publishedAt;
+  catalog.version = publishedAt.replaceAll("-", ".").replace(/\.0(\d)/g, ".$1");
+  patch(catalog);
+  return catalog;
+}
 
 type DeepPartial<T> = {
   [K in keyof T]?: NonNullable<T[K]> extends readonly unknown[] ? T[K] : NonNullable<T[K]> extends object ? DeepPartial<NonNullable<T[K]>> | null : T[K];
@@ -77,14 +93,19 @@ export function policyOf(body: Record<string, unknown>, id = "dap_test", version
   return { ...parsed.body, id, version, createdDate: "2025-11-01T00:00:00.000Z", lastUpdate: "2025-11-01T00:00:00.000Z" };
 }
 
-export function inputOf(policy: Policy, facts: Facts | null, options: { unknown?: Unknown; now?: number; collectedAt?: number | null; state?: Map<string, CheckState> } = {}): EvaluationInput {
+export function inputOf(
+  policy: Policy,
+  facts: Facts | null,
+  options: { unknown?: Unknown; now?: number; collectedAt?: number | null; state?: Map<string, CheckState>; catalog?: OsCatalog; catalogMaxAgeDays?: number } = {},
+): EvaluationInput {
   const now = options.now ?? CATALOG_NOW;
   return {
     policy,
     facts,
     unknown: options.unknown ?? {},
     collectedAt: options.collectedAt === undefined ? (facts ? now - 60_000 : null) : options.collectedAt,
-    catalog: loadBundledCatalog(),
+    catalog: options.catalog ?? loadBundledCatalog(),
+    ...(options.catalogMaxAgeDays !== undefined ? { catalogMaxAgeDays: options.catalogMaxAgeDays } : {}),
     now,
     state: options.state ?? new Map(),
   };

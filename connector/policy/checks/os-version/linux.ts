@@ -7,7 +7,7 @@ import { linuxDistro, linuxReleases, linuxSupported } from "../../catalog/index.
 import type { DynamicVersionRequirement } from "../../schema.ts";
 import type { CheckContext, CheckOutcome } from "../../types.ts";
 import { compareVersions, formatVersion, hasVersionPrefix, parseVersion, type Version } from "../../versions.ts";
-import { combine, fail, pass, unknownOutcome, unknownReason } from "../outcome.ts";
+import { combine, fail, pass, passIfCatalogCurrent, staleCatalogOutcome, unknownOutcome, unknownReason } from "../outcome.ts";
 
 const CHECK = "osVersion";
 const PATCH = "Install pending security updates (e.g. `sudo apt upgrade` or `sudo dnf upgrade --security`).";
@@ -41,14 +41,18 @@ function checkDynamic(ctx: CheckContext, version: Version, raw: string, dynamic:
   if (dynamic.type === "EXACT_ANY_SUPPORTED") {
     const supported = release !== undefined && linuxSupported(release, ctx.now);
     const names = releases.filter((r) => linuxSupported(r, ctx.now)).map((r) => `${osName} ${r.version}`);
-    parts.push(supported ? pass(CHECK, observed, expected) : fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`));
+    parts.push(supported ? passIfCatalogCurrent(ctx, CHECK, observed, expected) : fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`));
   } else {
     const distance = dynamic.distanceFromLatestMajor ?? 0;
     const target = releases[Math.min(distance, releases.length - 1)]!;
     const newerThanCatalog = index < 0 && compareVersions(version, parseVersion(releases[0]!.version)!) > 0;
     const ok = dynamic.type === "MINIMUM" ? newerThanCatalog || (index >= 0 && index <= distance) : index === distance || (newerThanCatalog && distance === 0);
     const wanted = dynamic.type === "MINIMUM" ? `${osName} ${target.version} or later` : `${osName} ${target.version}`;
-    parts.push(ok ? pass(CHECK, observed, expected) : fail(CHECK, observed, expected, `${osName} ${raw} does not meet the requirement: ${wanted}.`, `Upgrade to ${wanted}.`));
+    const failure = () => fail(CHECK, observed, expected, `${osName} ${raw} does not meet the requirement: ${wanted}.`, `Upgrade to ${wanted}.`);
+    // Newer than an EXACT target is only certain to be wrong while the catalog knows every newer release.
+    const newerThanTarget = newerThanCatalog || (index >= 0 && index < distance);
+    if (ok) parts.push(passIfCatalogCurrent(ctx, CHECK, observed, expected));
+    else parts.push(newerThanTarget ? (staleCatalogOutcome(ctx, CHECK, observed, expected) ?? failure()) : failure());
   }
 
   if (dynamic.latestSecurityPatch) {

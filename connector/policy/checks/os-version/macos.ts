@@ -3,7 +3,7 @@ import { macosReleases, macosSupported } from "../../catalog/index.ts";
 import type { DynamicVersionRequirement } from "../../schema.ts";
 import type { CheckContext, CheckOutcome } from "../../types.ts";
 import { compareVersions, formatVersion, parseVersion, type Version } from "../../versions.ts";
-import { combine, fail, pass, unknownOutcome, unknownReason } from "../outcome.ts";
+import { combine, fail, pass, passIfCatalogCurrent, staleCatalogOutcome, unknownOutcome, unknownReason } from "../outcome.ts";
 
 const CHECK = "osVersion";
 const UPDATE = "Update macOS in System Settings → General → Software Update.";
@@ -39,7 +39,7 @@ function checkDynamic(ctx: CheckContext, version: Version, raw: string, dynamic:
     const names = releases.filter((r) => macosSupported(r, ctx.now)).map((r) => r.major);
     parts.push(
       supported
-        ? pass(CHECK, raw, expected)
+        ? passIfCatalogCurrent(ctx, CHECK, raw, expected)
         : fail(CHECK, raw, expected, `macOS ${major} is no longer supported (supported: ${names.join(", ")}).`, `${UPDATE} Upgrade to macOS ${names[0] ?? newest.major}.`),
     );
   } else {
@@ -47,17 +47,20 @@ function checkDynamic(ctx: CheckContext, version: Version, raw: string, dynamic:
     const target = releases[Math.min(distance, releases.length - 1)]!.major;
     const ok = dynamic.type === "MINIMUM" ? major >= target : major === target || (newerThanCatalog && distance === 0);
     const wanted = dynamic.type === "MINIMUM" ? `macOS ${target} or later` : `macOS ${target}`;
-    parts.push(ok ? pass(CHECK, raw, expected) : fail(CHECK, raw, expected, `macOS ${major} does not meet the requirement: ${wanted}.`, `${UPDATE} Upgrade to ${wanted}.`));
+    const failure = () => fail(CHECK, raw, expected, `macOS ${major} does not meet the requirement: ${wanted}.`, `${UPDATE} Upgrade to ${wanted}.`);
+    // Above an EXACT target is only certain to be wrong while the catalog knows every newer major.
+    if (ok) parts.push(passIfCatalogCurrent(ctx, CHECK, raw, expected));
+    else parts.push(major > target ? (staleCatalogOutcome(ctx, CHECK, raw, expected) ?? failure()) : failure());
   }
 
   if (dynamic.latestSecurityPatch) {
-    if (newerThanCatalog) parts.push(pass(CHECK, raw, expected));
+    if (newerThanCatalog) parts.push(passIfCatalogCurrent(ctx, CHECK, raw, expected));
     else if (!release) parts.push(fail(CHECK, raw, expected, `macOS ${major} is not in the release catalog, so its latest patch is unknown and it is treated as unpatched.`, UPDATE));
     else {
       const latest = parseVersion(release.latest)!;
       parts.push(
         compareVersions(version, latest) >= 0
-          ? pass(CHECK, raw, expected)
+          ? passIfCatalogCurrent(ctx, CHECK, raw, expected)
           : fail(CHECK, raw, expected, `macOS ${formatVersion(version)} is missing the latest security update (${release.latest}, released ${release.latestReleased}).`, `${UPDATE} Install macOS ${release.latest}.`),
       );
     }

@@ -9,7 +9,7 @@ import { FIRST_WINDOWS_11_BUILD } from "../../rules.ts";
 import type { OsVersionConstraint, WindowsMajor } from "../../schema.ts";
 import type { CheckContext, CheckOutcome } from "../../types.ts";
 import { compareVersions, parseVersion, type Version } from "../../versions.ts";
-import { combine, fail, pass, unknownOutcome, unknownReason } from "../outcome.ts";
+import { combine, fail, pass, passIfCatalogCurrent, staleCatalogOutcome, unknownOutcome, unknownReason } from "../outcome.ts";
 
 const UPDATE = "Install the latest updates in Settings → Windows Update.";
 const MAJOR_NAMES: Record<WindowsMajor, string> = { WINDOWS_10: "Windows 10", WINDOWS_11: "Windows 11" };
@@ -76,25 +76,28 @@ function checkDynamic(ctx: CheckContext, check: string, version: Version, raw: s
   if (dynamic.type === "EXACT_ANY_SUPPORTED") {
     const supported = newerThanCatalog || (release !== undefined && windowsSupported(release, ctx.now));
     const names = releases.filter((r) => windowsSupported(r, ctx.now)).map((r) => name(r.build));
-    parts.push(supported ? pass(check, raw, expected) : fail(check, raw, expected, `${name(build)} is no longer supported.`, `${UPDATE} Move to ${names[0] ?? "a supported release"}.`));
+    parts.push(supported ? passIfCatalogCurrent(ctx, check, raw, expected) : fail(check, raw, expected, `${name(build)} is no longer supported.`, `${UPDATE} Move to ${names[0] ?? "a supported release"}.`));
   } else {
     const distance = dynamic.distanceFromLatestMajor ?? 0;
     const target = releases[Math.min(distance, releases.length - 1)]!.build;
     const ok = dynamic.type === "MINIMUM" ? build >= target : build === target || (newerThanCatalog && distance === 0);
     const wanted = dynamic.type === "MINIMUM" ? `${name(target)} or later` : name(target);
-    parts.push(ok ? pass(check, raw, expected) : fail(check, raw, expected, `${name(build)} does not meet the requirement: ${wanted}.`, `${UPDATE} Move to ${wanted}.`));
+    const failure = () => fail(check, raw, expected, `${name(build)} does not meet the requirement: ${wanted}.`, `${UPDATE} Move to ${wanted}.`);
+    // Above an EXACT target is only certain to be wrong while the catalog knows every newer release.
+    if (ok) parts.push(passIfCatalogCurrent(ctx, check, raw, expected));
+    else parts.push(build > target ? (staleCatalogOutcome(ctx, check, raw, expected) ?? failure()) : failure());
   }
 
   if (dynamic.latestSecurityPatch) {
     const update = release ? latestWindowsUpdate(release, ctx.now) : null;
     const ubr = version[3];
-    if (newerThanCatalog) parts.push(pass(check, raw, expected));
+    if (newerThanCatalog) parts.push(passIfCatalogCurrent(ctx, check, raw, expected));
     else if (!release || !update) parts.push(fail(check, raw, expected, `Build ${build} is not in the release catalog, so it is treated as unpatched.`, UPDATE));
     else if (ubr === undefined) parts.push(unknownOutcome(check, expected, "the Windows patch level", `the build "${raw}" has no update revision (UBR)`, raw));
     else
       parts.push(
         ubr >= update.ubr
-          ? pass(check, raw, expected)
+          ? passIfCatalogCurrent(ctx, check, raw, expected)
           : fail(check, raw, expected, `Windows ${raw} is missing the latest cumulative update (${update.kb ?? `10.0.${build}.${update.ubr}`}, ${update.date}).`, `${UPDATE} Install 10.0.${build}.${update.ubr} or later.`),
       );
   }

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { catalogFreshness, DEFAULT_CATALOG_MAX_AGE_DAYS, staleCatalogMessage } from "./freshness.ts";
+import { loadBundledCatalog } from "./index.ts";
+
+const catalog = { version: "2025.11.14", publishedAt: "2025-11-14" };
+const at = (iso: string) => Date.parse(iso);
+
+describe("OS release catalog freshness, against an injected clock", () => {
+  test("the default limit is 45 days", () => {
+    assert.equal(DEFAULT_CATALOG_MAX_AGE_DAYS, 45);
+    assert.equal(catalogFreshness(catalog, at("2025-11-20T12:00:00Z")).maxAgeDays, 45);
+  });
+
+  test("is current through its 45th day and stale from the 46th", () => {
+    const last = catalogFreshness(catalog, at("2025-12-29T23:59:59Z"));
+    assert.deepEqual([last.ageDays, last.stale, last.staleFrom], [45, false, "2025-12-30"]);
+    const first = catalogFreshness(catalog, at("2025-12-30T00:00:00Z"));
+    assert.deepEqual([first.ageDays, first.stale], [46, true]);
+  });
+
+  test("the bundled catalog is stale a year later", () => {
+    const f = catalogFreshness(loadBundledCatalog(), at("2026-11-23T09:00:00Z"));
+    assert.equal(f.stale, true);
+    assert.equal(f.ageDays, 374);
+    assert.match(staleCatalogMessage(f), /catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old, past the 45-day limit.*facet os-catalog import/);
+  });
+
+  test("honours a configured limit", () => {
+    const now = at("2025-11-22T00:00:00Z");
+    assert.equal(catalogFreshness(catalog, now, 7).stale, true);
+    assert.equal(catalogFreshness(catalog, now, 8).stale, false);
+  });
+
+  test("a limit that is not a whole number of days falls back to the default, never to 'no limit'", () => {
+    const now = at("2026-11-23T00:00:00Z");
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 2.5]) assert.deepEqual([catalogFreshness(catalog, now, bad).maxAgeDays, catalogFreshness(catalog, now, bad).stale], [45, true]);
+    assert.equal(catalogFreshness(catalog, now, 100_000).maxAgeDays, 365);
+  });
+
+  test("a publishedAt a day ahead (a time zone) is current; further ahead it is never trusted", () => {
+    const now = at("2025-11-13T06:00:00Z");
+    assert.deepEqual([catalogFreshness(catalog, now).stale, catalogFreshness(catalog, now).ageDays], [false, 0]);
+    const future = catalogFreshness({ version: "2099.1.1", publishedAt: "2099-01-01" }, now);
+    assert.deepEqual([future.stale, future.datedInFuture], [true, true]);
+    assert.match(staleCatalogMessage(future), /dated 2099-01-01, in the future/);
+  });
+});
