@@ -94,7 +94,7 @@ function start(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): 
 /** Runs a CLI to completion; returns stdout and fails the test with stderr otherwise. */
 async function cli(file: string, ...args: string[]): Promise<string> {
   try {
-    return (await run(process.execPath, ["--import", "tsx", file, ...args], { cwd: root, env, timeout: 20_000 })).stdout;
+    return (await run(process.execPath, ["--import", "tsx", file, ...args], { cwd: root, env, timeout: 60_000 })).stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${file} ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`);
@@ -155,7 +155,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("the spine with real processes", { timeout: 60_000 }, () => {
+describe("the spine with real processes", { timeout: 180_000 }, () => {
   let enrollToken: string;
 
   test("an admin creates an enrollment token and an agent enrolls with it", async () => {
