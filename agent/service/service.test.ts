@@ -6,6 +6,8 @@ import path from "node:path";
 import { serviceLayout } from "./layout.ts";
 import { systemdUnit, systemdQuote } from "./systemd.ts";
 import { launchdPlist } from "./launchd.ts";
+import { spawnSync } from "node:child_process";
+import { EXIT_DEVICE_REJECTED } from "../errors.ts";
 import { describePlan, executePlan, installPlan, uninstallPlan, type Step } from "./plan.ts";
 
 const linux = serviceLayout("linux");
@@ -24,6 +26,29 @@ test("the systemd unit runs the installed binary with the system state dir, hard
   assert.doesNotMatch(unit, /^PrivateDevices=/m);
 });
 
+test("systemd restarts a crashed agent but not one whose device was rejected (exit 78)", () => {
+  const lines = systemdUnit(linux).split("\n");
+  // on-failure: non-zero exit, a signal (SIGSEGV, SIGKILL by the OOM killer), a watchdog timeout.
+  assert.ok(lines.includes("Restart=on-failure"));
+  assert.ok(lines.includes(`RestartPreventExitStatus=${EXIT_DEVICE_REJECTED}`));
+  assert.ok(!lines.some((l) => l.startsWith("SuccessExitStatus=")), "78 must stay a failure, visible in systemctl status");
+});
+
+test("systemd itself accepts every line of the unit (systemd-analyze verify)", { skip: !hasSystemdAnalyze() }, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "facet-unit-"));
+  const file = path.join(dir, "facet-agent.service");
+  // verify checks that ExecStart exists; everything else is the unit install writes.
+  writeFileSync(file, systemdUnit({ ...linux, binaryPath: process.execPath }));
+  const r = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8", timeout: 30_000 });
+  // It reports unknown keys and unparsable values on stderr but still exits 0.
+  const ours = r.stderr.split("\n").filter((l) => l.includes(file));
+  assert.deepEqual(ours, [], r.stderr);
+});
+
+function hasSystemdAnalyze(): boolean {
+  return process.platform === "linux" && spawnSync("systemd-analyze", ["--version"]).status === 0;
+}
+
 test("systemd paths with spaces are quoted the way systemd parses them", () => {
   assert.equal(systemdQuote("/opt/facet agent/bin"), '"/opt/facet agent/bin"');
   assert.equal(systemdQuote("/usr/bin/x"), "/usr/bin/x");
@@ -35,7 +60,9 @@ test("the launchd plist is a daemon that runs at load and restarts only after a 
   assert.match(plist, /<key>Label<\/key>\s*<string>dev\.facet\.agent<\/string>/);
   assert.match(plist, /<array>\s*<string>\/usr\/local\/bin\/facet-agent<\/string>\s*<string>run<\/string>\s*<string>--state-dir<\/string>\s*<string>\/Library\/Application Support\/Facet<\/string>\s*<string>--rejected-exit-code<\/string>\s*<string>0<\/string>\s*<\/array>/);
   assert.match(plist, /<key>RunAtLoad<\/key>\s*<true\/>/);
-  assert.match(plist, /<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>/);
+  assert.match(plist, /<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>\s*<\/dict>/);
+  // launchd cannot filter exit codes: the rejected device exits 0 (the one exit it does not restart).
+  assert.match(plist, /<string>--rejected-exit-code<\/string>\s*<string>0<\/string>/);
   assert.match(plist, /<key>Umask<\/key>\s*<integer>63<\/integer>/); // 0o077
 });
 
