@@ -167,7 +167,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
 
 /** The catalog's age in one line; a stale one says what it costs and how to fix it. */
 function freshnessLine(f: Json): string {
-  if (!f.stale) return `published ${f.publishedAt}, ${f.ageDays} days old (limit ${f.maxAgeDays}): current until ${f.staleFrom}`;
+  if (!f.stale) return `published ${f.publishedAt}, ${f.ageDays} days old (limit ${f.maxAgeDays} days): current, stale from ${f.staleFrom}`;
   const why = f.datedInFuture ? `dated ${f.publishedAt}, in the future` : `published ${f.publishedAt}, ${f.ageDays} days old, past the ${f.maxAgeDays}-day limit since ${f.staleFrom}`;
   return `STALE: ${why}. Checks against the latest OS release or patch are UNKNOWN (never PASS) until you import a newer catalog: facet os-catalog import <file>`;
 }

@@ -82,6 +82,8 @@ describe("with a stale catalog, every check against 'latest' or 'supported' is U
     ["Windows 11 24H2 an update behind", win11({ dynamicVersionRequirement: { type: "MINIMUM", distanceFromLatestMajor: 1, latestSecurityPatch: true } }), windowsFacts({ os: { build: "10.0.26100.6899" } }), "FAIL", "FAIL"],
     ["Windows 11 24H2 supported", win11({ dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED" } }), windowsFacts(), "PASS", "UNKNOWN"],
     ["Windows 11 23H2 past its published end of support", win11({ dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED" } }), windowsFacts({ os: { build: "10.0.22631.6199" } }), "PASS", "FAIL"],
+    ["Ubuntu newer than the catalog", { ...linux, osVersion: { dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED" } } }, linuxFacts({ os: { version: "26.04 LTS" } }), "FAIL", "UNKNOWN"],
+    ["Ubuntu 20.04 past its end of support", { ...linux, osVersion: { dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED" } } }, linuxFacts({ os: { version: "20.04.6 LTS" } }), "FAIL", "FAIL"],
     ["Ubuntu 24.04 supported", { ...linux, osVersion: { dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED" } } }, linuxFacts(), "PASS", "UNKNOWN"],
     ["Ubuntu with pending security updates", { ...linux, osVersion: { dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED", latestSecurityPatch: true } } }, linuxFacts({ os: { patch: { pending_security_updates: 2 } } }), "FAIL", "FAIL"],
   ];

@@ -3,6 +3,7 @@
  * newest releases, with devices that enroll and push real signed snapshots over the agent socket.
  */
 import assert from "node:assert/strict";
+import type { Logger } from "pino";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { CATALOG_NOW } from "../../connector/policy/testing/fixtures.ts";
@@ -23,9 +24,10 @@ export interface LiveDevice extends TestDevice {
   push(facts: Facts, unknown?: Unknown): Promise<void>;
 }
 
-export async function startLivePolicyConnector(): Promise<LivePolicyConnector> {
-  const clock = { now: CATALOG_NOW };
-  const t = await startTestConnector({ now: () => clock.now });
+/** `now` defaults to CATALOG_NOW, where the bundled catalog is current; `logger` to a silent one. */
+export async function startLivePolicyConnector(options: { now?: number; logger?: Logger } = {}): Promise<LivePolicyConnector> {
+  const clock = { now: options.now ?? CATALOG_NOW };
+  const t = await startTestConnector({ now: () => clock.now, ...(options.logger ? { logger: options.logger } : {}) });
   const clients: ProtocolClient[] = [];
 
   const json: LivePolicyConnector["json"] = async (path, init) => {

@@ -6,3 +6,4 @@ await import("../policy/authentik.test.ts");
 await import("../policy/cli.test.ts");
 await import("../policy/endpoint-check.test.ts");
 await import("../policy/policies-rest.test.ts");
+await import("../policy/os-catalog-freshness.test.ts");

@@ -36,16 +36,19 @@ function checkDynamic(ctx: CheckContext, version: Version, raw: string, dynamic:
   const releases = linuxReleases(distro, ctx.now);
   const index = releases.findIndex((r) => hasVersionPrefix(version, parseVersion(r.version)!));
   const release = index >= 0 ? releases[index] : undefined;
+  const newerThanCatalog = index < 0 && releases.length > 0 && compareVersions(version, parseVersion(releases[0]!.version)!) > 0;
   const parts: CheckOutcome[] = [];
 
   if (dynamic.type === "EXACT_ANY_SUPPORTED") {
     const supported = release !== undefined && linuxSupported(release, ctx.now);
     const names = releases.filter((r) => linuxSupported(r, ctx.now)).map((r) => `${osName} ${r.version}`);
-    parts.push(supported ? passIfCatalogCurrent(ctx, CHECK, observed, expected) : fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`));
+    const failure = () => fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`);
+    // A release newer than a stale catalog may well be supported: the catalog cannot say.
+    if (supported) parts.push(passIfCatalogCurrent(ctx, CHECK, observed, expected));
+    else parts.push(newerThanCatalog ? (staleCatalogOutcome(ctx, CHECK, observed, expected) ?? failure()) : failure());
   } else {
     const distance = dynamic.distanceFromLatestMajor ?? 0;
     const target = releases[Math.min(distance, releases.length - 1)]!;
-    const newerThanCatalog = index < 0 && compareVersions(version, parseVersion(releases[0]!.version)!) > 0;
     const ok = dynamic.type === "MINIMUM" ? newerThanCatalog || (index >= 0 && index <= distance) : index === distance || (newerThanCatalog && distance === 0);
     const wanted = dynamic.type === "MINIMUM" ? `${osName} ${target.version} or later` : `${osName} ${target.version}`;
     const failure = () => fail(CHECK, observed, expected, `${osName} ${raw} does not meet the requirement: ${wanted}.`, `Upgrade to ${wanted}.`);
