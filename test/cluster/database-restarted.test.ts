@@ -52,10 +52,10 @@ describe("the PostgreSQL server crashes and restarts under two replicas", { skip
 
   test("replicas stay up, answer errors while it is down, and recover everything once it is back", async (t) => {
     assert.ok(server && store && a && b);
-    const [ra, rb, db] = [a, b, server];
+    const [ra, rb, db, st]: [ReplicaProcess, ReplicaProcess, PrivatePostgres, Store] = [a, b, server, store];
     const now = Date.now();
-    const enroll = (await issueEnrollToken(store, { label: "db crash test" }, now)).secret;
-    const apiToken = (await issueApiToken(store, { name: "test admin", scopes: ["admin"] }, now)).secret;
+    const enroll = (await issueEnrollToken(st, { label: "db crash test" }, now)).secret;
+    const apiToken = (await issueApiToken(st, { name: "test admin", scopes: ["admin"] }, now)).secret;
     const api = (on: ReplicaProcess, path: string, init: RequestInit = {}) =>
       fetch(`${on.url}${path}`, { ...init, headers: { authorization: `Bearer ${apiToken}` }, signal: AbortSignal.timeout(15_000) });
     const pids = [ra.child.pid, rb.child.pid];
@@ -135,7 +135,7 @@ describe("the PostgreSQL server crashes and restarts under two replicas", { skip
     for (const agent of agents) {
       const id = agent.device.deviceId;
       assert.deepEqual(agent.violations, [], id);
-      const stored = new Set((await store.snapshotHistory(id, 100)).map((s) => s.seq));
+      const stored = new Set((await st.snapshotHistory(id, 100)).map((s) => s.seq));
       for (const seq of ackedBeforeCrash.get(id) ?? []) assert.ok(stored.has(seq), `${id}: seq ${seq}, acked before the crash, survived it`);
       const confirmed = [...agent.acked, ...agent.storedOnReplay].sort((x, y) => x - y);
       assert.deepEqual(confirmed, Array.from({ length: total }, (_, i) => i + 1), `${id}: every snapshot confirmed exactly once`);
@@ -144,11 +144,11 @@ describe("the PostgreSQL server crashes and restarts under two replicas", { skip
 
     // The agent that stayed connected on A through the outage is served on its old session.
     assert.equal((await steadyClient.sendSnapshot(steady, { seq: 2 })).type, "ack", "a session that outlived the outage stores again");
-    assert.equal((await store.latestSnapshot(steady.deviceId))?.seq, 2);
+    assert.equal((await st.latestSnapshot(steady.deviceId))?.seq, 2);
 
     // Both replicas LISTEN again, on new connections (the server is private: only they are here).
     await until("both replicas' bus listeners are back", async () => {
-      const { rows } = await (store as PostgresStore).pool.query<{ n: number }>(
+      const { rows } = await (st as PostgresStore).pool.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'facet-connector-bus' AND query LIKE 'LISTEN %'",
       );
       return rows[0]!.n === 2;
@@ -160,8 +160,8 @@ describe("the PostgreSQL server crashes and restarts under two replicas", { skip
     }, 15_000);
     const refresh = await api(rb, `/v1/devices/${refreshed.deviceId}/refresh?wait=5`, { method: "POST" });
     assert.equal(refresh.status, 200, `refresh relayed from B to A: ${await refresh.clone().text()}`);
-    const refreshedSeq = ((await refresh.json()) as { seq?: number; snapshot?: { seq?: number } });
-    assert.equal((await store.latestSnapshot(refreshed.deviceId))?.seq, refreshSeq, `the answer to the relayed refresh was stored (${JSON.stringify(refreshedSeq).slice(0, 200)})`);
+    assert.ok(refreshSeq >= 1, "the agent on A was asked");
+    assert.equal((await st.latestSnapshot(refreshed.deviceId))?.seq, refreshSeq, "the answer to the relayed refresh was stored");
     // And a revoke on B closes the agent's session on A, promptly.
     const started = Date.now();
     assert.equal((await api(rb, `/v1/devices/${revoked.deviceId}/revoke`, { method: "POST" })).status, 200);
