@@ -15,7 +15,7 @@ import { sign } from "../../shared/signing/sign.ts";
 
 const LIMITS = {
   authTimeoutMs: 400,
-  heartbeatMs: 300,
+  heartbeatMs: 1000,
   frameBurst: 10,
   framesPerSecond: 5,
   maxPayload: 64 * 1024,
@@ -23,31 +23,37 @@ const LIMITS = {
 
 let t: TestConnector;
 let good: TestDevice;
-let goodClient: ProtocolClient;
 let goodSeq = 0;
 
 before(async () => {
   t = await startTestConnector({ limits: LIMITS });
   good = await enrollTestDevice(t.connector.url, t.enrollToken);
-  goodClient = await ProtocolClient.connect(t.connector.agentUrl);
-  assert.equal((await goodClient.authenticate(good)).type, "welcome");
 });
 
 after(async () => {
-  goodClient.close();
   await t.stop();
 });
 
-/** The well-behaved agent still gets its snapshot acked, and REST still answers. */
+/**
+ * A well-behaved agent connects while the hostile client does its worst, gets its snapshot acked,
+ * and REST still answers. The bound on "promptly" is loose on purpose: it separates being served
+ * from being starved, not fast from slow on a busy machine.
+ */
 async function assertGoodAgentServed(): Promise<void> {
   goodSeq += 1;
   const started = performance.now();
-  const answer = await goodClient.sendSnapshot(good, { seq: goodSeq });
-  assert.deepEqual(answer.type === "ack" ? answer.seq : answer, goodSeq);
-  assert.ok(performance.now() - started < 2000, "the good agent was answered promptly");
-  const res = await t.api(`/v1/devices/${good.deviceId}`);
-  assert.equal(res.status, 200);
-  assert.equal(((await res.json()) as { connected: boolean }).connected, true);
+  const client = await ProtocolClient.connect(t.connector.agentUrl);
+  try {
+    assert.equal((await client.authenticate(good)).type, "welcome");
+    const answer = await client.sendSnapshot(good, { seq: goodSeq });
+    assert.deepEqual(answer.type === "ack" ? answer.seq : answer, goodSeq);
+    assert.ok(performance.now() - started < 10_000, "the good agent was answered promptly");
+    const res = await t.api(`/v1/devices/${good.deviceId}`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { connected: boolean }).connected, true);
+  } finally {
+    client.close();
+  }
 }
 
 function waitClose(ws: WebSocket, timeoutMs: number): Promise<{ code: number; frames: string[] }> {
@@ -62,9 +68,9 @@ function waitClose(ws: WebSocket, timeoutMs: number): Promise<{ code: number; fr
   });
 }
 
-test("connections that never authenticate are closed with auth_timeout, and agents are still served", { timeout: 20_000 }, async () => {
+test("connections that never authenticate are closed with auth_timeout, and agents are still served", { timeout: 60_000 }, async () => {
   const idle = Array.from({ length: 50 }, () => new WebSocket(t.connector.agentUrl));
-  const closes = idle.map((ws) => waitClose(ws, 5000));
+  const closes = idle.map((ws) => waitClose(ws, 15_000));
   const started = performance.now();
   await assertGoodAgentServed();
   const results = await Promise.all(closes);
@@ -73,11 +79,11 @@ test("connections that never authenticate are closed with auth_timeout, and agen
     assert.equal(r.code, CLOSE_CODES.authTimeout);
     assert.ok(r.frames.some((f) => JSON.parse(f).code === "auth_timeout"), "an auth_timeout error frame was sent before closing");
   }
-  assert.ok(elapsed < LIMITS.authTimeoutMs + 3000, `all cut within the auth timeout (${Math.round(elapsed)} ms)`);
+  assert.ok(elapsed < LIMITS.authTimeoutMs + 10_000, `all cut within the auth timeout (${Math.round(elapsed)} ms)`);
   await assertGoodAgentServed();
 });
 
-test("a client that floods frames is told rate_limited and cut off, and agents are still served", { timeout: 20_000 }, async () => {
+test("a client that floods frames is told rate_limited and cut off, and agents are still served", { timeout: 60_000 }, async () => {
   const flooder = await enrollTestDevice(t.connector.url, t.enrollToken);
   const client = await ProtocolClient.connect(t.connector.agentUrl);
   assert.equal((await client.authenticate(flooder)).type, "welcome");
@@ -92,7 +98,7 @@ test("a client that floods frames is told rate_limited and cut off, and agents a
   assert.ok(events.events.some((e) => e.data.code === "rate_limited"), "the cut-off is recorded as an event");
 });
 
-test("a frame over maxPayload closes the connection with 1009, and agents are still served", { timeout: 20_000 }, async () => {
+test("a frame over maxPayload closes the connection with 1009, and agents are still served", { timeout: 60_000 }, async () => {
   const big = await enrollTestDevice(t.connector.url, t.enrollToken);
   const client = await ProtocolClient.connect(t.connector.agentUrl);
   assert.equal((await client.authenticate(big)).type, "welcome");
@@ -140,14 +146,14 @@ function maskedTextFrame(text: string): Buffer {
   return Buffer.concat([header, mask, masked]);
 }
 
-test("a client that stops reading is dropped by the heartbeat, and agents are still served", { timeout: 20_000 }, async () => {
+test("a client that stops reading is dropped by the heartbeat, and agents are still served", { timeout: 60_000 }, async () => {
   const slow = await enrollTestDevice(t.connector.url, t.enrollToken);
   const socket = await rawAuthenticatedSocket(slow);
-  await waitFor(() => t.connector.hub.isConnected(slow.deviceId), 3000, "the slow client authenticated");
+  await waitFor(() => t.connector.hub.isConnected(slow.deviceId), 15_000, "the slow client authenticated");
   socket.pause(); // never reads again: pings go unanswered and writes pile up
   // Refresh requests make the connector write to it too.
   const refreshes = Array.from({ length: 5 }, () => t.api(`/v1/devices/${slow.deviceId}/refresh?wait=1`, { method: "POST" }));
-  await waitFor(() => !t.connector.hub.isConnected(slow.deviceId), LIMITS.heartbeatMs * 2 + 3000, "the slow client was dropped");
+  await waitFor(() => !t.connector.hub.isConnected(slow.deviceId), LIMITS.heartbeatMs * 2 + 15_000, "the slow client was dropped");
   for (const res of await Promise.all(refreshes)) assert.ok([504, 409].includes(res.status), `refresh answered ${res.status}`);
   await assertGoodAgentServed();
   socket.destroy();

@@ -99,7 +99,7 @@ export class ProtocolClient {
   }
 
   /** The next frame not yet consumed, optionally of one type (skipping none: order matters). */
-  next(type?: ConnectorFrame["type"], timeoutMs = 5000): Promise<ConnectorFrame> {
+  next(type?: ConnectorFrame["type"], timeoutMs = 20_000): Promise<ConnectorFrame> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${type ?? "frame"} within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(this.cursor))}`)), timeoutMs);
       this.waiters.push({
