@@ -5,17 +5,27 @@
  *   → seq greater than the last accepted → collectedAt within the allowed skew and age → store.
  * Each failure is a typed rejection with a protocol error code; nothing is written for it here
  * (the session records the `snapshot.rejected` event).
+ *
+ * "Known, non-revoked" is what the session read at auth (SessionDevice), not a read per
+ * snapshot: revocation closes the device's live sessions (agents/hub.ts, cluster/hub.ts), and
+ * the store's write transaction checks `revoked_at` and `last_seq` again under its lock on both
+ * backends, so a snapshot racing a revocation or a second session is still refused with
+ * `revoked_device` / `replayed_seq` and nothing stored.
  */
-import { SnapshotBodySchema } from "../../shared/protocol/snapshot.ts";
+import { SnapshotBodySchema, type SnapshotBody } from "../../shared/protocol/snapshot.ts";
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import type { ErrorCode } from "../../shared/protocol/errors.ts";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
-import { identityFromFacts } from "../store/identity.ts";
-import type { Device, NewEvent, Store, StoredSnapshot } from "../store/types.ts";
+import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
+import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import type { SnapshotBatcher } from "./batcher.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
+import { compileCheck } from "./schema-check.ts";
+
+/** Accepts exactly-as-zod the bodies zod would accept unchanged; see schema-check.ts. */
+const bodyCheck = compileCheck(SnapshotBodySchema);
 
 export interface IngestContext {
   store: Store;
@@ -25,8 +35,23 @@ export interface IngestContext {
   limits: Pick<ConnectorLimits, "maxClockSkewSeconds" | "maxSnapshotAgeSeconds">;
 }
 
+/**
+ * The session's view of its device: read once at auth, then kept current from the snapshots this
+ * session gets accepted (what the store's row then holds, short of a concurrent writer).
+ */
+export interface SessionDevice {
+  readonly id: string;
+  /** Raw Ed25519 public key, base64 (the key cache maps it to a KeyObject). */
+  readonly publicKey: string;
+  lastSeq: number;
+  /** The identity columns duplicate detection compares against (store/identity.ts). */
+  serial: string | null;
+  machineId: string | null;
+  hardwareUuid: string | null;
+}
+
 export interface SessionIdentity {
-  deviceId: string;
+  device: SessionDevice;
   nonce: string;
 }
 
@@ -39,10 +64,7 @@ function reject(code: ErrorCode, message: string, extra: { seq?: number; closeCo
 }
 
 export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentity, frame: SnapshotFrame): Promise<IngestResult> {
-  const device = await ctx.store.getDevice(session.deviceId);
-  if (!device) return reject("unknown_device", "the device is no longer enrolled", { closeCode: CLOSE_CODES.authFailed });
-  if (device.revokedAt !== null) return reject("revoked_device", "the device has been revoked", { closeCode: CLOSE_CODES.revoked });
-
+  const { device } = session;
   // Verify the bytes exactly as they arrived; nothing from them is trusted or even parsed before.
   const bodyBytes = Buffer.from(frame.body, "utf8");
   const signature = Buffer.from(frame.signature, "base64");
@@ -56,14 +78,19 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
   } catch {
     return reject("bad_snapshot", "the signed body is not valid JSON");
   }
-  const parsed = SnapshotBodySchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return reject("bad_snapshot", `the signed body does not match the snapshot schema: ${first?.path.join(".") || "(root)"}: ${first?.message ?? ""}`.slice(0, 1000));
+  let body: SnapshotBody;
+  if (bodyCheck?.(json)) body = json as SnapshotBody;
+  else {
+    // Whatever the compiled check is unsure of, zod decides, and its message is the one sent.
+    const parsed = SnapshotBodySchema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return reject("bad_snapshot", `the signed body does not match the snapshot schema: ${first?.path.join(".") || "(root)"}: ${first?.message ?? ""}`.slice(0, 1000));
+    }
+    body = parsed.data;
   }
-  const body = parsed.data;
 
-  if (body.deviceId !== session.deviceId) return reject("device_mismatch", "the snapshot names another device", { seq: body.seq });
+  if (body.deviceId !== device.id) return reject("device_mismatch", "the snapshot names another device", { seq: body.seq });
   if (body.nonce !== session.nonce) return reject("nonce_mismatch", "the snapshot was signed for another session's nonce", { seq: body.seq });
   if (body.seq <= device.lastSeq) {
     return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq ${device.lastSeq}`, { seq: body.seq });
@@ -88,6 +115,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
     facts: body.facts,
     unknown: body.unknown,
   };
+  const identity = identityFromFacts(body.facts);
   const events: NewEvent[] = [
     {
       type: "snapshot.accepted",
@@ -95,12 +123,13 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
       deviceId: device.id,
       data: { seq: body.seq, bytes: bodyBytes.length, ...(frame.requestId ? { requestId: frame.requestId } : {}) },
     },
-    ...(await duplicateEvents(ctx.store, device, snapshot, now)),
+    ...(await duplicateEvents(ctx.store, device, identity, now)),
   ];
 
   const result = await ctx.batcher.write({ snapshot, events });
   switch (result) {
     case "accepted":
+      remember(device, snapshot.seq, identity);
       return { ok: true, snapshot };
     case "replayed_seq":
       return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq`, { seq: body.seq });
@@ -108,6 +137,15 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
       return reject("revoked_device", "the device has been revoked", { seq: body.seq, closeCode: CLOSE_CODES.revoked });
     case "unknown_device":
       return reject("unknown_device", "the device is no longer enrolled", { seq: body.seq, closeCode: CLOSE_CODES.authFailed });
+  }
+}
+
+/** What the store's write just did to the device row: last_seq, and coalesce() of the identity columns. */
+function remember(device: SessionDevice, seq: number, identity: DeviceIdentity): void {
+  device.lastSeq = seq;
+  for (const field of IDENTITY_FIELDS) {
+    const value = identity[field.key];
+    if (value !== null) device[field.key] = value;
   }
 }
 
@@ -122,8 +160,7 @@ const IDENTITY_FIELDS = [
  * already reported. Checked only when the device's own value changes (first report included),
  * so a clone pair raises one event each, not one per snapshot.
  */
-async function duplicateEvents(store: Store, device: Device, snapshot: StoredSnapshot, now: number): Promise<NewEvent[]> {
-  const identity = identityFromFacts(snapshot.facts);
+async function duplicateEvents(store: Store, device: SessionDevice, identity: DeviceIdentity, now: number): Promise<NewEvent[]> {
   const events: NewEvent[] = [];
   for (const field of IDENTITY_FIELDS) {
     const value = identity[field.key];

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Logger } from "pino";
-import { AgentFrameSchema, PROTOCOL_VERSION, authPayload, type Auth, type ConnectorFrame, type SnapshotFrame } from "../../shared/protocol/messages.ts";
+import { PROTOCOL_VERSION, authPayload, type Auth, type ConnectorFrame, type SnapshotFrame } from "../../shared/protocol/messages.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
@@ -21,7 +21,8 @@ import type { Store } from "../store/types.ts";
 import { addressSource, deviceSource, type RejectionEvents } from "../events/rejections.ts";
 import type { ConnectorLimits } from "../options.ts";
 import type { AgentConnection, LocalAgentHub } from "./hub.ts";
-import { ingestSnapshot, type IngestContext } from "./ingest.ts";
+import { checkAgentFrame } from "./frame.ts";
+import { ingestSnapshot, type IngestContext, type SessionDevice } from "./ingest.ts";
 import { TokenBucket } from "./rate-limit.ts";
 
 export interface SessionContext extends IngestContext {
@@ -38,7 +39,8 @@ type State = "awaiting_auth" | "ready" | "closed";
 export class AgentSession implements AgentConnection {
   readonly nonce = randomBytes(32).toString("base64url");
   private state: State = "awaiting_auth";
-  private device: string | null = null;
+  /** Read at auth; the snapshots need no device read of their own (see ingest.ts). */
+  private device: SessionDevice | null = null;
   private readonly bucket: TokenBucket;
   /** Dropped once authenticated, so an idle session keeps no timer. */
   private authTimer: NodeJS.Timeout | undefined;
@@ -59,7 +61,7 @@ export class AgentSession implements AgentConnection {
 
   get deviceId(): string {
     if (this.device === null) throw new Error("session is not authenticated");
-    return this.device;
+    return this.device.id;
   }
 
   get authenticated(): boolean {
@@ -88,11 +90,9 @@ export class AgentSession implements AgentConnection {
       void this.rejectFrame("malformed_frame", "the frame is not valid JSON", this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
       return;
     }
-    const frame = AgentFrameSchema.safeParse(json);
+    const frame = checkAgentFrame(json);
     if (!frame.success) {
-      const issue = frame.error.issues[0];
-      const where = issue?.path.join(".") || "(root)";
-      void this.rejectFrame("malformed_frame", `the frame does not match the protocol schema: ${where}: ${issue?.message ?? ""}`.slice(0, 1000),
+      void this.rejectFrame("malformed_frame", `the frame does not match the protocol schema: ${frame.where}: ${frame.message}`.slice(0, 1000),
         this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
       return;
     }
@@ -102,7 +102,7 @@ export class AgentSession implements AgentConnection {
     this.work = this.work
       .then(() => (message.type === "auth" ? this.onAuth(message) : this.onSnapshot(message)))
       .catch((error: unknown) => {
-        this.ctx.log.error({ err: error, deviceId: this.device }, "agent frame failed");
+        this.ctx.log.error({ err: error, deviceId: this.device?.id }, "agent frame failed");
         this.sendError("internal", "the connector could not process the frame");
       })
       .finally(() => (this.pendingFrames -= 1));
@@ -116,7 +116,7 @@ export class AgentSession implements AgentConnection {
     this.stopAuthTimer();
     if (wasReady) {
       this.ctx.hub.unregister(this);
-      this.ctx.log.debug({ deviceId: this.device, code }, "agent disconnected");
+      this.ctx.log.debug({ deviceId: this.device?.id, code }, "agent disconnected");
     }
   }
 
@@ -137,7 +137,7 @@ export class AgentSession implements AgentConnection {
 
   /** Drops the peer without a closing handshake (it is not reading or not answering). */
   terminate(why: string): void {
-    this.ctx.log.info({ deviceId: this.device, remoteAddress: this.remoteAddress, why }, "dropping agent connection");
+    this.ctx.log.info({ deviceId: this.device?.id, remoteAddress: this.remoteAddress, why }, "dropping agent connection");
     this.onClose(1006);
     this.ws.terminate();
   }
@@ -164,7 +164,14 @@ export class AgentSession implements AgentConnection {
     }
     if (this.state !== "awaiting_auth") return; // closed (timeout) while the lookup ran
     this.stopAuthTimer();
-    this.device = device.id;
+    this.device = {
+      id: device.id,
+      publicKey: device.publicKey,
+      lastSeq: device.lastSeq,
+      serial: device.serial,
+      machineId: device.machineId,
+      hardwareUuid: device.hardwareUuid ?? null,
+    };
     this.state = "ready";
     const previous = this.ctx.hub.register(this);
     if (previous && previous !== this) previous.close(CLOSE_CODES.replaced, "replaced by a newer connection");
@@ -188,8 +195,9 @@ export class AgentSession implements AgentConnection {
       if (this.state === "awaiting_auth") await this.rejectFrame("unexpected_message", "authenticate before sending snapshots", CLOSE_CODES.protocolViolation);
       return;
     }
-    const deviceId = this.deviceId;
-    const result = await ingestSnapshot(this.ctx, { deviceId, nonce: this.nonce }, frame);
+    const device = this.device!;
+    const deviceId = device.id;
+    const result = await ingestSnapshot(this.ctx, { device, nonce: this.nonce }, frame);
     if (result.ok) {
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
       if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
@@ -222,7 +230,7 @@ export class AgentSession implements AgentConnection {
   private async rejectFrame(code: ErrorCode, message: string, closeCode?: number): Promise<void> {
     const type = this.state === "ready" ? "snapshot.rejected" : "agent.protocol_error";
     // Recorded before the peer hears of it, so whoever sees the error can already read the event.
-    await this.record(type, this.device, { code, remoteAddress: this.remoteAddress ?? null });
+    await this.record(type, this.device?.id ?? null, { code, remoteAddress: this.remoteAddress ?? null });
     this.sendError(code, message);
     if (closeCode !== undefined) this.close(closeCode, code);
   }
@@ -250,7 +258,7 @@ export class AgentSession implements AgentConnection {
 
   /** Limited per authenticated device, else per remote address: a claimed device id is the attacker's choice. */
   private async record(type: string, deviceId: string | null, data: Record<string, unknown>): Promise<void> {
-    const source = this.device !== null ? deviceSource(this.device) : addressSource(this.remoteAddress);
+    const source = this.device !== null ? deviceSource(this.device.id) : addressSource(this.remoteAddress);
     await this.ctx.rejections.record({ type, at: this.ctx.now(), deviceId, data }, source);
   }
 }

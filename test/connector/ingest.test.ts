@@ -188,6 +188,17 @@ describe("agent channel", () => {
     assert.equal((await again.closed).code, 4004);
   });
 
+  test("a snapshot racing a revocation (session still open) is refused by the write transaction", async () => {
+    // The session read the device at auth; revoking in the store alone (no hub disconnect) is the
+    // window between a revocation's commit and its session close.
+    const device = await enrollTestDevice(t.connector.url, t.enrollToken);
+    const client = await connected(device);
+    assert.equal((await client.sendSnapshot(device, { seq: 1 })).type, "ack");
+    assert.equal(await t.connector.store.revokeDevice(device.deviceId, clock), true);
+    await assertRejected(device.deviceId, () => client.sendSnapshot(device, { seq: 2 }), "revoked_device");
+    assert.equal((await client.closed).code, 4004);
+  });
+
   test("closes with 1009 on a frame over maxPayload and records it", async () => {
     const device = await enrollTestDevice(t.connector.url, t.enrollToken);
     const client = await connected(device);

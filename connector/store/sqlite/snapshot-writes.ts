@@ -35,12 +35,39 @@ export function toRowWrite({ snapshot, events }: SnapshotWrite): SnapshotRowWrit
   };
 }
 
+interface DeviceState {
+  revoked_at: number | null;
+  last_seq: number;
+  serial: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  platform: string | null;
+  machine_id: string | null;
+  hardware_uuid: string | null;
+  hostname: string | null;
+}
+
+/** Whether coalesce(new, stored) would change any identity column (an unknown value keeps the stored one). */
+function identityChanges(row: DeviceState, id: Omit<DeviceIdentity, "usernames">): boolean {
+  const differs = (value: string | null, stored: string | null) => value !== null && value !== stored;
+  return (
+    differs(id.serial, row.serial) ||
+    differs(id.manufacturer, row.manufacturer) ||
+    differs(id.model, row.model) ||
+    differs(id.platform, row.platform) ||
+    differs(id.machineId, row.machine_id) ||
+    differs(id.hardwareUuid, row.hardware_uuid) ||
+    differs(id.hostname, row.hostname)
+  );
+}
+
 export type SnapshotBatchWriter = (batch: SnapshotRowWrite[]) => SnapshotWriteResult[];
 
 export function createSnapshotBatchWriter(db: Database, historyLimit: number): SnapshotBatchWriter {
   if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError("historyLimit must be a positive integer");
-  const deviceState = db.prepare<[string], { revoked_at: number | null; last_seq: number }>(
-    "SELECT revoked_at, last_seq FROM devices WHERE id = ?",
+  const deviceState = db.prepare<[string], DeviceState>(
+    `SELECT revoked_at, last_seq, serial, manufacturer, model, platform, machine_id, hardware_uuid, hostname
+       FROM devices WHERE id = ?`,
   );
   const insertSnapshot = db.prepare(
     `INSERT INTO snapshots (device_id, seq, collected_at, received_at, body, signature)
@@ -48,13 +75,18 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
   );
   // A fact that turned unknown keeps the last known identity: the column answers "what did this
   // device last say it is", which is what duplicate detection and lookups need.
-  const updateDevice = db.prepare(
+  const updateDeviceAndIdentity = db.prepare(
     `UPDATE devices SET last_seq = @seq, last_seen_at = max(coalesce(last_seen_at, 0), @receivedAt),
         serial = coalesce(@serial, serial), manufacturer = coalesce(@manufacturer, manufacturer),
         model = coalesce(@model, model), platform = coalesce(@platform, platform),
         machine_id = coalesce(@machineId, machine_id), hardware_uuid = coalesce(@hardwareUuid, hardware_uuid),
         hostname = coalesce(@hostname, hostname)
       WHERE id = @deviceId`,
+  );
+  // The usual case: the identity is what the row already says. Leaving those columns out of the
+  // SET keeps SQLite from rewriting their four index entries (and those index pages in the WAL).
+  const updateDeviceSeen = db.prepare<[number, number, string]>(
+    "UPDATE devices SET last_seq = ?, last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?",
   );
   const currentUsers = db.prepare<[string], { username: string }>("SELECT username FROM device_users WHERE device_id = ?");
   const clearUsers = db.prepare<[string]>("DELETE FROM device_users WHERE device_id = ?");
@@ -86,7 +118,11 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (w.seq <= device.last_seq) return "replayed_seq";
     insertSnapshot.run(w);
     const { usernames, ...columns } = w.identity;
-    updateDevice.run({ ...columns, deviceId: w.deviceId, seq: w.seq, receivedAt: w.receivedAt });
+    if (identityChanges(device, columns)) {
+      updateDeviceAndIdentity.run({ ...columns, deviceId: w.deviceId, seq: w.seq, receivedAt: w.receivedAt });
+    } else {
+      updateDeviceSeen.run(w.seq, w.receivedAt, w.deviceId);
+    }
     replaceUsersIfChanged(w.deviceId, usernames);
     const over = firstOverCap.get(w.deviceId, historyLimit);
     if (over) prune.run(w.deviceId, over.seq);
