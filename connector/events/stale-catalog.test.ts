@@ -70,6 +70,12 @@ describe("the catalog's age at start", () => {
     assert.match(String(warning.msg), /UNKNOWN: the OS release catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old.*facet os-catalog import/);
   });
 
+  test("is a warning in the last week before it goes stale", async () => {
+    const { lines, log } = logSink();
+    await logCatalogFreshness(store, Date.parse("2025-12-24T00:00:00Z"), 45, log);
+    assert.match(String(lines.find((l) => l.level === 40)?.msg), /40 days old; it goes stale on 2025-12-30: import a newer one/);
+  });
+
   test("is an info line with the date it goes stale while current", async () => {
     const { lines, log } = logSink();
     await logCatalogFreshness(store, CATALOG_NOW, 45, log);

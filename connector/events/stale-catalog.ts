@@ -8,7 +8,7 @@
  *   await noteStaleCatalogUnknowns({ store, log }, device.id, catalog, evaluations, maxAgeDays, now);
  *
  * At start the connector says once how old its catalog is (`logCatalogFreshness`): a warning when
- * it is stale, so the operator learns it before the first sign-in is refused.
+ * it is stale or goes stale within a week, so the operator hears of it in the log as well.
  */
 import type { Logger } from "pino";
 import { catalogFreshness, staleCatalogMessage, type CatalogFreshness } from "../policy/catalog/freshness.ts";
@@ -73,12 +73,17 @@ export async function noteStaleCatalogUnknowns(deps: StaleCatalogDeps, deviceId:
   }
 }
 
-/** Logs the catalog in force and its age: a warning when stale, so it shows before anyone is refused. */
+/** A week's notice: enough to build and import the next catalog before checks turn UNKNOWN. */
+export const STALE_SOON_DAYS = 7;
+
+/** Logs the catalog in force and its age: a warning when stale or within a week of it. */
 export async function logCatalogFreshness(store: Pick<Store, "getSetting">, now: number, maxAgeDays: number, log: Logger): Promise<CatalogFreshness | null> {
   try {
     const freshness = catalogFreshness(newestCatalog(await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY)), now, maxAgeDays);
+    const line = `OS release catalog ${freshness.version} is ${freshness.ageDays} days old; it goes stale on ${freshness.staleFrom}`;
     if (freshness.stale) log.warn({ osCatalog: freshness }, `dynamic OS version checks will be UNKNOWN: ${staleCatalogMessage(freshness)}`);
-    else log.info({ osCatalog: freshness }, `OS release catalog ${freshness.version} is ${freshness.ageDays} days old; it goes stale on ${freshness.staleFrom}`);
+    else if (freshness.maxAgeDays - freshness.ageDays < STALE_SOON_DAYS) log.warn({ osCatalog: freshness }, `${line}: import a newer one before then`);
+    else log.info({ osCatalog: freshness }, line);
     return freshness;
   } catch (err) {
     log.error({ err }, "could not read the OS release catalog");
