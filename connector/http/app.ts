@@ -7,12 +7,15 @@ import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AuthVariables } from "./auth.ts";
+import { warmLookupCaches } from "./cache-warmer.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountDevices } from "./devices.ts";
 import { mountEnroll } from "./enroll.ts";
 import { apiError } from "./errors.ts";
 import { mountEvents } from "./events.ts";
+import { factsCacheFor } from "./facts-cache.ts";
 import { mountPolicyRoutes } from "./policy-routes.ts";
+import { snapshotCacheFor } from "./snapshot-cache.ts";
 import { mountTokens } from "./tokens.ts";
 
 export type RouteModule = (app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps) => void;
@@ -47,6 +50,8 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   mountTokens(app, deps);
   mountPolicyRoutes(app, deps);
   for (const mount of extraRoutes) mount(app, deps);
+  // After a restart the first read of each device would otherwise be a cold one (cache-warmer.ts).
+  void warmLookupCaches({ store: deps.store, factsTtlMs: deps.limits.factsTtlMs }, factsCacheFor(deps), snapshotCacheFor(deps));
   app.notFound((c) => apiError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     deps.log.error({ err: error, method: c.req.method, path: c.req.path }, "request failed");

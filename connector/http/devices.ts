@@ -9,6 +9,7 @@ import type { HttpDeps } from "./deps.ts";
 import { buildDeviceView, buildDeviceViews, serializeDeviceView } from "./device-view.ts";
 import { apiError, zodMessage } from "./errors.ts";
 import { factsCacheFor } from "./facts-cache.ts";
+import { snapshotCacheFor } from "./snapshot-cache.ts";
 
 
 const ListQuerySchema = z.object({
@@ -30,13 +31,17 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
   const { store, hub } = deps;
   const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
   const factsCache = factsCacheFor(deps);
+  const snapshotCache = snapshotCacheFor(deps);
 
   /** The device's latest `cached_facts` as JSON; the device row just read says which seq is the latest. */
   async function latestFactsJson(device: Device): Promise<string | null> {
     const cached = factsCache.get(device.id, device.lastSeq);
     if (cached !== undefined) return cached;
-    const snapshot = await store.latestSnapshot(device.id);
-    return snapshot ? factsCache.put(snapshot, deps.limits.factsTtlMs) : null;
+    const snapshot = snapshotCache.get(device.id, device.lastSeq) ?? (await store.latestSnapshot(device.id));
+    if (!snapshot) return null;
+    // The parse is paid anyway: keeping it spares the device's next sign-in (endpoint.ts) the cold read.
+    snapshotCache.put(snapshot);
+    return factsCache.put(snapshot, deps.limits.factsTtlMs);
   }
 
   app.get("/v1/devices", requireScope(store, "devices:read"), async (c) => {

@@ -22,16 +22,11 @@ import type { HttpDeps } from "./deps.ts";
 import { serializeDeviceView } from "./device-view.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
 import { factsCacheFor } from "./facts-cache.ts";
-import { SnapshotCache } from "./snapshot-cache.ts";
+import { snapshotCacheFor } from "./snapshot-cache.ts";
 
 /** Devices considered for one user: enough for people with a laptop, a desktop and a spare. */
 export const MAX_DEVICES_PER_CHECK = 10;
 export const MAX_REFRESH_WAIT_SECONDS = 10;
-/**
- * Parsed latest snapshots held for sign-ins, as many devices as the serialized facts cache holds:
- * a parsed ~3.7 KB facts document measured ≈ 5.2 KB of heap, so ≈ 45 MB when full.
- */
-export const SNAPSHOT_CACHE_ENTRIES = 8192;
 
 export const EndpointCheckSchema = z
   .strictObject({
@@ -87,7 +82,7 @@ async function refreshAll(deps: HttpDeps, devices: Device[], waitSeconds: number
 
 export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
-  const snapshotCache = new SnapshotCache(SNAPSHOT_CACHE_ENTRIES);
+  const snapshotCache = snapshotCacheFor(deps);
   const factsCache = factsCacheFor(deps);
   const factsJson = (snapshot: StoredSnapshot): string => factsCache.get(snapshot.deviceId, snapshot.seq) ?? factsCache.put(snapshot, deps.limits.factsTtlMs);
 

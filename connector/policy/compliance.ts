@@ -20,7 +20,21 @@ export interface ComplianceDeps {
   log?: Logger;
 }
 
+/**
+ * The last Policy built per stored body object: a store that hands out the same (frozen) parsed
+ * body while the policy row is unchanged (sqlite/policies.ts) then costs no rebuilding per check.
+ */
+const fromStored = new WeakMap<object, { stored: StoredPolicy; policy: Policy }>();
+
 export function policyFromStored(stored: StoredPolicy): Policy {
+  const memo = fromStored.get(stored.body);
+  if (memo && memo.stored.id === stored.id && memo.stored.version === stored.version && memo.stored.createdAt === stored.createdAt && memo.stored.updatedAt === stored.updatedAt) return memo.policy;
+  const policy = buildPolicy(stored);
+  if (Object.isFrozen(stored.body)) fromStored.set(stored.body, { stored, policy: Object.freeze(policy) });
+  return policy;
+}
+
+function buildPolicy(stored: StoredPolicy): Policy {
   return {
     ...(stored.body as unknown as PolicyBody),
     id: stored.id,

@@ -3,6 +3,7 @@
  * recognisable (secret scanners, logs). At rest only the SHA-256 digest is kept: with 256 bits of
  * entropy there is nothing to brute-force, so a slow or salted hash would add cost, not safety.
  */
+import * as crypto from "node:crypto";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 
 export const TOKEN_PREFIX = { api: "fct_", enroll: "fce_" } as const;
@@ -11,8 +12,12 @@ export function newSecret(kind: keyof typeof TOKEN_PREFIX): string {
   return TOKEN_PREFIX[kind] + randomBytes(32).toString("base64url");
 }
 
+// The one-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object: a third of the cost of
+// createHash on every authenticated request. Same digest either way.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
+  return oneShot ? oneShot("sha256", secret, "hex") : createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
 /** Public identifiers for tokens: safe to log and show, useless to authenticate. */

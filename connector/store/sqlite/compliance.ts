@@ -10,8 +10,13 @@ interface CheckRow {
   last_passed_at: number | null;
 }
 
-export function createComplianceStore(db: Database): ComplianceStore {
-  const selectRecords = db.prepare<[string], ComplianceRecordRow>("SELECT * FROM compliance WHERE device_id = ? ORDER BY policy_id");
+/**
+ * The compliance write transaction, independent of the thread it runs on (the store sends it to
+ * the writer thread, writer-thread.ts, when there is one). IMMEDIATE: a deferred read-then-write
+ * transaction fails with SQLITE_BUSY, without waiting, when another connection commits between
+ * its read and its first write.
+ */
+export function createComplianceWriter(db: Database): (writes: ComplianceWrite[]) => boolean[] {
   const selectRecord = db.prepare<[string, string], Pick<ComplianceRecordRow, "result" | "passing" | "evaluated_at">>(
     "SELECT result, passing, evaluated_at FROM compliance WHERE device_id = ? AND policy_id = ?",
   );
@@ -37,18 +42,6 @@ export function createComplianceStore(db: Database): ComplianceStore {
         ELSE min(coalesce(compliance_checks.first_failed_at, excluded.first_failed_at), excluded.first_failed_at) END,
       last_passed_at = max(coalesce(compliance_checks.last_passed_at, excluded.last_passed_at), coalesce(excluded.last_passed_at, compliance_checks.last_passed_at))`);
   const event = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
-  // One prepared statement per IN-list length (at most MAX_POLICIES_PER_CALL of them): preparing
-  // per call cost more than running the query on every endpoint check.
-  const checkStates = new Map<number, Statement<unknown[], CheckRow>>();
-  const checkStatesFor = (n: number): Statement<unknown[], CheckRow> => {
-    let statement = checkStates.get(n);
-    if (!statement) {
-      statement = db.prepare<unknown[], CheckRow>(`SELECT policy_id, check_name, first_failed_at, last_passed_at FROM compliance_checks WHERE device_id = ? AND policy_id IN (${Array(n).fill("?").join(", ")})`);
-      checkStates.set(n, statement);
-    }
-    return statement;
-  };
-
   const write = db.transaction((writes: ComplianceWrite[]) =>
     writes.map(({ record, checks, changedEvent }) => {
       const previous = selectRecord.get(record.deviceId, record.policyId);
@@ -65,6 +58,26 @@ export function createComplianceStore(db: Database): ComplianceStore {
       return changed;
     }),
   );
+  return (writes) => write.immediate(writes);
+}
+
+/**
+ * Reads use `db`; `writeRows` runs the write transaction on whichever thread owns the write
+ * connection (in WAL mode `db` sees it once committed).
+ */
+export function createComplianceStore(db: Database, writeRows: (writes: ComplianceWrite[]) => Promise<boolean[]>): ComplianceStore {
+  const selectRecords = db.prepare<[string], ComplianceRecordRow>("SELECT * FROM compliance WHERE device_id = ? ORDER BY policy_id");
+  // One prepared statement per IN-list length (at most MAX_POLICIES_PER_CALL of them): preparing
+  // per call cost more than running the query on every endpoint check.
+  const checkStates = new Map<number, Statement<unknown[], CheckRow>>();
+  const checkStatesFor = (n: number): Statement<unknown[], CheckRow> => {
+    let statement = checkStates.get(n);
+    if (!statement) {
+      statement = db.prepare<unknown[], CheckRow>(`SELECT policy_id, check_name, first_failed_at, last_passed_at FROM compliance_checks WHERE device_id = ? AND policy_id IN (${Array(n).fill("?").join(", ")})`);
+      checkStates.set(n, statement);
+    }
+    return statement;
+  };
 
   return {
     async getCheckStates(deviceId, policyIds) {
@@ -76,9 +89,7 @@ export function createComplianceStore(db: Database): ComplianceStore {
       return selectRecords.all(deviceId).map(complianceRecordFromRow);
     },
     async recordCompliance(writes) {
-      // IMMEDIATE: a deferred read-then-write transaction fails with SQLITE_BUSY, without waiting,
-      // when the snapshot writer thread commits between its read and its first write.
-      return write.immediate(writes);
+      return writes.length === 0 ? [] : writeRows(writes);
     },
   };
 }

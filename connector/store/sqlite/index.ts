@@ -11,7 +11,7 @@
  */
 import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import type { Store } from "../types.ts";
-import { createComplianceStore } from "./compliance.ts";
+import { createComplianceStore, createComplianceWriter } from "./compliance.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { createDeviceStore } from "./devices.ts";
 import { createEventStore } from "./events.ts";
@@ -29,7 +29,7 @@ export interface SqliteStoreOptions {
   /** Extra migrations are appended to MIGRATIONS by editing that list, not passed here in production. */
   migrations?: Migration[];
   /**
-   * Run snapshot batch transactions on a worker thread (default) or on the caller's thread.
+   * Run snapshot batch and compliance transactions on a worker thread (default) or on the caller's thread.
    * An in-memory database is always written in-thread: a second connection would not share it.
    */
   writerThread?: boolean;
@@ -50,6 +50,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   migrate(db, options.migrations ?? MIGRATIONS);
   const writer = path !== ":memory:" && options.writerThread !== false ? new SnapshotWriterThread({ path, historyLimit }) : null;
   const writeInThread = writer ? null : createSnapshotBatchWriter(db, historyLimit);
+  const writeComplianceInThread = writer ? null : createComplianceWriter(db);
 
   const countable = db
     .prepare<[], { name: string }>(
@@ -68,7 +69,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ...createEventStore(db),
     ...createSettingsStore(db),
     ...createPolicyStore(db),
-    ...createComplianceStore(db),
+    ...createComplianceStore(db, writer ? (writes) => writer.writeCompliance(writes) : async (writes) => writeComplianceInThread!(writes)),
     async counts() {
       const out: Record<string, number> = {};
       for (const name of countable) {

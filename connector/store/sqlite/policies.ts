@@ -50,6 +50,19 @@ export function createPolicyStore(db: Database): PolicyStore {
   const remove = db.prepare("DELETE FROM policies WHERE id = ?");
   const event = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
   const recordEvent = (e: NewEvent) => event.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
+  // Every endpoint check reads its policies: the row read stays (it is what makes a change made
+  // anywhere visible at once), but a body whose text is unchanged is not parsed again. The parsed
+  // body is shared between callers, so it is frozen. Policies are few; the bound is a safety net.
+  const parsedBodies = new Map<string, { text: string; body: Record<string, unknown> }>();
+  const sharedPolicyFromRow = (r: PolicyRow): StoredPolicy => {
+    let parsed = parsedBodies.get(r.id);
+    if (!parsed || parsed.text !== r.body) {
+      if (parsedBodies.size >= 1024) parsedBodies.clear();
+      parsed = { text: r.body, body: deepFreeze(JSON.parse(r.body) as Record<string, unknown>) };
+      parsedBodies.set(r.id, parsed);
+    }
+    return { ...policyFromRow({ ...r, body: "null" }), body: parsed.body };
+  };
 
   const create = db.transaction((p: StoredPolicy, e: NewEvent) => {
     insert.run(p.id, p.version, p.name, p.platform, JSON.stringify(p.body), p.createdAt, p.updatedAt);
@@ -82,7 +95,7 @@ export function createPolicyStore(db: Database): PolicyStore {
       return row ? policyFromRow(row) : null;
     },
     async getPolicies(ids) {
-      return ids.map((id) => select.get(id)).filter((r): r is PolicyRow => r !== undefined).map(policyFromRow);
+      return ids.map((id) => select.get(id)).filter((r): r is PolicyRow => r !== undefined).map(sharedPolicyFromRow);
     },
     async listPolicies() {
       return selectAll.all().map(policyFromRow);
@@ -94,4 +107,12 @@ export function createPolicyStore(db: Database): PolicyStore {
       return del.immediate(id, describe);
     },
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

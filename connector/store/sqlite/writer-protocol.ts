@@ -1,5 +1,5 @@
-/** Messages between the store (writer-thread.ts) and its snapshot writer thread (writer-worker.ts). */
-import type { SnapshotWriteResult } from "../types.ts";
+/** Messages between the store (writer-thread.ts) and its writer thread (writer-worker.ts). */
+import type { ComplianceWrite, SnapshotWriteResult } from "../types.ts";
 import type { SnapshotRowWrite } from "./snapshot-writes.ts";
 
 export interface WriterStart {
@@ -7,8 +7,11 @@ export interface WriterStart {
   historyLimit: number;
 }
 
-export type WriterRequest = { type: "write"; id: number; batch: SnapshotRowWrite[] } | { type: "close" };
+export type WriterRequest =
+  | { type: "write"; id: number; batch: SnapshotRowWrite[] }
+  | { type: "compliance"; id: number; writes: ComplianceWrite[] }
+  | { type: "close" };
 
 export type WriterReply =
-  | { id: number; results: SnapshotWriteResult[] }
+  | { id: number; results: SnapshotWriteResult[] | boolean[] }
   | { id: number; error: { message: string; code: string | undefined } };

@@ -1,23 +1,27 @@
 /**
- * Runs the snapshot batch transactions on a worker thread with its own connection.
+ * Runs the snapshot batch and compliance write transactions on a worker thread with its own
+ * connection.
  *
  * better-sqlite3 is synchronous: on the main thread a batch commit (≈ 50 ms for 250 snapshots,
  * most of it the WAL fsync of synchronous=FULL) stops the event loop, so no frame is read or
  * verified meanwhile and the two cores never overlap signature checks with writes. Here the
- * commit runs on the second core while the main thread verifies the next batch. The contract
- * is unchanged: a write resolves with per-item results only after its transaction committed.
+ * commit runs on the second core while the main thread verifies the next batch. Compliance
+ * writes (the first endpoint check of a device) take the same way so sign-ins are not stalled by
+ * an fsync either. The contract is unchanged: a write resolves with per-item results only after
+ * its transaction committed.
  *
  * The thread is started on the first write, holds the process open only while a write is
  * pending, and is restarted by the next write if it dies (the writes in flight then reject with
  * the reason, so callers never ack them). close() lets every queued write commit first.
  */
 import { Worker } from "node:worker_threads";
-import type { SnapshotWriteResult } from "../types.ts";
+import type { ComplianceWrite, SnapshotWriteResult } from "../types.ts";
 import type { SnapshotRowWrite } from "./snapshot-writes.ts";
 import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
 
 interface Pending {
-  resolve(results: SnapshotWriteResult[]): void;
+  kind: "snapshot" | "compliance";
+  resolve(results: SnapshotWriteResult[] | boolean[]): void;
   reject(error: Error): void;
 }
 
@@ -30,13 +34,23 @@ export class SnapshotWriterThread {
   constructor(private readonly start: WriterStart) {}
 
   write(batch: SnapshotRowWrite[]): Promise<SnapshotWriteResult[]> {
+    return this.send((id) => ({ type: "write", id, batch })) as Promise<SnapshotWriteResult[]>;
+  }
+
+  /** One compliance transaction; resolves with, per write, whether the result changed. */
+  writeCompliance(writes: ComplianceWrite[]): Promise<boolean[]> {
+    return this.send((id) => ({ type: "compliance", id, writes })) as Promise<boolean[]>;
+  }
+
+  private send(request: (id: number) => WriterRequest): Promise<SnapshotWriteResult[] | boolean[]> {
     if (this.closing) return Promise.reject(new Error("the SQLite store is closed"));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
+    const message = request(id);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { kind: message.type === "compliance" ? "compliance" : "snapshot", resolve, reject });
       worker.ref();
-      worker.postMessage({ type: "write", id, batch } satisfies WriterRequest);
+      worker.postMessage(message);
     });
   }
 
@@ -77,8 +91,7 @@ export class SnapshotWriterThread {
   private lost(worker: Worker, cause: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    const error = new Error(`snapshot write failed: ${cause.message}`, { cause });
-    for (const p of this.pending.values()) p.reject(error);
+    for (const p of this.pending.values()) p.reject(new Error(`${p.kind} write failed: ${cause.message}`, { cause }));
     this.pending.clear();
   }
 }

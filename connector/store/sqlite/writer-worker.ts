@@ -1,9 +1,11 @@
 /**
- * The snapshot writer thread's entry (started by writer-thread.ts). It owns its own connection
- * and runs one batch transaction per message, in arrival order, answering each with the
- * per-item results only after the commit returned — with synchronous=FULL, after the fsync.
+ * The writer thread's entry (started by writer-thread.ts). It owns its own connection and runs
+ * one transaction per message — a snapshot batch or a group of compliance writes — in arrival
+ * order, answering each with the per-item results only after the commit returned — with
+ * synchronous=FULL, after the fsync.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { createComplianceWriter } from "./compliance.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { createSnapshotBatchWriter } from "./snapshot-writes.ts";
 import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
@@ -13,9 +15,11 @@ if (!port) throw new Error("writer-worker.ts runs only as a worker thread");
 const { path, historyLimit } = workerData as WriterStart;
 let db: ReturnType<typeof openSqliteConnection>;
 let write: ReturnType<typeof createSnapshotBatchWriter>;
+let writeCompliance: ReturnType<typeof createComplianceWriter>;
 try {
   db = openSqliteConnection(path);
   write = createSnapshotBatchWriter(db, historyLimit);
+  writeCompliance = createComplianceWriter(db);
 } catch (error) {
   // SqliteError loses its message crossing to the parent's 'error' event; a plain Error keeps it.
   const e = error as { message?: unknown; code?: unknown };
@@ -30,7 +34,7 @@ port.on("message", (request: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    reply = { id: request.id, results: write(request.batch) };
+    reply = { id: request.id, results: request.type === "write" ? write(request.batch) : writeCompliance(request.writes) };
   } catch (error) {
     const e = error as { message?: unknown; code?: unknown };
     reply = { id: request.id, error: { message: String(e?.message ?? error), code: typeof e?.code === "string" ? e.code : undefined } };

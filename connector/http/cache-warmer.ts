@@ -1,0 +1,54 @@
+/**
+ * Fills the lookup caches (facts-cache.ts, snapshot-cache.ts) in the background after startup, so
+ * the first `GET /v1/devices/{id}` or sign-in of each device after a restart is not a cold read
+ * of its ~4 KB snapshot, a parse and a serialization while the caller waits.
+ *
+ * Warming can never make an answer stale: both caches are keyed by (device, seq) and used only
+ * when that seq equals the device row read by the request, and `put` never replaces a newer seq
+ * with an older one. Pages are small and each is followed by a macrotask yield, so requests that
+ * arrive meanwhile are served between pages; warming stops when a cache is full, when every
+ * device was seen, or on the first store error (a closed store, a database restart) — it is an
+ * optimisation, never a reason to fail.
+ *
+ *   warmLookupCaches(deps); // fire and forget
+ */
+import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { FactsJsonCache } from "./facts-cache.ts";
+import type { SnapshotCache } from "./snapshot-cache.ts";
+
+export interface WarmDeps {
+  store: {
+    listDevices(query: { after?: string; limit: number }): Promise<Device[]>;
+    latestSnapshots(ids: string[]): Promise<Map<string, StoredSnapshot>>;
+  };
+  factsTtlMs: number;
+}
+
+/** Devices read per page: a page costs a few milliseconds of event loop, then requests go first. */
+export const WARM_PAGE = 128;
+
+const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Resolves with how many devices were put in the caches. */
+export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, snapshots: SnapshotCache): Promise<number> {
+  let warmed = 0;
+  let after: string | undefined;
+  try {
+    for (;;) {
+      await yieldToRequests();
+      if (facts.heldBytes >= facts.capacityBytes * 0.95 || snapshots.size >= snapshots.capacity) return warmed;
+      const page = await deps.store.listDevices({ after, limit: WARM_PAGE });
+      if (page.length === 0) return warmed;
+      after = page[page.length - 1]!.id;
+      const ids = page.filter((d) => d.revokedAt === null && d.lastSeq > 0).map((d) => d.id);
+      if (ids.length === 0) continue;
+      for (const snapshot of (await deps.store.latestSnapshots(ids)).values()) {
+        snapshots.put(snapshot);
+        facts.put(snapshot, deps.factsTtlMs);
+        warmed++;
+      }
+    }
+  } catch {
+    return warmed;
+  }
+}
