@@ -251,8 +251,9 @@ export class PostgresStore implements Store {
     if (q.hardwareUuid !== undefined) where.push(`hardware_uuid = ${p(q.hardwareUuid.toLowerCase())}`);
     if (q.username !== undefined) {
       const u = p(q.username);
+      // Index lookups, not `OR EXISTS` (which walked every device in id order), as in findDevicesByUsername.
       where.push(
-        `(lower(username) = lower(${u}) OR EXISTS (SELECT 1 FROM device_users du WHERE du.device_id = devices.id AND lower(du.username) = lower(${u})))`,
+        `id IN (SELECT id FROM devices WHERE lower(username) = lower(${u}) UNION SELECT device_id FROM device_users WHERE lower(username) = lower(${u}))`,
       );
     }
     if (q.after !== undefined) where.push(`id > ${p(q.after)}`);

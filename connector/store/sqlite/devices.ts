@@ -85,8 +85,9 @@ export function createDeviceStore(db: Database): DeviceStore {
         params.hardwareUuid = query.hardwareUuid.toLowerCase();
       }
       if (query.username !== undefined) {
+        // Index lookups, not `OR EXISTS` (which scanned every device), as in byUsername above.
         where.push(
-          "(d.username = @username COLLATE NOCASE OR EXISTS (SELECT 1 FROM device_users du WHERE du.device_id = d.id AND du.username = @username))",
+          "d.id IN (SELECT id FROM devices WHERE username = @username COLLATE NOCASE UNION SELECT device_id FROM device_users WHERE username = @username)",
         );
         params.username = query.username;
       }
