@@ -118,3 +118,28 @@ test("an idle writer thread does not keep the process alive", () => {
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), '["unknown_device"]');
 });
+
+test("compliance writes commit on the writer thread, in order with snapshot batches, and the store reads them back", async () => {
+  const store = openSqliteStore(path);
+  try {
+    await enroll(store, ["a"]);
+    await store.createPolicy({ id: "p", version: 1, name: "p", platform: "LINUX", body: {}, createdAt: 1, updatedAt: 1 }, { type: "policy.created", at: 1, deviceId: null, data: {} });
+    const compliance = (result: string, at: number) => ({
+      record: { deviceId: "a", policyId: "p", policyVersion: 1, result, passing: result === "PASS", evaluatedAt: at, detail: { result } },
+      checks: [{ policyId: "p", check: "firewall", firstFailedAt: result === "PASS" ? null : at, lastPassedAt: result === "PASS" ? at : null }],
+      changedEvent: { type: "device.compliance.changed", at, deviceId: "a", data: { result } },
+    });
+    const [snapshots, first, second] = await Promise.all([
+      store.writeSnapshots([write("a", 1)]),
+      store.recordCompliance([compliance("FAIL", 10)]),
+      store.recordCompliance([compliance("PASS", 20)]),
+    ]);
+    assert.deepEqual(snapshots, ["accepted"]);
+    assert.deepEqual([first, second], [[true], [true]], "each commit saw the one before it");
+    const [record] = await store.getCompliance("a");
+    assert.deepEqual([record?.result, record?.passing, record?.detail], ["PASS", true, { result: "PASS" }]);
+    assert.deepEqual(await store.getCheckStates("a", ["p"]), [{ policyId: "p", check: "firewall", firstFailedAt: null, lastPassedAt: 20 }]);
+  } finally {
+    await store.close();
+  }
+});
