@@ -26,13 +26,13 @@ export interface RejectionPolicy {
 
 export type CommandRunner = (argv: string[]) => void;
 
-export const runCommand: CommandRunner = (argv) => {
+export const execCommand: CommandRunner = (argv) => {
   const [cmd, ...args] = argv;
   execFileSync(cmd!, args, { stdio: "ignore", windowsHide: true, timeout: 30_000 });
 };
 
 /** Carries out the policy and returns the exit status to end the process with. */
-export function onDeviceRejected(policy: RejectionPolicy, log: Logger, run: CommandRunner = runCommand): number {
+export function onDeviceRejected(policy: RejectionPolicy, log: Logger, run: CommandRunner = execCommand): number {
   if (policy.disableTask !== undefined) {
     const argv = windowsDisableTaskCommand(policy.disableTask);
     try {
