@@ -136,28 +136,47 @@ export async function evaluateDevice(deps: ComplianceDeps, device: Device, snaps
 }
 
 /**
- * Group commit for compliance writes: every evaluation that reaches its write in the same turn of
- * the event loop shares one `recordCompliance` transaction, so a burst of sign-ins for devices
- * not yet evaluated costs one durable commit (one fsync), not one per request. Each caller still
- * answers only after the commit holding its write is durable; a failed commit fails them all.
+ * Group commit for compliance writes: at most one `recordCompliance` transaction per store is in
+ * flight; every evaluation that reaches its write meanwhile joins the next one, which starts when
+ * the current one has committed. So a burst of sign-ins for devices not yet evaluated costs one
+ * durable commit (one fsync) per commit time, not one per request or per event-loop turn — on the
+ * SQLite writer thread, one transaction per turn queued faster than the fsyncs completed. Batches
+ * commit in the order they were formed. Each caller still answers only after the commit holding
+ * its write is durable; a failed commit fails every write in it.
  */
-const pendingWrites = new WeakMap<Store, { writes: ComplianceWrite[]; committed: Promise<unknown> }>();
+interface WriteBatch {
+  writes: ComplianceWrite[];
+  committed: Promise<unknown>;
+  settle(outcome: Promise<unknown>): void;
+}
+const writeQueues = new WeakMap<Store, { inFlight: boolean; next: WriteBatch | null }>();
 
 function recordTogether(store: Store, writes: ComplianceWrite[]): Promise<unknown> {
-  let batch = pendingWrites.get(store);
-  if (!batch) {
-    const queued: ComplianceWrite[] = [];
-    const committed = new Promise((resolve, reject) => {
-      setImmediate(() => {
-        pendingWrites.delete(store);
-        store.recordCompliance(queued).then(resolve, reject);
-      });
-    });
-    batch = { writes: queued, committed };
-    pendingWrites.set(store, batch);
+  let queue = writeQueues.get(store);
+  if (!queue) writeQueues.set(store, (queue = { inFlight: false, next: null }));
+  if (!queue.next) {
+    let settle!: (outcome: Promise<unknown>) => void;
+    const committed = new Promise((resolve, reject) => (settle = (outcome) => outcome.then(resolve, reject)));
+    queue.next = { writes: [], committed, settle };
+    if (!queue.inFlight) setImmediate(() => commitNext(store, queue));
   }
-  batch.writes.push(...writes);
-  return batch.committed;
+  queue.next.writes.push(...writes);
+  return queue.next.committed;
+}
+
+function commitNext(store: Store, queue: { inFlight: boolean; next: WriteBatch | null }): void {
+  const batch = queue.next;
+  if (!batch) return;
+  queue.next = null;
+  queue.inFlight = true;
+  const outcome = store.recordCompliance(batch.writes);
+  batch.settle(outcome);
+  outcome
+    .catch(() => undefined)
+    .finally(() => {
+      queue.inFlight = false;
+      if (queue.next) commitNext(store, queue);
+    });
 }
 
 /** One policy's evaluation as the API serves it. */

@@ -3,6 +3,20 @@ import type { Database, Statement } from "better-sqlite3";
 import type { Device, DeviceQuery, DeviceStore, EnrollOutcome } from "../types.ts";
 import { deviceFromRow, type DeviceRow } from "../rows.ts";
 
+/** A device row in the column order of `getDevice`'s SELECT. */
+type DeviceTuple = [
+  id: string, name: string | null, publicKey: string, platform: string | null, serial: string | null, manufacturer: string | null,
+  model: string | null, machineId: string | null, hardwareUuid: string | null, hostname: string | null, username: string | null,
+  enrolledAt: number, revokedAt: number | null, lastSeq: number, lastSeenAt: number | null,
+];
+
+function deviceFromTuple(r: DeviceTuple): Device {
+  return {
+    id: r[0], name: r[1], publicKey: r[2], platform: r[3], serial: r[4], manufacturer: r[5], model: r[6], machineId: r[7],
+    hardwareUuid: r[8], hostname: r[9], username: r[10], enrolledAt: r[11], revokedAt: r[12], lastSeq: r[13], lastSeenAt: r[14],
+  };
+}
+
 interface EnrollTokenRow {
   id: string;
   expires_at: number | null;
@@ -23,7 +37,13 @@ export function createDeviceStore(db: Database): DeviceStore {
              @hostname, @username, @enrolledAt, @revokedAt, @lastSeq, @lastSeenAt)`,
   );
   const insertEvent = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
-  const getDevice = db.prepare<[string], DeviceRow>("SELECT * FROM devices WHERE id = ?");
+  // Every GET /v1/devices/{id}, endpoint check and ingested snapshot reads one device by id: read
+  // as an array (`raw`), the row costs about half as much as with named columns (≈ 13 vs 23 µs).
+  const getDevice = db
+    .prepare<[string], DeviceTuple>(
+      "SELECT id, name, public_key, platform, serial, manufacturer, model, machine_id, hardware_uuid, hostname, username, enrolled_at, revoked_at, last_seq, last_seen_at FROM devices WHERE id = ?",
+    )
+    .raw();
   // Live devices first, so a key both live and revoked (enrolled before this check existed) reads as in use.
   const byPublicKey = db.prepare<[string], { revoked_at: number | null }>(
     "SELECT revoked_at FROM devices WHERE public_key = ? ORDER BY revoked_at IS NOT NULL LIMIT 1",
@@ -61,7 +81,7 @@ export function createDeviceStore(db: Database): DeviceStore {
       device.id,
       JSON.stringify({ tokenId: token.id, platform: device.platform, hostname: device.hostname ?? null }),
     );
-    return { ok: true, device: deviceFromRow(getDevice.get(device.id)!) };
+    return { ok: true, device: deviceFromTuple(getDevice.get(device.id)!) };
   });
 
   return {
@@ -69,8 +89,8 @@ export function createDeviceStore(db: Database): DeviceStore {
       return enroll.immediate(tokenHash, device, now);
     },
     async getDevice(id) {
-      const row = getDevice.get(id);
-      return row ? deviceFromRow(row) : null;
+      const r = getDevice.get(id);
+      return r ? deviceFromTuple(r) : null;
     },
     async listDevices(query: DeviceQuery) {
       const where: string[] = [];
