@@ -17,6 +17,7 @@ import { factsCacheFor } from "./facts-cache.ts";
 import { mountPolicyRoutes } from "./policy-routes.ts";
 import { snapshotCacheFor } from "./snapshot-cache.ts";
 import { mountTokens } from "./tokens.ts";
+import { isStoreUnavailable } from "../store/unavailable.ts";
 
 export type RouteModule = (app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps) => void;
 
@@ -54,6 +55,10 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   void warmLookupCaches({ store: deps.store, factsTtlMs: deps.limits.factsTtlMs }, factsCacheFor(deps), snapshotCacheFor(deps));
   app.notFound((c) => apiError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
+    if (isStoreUnavailable(error)) {
+      deps.log.warn({ err: error.message, method: c.req.method, path: c.req.path }, "request failed: the database is unavailable");
+      return apiError(c, 503, "store_unavailable", "the connector's database is unavailable; retry shortly", { "Retry-After": "5" });
+    }
     deps.log.error({ err: error, method: c.req.method, path: c.req.path }, "request failed");
     return apiError(c, 500, "internal", "the connector could not process the request");
   });

@@ -22,6 +22,7 @@ export type ApiErrorCode =
   | "refresh_timeout"
   | "agent_disconnected"
   | "snapshot_rejected"
+  | "store_unavailable"
   | "internal";
 
 export function apiError(c: Context, status: ContentfulStatusCode, code: ApiErrorCode, message: string, headers?: Record<string, string>) {
