@@ -4,16 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openStore } from "../store/open.ts";
-import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { StoredSnapshot } from "../store/types.ts";
 import { evaluateDevice } from "./compliance.ts";
-import { CATALOG_NOW, linuxFacts, policyOf } from "./testing/fixtures.ts";
-
-function device(id: string): Device {
-  return {
-    id, name: id, publicKey: Buffer.alloc(32, id.length).toString("base64") + id, platform: "linux", serial: null, manufacturer: null, model: null,
-    machineId: null, username: null, enrolledAt: CATALOG_NOW, revokedAt: null, lastSeq: 0, lastSeenAt: null,
-  };
-}
+import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "./testing/fixtures.ts";
 
 test("evaluations that write in the same turn share one durable transaction, and each is stored", async () => {
   const dir = mkdtempSync(join(tmpdir(), "facet-compliance-"));

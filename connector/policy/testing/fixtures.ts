@@ -4,6 +4,7 @@ import { loadBundledCatalog, type OsCatalog } from "../catalog/index.ts";
 import { parsePolicyBody } from "../parse.ts";
 import type { Policy } from "../schema.ts";
 import type { CheckState, EvaluationInput } from "../types.ts";
+import type { Device } from "../../store/types.ts";
 
 /**
  * Just after the bundled catalog's newest entries (2025-11-11 Patch Tuesday, macOS 26.1), well
@@ -108,5 +109,13 @@ export function inputOf(
     ...(options.catalogMaxAgeDays !== undefined ? { catalogMaxAgeDays: options.catalogMaxAgeDays } : {}),
     now,
     state: options.state ?? new Map(),
+  };
+}
+
+/** A live Linux device row whose public key differs per id, for store-backed compliance tests. */
+export function storedDevice(id: string): Device {
+  return {
+    id, name: id, publicKey: Buffer.alloc(32, id.length).toString("base64") + id, platform: "linux", serial: null, manufacturer: null, model: null,
+    machineId: null, username: null, enrolledAt: CATALOG_NOW, revokedAt: null, lastSeq: 0, lastSeenAt: null,
   };
 }
