@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { WebSocket } from "ws";
+import { SUPPRESSED_EVENT } from "../../../connector/events/rejections.ts";
 import { CLOSE_CODES, ERROR_CODES } from "../../../shared/protocol/errors.ts";
 import type { ConnectorFrame } from "../../../shared/protocol/messages.ts";
 import { canonicalBytes } from "../../../shared/signing/canonical.ts";
@@ -32,7 +33,8 @@ export const FUZZ_LIMITS = {
 };
 
 /** Event types a rejected input may add; anything else in the events table is a change. */
-const REJECTION_EVENTS = new Set(["snapshot.rejected", "agent.auth_failed", "agent.protocol_error", "enroll.rejected", "api.auth_failed"]);
+/** What bad input may add: rejections, and the rate limiter's count of rejections it did not record one by one. */
+const REJECTION_EVENTS = new Set(["snapshot.rejected", "agent.auth_failed", "agent.protocol_error", "enroll.rejected", "api.auth_failed", SUPPRESSED_EVENT]);
 
 export interface DbState {
   counts: Record<string, number>;
