@@ -17,6 +17,7 @@ import { SnapshotBatcher } from "./agents/batcher.ts";
 import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agents/channel.ts";
 import { LocalAgentHub } from "./agents/hub.ts";
 import { PublicKeyCache } from "./agents/key-cache.ts";
+import { snapshotCacheFor } from "./http/snapshot-cache.ts";
 import { createHttpApp, type RouteModule } from "./http/app.ts";
 import type { AuthVariables } from "./http/auth.ts";
 import { startEventPruner } from "./events/retention.ts";
@@ -84,7 +85,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const pruner = startEventPruner({ store, limits, now, log });
   const deps = { store, hub, now, limits, log, rejections };
   const app = createHttpApp(deps, options.routes);
-  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache() });
+  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache(), snapshots: snapshotCacheFor(deps) });
 
   const server = createAdaptorServer({
     fetch: app.fetch,

@@ -17,7 +17,7 @@ import { PROTOCOL_VERSION, authPayload, type Auth, type ConnectorFrame, type Sna
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
-import type { Store } from "../store/types.ts";
+import type { Store, StoredSnapshot } from "../store/types.ts";
 import { addressSource, deviceSource, type RejectionEvents } from "../events/rejections.ts";
 import type { ConnectorLimits } from "../options.ts";
 import type { AgentConnection, LocalAgentHub } from "./hub.ts";
@@ -32,6 +32,11 @@ export interface SessionContext extends IngestContext {
   log: Logger;
   /** Every event a session records is a rejection; they go through this per-source limiter. */
   rejections: RejectionEvents;
+  /**
+   * The lookup routes' parsed-snapshot cache (http/snapshot-cache.ts). An accepted snapshot goes
+   * in as it is acked, so the device's next sign-in or GET does not read and parse it back.
+   */
+  snapshots?: { put(snapshot: StoredSnapshot): void };
 }
 
 type State = "awaiting_auth" | "ready" | "closed";
@@ -200,6 +205,7 @@ export class AgentSession implements AgentConnection {
     const result = await ingestSnapshot(this.ctx, { device, nonce: this.nonce }, frame);
     if (result.ok) {
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
+      this.ctx.snapshots?.put(result.snapshot);
       if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
       return;
     }
