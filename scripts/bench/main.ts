@@ -25,7 +25,7 @@ import { benchScript, spawnChild } from "./child.ts";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
 import { summarizeProfile, type ProfileEntry } from "./profile-summary.ts";
-import { renderReport, type BenchReport } from "./report.ts";
+import { renderReport, type BenchReport, type OpenLoopSummary } from "./report.ts";
 
 const program = new Command("bench")
   .description("Load bench for the Facet connector")
@@ -389,9 +389,12 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-function summarizeOpenLoop(r: OpenLoopResult): { rate: number; achieved: number; latencyMs: Percentiles; statuses: Record<string, number>; errors: number; overloaded?: string } {
+function summarizeOpenLoop(r: OpenLoopResult): OpenLoopSummary {
   if (r.overloaded) report.notes.push(`lookup: ${r.overloaded}`);
-  return { rate: opts.rate, achieved: r.achievedRate, latencyMs: r.latencyMs, statuses: r.statuses, errors: r.errors, ...(r.overloaded ? { overloaded: r.overloaded } : {}) };
+  return {
+    rate: opts.rate, achieved: r.achievedRate, latencyMs: r.latencyMs, firstSecondMs: r.firstSecondMs, afterFirstSecondMs: r.afterFirstSecondMs,
+    statuses: r.statuses, errors: r.errors, ...(r.overloaded ? { overloaded: r.overloaded } : {}),
+  };
 }
 
 async function cannon(url: string, headers: Record<string, string>): Promise<{ requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number }> {

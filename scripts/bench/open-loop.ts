@@ -28,6 +28,9 @@ export interface OpenLoopResult {
   errors: number;
   statuses: Record<string, number>;
   latencyMs: Percentiles;
+  /** The same, split at 1 s after the start: where a tail comes from (a cold start, or all along). */
+  firstSecondMs: Percentiles;
+  afterFirstSecondMs: Percentiles;
   achievedRate: number;
   /** Set when the run stopped early because the server fell behind the schedule. */
   overloaded?: string;
@@ -39,6 +42,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const total = Math.round((options.ratePerSecond * options.durationMs) / 1000);
   const interval = 1000 / options.ratePerSecond;
   const latencies: number[] = [];
+  const early: number[] = [];
+  const late: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
   let completed = 0;
@@ -62,7 +67,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         (res) => {
           res.resume();
           res.on("end", () => {
-            latencies.push(performance.now() - dueAt);
+            const latency = performance.now() - dueAt;
+            latencies.push(latency);
+            (dueAt - started < 1000 ? early : late).push(latency);
             statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
             completed += 1;
             resolve();
@@ -99,5 +106,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   await Promise.all(inflight);
   const elapsed = performance.now() - started;
   agent.destroy();
-  return { sent, completed, errors, statuses, latencyMs: percentiles(latencies), achievedRate: (completed / elapsed) * 1000, ...(overloaded ? { overloaded } : {}) };
+  return {
+    sent, completed, errors, statuses, latencyMs: percentiles(latencies), firstSecondMs: percentiles(early), afterFirstSecondMs: percentiles(late), achievedRate: (completed / elapsed) * 1000, ...(overloaded ? { overloaded } : {}),
+  };
 }
