@@ -12,9 +12,9 @@
  *   task every minute whatever it returned, so the task passes `--disable-task-when-rejected` and
  *   the agent (running as SYSTEM) disables its own task before it exits.
  */
-import { execFileSync } from "node:child_process";
 import { EXIT_DEVICE_REJECTED } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { realExecutor, type Executor } from "./plan.ts";
 import { windowsDisableTaskCommand } from "./windows.ts";
 
 export interface RejectionPolicy {
@@ -24,15 +24,8 @@ export interface RejectionPolicy {
   disableTask?: string;
 }
 
-export type CommandRunner = (argv: string[]) => void;
-
-export const execCommand: CommandRunner = (argv) => {
-  const [cmd, ...args] = argv;
-  execFileSync(cmd!, args, { stdio: "ignore", windowsHide: true, timeout: 30_000 });
-};
-
 /** Carries out the policy and returns the exit status to end the process with. */
-export function onDeviceRejected(policy: RejectionPolicy, log: Logger, run: CommandRunner = execCommand): number {
+export function onDeviceRejected(policy: RejectionPolicy, log: Logger, run: Executor["run"] = realExecutor.run): number {
   if (policy.disableTask !== undefined) {
     const argv = windowsDisableTaskCommand(policy.disableTask);
     try {
