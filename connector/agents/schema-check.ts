@@ -117,6 +117,8 @@ class Emitter {
       .map((c) => {
         if (c.check === "min_length" && Number.isSafeInteger(c.minimum)) return ` && ${x}.length >= ${c.minimum as number}`;
         if (c.check === "max_length" && Number.isSafeInteger(c.maximum)) return ` && ${x}.length <= ${c.maximum as number}`;
+        // z.string().regex(…)
+        if (def.type === "string" && c.check === "string_format" && c.format === "regex") return ` && ${this.pattern(c.pattern)}.test(${x})`;
         throw new Unsupported(`${def.type} check ${c.check}`);
       })
       .join("");
@@ -126,11 +128,16 @@ class Emitter {
     let code = `(typeof ${x} === "string"${this.lengths(def, x)}`;
     // z.iso.datetime() and friends: the schema is itself a format check with its pattern.
     if (def.check !== undefined || def.format !== undefined) {
-      if (def.check !== "string_format" || !(def.pattern instanceof RegExp)) throw new Unsupported("string format");
-      if (def.pattern.global || def.pattern.sticky) throw new Unsupported("stateful pattern");
-      code += ` && ${this.constant(def.pattern)}.test(${x})`;
+      if (def.check !== "string_format") throw new Unsupported("string format");
+      code += ` && ${this.pattern(def.pattern)}.test(${x})`;
     }
     return `${code})`;
+  }
+
+  private pattern(pattern: unknown): string {
+    if (!(pattern instanceof RegExp)) throw new Unsupported("string format without a pattern");
+    if (pattern.global || pattern.sticky) throw new Unsupported("stateful pattern");
+    return this.constant(pattern);
   }
 
   private number(def: Def, x: string): string {
