@@ -15,6 +15,7 @@
  */
 import type { StoredSnapshot } from "../store/types.ts";
 import { buildCachedFacts } from "./device-view.ts";
+import { perApp } from "./per-app.ts";
 
 interface Entry {
   seq: number;
@@ -91,14 +92,5 @@ const entrySize = (deviceId: string, json: string): number => json.length + devi
  */
 export const FACTS_CACHE_BYTES = 48 * 1024 * 1024;
 
-const shared = new WeakMap<object, FactsJsonCache>();
-
-/** The one cache of an app's routes (keyed by the deps object they share), so its memory is spent once. */
-export function factsCacheFor(deps: object): FactsJsonCache {
-  let cache = shared.get(deps);
-  if (!cache) {
-    cache = new FactsJsonCache(FACTS_CACHE_BYTES);
-    shared.set(deps, cache);
-  }
-  return cache;
-}
+/** The one cache of an app's routes, so its memory is spent once. */
+export const factsCacheFor = perApp(() => new FactsJsonCache(FACTS_CACHE_BYTES));

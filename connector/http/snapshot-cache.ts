@@ -11,6 +11,7 @@
  *   const hit = cache.get(device.id, device.lastSeq);
  */
 import type { StoredSnapshot } from "../store/types.ts";
+import { perApp } from "./per-app.ts";
 
 interface Entry {
   snapshot: StoredSnapshot;
@@ -61,14 +62,5 @@ export class SnapshotCache {
  */
 export const SNAPSHOT_CACHE_ENTRIES = 12_288;
 
-const shared = new WeakMap<object, SnapshotCache>();
-
-/** The one snapshot cache of an app's routes (keyed by the deps object they share), as factsCacheFor. */
-export function snapshotCacheFor(deps: object): SnapshotCache {
-  let cache = shared.get(deps);
-  if (!cache) {
-    cache = new SnapshotCache(SNAPSHOT_CACHE_ENTRIES);
-    shared.set(deps, cache);
-  }
-  return cache;
-}
+/** The one snapshot cache of an app's routes, as factsCacheFor. */
+export const snapshotCacheFor = perApp(() => new SnapshotCache(SNAPSHOT_CACHE_ENTRIES));
