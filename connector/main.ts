@@ -6,32 +6,18 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { createConnector } from "./app.ts";
 import { ensureAdminToken, writeUrlFile } from "./bootstrap.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS, MAX_CATALOG_MAX_AGE_DAYS, MIN_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 import { DEFAULT_PORT, defaultDatabasePath } from "./paths.ts";
 import { isPostgresLocation } from "./store/open.ts";
+import { integerOption } from "../shared/cli/integer-option.ts";
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number 0–65535");
-  return n;
-}
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number ≥ 0");
-  return n;
-}
-
-function catalogDays(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < MIN_CATALOG_MAX_AGE_DAYS || n > MAX_CATALOG_MAX_AGE_DAYS)
-    throw new InvalidArgumentError(`must be a whole number of days ${MIN_CATALOG_MAX_AGE_DAYS}–${MAX_CATALOG_MAX_AGE_DAYS}`);
-  return n;
-}
+const port = integerOption({ min: 0, max: 65535, what: "a port number" });
+const count = integerOption({ min: 0 });
+const catalogDays = integerOption({ min: MIN_CATALOG_MAX_AGE_DAYS, max: MAX_CATALOG_MAX_AGE_DAYS, what: "a whole number of days" });
 
 const program = new Command("facet-connector").description("Facet connector: receives signed device facts and answers identity providers");
 

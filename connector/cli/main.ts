@@ -10,6 +10,7 @@ import { ApiError, FacetClient } from "./client.ts";
 import { parseDuration, resolveConnection } from "./config.ts";
 import { registerPolicyCommands } from "./policies.ts";
 import { age, renderTable } from "./table.ts";
+import { integerOption } from "../../shared/cli/integer-option.ts";
 
 const program = new Command("facet")
   .description("Administer a Facet connector")
@@ -25,11 +26,7 @@ function client(): FacetClient {
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
 const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
-  return n;
-}
+const positiveInt = integerOption({ min: 1 });
 
 function duration(value: string): number {
   const ms = parseDuration(value);

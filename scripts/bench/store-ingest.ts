@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import pg from "pg";
 import { canonicalJson } from "../../shared/signing/canonical.ts";
 import { FACTS_VERSION } from "../../shared/facts/schema.ts";
@@ -23,6 +23,7 @@ import { openStore } from "../../connector/store/open.ts";
 import type { Device, SnapshotWrite, Store } from "../../connector/store/types.ts";
 import { isPostgresLocation, parsePostgresLocation } from "../../connector/store/postgres/connection.ts";
 import { benchFacts, benchUnknown } from "./facts-document.ts";
+import { integerOption } from "../../shared/cli/integer-option.ts";
 
 interface Options {
   database?: string;
@@ -33,11 +34,7 @@ interface Options {
   json: boolean;
 }
 
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
-  return n;
-}
+const positive = integerOption({ min: 1 });
 
 const program = new Command("store-ingest")
   .option("--database <location>", "SQLite path or postgres:// URL (default: SQLite in a temp dir)")

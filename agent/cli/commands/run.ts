@@ -3,7 +3,7 @@
  * connector rejects (revoked, unknown) exits EXIT_DEVICE_REJECTED (78), or what the service
  * definition asked for with --rejected-exit-code; see service/rejected.ts.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { AgentError, EXIT_DEVICE_REJECTED } from "../../errors.ts";
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from "../../log-file.ts";
 import { createLogger, type Logger } from "../../log.ts";
@@ -11,6 +11,7 @@ import { runAgent } from "../../transport/agent-loop.ts";
 import { action, stateDirFrom, withCommonOptions, type CommonOptions } from "../common.ts";
 import { enrollFromDeploymentConfig } from "../../service/first-start.ts";
 import { onDeviceRejected } from "../../service/rejected.ts";
+import { integerOption } from "../../../shared/cli/integer-option.ts";
 
 interface RunFlags extends CommonOptions {
   ca?: string;
@@ -22,17 +23,8 @@ interface RunFlags extends CommonOptions {
   disableTaskWhenRejected?: string;
 }
 
-function exitStatus(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new InvalidArgumentError("must be an exit status, 0–255");
-  return n;
-}
-
-function logBytes(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1024) throw new InvalidArgumentError("must be a whole number of bytes, at least 1024");
-  return n;
-}
+const exitStatus = integerOption({ min: 0, max: 255, what: "an exit status" });
+const logBytes = integerOption({ min: 1024, what: "a number of bytes" });
 
 function runLogger(flags: RunFlags): Logger {
   const level = flags.logLevel ?? "info";
@@ -40,11 +32,7 @@ function runLogger(flags: RunFlags): Logger {
   return createLogger(level, { path: flags.logFile, maxBytes: flags.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, keep: DEFAULT_LOG_KEEP });
 }
 
-function positiveMs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 3_600_000) throw new InvalidArgumentError("must be milliseconds, 1–3600000");
-  return n;
-}
+const positiveMs = integerOption({ min: 1, max: 3_600_000, what: "milliseconds" });
 
 export function runCommand(): Command {
   return withCommonOptions(
