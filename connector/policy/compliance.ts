@@ -9,6 +9,7 @@ import type { ConnectorLimits } from "../options.ts";
 import type { ComplianceWrite, Device, Store, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import { CATALOG_SETTING_KEY, newestCatalog, type OsCatalog } from "./catalog/index.ts";
 import { evaluatePolicy } from "./evaluate.ts";
+import { userText } from "./user-words.ts";
 import type { Policy, PolicyBody } from "./schema.ts";
 import type { CheckResult, CheckState, PolicyEvaluation, PolicyResult } from "./types.ts";
 
@@ -214,8 +215,9 @@ export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEva
 }
 
 /**
- * What a person signing in is told: each failing, unknown or in-grace check's message, with the
- * remediation unless the policy hides it (`displayRemediationMode: HIDE`).
+ * What a person signing in is told: each failing, unknown or in-grace check in user words
+ * (user-words.ts; the admin's detail stays in `checks`), with the remediation unless the policy
+ * hides it (`displayRemediationMode: HIDE`).
  */
 export function userMessages(evaluations: PolicyEvaluation[], policies: Map<string, Policy>): string[] {
   const applicable = evaluations.filter((e) => e.applicable);
@@ -226,11 +228,16 @@ export function userMessages(evaluations: PolicyEvaluation[], policies: Map<stri
   const messages: string[] = [];
   for (const e of applicable) {
     const show = policies.get(e.policyId)?.displayRemediationMode !== "HIDE";
+    // Facts too old (or none) make every other check UNKNOWN too: the age is the one thing to say.
+    const factsUnknown = e.checks.some((c) => (c.check === "facts" || c.check === "maxFactAge") && c.status === "UNKNOWN");
     for (const c of e.checks) {
-      if (c.status === "PASS" || !c.message) continue;
+      if (factsUnknown && c.status === "UNKNOWN" && c.check !== "facts" && c.check !== "maxFactAge") continue;
       if (c.status === "UNKNOWN" && e.passing && e.result !== "GRACE") continue;
-      let text = c.message;
-      if (show && c.remediation) text += ` ${c.remediation}`;
+      const said = userText(c);
+      if (said === null) continue;
+      let text = said;
+      // A remediation is for the device's owner; an UNKNOWN's sentence already says what to do.
+      if (show && c.remediation && (c.status === "FAIL" || said === c.message)) text += ` ${c.remediation}`;
       if (c.graceUntil) text += ` Access is allowed until ${c.graceUntil.slice(0, 16).replace("T", " ")} UTC while you fix this.`;
       messages.push(text);
     }

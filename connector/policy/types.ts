@@ -16,8 +16,12 @@ export interface CheckOutcome {
   /** For people: why it failed or is unknown (null when it passed). */
   message: string | null;
   remediation: string | null;
-  /** Set on an UNKNOWN that the age of the OS release catalog caused (with a current one it would not be UNKNOWN). */
-  cause?: "os_catalog_stale";
+  /**
+   * `os_catalog_stale`: an UNKNOWN that the age of the OS release catalog caused (with a current one
+   * it would not be UNKNOWN). `policy_error`: a FAIL the policy itself caused (a custom check that
+   * does not compile, runs out of time or returns a non-bool), not the device.
+   */
+  cause?: "os_catalog_stale" | "policy_error";
 }
 
 export interface CheckResult extends CheckOutcome {

@@ -61,7 +61,10 @@ describe("a stale bundled catalog", () => {
     const res = await check({ device: mac.deviceId, policies: [latestPatch] });
     assert.equal(res.status, 200);
     assert.deepEqual([res.body.passing, res.body.result], [false, "UNKNOWN"]);
-    assert.match(res.body.messages[0], /Could not determine the latest OS releases: the OS release catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old/);
+    assert.match(res.body.messages[0], /OS updates cannot be verified right now/);
+    assert.doesNotMatch(res.body.messages[0], /facet os-catalog/, "the fix is the admin's, not the user's");
+    const osCheck = res.body.checks.find((c: { check: string }) => c.check === "osVersion");
+    assert.match(osCheck.message, /Could not determine the latest OS releases: the OS release catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old/);
     const fixed = await check({ device: mac.deviceId, policies: [minimum] });
     assert.deepEqual([fixed.body.passing, fixed.body.result], [true, "PASS"]);
     const evaluated = await t.json(`/v1/devices/${mac.deviceId}/evaluate`, { method: "POST", body: JSON.stringify({ policies: [latestPatch] }) });

@@ -14,6 +14,11 @@ import type { CustomCheck } from "../schema.ts";
 import type { CheckContext, CheckOutcome } from "../types.ts";
 import { fail, pass, unknownOutcome, unknownReason } from "./outcome.ts";
 
+/** A FAIL the policy caused: the admin view says why, the user is told it is not their device. */
+function policyError(check: string, observed: unknown, expected: unknown, message: string): CheckOutcome {
+  return { ...fail(check, observed, expected, message, null), cause: "policy_error" };
+}
+
 /** Time left for the custom checks of one evaluation; shared so 32 slow checks cannot add up. */
 export interface CelBudget {
   remainingMs: number;
@@ -34,7 +39,7 @@ export function checkCustom(ctx: CheckContext, custom: CustomCheck, budget: CelB
   const expected = custom.expression;
   const remediation = custom.remediation ?? null;
   const compiled = compiledFor(ctx.policy.id, ctx.policy.version, custom.name, custom.expression);
-  if (!compiled.ok) return fail(check, null, expected, `Custom check "${custom.name}" does not compile: ${compiled.error}`, null);
+  if (!compiled.ok) return policyError(check, null, expected, `Custom check "${custom.name}" does not compile: ${compiled.error}`);
 
   const observed: Record<string, unknown> = {};
   for (const path of compiled.compiled.paths) {
@@ -44,7 +49,7 @@ export function checkCustom(ctx: CheckContext, custom: CustomCheck, budget: CelB
     observed[key] = summarize(value);
   }
 
-  if (budget.remainingMs < 1) return fail(check, observed, expected, `Custom check "${custom.name}" was not evaluated: the policy's time budget for custom checks is spent.`, null);
+  if (budget.remainingMs < 1) return policyError(check, observed, expected, `Custom check "${custom.name}" was not evaluated: the policy's time budget for custom checks is spent.`);
   const started = performance.now();
   const evaluate = () => compiled.compiled.evaluate(ctx.facts);
   const run = compiled.compiled.needsTimeGuard ? runBounded(evaluate, Math.min(CEL_CHECK_TIMEOUT_MS, budget.remainingMs)) : runDirect(evaluate);
@@ -53,10 +58,10 @@ export function checkCustom(ctx: CheckContext, custom: CustomCheck, budget: CelB
   if (run.ok) {
     if (run.value === true) return pass(check, observed, expected);
     if (run.value === false) return fail(check, observed, expected, custom.message, remediation);
-    return fail(check, observed, expected, `Custom check "${custom.name}" returned ${typeof run.value}, not a bool.`, null);
+    return policyError(check, observed, expected, `Custom check "${custom.name}" returned ${typeof run.value}, not a bool.`);
   }
-  if (run.timedOut) return fail(check, observed, expected, `Custom check "${custom.name}" took longer than its time limit and counts as failed.`, null);
+  if (run.timedOut) return policyError(check, observed, expected, `Custom check "${custom.name}" took longer than its time limit and counts as failed.`);
   const error = run.error instanceof Error ? run.error.message.split("\n")[0]! : String(run.error);
   if (NULL_ERROR.test(error)) return unknownOutcome(check, expected, `"${custom.name}"`, `a fact it reads is unknown (${error})`, observed);
-  return fail(check, observed, expected, `Custom check "${custom.name}" could not be evaluated: ${error}`, null);
+  return policyError(check, observed, expected, `Custom check "${custom.name}" could not be evaluated: ${error}`);
 }
