@@ -258,7 +258,51 @@ export interface ComplianceStore {
   recordCompliance(writes: ComplianceWrite[]): Promise<boolean[]>;
 }
 
-export interface Store extends TokenStore, DeviceStore, SnapshotStore, EventStore, SettingsStore, PolicyStore, ComplianceStore {
+/** Where a device stands against the policies, from its stored compliance records. */
+export type FleetCompliance = "failing" | "passing" | "unevaluated";
+
+/**
+ * The console's fleet list: filters that every page and count share, ordered by display name
+ * (name, else hostname; case-insensitive) then id, paged by a keyset cursor so page 1,000 costs
+ * what page 1 does.
+ */
+export interface FleetQuery {
+  /** Case-insensitive substring of name, hostname, serial, id or the enrollment username. */
+  search?: string;
+  platform?: string;
+  /** The same user match as DeviceQuery.username. */
+  username?: string;
+  /** failing: a stored result is not passing; passing: results stored, all passing; unevaluated: none stored. */
+  compliance?: FleetCompliance;
+  /** stale: no facts, or facts collected before `staleBefore`. */
+  freshness?: "stale" | "fresh";
+  staleBefore: number;
+  includeRevoked?: boolean;
+  /** The last row of the previous page: rows strictly after it. */
+  after?: { sortKey: string; id: string };
+  limit: number;
+}
+
+/** Devices matching a FleetQuery's filters (compliance and freshness left out), by both. */
+export type FleetCounts = Record<FleetCompliance, { stale: number; fresh: number }>;
+
+/** A stored compliance result without its detail, for lists. */
+export interface ComplianceSummary {
+  deviceId: string;
+  policyId: string;
+  result: string;
+  passing: boolean;
+  evaluatedAt: number;
+}
+
+export interface FleetStore {
+  /** The page's devices with their sort key (the cursor of the next page is the last row's). */
+  listFleet(query: FleetQuery): Promise<{ device: Device; sortKey: string }[]>;
+  countFleet(query: Omit<FleetQuery, "compliance" | "freshness" | "after" | "limit">): Promise<FleetCounts>;
+  complianceSummaries(deviceIds: string[]): Promise<ComplianceSummary[]>;
+}
+
+export interface Store extends TokenStore, DeviceStore, SnapshotStore, EventStore, SettingsStore, PolicyStore, ComplianceStore, FleetStore {
   readonly kind: "sqlite" | "postgres";
   /** Row counts per table: for tests proving that a rejected input changed nothing. */
   counts(): Promise<Record<string, number>>;

@@ -26,6 +26,7 @@ import type {
 import { timingSafeEqual } from "node:crypto";
 import { createPool, parsePostgresLocation, quoteIdent, type PostgresLocation } from "./connection.ts";
 import { migrate, type MigrationReport } from "./migrations.ts";
+import { createPostgresFleetStore } from "./fleet.ts";
 import { createPostgresPolicyStore } from "./policies.ts";
 import { applySnapshotBatch } from "./snapshot-batch.ts";
 import {
@@ -398,6 +399,13 @@ export class PostgresStore implements Store {
   getCheckStates: Store["getCheckStates"] = (deviceId, policyIds) => this.policies.getCheckStates(deviceId, policyIds);
   getCompliance: Store["getCompliance"] = (deviceId) => this.policies.getCompliance(deviceId);
   recordCompliance: Store["recordCompliance"] = (writes) => this.policies.recordCompliance(writes);
+  private get fleet() {
+    return (this.fleetStore ??= createPostgresFleetStore(this.pool));
+  }
+  private fleetStore: ReturnType<typeof createPostgresFleetStore> | undefined;
+  listFleet: Store["listFleet"] = (q) => this.fleet.listFleet(q);
+  countFleet: Store["countFleet"] = (q) => this.fleet.countFleet(q);
+  complianceSummaries: Store["complianceSummaries"] = (ids) => this.fleet.complianceSummaries(ids);
 
   // ——— housekeeping ———
 

@@ -15,6 +15,7 @@ import { createComplianceStore, createComplianceWriter } from "./compliance.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { createDeviceStore } from "./devices.ts";
 import { createEventStore } from "./events.ts";
+import { createFleetStore } from "./fleet.ts";
 import { MIGRATIONS, migrate, type Migration } from "./migrations.ts";
 import { createPolicyStore } from "./policies.ts";
 import { createSettingsStore } from "./settings.ts";
@@ -68,6 +69,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ...createSnapshotStore(db, writer ? (batch) => writer.write(batch) : async (batch) => writeInThread!(batch)),
     ...createEventStore(db),
     ...createSettingsStore(db),
+    ...createFleetStore(db),
     ...createPolicyStore(db),
     ...createComplianceStore(db, writer ? (writes) => writer.writeCompliance(writes) : async (writes) => writeComplianceInThread!(writes)),
     async counts() {
