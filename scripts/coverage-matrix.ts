@@ -1,37 +1,33 @@
 /**
- * Prints the collectors' coverage: family × OS, whether the probe file exists, how many recorded
- * fixtures it has, the methods it uses, and the written reason for any cell without fixtures.
- * Exits non-zero when a cell is empty without a reason.
+ * Prints the collectors' coverage per probe and OS: what the probe reads, how many fixtures back
+ * it — real recordings by others, Facet's own recordings, synthetic inputs — how far it is from
+ * the goal of GOAL_REAL real recordings, and the written reason where it falls short.
+ * Exits non-zero on any problem (see agent/collectors/coverage-scan.ts).
  *
  *   npm run coverage-matrix            the table
  *   npm run coverage-matrix -- --bench collection wall time and peak RSS on this machine
  */
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { FAMILIES, FIXTURE_GAPS, FIXTURE_PREFIX, METHODS, OSES } from "../agent/collectors/coverage.ts";
+import { GOAL_REAL } from "../agent/collectors/coverage.ts";
+import { scanCoverage } from "../agent/collectors/coverage-scan.ts";
 
-const root = new URL("../agent/collectors/", import.meta.url).pathname;
-const FILE: Record<(typeof OSES)[number], string> = { darwin: "darwin.ts", windows: "windows.ts", linux: "linux.ts" };
-
-function matrix(): number {
-  let problems = 0;
-  const rows: string[][] = [["family", "os", "probe", "fixtures", "methods / reason"]];
-  for (const family of FAMILIES) {
-    const fixtures = existsSync(join(root, family, "fixtures")) ? readdirSync(join(root, family, "fixtures")) : [];
-    for (const os of OSES) {
-      const probe = existsSync(join(root, family, FILE[os]));
-      const count = fixtures.filter((f) => FIXTURE_PREFIX[os].test(f)).length;
-      const gap = FIXTURE_GAPS[family]?.[os];
-      let note = METHODS[family][os];
-      if (count === 0) note += gap ? ` — no fixture: ${gap}` : " — NO FIXTURE AND NO REASON";
-      if (!probe || (count === 0 && !gap)) problems++;
-      rows.push([family, os, probe ? "yes" : "MISSING", String(count), note]);
-    }
+async function matrix(): Promise<number> {
+  const { rows, problems } = await scanCoverage();
+  const table: string[][] = [["family", "os", "probe", "real", "own", "synth", "gap", "reads / reason for the gap"]];
+  for (const r of rows) {
+    const note = r.short > 0 && r.probe.gap ? `${r.probe.reads} — ${r.probe.gap}` : r.probe.reads;
+    table.push([r.probe.family, r.probe.os, r.probe.id, String(r.counts.real), String(r.counts.own), String(r.counts.synthetic), r.short ? `-${r.short}` : "ok", note]);
   }
-  const widths = rows[0]!.slice(0, 4).map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(`${r.slice(0, 4).map((c, i) => c.padEnd(widths[i]!)).join("  ")}  ${r[4]}`);
-  console.log(problems === 0 ? "\nevery cell has a probe, and fixtures or a written reason" : `\n${problems} cell(s) need attention`);
-  return problems;
+  const n = table[0]!.length - 1;
+  const widths = table[0]!.slice(0, n).map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table) console.log(`${r.slice(0, n).map((c, i) => c.padEnd(widths[i]!)).join("  ")}  ${r[n]}`);
+  const sum = (k: "real" | "own" | "synthetic") => rows.reduce((a, r) => a + r.counts[k], 0);
+  const met = rows.filter((r) => r.short === 0).length;
+  const some = rows.filter((r) => r.counts.real > 0).length;
+  console.log(`\n${rows.length} probes: ${met} with ≥ ${GOAL_REAL} real recordings, ${some} with at least one, ${rows.length - some} with none`);
+  console.log(`fixture uses: ${sum("real")} real (recorded by others), ${sum("own")} own (Facet's build machine), ${sum("synthetic")} synthetic`);
+  for (const p of problems) console.log(`PROBLEM: ${p}`);
+  console.log(problems.length === 0 ? "every probe has a parser, every fixture a kind and a probe, every gap a reason" : `\n${problems.length} problem(s)`);
+  return problems.length;
 }
 
 async function bench(runs: number): Promise<void> {
@@ -55,5 +51,5 @@ if (process.argv.includes("--bench")) {
   const n = Number(process.argv[process.argv.indexOf("--bench") + 1]);
   await bench(Number.isInteger(n) && n > 0 ? n : 5);
 } else {
-  process.exitCode = matrix() === 0 ? 0 : 1;
+  process.exitCode = (await matrix()) === 0 ? 0 : 1;
 }

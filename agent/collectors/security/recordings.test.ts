@@ -1,0 +1,53 @@
+/** Security probes on outputs recorded on real machines by others (fixtures/, provenance in each header). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fixture } from "../fixtures.ts";
+import { parseGsettingsBool, parseGsettingsUint, parseMokutilSbState, parseSecureBootEfivar } from "./linux.ts";
+import { parseCsrutilStatus } from "./darwin.ts";
+import { parseTpm } from "./windows.ts";
+
+const f = (name: string) => fixture(import.meta.url, name);
+
+/** The bytes of a `hexdump -C` transcript: offset column and the |ascii| gutter dropped. */
+function hexdumpBytes(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^[0-9a-f]{8}\s+((?:[0-9a-f]{2}\s+)+)/i.exec(line.replace(/\|.*$/, "") + " ");
+    if (m) bytes.push(...m[1]!.trim().split(/\s+/).map((h) => Number.parseInt(h, 16)));
+  }
+  return Uint8Array.from(bytes);
+}
+
+test("mokutil --sb-state from real Linux machines: enabled on Ubuntu 22.04.5 and a 2019 sosreport host", () => {
+  assert.deepEqual(parseMokutilSbState(f("ubuntu-22.04.5.mokutil-sb-state.txt")), { ok: true, value: true });
+  assert.deepEqual(parseMokutilSbState(f("linux-sosreport-2019.mokutil-sb-state.txt")), { ok: true, value: true });
+});
+
+test("mokutil on a System76 machine in Setup Mode: Secure Boot is off", () => {
+  assert.deepEqual(parseMokutilSbState(f("linux-system76-setup-mode.mokutil-sb-state.txt")), { ok: true, value: false });
+});
+
+test("the SecureBoot efivar as hexdumped on real machines: 06 00 00 00 01 is on, …00 is off", () => {
+  const on = hexdumpBytes(f("ubuntu-22.04.5.efivar-secureboot-hexdump.txt"));
+  assert.deepEqual([...on], [6, 0, 0, 0, 1]);
+  assert.deepEqual(parseSecureBootEfivar(on), { ok: true, value: true });
+  const off = hexdumpBytes(f("ubuntu-18.04-secureboot-off.efivar-secureboot-hexdump.txt"));
+  assert.deepEqual(parseSecureBootEfivar(off), { ok: true, value: false });
+});
+
+test("gsettings on a real GNOME desktop: lock enabled, idle delay 300 s", () => {
+  const values = new Map(f("ubuntu-kolide-athena.gsettings-list-recursively-excerpt.txt").split("\n").filter(Boolean)
+    .map((l) => { const [schema, key, ...rest] = l.split(" "); return [`${schema} ${key}`, rest.join(" ")] as const; }));
+  assert.deepEqual(parseGsettingsBool(values.get("org.gnome.desktop.screensaver lock-enabled")!), { ok: true, value: true });
+  assert.deepEqual(parseGsettingsUint(values.get("org.gnome.desktop.session idle-delay")!), { ok: true, value: 300 });
+  assert.deepEqual(parseGsettingsUint(values.get("org.gnome.desktop.screensaver lock-delay")!), { ok: true, value: 0 });
+});
+
+test("csrutil with SIP partly disabled (yabai users on macOS 12.5 and 14.2.1): not enabled", () => {
+  assert.deepEqual(parseCsrutilStatus(f("macos-12.5-apple-silicon.csrutil-status-custom.txt")), { ok: true, value: false });
+  assert.deepEqual(parseCsrutilStatus(f("macos-14.2.1-m1.csrutil-status-custom.txt")), { ok: true, value: false });
+});
+
+test("Win32_Tpm of a Nuvoton TPM 2.0: present, enabled, spec version 2.0", () => {
+  assert.deepEqual(parseTpm(f("windows-10-11-nuvoton.win32-tpm.txt")), { ok: true, value: { present: true, enabled: true, version: "2.0" } });
+});
