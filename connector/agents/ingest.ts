@@ -16,7 +16,9 @@ import { SnapshotBodySchema, type SnapshotBody } from "../../shared/protocol/sna
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import type { ErrorCode } from "../../shared/protocol/errors.ts";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
+import { isCanonicalText } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
+import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
 import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
@@ -78,6 +80,15 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
   } catch {
     return reject("bad_snapshot", "the signed body is not valid JSON");
   }
+  // One signed body, one meaning: duplicate keys (JSON.parse keeps the last, SQLite's json_extract
+  // the first), escapes, whitespace or key order would let the stored bytes and the facts the
+  // policies read disagree, and a stored snapshot would no longer re-verify after re-serialising.
+  if (!isCanonicalText(frame.body, json)) {
+    return reject("non_canonical_body", "the signed body is not its RFC 8785 canonical form (duplicate keys, whitespace, key order, escapes or number format)");
+  }
+  // JSON.parse makes "__proto__" an own key, but every copy made later (zod, spreads) turns it into
+  // a prototype: the facts served would change between ingest and a restart.
+  if (hasProtoKey(frame.body, json)) return reject("bad_snapshot", 'the signed body has a "__proto__" key');
   let body: SnapshotBody;
   if (bodyCheck?.(json)) body = json as SnapshotBody;
   else {

@@ -4,22 +4,29 @@
  * changed key can never be served stale.
  */
 import type { KeyObject } from "node:crypto";
-import { publicKeyFromRaw } from "../../shared/signing/verify.ts";
+import { publicKeyFromRaw, WeakPublicKeyError } from "../../shared/signing/verify.ts";
 
 export class PublicKeyCache {
-  private readonly keys = new Map<string, KeyObject>();
+  /** null for a stored key the strict rules refuse (enrolled before they existed): it verifies nothing. */
+  private readonly keys = new Map<string, KeyObject | null>();
 
   constructor(private readonly capacity = 10_000) {}
 
-  get(publicKeyBase64: string): KeyObject {
+  get(publicKeyBase64: string): KeyObject | null {
     const hit = this.keys.get(publicKeyBase64);
-    if (hit) {
+    if (hit !== undefined) {
       // Map keeps insertion order: re-inserting makes this the most recently used.
       this.keys.delete(publicKeyBase64);
       this.keys.set(publicKeyBase64, hit);
       return hit;
     }
-    const key = publicKeyFromRaw(Buffer.from(publicKeyBase64, "base64"));
+    let key: KeyObject | null;
+    try {
+      key = publicKeyFromRaw(Buffer.from(publicKeyBase64, "base64"));
+    } catch (error) {
+      if (!(error instanceof WeakPublicKeyError)) throw error;
+      key = null;
+    }
     this.keys.set(publicKeyBase64, key);
     if (this.keys.size > this.capacity) this.keys.delete(this.keys.keys().next().value!);
     return key;

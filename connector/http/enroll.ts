@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { EnrollRequestSchema, type EnrollResponse } from "../../shared/protocol/enroll.ts";
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
+import { weakPublicKeyReason } from "../../shared/signing/strict.ts";
 import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
 import { AGENT_PATH } from "../agents/channel.ts";
 import { addressSource } from "../events/rejections.ts";
@@ -36,7 +37,13 @@ export function mountEnroll(app: Hono, deps: HttpDeps): void {
       deps.rejections.record({ type: "enroll.rejected", at: now, deviceId: null, data: { code, hostname: req.hostname ?? null, remoteAddress } }, addressSource(remoteAddress));
 
     const proof = Buffer.from(req.signature, "base64");
-    const key = publicKeyFromRaw(Buffer.from(req.publicKey, "base64"));
+    const rawKey = Buffer.from(req.publicKey, "base64");
+    const weak = weakPublicKeyReason(rawKey);
+    if (weak !== null) {
+      await rejected("bad_public_key");
+      return apiError(c, 400, "bad_public_key", `the public key ${weak}; generate a new key pair`);
+    }
+    const key = publicKeyFromRaw(rawKey);
     if (!verifySignature("enroll", canonicalBytes({ publicKey: req.publicKey, token: req.token }), proof, key)) {
       await rejected("bad_signature");
       return apiError(c, 400, "bad_signature", "the proof-of-possession signature does not verify against the public key");

@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 
 export type ApiErrorCode =
   | "bad_request"
@@ -12,6 +13,7 @@ export type ApiErrorCode =
   | "not_found"
   | "payload_too_large"
   | "bad_signature"
+  | "bad_public_key"
   | "unknown_token"
   | "expired_token"
   | "used_up_token"
@@ -31,11 +33,17 @@ export function apiError(c: Context, status: ContentfulStatusCode, code: ApiErro
 
 /** Reads and validates a JSON body; `null` means a 400 was already produced. */
 export async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
+  let text: string;
+  let value: unknown;
   try {
-    return { ok: true, value: await c.req.json() };
+    text = await c.req.text();
+    value = JSON.parse(text);
   } catch {
     return { ok: false, response: apiError(c, 400, "bad_request", "the request body is not valid JSON") };
   }
+  // A stored document (a policy, a catalog) with such a key would read differently once copied.
+  if (hasProtoKey(text, value)) return { ok: false, response: apiError(c, 400, "bad_request", 'the request body has a "__proto__" key') };
+  return { ok: true, value };
 }
 
 export function zodMessage(error: { issues: { path: PropertyKey[]; message: string }[] }): string {

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   revoked_device: "the device has been revoked",
   bad_signature: "the signature does not verify against the device's key",
   bad_snapshot: "the signed snapshot body is not valid JSON or does not match the snapshot schema",
+  non_canonical_body: "the signed snapshot body is not exactly its RFC 8785 canonical form",
   device_mismatch: "the snapshot names another device than the authenticated one",
   nonce_mismatch: "the snapshot was not signed for this session's nonce",
   replayed_seq: "seq is not greater than the last accepted seq for this device",

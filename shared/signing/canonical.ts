@@ -14,3 +14,40 @@ export function canonicalJson(value: unknown): string {
 export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalJson(value), "utf8");
 }
+
+/**
+ * Whether `text` is exactly the canonical form of `value` (which is `JSON.parse(text)`), without
+ * building that form: JSON.stringify writes numbers and strings as RFC 8785 does and keeps the
+ * parsed key order, so equal output plus keys in UTF-16 order at every level is canonical. About
+ * a third of canonicalJson's cost, which matters on the per-snapshot path. Texts whose
+ * JSON.stringify differs (non-canonical ones, and objects with integer-like keys, which
+ * JavaScript enumerates in numeric order) take the exact comparison.
+ */
+export function isCanonicalText(text: string, value: unknown): boolean {
+  if (JSON.stringify(value) === text) return keysSorted(value);
+  try {
+    return canonicalJson(value) === text;
+  } catch {
+    return false;
+  }
+}
+
+function keysSorted(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === "object" && item !== null) stack.push(item);
+      continue;
+    }
+    let previous: string | undefined;
+    for (const key of Object.keys(v)) {
+      if (previous !== undefined && !(previous < key)) return false;
+      previous = key;
+      const item = (v as Record<string, unknown>)[key];
+      if (typeof item === "object" && item !== null) stack.push(item);
+    }
+  }
+  return true;
+}
