@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
-import { parseIptablesInput, parseNftRuleset, parseUfwStatus } from "./linux.ts";
+import { parseFirewalldState, parseIptablesInput, parseNftRuleset, parseProcNetRoute, parseResolvConf, parseUfwStatus } from "./linux.ts";
+import { firewallEnabledFromProfiles, parseFirewallProfiles } from "./windows.ts";
 import { parseBlockAll, parseGlobalState, parseRouteGetDefault, parseScutilDns, parseStealthMode } from "./darwin.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
@@ -44,4 +45,29 @@ test("scutil --dns on real Macs: resolver #1's nameservers are the system's", ()
 
 test("route get default on a real Mac: the gateway line", () => {
   assert.deepEqual(parseRouteGetDefault(f("macos-2023.route-get-default.txt")), { ok: true, value: "10.62.96.1" });
+});
+
+test("/proc/net/route on real machines: the default route's little-endian gateway", () => {
+  assert.deepEqual(parseProcNetRoute(f("linux-wifi-2021.proc-net-route.txt")), { ok: true, value: "192.168.18.1" });
+  assert.deepEqual(parseProcNetRoute(f("linux-enp4s0-2016.proc-net-route.txt")), { ok: true, value: "192.168.2.1" });
+});
+
+test("resolv.conf: systemd-resolved's stub, and resolvconf listing an upstream server before the stub", () => {
+  assert.deepEqual(parseResolvConf(f("arch-endeavouros-systemd-255.resolv-conf.txt")), ["127.0.0.53"]);
+  assert.deepEqual(parseResolvConf(f("ubuntu-17.04.resolv-conf.txt")), ["172.16.0.2", "127.0.0.53"]);
+});
+
+test("firewall-cmd --state while firewalld is still starting: not running", () => {
+  assert.deepEqual(parseFirewalldState(f("nixos-26.11.firewall-cmd-state-not-running.txt")), { ok: true, value: { backend: "firewalld", enabled: false, detail: { state: "not running" } } });
+});
+
+test("Get-NetFirewallProfile on real Windows: every profile on and blocking inbound", () => {
+  const server = parseFirewallProfiles(f("windows-server-htb-fighter.get-netfirewallprofile.txt"));
+  assert.ok(server.ok);
+  assert.deepEqual(server.value.map((p) => [p.name, p.enabled, p.inbound, p.outbound]), [
+    ["Domain", true, "Block", "Block"], ["Private", true, "Block", "Block"], ["Public", true, "Block", "Block"],
+  ]);
+  assert.deepEqual(firewallEnabledFromProfiles(server.value), { ok: true, value: true });
+  const wsl = parseFirewallProfiles(f("windows-11-wsl-docs.get-netfirewallprofile-activestore-domain.txt"));
+  assert.deepEqual(wsl, { ok: true, value: [{ name: "Domain", enabled: true, inbound: "Block", outbound: "Allow" }] });
 });

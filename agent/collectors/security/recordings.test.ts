@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
-import { parseGsettingsBool, parseGsettingsUint, parseMokutilSbState, parseSecureBootEfivar } from "./linux.ts";
+import { parseGsettingsBool, parseGsettingsUint, parseLoginctlSessions, parseMokutilSbState, parseSecureBootEfivar } from "./linux.ts";
 import { parseCsrutilStatus } from "./darwin.ts";
 import { parseTpm } from "./windows.ts";
 
@@ -50,4 +50,19 @@ test("csrutil with SIP partly disabled (yabai users on macOS 12.5 and 14.2.1): n
 
 test("Win32_Tpm of a Nuvoton TPM 2.0: present, enabled, spec version 2.0", () => {
   assert.deepEqual(parseTpm(f("windows-10-11-nuvoton.win32-tpm.txt")), { ok: true, value: { present: true, enabled: true, version: "2.0" } });
+});
+
+test("loginctl on real desktops: sessions on a seat found, legend and footer lines ignored", () => {
+  assert.deepEqual(parseLoginctlSessions(f("linux-2020.loginctl-list-sessions-legend.txt")), { ok: true, value: [
+    { id: "2", uid: 1000, user: "hossein", seat: "seat0" }, { id: "c1", uid: 121, user: "gdm", seat: "seat0" },
+  ] });
+  assert.deepEqual(parseLoginctlSessions(f("linux-2023.loginctl-list-sessions-ssh.txt")), { ok: true, value: [
+    { id: "2", uid: 1000, user: "username", seat: "seat0" }, { id: "4", uid: 1000, user: "username", seat: null },
+  ] });
+});
+
+test("loginctl of systemd 256+/elogind 257 (LEADER and CLASS columns, \"-\" for no seat)", () => {
+  assert.deepEqual(parseLoginctlSessions(f("slackware-current-2026.loginctl-elogind-257.txt")), { ok: true, value: [
+    { id: "6", uid: 1004, user: "sed", seat: "seat0" }, { id: "c2", uid: 1004, user: "sed", seat: null },
+  ] });
 });
