@@ -164,6 +164,7 @@ export function encodeContent(content: string, encoding: "utf8" | "utf16le-bom" 
 }
 
 export interface Executor {
+  /** May return a promise, which the plan awaits (the agent's certificate installs run while its session stays alive). */
   run(argv: string[]): void;
   enroll?(step: { url: string; stateDir: string }): Promise<void>;
 }
@@ -198,7 +199,7 @@ export async function executePlan(steps: Step[], exec: Executor = realExecutor, 
         break;
       case "run":
         try {
-          exec.run(s.argv);
+          await exec.run(s.argv);
         } catch (err) {
           if (!s.allowFailure) throw new Error(`\`${s.argv.join(" ")}\` failed: ${(err as Error).message}`, { cause: err });
           log(`ignored: \`${s.argv.join(" ")}\` failed`);

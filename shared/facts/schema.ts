@@ -140,5 +140,22 @@ export type ProcessFacts = z.infer<typeof ProcessSchema>;
 export type UserFacts = z.infer<typeof UserSchema>;
 export type GroupFacts = z.infer<typeof GroupSchema>;
 
+/**
+ * How the device certificate's private key is kept (agent/certificate/stores/types.ts): a soft
+ * token file (`software`), the OS keystore with the key non-exportable (`os_keystore`), or a TPM /
+ * Secure Enclave (`hardware`, only when the agent proved it).
+ */
+export const KEY_TRUST_LEVELS = ["software", "os_keystore", "hardware"] as const;
+
+/** Facet's vendor entry `device_certificate`: the browser client certificate the agent installed. */
+export const DeviceCertificateFactsSchema = z.looseObject({
+  key_trust_level: z.enum(KEY_TRUST_LEVELS).nullable(),
+  /** ISO 8601 end of validity of the installed certificate. */
+  not_after: nstr,
+  /** Where it was installed: `nss:chrome`, `nss:firefox:<profile>`, `keychain:login`, `windows:CurrentUser\My`. */
+  stores: z.array(str.max(256)).max(32).nullable(),
+});
+export type DeviceCertificateFacts = z.infer<typeof DeviceCertificateFactsSchema>;
+
 /** The vendor key under which Facet puts its own metadata, beside other vendors'. */
 export const FACET_VENDOR_KEY = "facet.dev/agent";
