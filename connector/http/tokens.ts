@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
 import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
-import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
+import { forgetApiTokens, requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
 
@@ -43,6 +43,19 @@ export function enrollTokenJson(t: EnrollToken, now: number) {
 
 export function apiTokenJson(t: ApiToken) {
   return { id: t.id, name: t.name, scopes: t.scopes, created_at: iso(t.createdAt), revoked_at: iso(t.revokedAt) };
+}
+
+/** Whether `caller` may grant `scope`: one it holds itself ("admin" only to an admin). */
+function grantable(caller: ApiToken, scope: Scope): boolean {
+  return caller.scopes.includes("admin") || (scope !== "admin" && caller.scopes.includes(scope));
+}
+
+/**
+ * Whether `caller` may see and revoke `token`: only tokens within its own scopes, so a
+ * `tokens:write` token can neither find nor revoke an admin token (nor one with any scope it lacks).
+ */
+function manageable(caller: ApiToken, token: ApiToken): boolean {
+  return token.scopes.every((scope) => grantable(caller, scope));
 }
 
 export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
@@ -91,7 +104,7 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
     if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
     const caller = c.get("apiToken");
     // No escalation: a token can only mint tokens with scopes it holds itself.
-    const missing = parsed.data.scopes.filter((s) => !hasScope(caller, s) || (s === "admin" && !caller.scopes.includes("admin")));
+    const missing = parsed.data.scopes.filter((s) => !grantable(caller, s));
     if (missing.length > 0) return apiError(c, 403, "forbidden", `cannot grant scopes the caller lacks: ${missing.join(", ")}`);
     const now = deps.now();
     const { token, secret } = await issueApiToken(store, parsed.data, now);
@@ -100,12 +113,16 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
     return c.json({ ...apiTokenJson(token), token: secret }, 201);
   });
 
-  app.get("/v1/tokens/api", auth, async (c) => c.json({ tokens: (await store.listApiTokens()).map(apiTokenJson) }));
+  app.get("/v1/tokens/api", auth, async (c) => {
+    const caller = c.get("apiToken");
+    return c.json({ tokens: (await store.listApiTokens()).filter((t) => manageable(caller, t)).map(apiTokenJson) });
+  });
 
   app.post("/v1/tokens/api/:id/revoke", auth, async (c) => {
     const at = deps.now();
     const id = c.req.param("id");
-    if (!(await store.listApiTokens()).some((t) => t.id === id)) return apiError(c, 404, "not_found", "no API token with this id");
+    // A token beyond the caller's scopes answers as absent: its existence is not the caller's business.
+    if (!(await store.listApiTokens()).some((t) => t.id === id && manageable(c.get("apiToken"), t))) return apiError(c, 404, "not_found", "no API token with this id");
     if (await store.revokeApiToken(id, at)) {
       forgetApiTokens(store);
       await store.recordEvent({ type: "token.revoked", at, deviceId: null, data: { kind: "api", id, by: c.get("apiToken").id } });
