@@ -18,6 +18,7 @@ import { mountPolicyRoutes } from "./policy-routes.ts";
 import { snapshotCacheFor } from "./snapshot-cache.ts";
 import { mountTokens } from "./tokens.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
+import { mountConsole } from "../console/index.ts";
 
 export type RouteModule = (app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps) => void;
 
@@ -51,6 +52,7 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   mountTokens(app, deps);
   mountPolicyRoutes(app, deps);
   for (const mount of extraRoutes) mount(app, deps);
+  mountConsole(app, deps);
   // After a restart the first read of each device would otherwise be a cold one (cache-warmer.ts).
   void warmLookupCaches({ store: deps.store, factsTtlMs: deps.limits.factsTtlMs }, factsCacheFor(deps), snapshotCacheFor(deps));
   app.notFound((c) => apiError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
