@@ -127,14 +127,12 @@ const NOT_YET = "not yet searched for: the issue-12 pass covered the firewall, S
  * the probe's nature (those reasons sit on the probe in PROBES). Keyed `family/os/id`.
  */
 export const GAPS: Record<string, string> = {
-  "hardware/windows/cim-hardware": NOT_YET,
   "os/darwin/install-history": "InstallHistory.plist is published only as screenshots or single entries; no whole plist from a real Mac was found",
   "os/linux/dpkg-log": NOT_YET,
   "os/linux/rpm-installtime": "the output is bare epoch seconds that nobody publishes on their own; Facet's query format",
   "os/linux/apt-get-s-upgrade": NOT_YET,
   "os/linux/dnf-updateinfo-security": NOT_YET,
   "disks/darwin/fdesetup-status": "issue threads paraphrase fdesetup (\"FileVault is On. Institutional key\") rather than paste it; one verbatim recording found",
-  "disks/windows/win32-logicaldisk": NOT_YET,
   "disks/windows/win32-encryptablevolume": "searched the code corpus for Win32_EncryptableVolume Format-List transcripts: only scripts reading ConversionStatus, no recorded output",
   "disks/linux/lsblk-json": "lsblk JSON is rarely pasted whole (issues show the tree form); one JSON recording found (kolide/launcher)",
   "disks/linux/dmsetup-table-crypt": NOT_YET,
@@ -153,7 +151,6 @@ export const GAPS: Record<string, string> = {
   "security/darwin/spibridge": NOT_YET,
   "security/darwin/nvram-secureboot-policy": NOT_YET,
   "security/windows/win32-tpm": "transcripts found were one OSDeploy comment block (copied across its modules) and a script's help example with invented host names (not used)",
-  "security/windows/domain-mdm": NOT_YET,
   "security/linux/gsettings": "gsettings values are pasted one at a time in threads; one whole desktop recording found (kolide/launcher)",
   "security/linux/realm-list": NOT_YET,
   "software/darwin/info-plist": NOT_YET,

@@ -6,7 +6,8 @@
  *   #! recording: real — <who published it, where>   recorded on a real machine by someone else
  *   #! recording: own — <machine>                     recorded by Facet on its own build machine
  *   #! recording: synthetic — <why no recording>      written by hand; never counts as a recording
- *   #! probe: <probe id>[, <probe id>…]               ids from coverage.ts PROBES for the file's OS
+ *   #! probe: <probe id>[, <probe id>…]               ids from coverage.ts PROBES for the file's OS;
+ *                                                     `family/id` names a probe of another family
  */
 import { readFileSync } from "node:fs";
 

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
 import { parseLsblk } from "./linux.ts";
 import { parseDiskutilList } from "./darwin.ts";
+import { parseLogicalDisks } from "./windows.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
 
@@ -37,4 +38,15 @@ test("diskutil list on an Apple-silicon Mac: \"(internal)\" without \"physical\"
   const devices = r.value.partitions.map((p) => p.device);
   assert.deepEqual(devices, ["disk0s1", "disk0s2", "disk0s6", "disk3s1", "disk3s2", "disk3s3", "disk3s5", "disk3s6"]);
   assert.equal(r.value.partitions.find((p) => p.device === "disk0s6")?.type, "Apple_APFS_Recovery");
+});
+
+test("Win32_LogicalDisk from real Windows machines: letters, sizes, and Chinese volume labels kept as written", () => {
+  const zh = parseLogicalDisks(f("windows-zh.win32-logicaldisk.txt"));
+  assert.deepEqual(zh, { ok: true, value: [
+    { letter: "C:", driveType: 3, fs: null, size: 85218238464, free: 38964342784, label: "系统" },
+    { letter: "D:", driveType: 3, fs: null, size: 394200608768, free: 253565566976, label: "软件" },
+  ] });
+  const docs = parseLogicalDisks(f("windows-docs.win32-logicaldisk-fixed.txt"));
+  assert.ok(docs.ok);
+  assert.deepEqual(docs.value.map((d) => [d.letter, d.size, d.label]), [["C:", 203912880128, "Local Disk"], ["Q:", 122934034432, "New Volume"]]);
 });

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
 import { parseGsettingsBool, parseGsettingsUint, parseLoginctlSessions, parseMokutilSbState, parseSecureBootEfivar } from "./linux.ts";
 import { parseCsrutilStatus } from "./darwin.ts";
-import { parseTpm } from "./windows.ts";
+import { parseDomainAndMdm, parseTpm } from "./windows.ts";
+import { fixture as fixtureOf } from "../fixtures.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
 
@@ -65,4 +66,17 @@ test("loginctl of systemd 256+/elogind 257 (LEADER and CLASS columns, \"-\" for 
   assert.deepEqual(parseLoginctlSessions(f("slackware-current-2026.loginctl-elogind-257.txt")), { ok: true, value: [
     { id: "6", uid: 1004, user: "sed", seat: "seat0" }, { id: "c2", uid: 1004, user: "sed", seat: null },
   ] });
+});
+
+// Facet's script prints Win32_ComputerSystem's PartOfDomain and Domain; these full recordings live with the hardware fixtures.
+const hardware = (name: string) => fixtureOf(new URL("../hardware/index.ts", import.meta.url).href, name);
+
+test("PartOfDomain from real Win32_ComputerSystem recordings: a workgroup PC and an Entra-joined laptop are not domain-joined", () => {
+  for (const name of ["windows-zh-dell-optiplex.win32-computersystem-all.txt", "windows-11-hp-zbook-entra.win32-computersystem-all.txt"]) {
+    const r = parseDomainAndMdm(hardware(name));
+    assert.deepEqual(r.domain, { ok: true, value: false }, name);
+    assert.equal(r.domainName, null, name);
+    // The Enrollments count is Facet's own addition to the script; without it MDM stays unknown.
+    assert.equal(r.mdm.ok, false, name);
+  }
 });
