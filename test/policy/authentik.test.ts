@@ -1,62 +1,27 @@
 /**
- * docs/integrations/authentik.md's expression policy, run verbatim (only its three placeholder
- * values swapped, as an admin pasting it would) by python3 with `requests`, in a harness that
- * provides what authentik provides: `request.context`, `ak_message`, `requests`.
+ * docs/integrations/authentik.md's expression policy, run verbatim (only its placeholder values
+ * swapped, as an admin pasting it would) by python3 with `requests`, in a harness that provides
+ * what authentik provides (authentik/doc-policy.ts). The browser end to end, with a real client
+ * certificate through a real proxy, is test/e2e/browser-certificate.test.ts.
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
-
-const root = new URL("../..", import.meta.url).pathname;
-const MARKER = "<!-- facet:authentik-policy";
-
-/** The python block after the marker in the doc: what an admin copies. */
-export function authentikPolicyFromDocs(): string {
-  const doc = readFileSync(join(root, "docs/integrations/authentik.md"), "utf8");
-  const after = doc.slice(doc.indexOf(MARKER));
-  const match = /```python\n([\s\S]*?)```/.exec(after);
-  assert.ok(doc.includes(MARKER) && match, "docs/integrations/authentik.md lost its marked python block");
-  return match[1]!;
-}
+import { runDocPolicy } from "./authentik/doc-policy.ts";
 
 let t: LivePolicyConnector;
 let dir: string;
 let token: string;
 let macPolicy: string;
 
-function configured(body: string, url: string, policies: string[]): string {
-  const out = body
-    .replace('"https://facet.example.com"', JSON.stringify(url))
-    .replace('"fct_REPLACE_WITH_TOKEN"', JSON.stringify(token))
-    .replace('["dae_REPLACE_WITH_POLICY_ID"]', JSON.stringify(policies));
-  assert.notEqual(out, body);
-  assert.ok(!out.includes("REPLACE_WITH"), "every placeholder is replaced");
-  return out;
-}
-
-/** The first python3 that has `requests`: a pyenv or venv python may lack Debian's python3-requests. */
-const PYTHON = ["python3", "/usr/bin/python3"].find((bin) => spawnSync(bin, ["-c", "import requests"]).status === 0) ?? "python3";
-
-let runs = 0;
-function runPolicy(context: Record<string, unknown>, options: { url?: string; policies?: string[] } = {}): Promise<{ passing: unknown; messages: string[] }> {
-  runs += 1;
-  const bodyPath = join(dir, `policy-${runs}.py`);
-  const contextPath = join(dir, `context-${runs}.json`);
-  writeFileSync(bodyPath, configured(authentikPolicyFromDocs(), options.url ?? t.connector.url, options.policies ?? [macPolicy]));
-  writeFileSync(contextPath, JSON.stringify(context));
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, [join(root, "test/policy/authentik/harness.py"), bodyPath, contextPath], { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`python failed: ${stderr || error.message}`));
-      resolve(JSON.parse(stdout));
-    });
-  });
+function runPolicy(context: Record<string, unknown>, options: { url?: string; policies?: string[]; meta?: Record<string, string> } = {}) {
+  return runDocPolicy(dir, { url: options.url ?? t.connector.url, token, policies: options.policies ?? [macPolicy] }, context, options.meta);
 }
 
 /** A loopback port with nothing listening. */

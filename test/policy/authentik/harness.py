@@ -5,7 +5,11 @@ authentik compiles an expression as the body of a function and calls it with `re
 the body read from a file, with `request.context` built from JSON, and prints the outcome as JSON:
 {"passing": <return value>, "messages": [<ak_message calls>]}.
 
-usage: python3 harness.py <body.py> <context.json>
+With a third file, `request.http_request` is a stand-in for the Django HttpRequest of the flow
+step, holding that JSON object as its `META`: request headers as Django names them
+(`X-SSL-Client-Cert` → `HTTP_X_SSL_CLIENT_CERT`), as the reverse proxy forwarded them.
+
+usage: python3 harness.py <body.py> <context.json> [<meta.json>]
 """
 import json
 import sys
@@ -22,8 +26,15 @@ class Obj:
             setattr(self, key, Obj(value) if isinstance(value, dict) and key != "context" else value)
 
 
+class HttpRequest:
+    """The part of Django's HttpRequest an expression reads: `META`."""
+
+    def __init__(self, meta):
+        self.META = dict(meta)
+
+
 class PolicyRequest:
-    def __init__(self, context):
+    def __init__(self, context, meta=None):
         self.context = {}
         for key, value in context.items():
             if key == "flow_plan":
@@ -33,7 +44,7 @@ class PolicyRequest:
             else:
                 self.context[key] = Obj(value) if isinstance(value, dict) else value
         self.user = None
-        self.http_request = None
+        self.http_request = HttpRequest(meta) if meta is not None else None
         self.obj = None
 
 
@@ -43,10 +54,14 @@ def main():
         body = handle.read()
     with open(context_path, encoding="utf-8") as handle:
         context = json.load(handle)
+    meta = None
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], encoding="utf-8") as handle:
+            meta = json.load(handle)
 
     messages = []
     scope = {
-        "request": PolicyRequest(context),
+        "request": PolicyRequest(context, meta),
         "ak_message": lambda message: messages.append(str(message)),
         "requests": requests_module.Session(),
         "ak_logger": None,
