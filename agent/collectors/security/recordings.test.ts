@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
 import { parseGsettingsBool, parseGsettingsUint, parseLoginctlSessions, parseMokutilSbState, parseSecureBootEfivar } from "./linux.ts";
-import { parseCsrutilStatus } from "./darwin.ts";
+import { parseCsrutilStatus, parseIBridge, parseProfilesEnrollment, parseSpctlStatus } from "./darwin.ts";
 import { parseDomainAndMdm, parseTpm } from "./windows.ts";
 import { fixture as fixtureOf } from "../fixtures.ts";
 
@@ -79,4 +79,16 @@ test("PartOfDomain from real Win32_ComputerSystem recordings: a workgroup PC and
     // The Enrollments count is Facet's own addition to the script; without it MDM stays unknown.
     assert.equal(r.mdm.ok, false, name);
   }
+});
+
+test("spctl --status after spctl --master-disable: Gatekeeper off", () => {
+  assert.deepEqual(parseSpctlStatus(f("macos-2020.spctl-status-disabled.txt")), { ok: true, value: false });
+});
+
+test("profiles status on a Mac enrolled through DEP (macOS 11): MDM, DEP and user approval all yes", () => {
+  assert.deepEqual(parseProfilesEnrollment(f("macos-11.profiles-status-enrollment-dep.txt")), { ok: true, value: { mdm: true, dep: true, userApproved: true } });
+});
+
+test("system_profiler SPiBridgeDataType on a 2018 MacBook Pro: \"Apple T2 chip\" is a T2", () => {
+  assert.deepEqual(parseIBridge(f("macos-10.13.6-mbp-2018.system-profiler-spibridge.txt")), { ok: true, value: { t2: true } });
 });
