@@ -103,3 +103,21 @@ test("groups IPv6 addresses by /64 and unwraps IPv4-mapped ones", () => {
   assert.equal(addressSource("192.0.2.4"), "address:192.0.2.4");
   assert.equal(addressSource(undefined), "address:unknown");
 });
+
+test("a flood from many sources writes a bounded number of summaries, the rest folded into one per type", async (t) => {
+  const s = setup({ perWindow: 10, perTypePerWindow: 500 });
+  t.after(() => s.stop());
+  // 1,500 distinct addresses, one rejection each: past the per-type budget every source has one
+  // suppressed event, which used to mean one events.suppressed row per source.
+  for (let i = 0; i < 1500; i++) await s.failed(`address:10.0.${i >> 8}.${i & 255}`, 1);
+  assert.equal(s.recorded.length, 500);
+  s.advance(60_000);
+  await s.limiter.flush();
+  const summaries = s.recorded.filter((e) => e.type === SUPPRESSED_EVENT);
+  assert.ok(summaries.length <= 21, `${summaries.length} summaries`);
+  const total = summaries.reduce((n, e) => n + (e.data.suppressed as number), 0);
+  assert.equal(total, 1000, "every suppressed event is still counted");
+  const folded = summaries.find((e) => typeof e.data.sources === "number");
+  assert.ok(folded, "one summary stands for the remaining sources");
+  assert.equal(folded.data.type, "agent.auth_failed");
+});

@@ -9,6 +9,11 @@
  * authentication, a device id. Memory is bounded: past `maxSources` tracked sources, new sources
  * share one overflow entry, and a per-type budget caps the total across all sources.
  *
+ * The summaries are bounded too: an attacker with many addresses (one rejection each, past the
+ * per-type budget) would otherwise get one `events.suppressed` row per address. At most
+ * `maxSummariesPerWindow` summaries name their source in each window; the rest are folded into
+ * one summary per type, `{source: "(N sources)", sources: N, …}`, written when the window ends.
+ *
  *   const rejections = new RejectionEvents({ store, now, log, perWindow: 10, windowMs: 60_000 });
  *   await rejections.record({ type: "agent.auth_failed", at, deviceId: null, data }, addressSource(ip));
  *   await rejections.stop(); // writes the pending summaries
@@ -33,6 +38,16 @@ export interface RejectionEventsOptions {
   perTypePerWindow?: number;
   /** Sources tracked at once. Default 10,000. */
   maxSources?: number;
+  /** `events.suppressed` rows naming one source, per window across all sources. Default 20. */
+  maxSummariesPerWindow?: number;
+}
+
+interface Folded {
+  sources: number;
+  suppressed: number;
+  recorded: number;
+  from: number;
+  to: number;
 }
 
 interface Window {
@@ -51,10 +66,15 @@ export class RejectionEvents {
   private readonly perTypeLimit: number;
   private readonly maxSources: number;
   private readonly writes = new Set<Promise<void>>();
+  private readonly maxSummaries: number;
+  private summaryWindow = { startedAt: 0, written: 0 };
+  /** Summaries past the budget, per rejection type, until the next flush. */
+  private readonly folded = new Map<string, Folded>();
 
   constructor(private readonly options: RejectionEventsOptions) {
     this.perTypeLimit = options.perTypePerWindow ?? options.perWindow * 50;
     this.maxSources = options.maxSources ?? 10_000;
+    this.maxSummaries = options.maxSummariesPerWindow ?? 20;
     this.timer = setInterval(() => void this.flush(), options.windowMs);
     this.timer.unref();
   }
@@ -84,7 +104,10 @@ export class RejectionEvents {
       }
     }
     for (const [type, w] of this.perType) if (all || now - w.startedAt >= this.options.windowMs) this.perType.delete(type);
-    await Promise.all(ended.map((w) => this.write(this.summary(w, now))));
+    await Promise.all(ended.map((w) => this.summarise(w, now)));
+    const folded = [...this.folded];
+    this.folded.clear();
+    await Promise.all(folded.map(([type, f]) => this.write(this.foldedSummary(type, f, now))));
     await Promise.all([...this.writes]);
   }
 
@@ -104,7 +127,7 @@ export class RejectionEvents {
     let window = this.windows.get(key);
     if (window && now - window.startedAt >= this.options.windowMs) {
       this.windows.delete(key);
-      if (window.suppressed > 0) void this.write(this.summary(window, now));
+      if (window.suppressed > 0) void this.summarise(window, now);
       window = undefined;
     }
     if (window) return window;
@@ -127,6 +150,35 @@ export class RejectionEvents {
       this.perType.set(type, w);
     }
     return w;
+  }
+
+  /** Writes the window's summary while the budget lasts, else folds it into its type's. */
+  private summarise(w: Window, now: number): Promise<void> {
+    if (now - this.summaryWindow.startedAt >= this.options.windowMs) this.summaryWindow = { startedAt: now, written: 0 };
+    if (this.summaryWindow.written < this.maxSummaries) {
+      this.summaryWindow.written += 1;
+      return this.write(this.summary(w, now));
+    }
+    const to = Math.min(now, w.startedAt + this.options.windowMs);
+    const f = this.folded.get(w.type);
+    if (!f) this.folded.set(w.type, { sources: 1, suppressed: w.suppressed, recorded: w.recorded, from: w.startedAt, to });
+    else {
+      f.sources += 1;
+      f.suppressed += w.suppressed;
+      f.recorded += w.recorded;
+      f.from = Math.min(f.from, w.startedAt);
+      f.to = Math.max(f.to, to);
+    }
+    return Promise.resolve();
+  }
+
+  private foldedSummary(type: string, f: Folded, now: number): NewEvent {
+    return {
+      type: SUPPRESSED_EVENT,
+      at: now,
+      deviceId: null,
+      data: { type, source: `(${f.sources} sources)`, sources: f.sources, suppressed: f.suppressed, recorded: f.recorded, from: f.from, to: f.to },
+    };
   }
 
   private summary(w: Window, now: number): NewEvent {

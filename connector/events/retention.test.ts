@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createLogger } from "../log.ts";
 import { DEFAULT_LIMITS } from "../options.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
+import { AUDIT_EVENT_TYPES } from "./audit.ts";
 import { retentionAt, startEventPruner } from "./retention.ts";
 
 const DAY = 24 * 3600 * 1000;
@@ -16,6 +17,7 @@ test("turns the limits into cut-offs, with a shorter one for snapshot.accepted",
     before: now - 90 * DAY,
     beforeByType: { "snapshot.accepted": now - 7 * DAY },
     maxRows: 500,
+    auditTypes: AUDIT_EVENT_TYPES,
   });
   assert.deepEqual(retentionAt({ eventRetentionDays: 0, snapshotEventRetentionDays: 0, eventMaxRows: 0 }, now), {}, "0 disables a bound");
 });

@@ -10,6 +10,7 @@
 import type { Logger } from "pino";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import type { EventRetention, Store } from "../store/types.ts";
+import { AUDIT_EVENT_TYPES } from "./audit.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Let the connector finish starting (migrations, first agent connections) before the first prune. */
@@ -24,7 +25,10 @@ export function retentionAt(limits: RetentionLimits, now: number): EventRetentio
   if (limits.snapshotEventRetentionDays > 0) {
     retention.beforeByType = { "snapshot.accepted": now - limits.snapshotEventRetentionDays * DAY_MS };
   }
-  if (limits.eventMaxRows > 0) retention.maxRows = limits.eventMaxRows;
+  if (limits.eventMaxRows > 0) {
+    retention.maxRows = limits.eventMaxRows;
+    retention.auditTypes = AUDIT_EVENT_TYPES;
+  }
   return retention;
 }
 

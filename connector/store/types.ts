@@ -161,8 +161,14 @@ export interface EventRetention {
   before?: number;
   /** Per-type cut-offs that replace `before` for those types (short for the per-snapshot `snapshot.accepted`). */
   beforeByType?: Record<string, number>;
-  /** Then keep at most this many events, the newest: a backstop on disk use whatever the rate. */
+  /**
+   * Then keep at most this many events, the newest: a backstop on disk use whatever the rate.
+   * With `auditTypes`, the bound applies to those types and to all others separately, so noise
+   * never pushes an audit event out.
+   */
   maxRows?: number;
+  /** Event types counted apart from the rest under `maxRows` (connector/events/audit.ts). */
+  auditTypes?: readonly string[];
   /** Rows per delete transaction. Default 5,000. */
   batchSize?: number;
 }

@@ -45,6 +45,23 @@ await forEachBackend("store contract: events, settings, counts", (ctx) => {
     assert.equal((await ctx.store.counts()).events, 50);
   });
 
+  test("maxRows counts audit events apart: a flood of rejections never prunes an enrollment, revocation or token change", async () => {
+    const audit = ["device.enrolled", "token.created", "token.revoked", "device.revoked", "signin.decision"];
+    for (const [at, type] of audit.entries()) await ctx.store.recordEvent({ type, at, deviceId: null, data: {} });
+    for (let at = 10; at < 310; at++) await ctx.store.recordEvent({ type: at % 2 ? "enroll.rejected" : "events.suppressed", at, deviceId: null, data: {} });
+    const retention = { maxRows: 50, batchSize: 40, auditTypes: audit };
+    assert.equal(await ctx.store.pruneEvents(retention), 250);
+    const left = await ctx.store.listEvents({ limit: 1000 });
+    assert.deepEqual(left.filter((e) => audit.includes(e.type)).map((e) => e.type), audit, "every audit event is kept");
+    assert.deepEqual(left.filter((e) => !audit.includes(e.type)).map((e) => e.at), Array.from({ length: 50 }, (_, i) => 260 + i), "the newest noise");
+    // Audit events have their own cap: the same bound, never filled by noise.
+    for (let at = 400; at < 460; at++) await ctx.store.recordEvent({ type: "token.created", at, deviceId: null, data: {} });
+    await ctx.store.pruneEvents(retention);
+    const audited = (await ctx.store.listEvents({ types: audit, limit: 1000 })).map((e) => e.at);
+    assert.equal(audited.length, 50);
+    assert.equal(audited[0], 410, "the oldest audit events go first, only past their own cap");
+  });
+
   test("settings round-trip JSON documents and are replaced whole", async () => {
     assert.equal(await ctx.store.getSetting("catalog"), null);
     await ctx.store.putSetting("catalog", { macos: ["15.1", "14.7"], n: 2 });

@@ -367,8 +367,16 @@ export class PostgresStore implements Store {
       deleted += await deleteInBatches("at < $1 AND NOT (type = ANY($2::text[]))", [retention.before, typed.map(([type]) => type)]);
     }
     if (retention.maxRows !== undefined) {
-      const { rows } = await this.pool.query<{ id: string }>("SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET $1", [retention.maxRows]);
-      if (rows[0]) deleted += await deleteInBatches("id <= $1", [rows[0].id]);
+      // Each class keeps its own newest maxRows (types.ts EventRetention.auditTypes).
+      const audit = [...(retention.auditTypes ?? [])];
+      const classes = audit.length === 0 ? [null] : ["type = ANY($2::text[])", "NOT (type = ANY($2::text[]))"];
+      for (const where of classes) {
+        const { rows } = await this.pool.query<{ id: string }>(
+          `SELECT id FROM events ${where ? `WHERE ${where.replace("$2", "$1")}` : ""} ORDER BY id DESC LIMIT 1 OFFSET ${where ? "$2" : "$1"}`,
+          where ? [audit, retention.maxRows] : [retention.maxRows],
+        );
+        if (rows[0]) deleted += await deleteInBatches(`id <= $1${where ? ` AND ${where}` : ""}`, where ? [rows[0].id, audit] : [rows[0].id]);
+      }
     }
     return deleted;
   }

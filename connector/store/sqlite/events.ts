@@ -8,8 +8,6 @@ const DEFAULT_PRUNE_BATCH = 5000;
 
 export function createEventStore(db: Database): EventStore {
   const insert = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
-  const cutoffForRows = db.prepare<[number], { id: number }>("SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?");
-  const deleteUpTo = db.prepare<[number, number]>("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)");
 
   /** Runs one batched delete until it deletes less than a batch, yielding to the event loop between batches. */
   async function deleteInBatches(sql: string, params: unknown[], batch: number): Promise<number> {
@@ -34,14 +32,15 @@ export function createEventStore(db: Database): EventStore {
         deleted += await deleteInBatches(`at < ?${except.length ? ` AND type NOT IN (${except.map(() => "?").join(", ")})` : ""}`, [retention.before, ...except], batch);
       }
       if (retention.maxRows !== undefined) {
-        const cutoff = cutoffForRows.get(retention.maxRows);
-        if (cutoff) {
-          for (;;) {
-            const { changes } = deleteUpTo.run(cutoff.id, batch);
-            deleted += changes;
-            if (changes < batch) break;
-            await new Promise((resolve) => setImmediate(resolve));
-          }
+        // Each class keeps its own newest maxRows (types.ts EventRetention.auditTypes).
+        const audit = retention.auditTypes ?? [];
+        const classes = audit.length === 0 ? [""] : [`type IN (${audit.map(() => "?").join(", ")})`, `type NOT IN (${audit.map(() => "?").join(", ")})`];
+        for (const where of classes) {
+          const params = where === "" ? [] : [...audit];
+          const cutoff = db
+            .prepare<unknown[], { id: number }>(`SELECT id FROM events ${where ? `WHERE ${where}` : ""} ORDER BY id DESC LIMIT 1 OFFSET ?`)
+            .get(...params, retention.maxRows);
+          if (cutoff) deleted += await deleteInBatches(`id <= ?${where ? ` AND ${where}` : ""}`, [cutoff.id, ...params], batch);
         }
       }
       return deleted;
