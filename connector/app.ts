@@ -20,6 +20,7 @@ import { PublicKeyCache } from "./agents/key-cache.ts";
 import { snapshotCacheFor } from "./http/snapshot-cache.ts";
 import { createHttpApp, type RouteModule } from "./http/app.ts";
 import type { AuthVariables } from "./http/auth.ts";
+import { DecisionLog } from "./events/decisions.ts";
 import { startEventPruner } from "./events/retention.ts";
 import { RejectionEvents } from "./events/rejections.ts";
 import { logCatalogFreshness } from "./events/stale-catalog.ts";
@@ -62,6 +63,8 @@ export interface Connector {
   server: Server;
   /** Applies the event retention now (it also runs every `limits.eventPruneIntervalMs`); the number deleted. */
   pruneEvents(): Promise<number>;
+  /** Writes the buffered `signin.decision` events now (they are written every 250 ms anyway). */
+  flushDecisions(): Promise<void>;
   /** Closes agent sessions (1001), finishes pending writes, stops listening, closes an owned store. */
   close(): Promise<void>;
 }
@@ -83,7 +86,10 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
 
   const rejections = new RejectionEvents({ store, now, log, perWindow: limits.rejectionEventsPerWindow, windowMs: limits.rejectionWindowMs });
   const pruner = startEventPruner({ store, limits, now, log });
-  const deps = { store, hub, now, limits, log, rejections };
+  const decisions = new DecisionLog(store, log);
+  // Until a device CA is configured, no certificate can prove a device.
+  const verifyClientCertificate = () => ({ ok: false as const, reason: "wrong_ca" as const, detail: "this connector has no device CA" });
+  const deps = { store, hub, now, limits, log, rejections, decisions, verifyClientCertificate };
   const app = createHttpApp(deps, options.routes);
   const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache(), snapshots: snapshotCacheFor(deps) });
 
@@ -120,6 +126,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     limits,
     server,
     pruneEvents: () => pruner.runNow(),
+    flushDecisions: () => decisions.flush(),
     close() {
       closing ??= (async () => {
         hub.closeAll(CLOSE_CODES.shuttingDown, "connector shutting down");
@@ -132,6 +139,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
         if (ownsHub) await hub.stop?.();
         await pruner.stop();
         await rejections.stop();
+        await decisions.close();
         if (ownsStore) await store.close();
       })();
       return closing;

@@ -43,7 +43,16 @@ program
       .env("FACET_OS_CATALOG_MAX_AGE_DAYS")
       .argParser(catalogDays),
   )
-  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number }) => {
+  .addOption(
+    new Option("--default-max-fact-age <hours>", "facts older than this never pass a policy without its own maxFactAge (default 24)")
+      .env("FACET_DEFAULT_MAX_FACT_AGE_HOURS")
+      .argParser(integerOption({ min: 1, max: 24 * 90, what: "a whole number of hours" })),
+  )
+  .addOption(
+    new Option("--bind-on-verified-sign-in", "bind a device with no user to the user the identity provider vouched for on a sign-in its certificate proved (default off)")
+      .env("FACET_BIND_ON_VERIFIED_SIGN_IN"),
+  )
+  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number; defaultMaxFactAge?: number; bindOnVerifiedSignIn?: boolean }) => {
     const log = createLogger(opts.logLevel);
     if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
       log.fatal("--tls-cert and --tls-key must be given together");
@@ -60,6 +69,8 @@ program
         ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
         ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
         ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
+        ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
+        ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),
       },
       ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
     });

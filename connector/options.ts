@@ -1,5 +1,8 @@
 import { DEFAULT_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 
+/** The snapshot expiry authentik uses too (`factsTtlMs`). */
+export const DEFAULT_MAX_FACT_AGE_SECONDS = 24 * 3600;
+
 /** Every tunable of the connector, with safe defaults. Times in milliseconds unless named otherwise. */
 export interface ConnectorLimits {
   /** Largest WebSocket frame accepted; bigger frames close the connection with 1009. */
@@ -40,6 +43,12 @@ export interface ConnectorLimits {
   rejectionWindowMs: number;
   /** Past this many days since its `publishedAt`, the OS release catalog cannot vouch for "latest": such checks are UNKNOWN. */
   osCatalogMaxAgeDays: number;
+  /** Fact age limit for policies without `maxFactAge`: older facts never pass (a silent agent stops passing). */
+  defaultMaxFactAgeSeconds: number;
+  /** Bind a device to the user an identity provider vouched for on a sign-in proven by the device's certificate, while the device has no binding yet. */
+  bindOnVerifiedSignIn: boolean;
+  /** A device is asked for fresh facts by sign-ins at most this often; sign-ins in between share the answer or use the cache. */
+  signInRefreshIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: ConnectorLimits = {
@@ -68,6 +77,9 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   rejectionWindowMs: 60_000,
   // One Patch Tuesday cycle plus slack to import the next catalog (see catalog/freshness.ts).
   osCatalogMaxAgeDays: DEFAULT_CATALOG_MAX_AGE_DAYS,
+  defaultMaxFactAgeSeconds: DEFAULT_MAX_FACT_AGE_SECONDS,
+  bindOnVerifiedSignIn: false,
+  signInRefreshIntervalMs: 10_000,
 };
 
 export type Clock = () => number;

@@ -23,12 +23,19 @@ export class ApiError extends Error {
 export interface EnrollTokenInfo {
   id: string;
   label: string | null;
+  user: string | null;
   created_at: string;
   expires_at: string | null;
   max_uses: number | null;
   uses: number;
   revoked_at: string | null;
   state: "active" | "expired" | "used_up" | "revoked";
+}
+
+export interface DeviceUsersInfo {
+  device_id: string;
+  bound: { username: string; source: "admin" | "enrollment" | "idp"; bound_by: string; bound_at: string }[];
+  claimed: { console_user_at_enrollment: string | null; users_reported: string[] };
 }
 
 export interface ApiTokenInfo {
@@ -92,7 +99,19 @@ export class FacetClient {
     return this.request<{ events: EventInfo[]; next_cursor: number | null }>("GET", "/v1/events", query);
   }
 
-  createEnrollToken(spec: { label?: string; max_uses?: number; expires_in?: number }) {
+  deviceUsers(id: string) {
+    return this.request<DeviceUsersInfo>("GET", `/v1/devices/${encodeURIComponent(id)}/users`);
+  }
+
+  assignUser(id: string, username: string) {
+    return this.request<{ device_id: string; username: string; bound: "now" | "already" }>("POST", `/v1/devices/${encodeURIComponent(id)}/users`, undefined, { username });
+  }
+
+  unassignUser(id: string, username: string) {
+    return this.request<{ device_id: string; username: string; removed: true }>("DELETE", `/v1/devices/${encodeURIComponent(id)}/users/${encodeURIComponent(username)}`);
+  }
+
+  createEnrollToken(spec: { label?: string; max_uses?: number; expires_in?: number; user?: string }) {
     return this.request<EnrollTokenInfo & { token: string }>("POST", "/v1/tokens/enroll", undefined, spec);
   }
 

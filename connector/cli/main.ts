@@ -110,6 +110,41 @@ devices
     print(`revoked ${r.id} at ${r.revoked_at}${r.disconnected ? " (agent disconnected)" : ""}`);
   });
 
+devices
+  .command("assign <id>")
+  .description("bind a device to a user: sign-ins by that user may then be judged on it")
+  .requiredOption("--user <username>", "the user as the identity provider names them")
+  .option("--json", "print JSON")
+  .action(async (id: string, o: { user: string; json?: boolean }) => {
+    const r = await client().assignUser(id, o.user);
+    if (o.json) return printJson(r);
+    print(r.bound === "now" ? `${r.device_id} is now bound to ${r.username}` : `${r.device_id} was already bound to ${r.username}`);
+  });
+
+devices
+  .command("unassign <id>")
+  .description("remove a user's binding to a device")
+  .requiredOption("--user <username>")
+  .option("--json", "print JSON")
+  .action(async (id: string, o: { user: string; json?: boolean }) => {
+    const r = await client().unassignUser(id, o.user);
+    if (o.json) return printJson(r);
+    print(`${r.device_id} is no longer bound to ${r.username}`);
+  });
+
+devices
+  .command("users <id>")
+  .description("who a device is bound to (and by whom), and which users it claims")
+  .option("--json", "print JSON")
+  .action(async (id: string, o: { json?: boolean }) => {
+    const r = await client().deviceUsers(id);
+    if (o.json) return printJson(r);
+    if (r.bound.length === 0) print("bound to nobody: no sign-in can be judged on this device for a named user");
+    for (const b of r.bound) print(`${b.username}\tbound by ${b.source} (${b.bound_by}) at ${b.bound_at}`);
+    const claims = [r.claimed.console_user_at_enrollment, ...r.claimed.users_reported].filter((u): u is string => !!u);
+    if (claims.length > 0) print(`claimed by the device (not used for verdicts): ${[...new Set(claims)].join(", ")}`);
+  });
+
 program
   .command("facts <id>")
   .description("print a device's cached facts")
@@ -131,10 +166,11 @@ tokens
   .option("--uses <n>", "enrollment: maximum number of devices", positiveInt)
   .option("--expires <duration>", "enrollment: lifetime, e.g. 7d, 12h", duration)
   .option("--label <label>", "enrollment: a label")
+  .option("--user <username>", "enrollment: bind every device enrolled with it to this user")
   .option("--name <name>", "API: a name")
   .option("--scope <scope...>", "API: scopes (devices:read, endpoint:check, admin, …)")
   .option("--json", "print JSON")
-  .action(async (o: { enroll?: boolean; api?: boolean; uses?: number; expires?: number; label?: string; name?: string; scope?: string[]; json?: boolean }) => {
+  .action(async (o: { enroll?: boolean; api?: boolean; uses?: number; expires?: number; label?: string; user?: string; name?: string; scope?: string[]; json?: boolean }) => {
     if (o.enroll && o.api) throw new InvalidArgumentError("choose --enroll or --api");
     const api = client();
     if (o.api) {
@@ -145,11 +181,12 @@ tokens
     }
     const t = await api.createEnrollToken({
       ...(o.label ? { label: o.label } : {}),
+      ...(o.user ? { user: o.user } : {}),
       ...(o.uses ? { max_uses: o.uses } : {}),
       ...(o.expires ? { expires_in: Math.ceil(o.expires / 1000) } : {}),
     });
     if (o.json) return printJson(t);
-    print(`enrollment token ${t.id} (uses: ${t.max_uses ?? "unlimited"}, expires: ${t.expires_at ?? "never"})\n${t.token}`);
+    print(`enrollment token ${t.id} (${t.user ? `binds devices to ${t.user}, ` : ""}uses: ${t.max_uses ?? "unlimited"}, expires: ${t.expires_at ?? "never"})\n${t.token}`);
   });
 
 tokens

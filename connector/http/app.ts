@@ -10,6 +10,7 @@ import type { AuthVariables } from "./auth.ts";
 import { warmLookupCaches } from "./cache-warmer.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountDevices } from "./devices.ts";
+import { mountDeviceUsers } from "./device-users.ts";
 import { mountEnroll } from "./enroll.ts";
 import { apiError } from "./errors.ts";
 import { mountEvents } from "./events.ts";
@@ -48,6 +49,7 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   app.get("/healthz", (c) => c.json({ ok: true }));
   mountEnroll(app as unknown as Hono, deps);
   mountDevices(app, deps);
+  mountDeviceUsers(app, deps);
   mountEvents(app, deps);
   mountTokens(app, deps);
   mountPolicyRoutes(app, deps);

@@ -30,7 +30,8 @@ export async function loadPolicies(store: Store, ids: string[] | undefined): Pro
 export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
 
-  app.post("/v1/devices/:id/evaluate", requireScope(store, "endpoint:check"), async (c) => {
+  // devices:read, not endpoint:check: the answer carries every policy's checks for any device named.
+  app.post("/v1/devices/:id/evaluate", requireScope(store, "devices:read"), async (c) => {
     const raw = c.req.header("content-length") === "0" ? { ok: true as const, value: {} } : await readJson(c);
     if (!raw.ok) return raw.response;
     const body = EvaluateBodySchema.safeParse(raw.value ?? {});

@@ -4,6 +4,8 @@ import type { Store } from "../store/types.ts";
 import type { AgentHub } from "../agents/hub.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import type { RejectionEvents } from "../events/rejections.ts";
+import type { DecisionLog } from "../events/decisions.ts";
+import type { CertificateVerifier } from "../signin/identify.ts";
 
 export interface HttpDeps {
   store: Store;
@@ -13,4 +15,8 @@ export interface HttpDeps {
   log: Logger;
   /** Events caused by unauthenticated callers go through this per-source limiter. */
   rejections: RejectionEvents;
+  /** `signin.decision` events, written in batches. */
+  decisions: Pick<DecisionLog, "record">;
+  /** Checks a client certificate forwarded by the auth server's proxy against the device CA. */
+  verifyClientCertificate: CertificateVerifier;
 }

@@ -15,7 +15,10 @@ import { snapshotCacheFor } from "./snapshot-cache.ts";
 const ListQuerySchema = z.object({
   serial: z.string().max(256).optional(),
   hostname: z.string().max(255).optional(),
+  /** Bound to this user by an authority. */
   user: z.string().max(256).optional(),
+  /** Claiming this user in its own reports (console user at enrollment, users[]). */
+  claimed_user: z.string().max(256).optional(),
   platform: z.string().max(32).optional(),
   include_revoked: z.enum(["true", "false"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -53,6 +56,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
       serial: q.data.serial,
       hostname: q.data.hostname,
       username: q.data.user,
+      claimedUsername: q.data.claimed_user,
       platform: q.data.platform,
       includeRevoked: q.data.include_revoked === "true",
       after: q.data.cursor,

@@ -1,89 +1,46 @@
 /**
  * `POST /v1/endpoint/check`: the one call an auth server makes during a sign-in.
  *
- *   { "username": "alice", "policies": ["dae…"], "mode": "required", "refresh": true, "rule": "any" }
- *   → { "passing": true, "messages": [], "device": { …as GET /v1/devices/{id} }, "devices": [...] }
+ *   { "clientCertificate": "<as the proxy forwarded it>", "username": "alice", "policies": ["dae…"] }
+ *   → { "passing": true, "result": "PASS", "messages": [], "reason": null, "proof": "certificate",
+ *       "device": { "id": "…", "name": "…" }, "policies": [ …per policy and check… ], "checks": [ … ] }
  *
- * The device is named by id, serial, or a username (bound at enrollment or seen in the latest
- * `users[]`). `mode: optional` lets a sign-in without any enrolled device through; `required` does
- * not. With several devices for a user, `rule: any` passes when one passes, `all` when all do, and
- * `devices[]` says which passed. `refresh: true` asks connected agents for fresh facts first and
- * waits at most `refreshWait` seconds; on timeout the cached facts are used (and a refused user is
- * told so).
+ * Which device is judged, and whether it belongs to the user, is decided in connector/signin/
+ * (request.ts explains the modes). An `endpoint:check` token gets the verdict only: the device's
+ * id and name, per-policy and per-check results, and messages for the person signing in. The
+ * device's facts, and the names of a user's other devices, need `devices:read` as well.
+ * Every decision is recorded as a `signin.decision` event (events/decisions.ts).
  */
 import type { Hono } from "hono";
-import { z } from "zod";
-import { evaluateDevice, combineEvaluations, userMessages } from "../policy/compliance.ts";
+import { evaluateDevice, combineEvaluations, userMessages, type CombinedEvaluation } from "../policy/compliance.ts";
 import type { Policy } from "../policy/schema.ts";
+import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../signin/identify.ts";
+import { SignInRefresher, type RefreshOutcome } from "../signin/refresh.ts";
+import { EndpointCheckSchema, type EndpointCheck } from "../signin/request.ts";
 import type { Device, StoredSnapshot } from "../store/types.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import { loadPolicies, PolicyIdsSchema } from "./compliance.ts";
+import { hasScope, requireScope, type AuthVariables } from "./auth.ts";
+import { loadPolicies } from "./compliance.ts";
 import type { HttpDeps } from "./deps.ts";
 import { serializeDeviceView } from "./device-view.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
 import { factsCacheFor } from "./facts-cache.ts";
 import { snapshotCacheFor } from "./snapshot-cache.ts";
 
-/** Devices considered for one user: enough for people with a laptop, a desktop and a spare. */
-export const MAX_DEVICES_PER_CHECK = 10;
-export const MAX_REFRESH_WAIT_SECONDS = 10;
+export { EndpointCheckSchema, MAX_REFRESH_WAIT_SECONDS } from "../signin/request.ts";
 
-export const EndpointCheckSchema = z
-  .strictObject({
-    device: z.string().min(1).max(128).optional(),
-    serial: z.string().min(1).max(256).optional(),
-    username: z.string().min(1).max(256).optional(),
-    policies: PolicyIdsSchema.min(1),
-    mode: z.enum(["required", "optional"]).default("required"),
-    rule: z.enum(["any", "all"]).default("any"),
-    refresh: z.boolean().default(false),
-    refreshWait: z.number().min(0.1).max(MAX_REFRESH_WAIT_SECONDS).default(5),
-  })
-  .refine((b) => [b.device, b.serial, b.username].filter((v) => v !== undefined).length === 1, {
-    message: "name the device with exactly one of device, serial or username",
-    path: ["device"],
-  });
-
-export type EndpointCheck = z.infer<typeof EndpointCheckSchema>;
-
-async function findDevices(deps: HttpDeps, check: EndpointCheck): Promise<Device[]> {
-  let found: Device[];
-  if (check.device !== undefined) {
-    const device = await deps.store.getDevice(check.device);
-    found = device ? [device] : [];
-  } else if (check.serial !== undefined) {
-    found = await deps.store.listDevices({ serial: check.serial, limit: MAX_DEVICES_PER_CHECK });
-  } else {
-    found = await deps.store.findDevicesByUsername(check.username!);
-  }
-  return found.filter((d) => d.revokedAt === null).slice(0, MAX_DEVICES_PER_CHECK);
-}
-
-interface Refreshed {
-  snapshots: Map<string, StoredSnapshot>;
-  failures: Map<string, string>;
-}
-
-/** Asks every connected device for fresh facts at once; whatever does not answer in time keeps its cached facts. */
-async function refreshAll(deps: HttpDeps, devices: Device[], waitSeconds: number): Promise<Refreshed> {
-  const snapshots = new Map<string, StoredSnapshot>();
-  const failures = new Map<string, string>();
-  await Promise.all(
-    devices.map(async (d) => {
-      try {
-        snapshots.set(d.id, await deps.hub.refresh(d.id, waitSeconds * 1000));
-      } catch (error) {
-        failures.set(d.id, (error as { reason?: string }).reason ?? "failed");
-      }
-    }),
-  );
-  return { snapshots, failures };
+interface DeviceResult {
+  device: Device;
+  snapshot: StoredSnapshot | null;
+  combined: CombinedEvaluation;
+  messages: string[];
+  refreshFailure: string | undefined;
 }
 
 export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
   const snapshotCache = snapshotCacheFor(deps);
   const factsCache = factsCacheFor(deps);
+  const refresher = new SignInRefresher(deps.hub, deps.limits.signInRefreshIntervalMs, deps.now);
   const factsJson = (snapshot: StoredSnapshot): string => factsCache.get(snapshot.deviceId, snapshot.seq) ?? factsCache.put(snapshot, deps.limits.factsTtlMs);
 
   /** Each device's latest snapshot: the device rows were just read, so their `lastSeq` says which one that is. */
@@ -103,6 +60,20 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     return out;
   }
 
+  async function judge(devices: Device[], policies: Policy[], check: EndpointCheck): Promise<DeviceResult[]> {
+    const refreshed = check.refresh ? await refresher.refreshAll(devices.map((d) => d.id), check.refreshWait * 1000) : new Map<string, RefreshOutcome | null>();
+    const cached = await latestSnapshots(devices);
+    const byId = new Map(policies.map((p) => [p.id, p]));
+    const results: DeviceResult[] = [];
+    for (const device of devices) {
+      const fresh = refreshed.get(device.id);
+      const snapshot = (fresh?.ok ? fresh.snapshot : null) ?? cached.get(device.id) ?? null;
+      const evaluations = await evaluateDevice(deps, device, snapshot, policies);
+      results.push({ device, snapshot, combined: combineEvaluations(evaluations), messages: userMessages(evaluations, byId), refreshFailure: fresh && !fresh.ok ? fresh.reason : undefined });
+    }
+    return results;
+  }
+
   app.post("/v1/endpoint/check", requireScope(store, "endpoint:check"), async (c) => {
     const json = await readJson(c);
     if (!json.ok) return json.response;
@@ -111,58 +82,85 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     const check = parsed.data;
     const loaded = await loadPolicies(store, check.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
-    const policies = new Map<string, Policy>(loaded.policies.map((p) => [p.id, p]));
+    const token = c.get("apiToken");
+    const mayReadDevices = hasScope(token, "devices:read");
 
-    const devices = await findDevices(deps, check);
-    if (devices.length === 0) {
-      const passing = check.mode === "optional";
-      return c.json({
-        passing,
-        result: passing ? "PASS" : "FAIL",
-        messages: passing ? [] : ["No enrolled device was found for this sign-in. Install the Facet agent and enroll this device, or contact IT."],
-        device: null,
-        devices: [],
+    const identified = await identifyDevices({ store, now: deps.now, verifyCertificate: deps.verifyClientCertificate, limits: deps.limits }, check);
+    const decision = (passing: boolean, result: string, extra: Record<string, unknown>) =>
+      deps.decisions.record({
+        type: "signin.decision",
+        at: deps.now(),
+        deviceId: (extra.deviceId as string | undefined) ?? null,
+        data: { username: check.username ?? null, mode: check.mode, passing, result, policies: check.policies, tokenId: token.id, ...extra },
       });
+
+    if (identified.kind !== "devices") {
+      const { passing, body } = refusalAnswer(identified, check);
+      decision(passing, body.result, { reason: body.reason, detail: identified.kind === "refused" ? identified.detail : null, deviceId: identified.kind === "refused" ? identified.device?.id : undefined });
+      return c.json(body);
     }
 
-    const refreshed = check.refresh ? await refreshAll(deps, devices, check.refreshWait) : null;
-    const ids = devices.map((d) => d.id);
-    const [cached, online] = await Promise.all([latestSnapshots(devices), deps.hub.presence(ids)]);
-    const results = [];
-    for (const device of devices) {
-      const snapshot = refreshed?.snapshots.get(device.id) ?? cached.get(device.id) ?? null;
-      const evaluations = await evaluateDevice(deps, device, snapshot, loaded.policies);
-      const combined = combineEvaluations(evaluations);
-      const messages = userMessages(evaluations, policies);
-      const refreshFailure = refreshed?.failures.get(device.id);
-      results.push({ device, snapshot, combined, messages, refreshFailure });
-    }
-
+    const results = await judge(identified.devices, loaded.policies, check);
     const passed = results.filter((r) => r.combined.passing);
     const passing = check.rule === "any" ? passed.length > 0 : passed.length === results.length;
     // The device the answer is about: for `any` the first that passed, for `all` the first that did not.
     const chosen = (check.rule === "any" ? passed[0] : results.find((r) => !r.combined.passing)) ?? results[0]!;
     const several = results.length > 1;
-    const messages = passing && check.rule === "any" ? chosen.messages : results.flatMap((r) => (several && r.messages.length > 0 ? r.messages.map((m) => `${r.device.name ?? r.device.hostname ?? r.device.id}: ${m}`) : r.messages));
+    const label = (r: DeviceResult) => r.device.name ?? r.device.hostname ?? r.device.id;
+    const messages = passing && check.rule === "any" ? chosen.messages : results.flatMap((r) => (several ? r.messages.map((m) => `${label(r)}: ${m}`) : r.messages));
     // Only worth telling someone who is refused: their last report may predate a fix.
-    if (!passing && chosen.refreshFailure) messages.push(`Fresh facts could not be collected from this device (${chosen.refreshFailure.replace("_", " ")}); the last reported facts were used.`);
+    if (!passing && chosen.refreshFailure) messages.push("Fresh facts could not be collected from this device; the last reported ones were used. Make sure the Facet agent is running, then try again.");
 
-    // The answer is spliced around the device view so its ~4 KB `cached_facts` is serialized once
-    // per (device, seq) (facts-cache.ts), not on every sign-in; the bytes are what `c.json` gave.
-    const head = JSON.stringify({ passing, result: chosen.combined.result, messages: [...new Set(messages)] });
-    const device = serializeDeviceView(chosen.device, online.has(chosen.device.id), chosen.snapshot ? factsJson(chosen.snapshot) : null);
+    decision(passing, chosen.combined.result, {
+      reason: null,
+      proof: identified.proof,
+      deviceId: chosen.device.id,
+      devices: results.map((r) => ({ id: r.device.id, passing: r.combined.passing, result: r.combined.result })),
+      certificate: identified.certificate?.serialNumber ?? null,
+      boundNow: identified.boundNow,
+      failing: chosen.combined.checks.filter((x) => x.status !== "PASS").map((x) => ({ policyId: x.policyId, check: x.check, status: x.status, observed: x.observed, message: x.message })),
+      refreshFailure: chosen.refreshFailure ?? null,
+    });
+
+    const head = JSON.stringify({ passing, result: chosen.combined.result, messages: [...new Set(messages)], reason: null, proof: identified.proof });
+    const device = mayReadDevices
+      ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? factsJson(chosen.snapshot) : null)
+      : JSON.stringify({ id: chosen.device.id, name: label(chosen) });
     const tail = JSON.stringify({
       devices: results.map((r) => ({
         id: r.device.id,
-        name: r.device.name ?? r.device.hostname ?? null,
-        identifier: r.device.serial,
+        ...(mayReadDevices ? { name: label(r), identifier: r.device.serial } : {}),
         passing: r.combined.passing,
         result: r.combined.result,
-        refreshed: refreshed ? !r.refreshFailure : undefined,
+        refreshed: check.refresh ? r.refreshFailure === undefined : undefined,
       })),
       rule: check.rule,
+      policies: chosen.combined.policies,
       checks: chosen.combined.checks,
     });
+    // Spliced so a device view's cached facts are serialized once per (device, seq) (facts-cache.ts).
     return c.body(`${head.slice(0, -1)},"device":${device},${tail.slice(1)}`, 200, { "content-type": "application/json" });
   });
+}
+
+/** The answer when no device is judged: refused (with the reason), or an unmanaged device let through by `optional`. */
+function refusalAnswer(identified: Exclude<Identified, { kind: "devices" }>, check: EndpointCheck) {
+  if (identified.kind === "unmanaged") {
+    return { passing: true, body: { passing: true, result: "PASS", messages: [] as string[], reason: "no_certificate", proof: null, device: null, devices: [], rule: check.rule, policies: [], checks: [] } };
+  }
+  return {
+    passing: false,
+    body: {
+      passing: false,
+      result: "FAIL",
+      messages: [REFUSAL_MESSAGES[identified.reason]],
+      reason: identified.reason,
+      proof: null,
+      device: identified.device ? { id: identified.device.id, name: identified.device.name ?? identified.device.hostname ?? identified.device.id } : null,
+      devices: [],
+      rule: check.rule,
+      policies: [],
+      checks: [],
+    },
+  };
 }

@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "revoked_device"
   | "payload_too_large"
   | "bad_signature"
   | "bad_public_key"

@@ -9,6 +9,7 @@ import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
 import { forgetApiTokens, requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
+import { UsernameSchema } from "../signin/request.ts";
 
 export const SCOPES = [
   "admin", "devices:read", "devices:refresh", "devices:write", "policies:read", "policies:write",
@@ -20,6 +21,8 @@ const CreateEnrollSchema = z.strictObject({
   max_uses: z.number().int().positive().max(1_000_000).optional(),
   /** Lifetime in seconds from now; omitted means it never expires. */
   expires_in: z.number().int().positive().max(10 * 365 * 24 * 3600).optional(),
+  /** Every device enrolled with the token is bound to this user: the issuer vouches for who will use it. */
+  user: UsernameSchema.optional(),
 });
 
 const CreateApiSchema = z.strictObject({
@@ -36,7 +39,7 @@ export function enrollTokenJson(t: EnrollToken, now: number) {
     : t.maxUses !== null && t.uses >= t.maxUses ? "used_up"
     : "active";
   return {
-    id: t.id, label: t.label, created_at: iso(t.createdAt), expires_at: iso(t.expiresAt),
+    id: t.id, label: t.label, user: t.username ?? null, created_at: iso(t.createdAt), expires_at: iso(t.expiresAt),
     max_uses: t.maxUses, uses: t.uses, revoked_at: iso(t.revokedAt), state,
   };
 }
@@ -67,17 +70,22 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
     if (!body.ok) return body.response;
     const parsed = CreateEnrollSchema.safeParse(body.value);
     if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
+    // Binding devices to users is a device write: a token that may only mint enrollment tokens
+    // must not decide whose devices they enroll.
+    if (parsed.data.user !== undefined && !hasScope(c.get("apiToken"), "devices:write"))
+      return apiError(c, 403, "forbidden", 'an enrollment token bound to a user needs the scope "devices:write" as well');
     const now = deps.now();
     const { token, secret } = await issueEnrollToken(
       store,
       {
+        username: parsed.data.user ?? null,
         label: parsed.data.label ?? null,
         maxUses: parsed.data.max_uses ?? null,
         expiresAt: parsed.data.expires_in !== undefined ? now + parsed.data.expires_in * 1000 : null,
       },
       now,
     );
-    await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "enroll", id: token.id, by: c.get("apiToken").id } });
+    await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "enroll", id: token.id, user: token.username, by: c.get("apiToken").id } });
     deps.log.info({ tokenId: token.id, by: c.get("apiToken").id }, "enrollment token created");
     return c.json({ ...enrollTokenJson(token, now), token: secret }, 201);
   });

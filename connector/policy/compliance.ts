@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import { noteStaleCatalogUnknowns } from "../events/stale-catalog.ts";
-import type { ConnectorLimits } from "../options.ts";
+import { DEFAULT_MAX_FACT_AGE_SECONDS, type ConnectorLimits } from "../options.ts";
 import type { ComplianceWrite, Device, Store, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import { CATALOG_SETTING_KEY, newestCatalog, type OsCatalog } from "./catalog/index.ts";
 import { evaluatePolicy } from "./evaluate.ts";
@@ -16,8 +16,8 @@ import type { CheckResult, CheckState, PolicyEvaluation, PolicyResult } from "./
 export interface ComplianceDeps {
   store: Store;
   now: () => number;
-  /** `osCatalogMaxAgeDays`; without it the default limit applies. */
-  limits?: Pick<ConnectorLimits, "osCatalogMaxAgeDays">;
+  /** `osCatalogMaxAgeDays` and `defaultMaxFactAgeSeconds`; without them the defaults apply. */
+  limits?: Partial<Pick<ConnectorLimits, "osCatalogMaxAgeDays" | "defaultMaxFactAgeSeconds">>;
   log?: Logger;
 }
 
@@ -96,6 +96,7 @@ export async function evaluateDevice(deps: ComplianceDeps, device: Device, snaps
       collectedAt: snapshot?.collectedAt ?? null,
       catalog,
       catalogMaxAgeDays: deps.limits?.osCatalogMaxAgeDays,
+      defaultMaxFactAge: `PT${deps.limits?.defaultMaxFactAgeSeconds ?? DEFAULT_MAX_FACT_AGE_SECONDS}S`,
       now,
       state: byPolicy.get(policy.id) ?? new Map(),
     }),

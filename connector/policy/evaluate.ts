@@ -4,6 +4,9 @@
  *
  * Result, per check statuses after freshness and grace:
  * - any FAIL outside grace                 → FAIL, not passing
+ * - no facts, stale facts or an unknown OS → UNKNOWN, not passing, whatever `unknownAs` says: with
+ *                                            nothing current to judge, `unknownAs: PASS` would pass
+ *                                            any device that stops reporting (or never did)
  * - any UNKNOWN and `unknownAs: FAIL`      → UNKNOWN, not passing (the default: unknown is not a yes)
  * - any FAIL inside grace                  → GRACE, passing (with the messages)
  * - any UNKNOWN and `unknownAs: PASS`      → UNKNOWN, passing
@@ -67,20 +70,31 @@ function platformCheck(input: EvaluationInput, facts: Facts): CheckOutcome {
 function freshness(input: EvaluationInput, factsAgeMs: number | null): CheckOutcome | null {
   if (factsAgeMs === null)
     return { check: "facts", status: "UNKNOWN", observed: null, expected: "facts reported by the agent", message: "The device has not reported any facts yet.", remediation: "Make sure the Facet agent is running on this device." };
-  if (input.policy.maxFactAge === undefined) return null;
-  const maxAge = parseIsoDuration(input.policy.maxFactAge)!;
+  const limit = input.policy.maxFactAge ?? input.defaultMaxFactAge;
+  if (limit === undefined) return null;
+  const maxAge = parseIsoDuration(limit)!;
   const observed = `PT${Math.round(factsAgeMs / 1000)}S`;
   return factsAgeMs <= maxAge.toMillis()
-    ? { check: "maxFactAge", status: "PASS", observed, expected: input.policy.maxFactAge, message: null, remediation: null }
+    ? { check: "maxFactAge", status: "PASS", observed, expected: limit, message: null, remediation: null }
     : {
         check: "maxFactAge",
         status: "UNKNOWN",
         observed,
-        expected: input.policy.maxFactAge,
-        message: `The device's facts are ${Math.round(factsAgeMs / 60000)} minutes old; this policy needs facts newer than ${input.policy.maxFactAge}.`,
-        remediation: "Make sure the Facet agent is running and online.",
+        expected: limit,
+        message: `The device has not reported for ${describeAge(factsAgeMs)}.`,
+        remediation: "Make sure the Facet agent is running and online, then try again.",
       };
 }
+
+function describeAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} hours` : `${Math.round(hours / 24)} days`;
+}
+
+/** Checks whose UNKNOWN means there is nothing current to judge: never a pass, whatever `unknownAs` says. */
+const NOTHING_TO_JUDGE = new Set(["facts", "maxFactAge", "platform"]);
 
 export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   const { policy, now } = input;
@@ -118,9 +132,11 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   const hardFail = checks.some((c) => c.status === "FAIL" && c.graceUntil === null);
   const inGrace = checks.some((c) => c.status === "FAIL" && c.graceUntil !== null);
   const unknown = checks.some((c) => c.status === "UNKNOWN");
+  const nothingToJudge = checks.some((c) => c.status === "UNKNOWN" && NOTHING_TO_JUDGE.has(c.check));
   let result: PolicyResult;
   let passing: boolean;
   if (hardFail) [result, passing] = ["FAIL", false];
+  else if (nothingToJudge) [result, passing] = ["UNKNOWN", false];
   else if (unknown && unknownAs === "FAIL") [result, passing] = ["UNKNOWN", false];
   else if (inGrace) [result, passing] = ["GRACE", true];
   else if (unknown) [result, passing] = ["UNKNOWN", true];

@@ -56,6 +56,8 @@ export interface EvaluationInput {
   collectedAt: number | null;
   catalog: OsCatalog;
   catalogMaxAgeDays?: number;
+  /** The connector's fact age limit for policies without `maxFactAge` (ISO 8601 duration); none when absent. */
+  defaultMaxFactAge?: string;
   now: number;
   state: ReadonlyMap<string, CheckState>;
 }

@@ -2,12 +2,13 @@
  * Row shapes shared by both backends (the tables have the same columns) and their mapping to the
  * Store's types. Backend-specific rows (how scopes are encoded, say) stay with their backend.
  */
-import type { ComplianceRecord, Device, EnrollToken, FactEvent, StoredPolicy, StoredSnapshot } from "./types.ts";
+import type { BindingSource, ComplianceRecord, Device, DeviceBinding, EnrollToken, FactEvent, StoredPolicy, StoredSnapshot } from "./types.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 
 export interface EnrollTokenRow {
   id: string;
   label: string | null;
+  username: string | null;
   created_at: number;
   expires_at: number | null;
   max_uses: number | null;
@@ -54,6 +55,7 @@ export function enrollTokenFromRow(r: EnrollTokenRow): EnrollToken {
   return {
     id: r.id,
     label: r.label,
+    username: r.username,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     maxUses: r.max_uses,
@@ -144,4 +146,27 @@ export function complianceRecordFromRow(r: ComplianceRecordRow): ComplianceRecor
     evaluatedAt: r.evaluated_at,
     detail: JSON.parse(r.detail) as Record<string, unknown>,
   };
+}
+
+export interface BindingRow {
+  device_id: string;
+  username: string;
+  source: string;
+  bound_by: string;
+  bound_at: number | string;
+}
+
+export function bindingFromRow(r: BindingRow): DeviceBinding {
+  return { deviceId: r.device_id, username: r.username, source: r.source as BindingSource, boundBy: r.bound_by, boundAt: Number(r.bound_at) };
+}
+
+/** Bindings grouped by device, in the order the rows came. */
+export function groupBindings(rows: BindingRow[]): Map<string, DeviceBinding[]> {
+  const out = new Map<string, DeviceBinding[]>();
+  for (const r of rows) {
+    const list = out.get(r.device_id) ?? [];
+    list.push(bindingFromRow(r));
+    out.set(r.device_id, list);
+  }
+  return out;
 }

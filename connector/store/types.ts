@@ -21,6 +21,8 @@ export interface ApiToken {
 export interface EnrollToken {
   id: string;
   label: string | null;
+  /** The user every device enrolled with this token is bound to (an authority: the admin who issued it). */
+  username?: string | null;
   createdAt: number;
   expiresAt: number | null;
   maxUses: number | null;
@@ -41,7 +43,10 @@ export interface Device {
   /** Hardware UUID and hostname from the latest accepted snapshot (optional: older rows lack them). */
   hardwareUuid?: string | null;
   hostname?: string | null;
-  /** Console user at enrollment, for endpoint-stage lookup by username. */
+  /**
+   * Console user the agent reported at enrollment: a claim shown to admins, never a binding
+   * (bindings are in DeviceBinding).
+   */
   username: string | null;
   enrolledAt: number;
   revokedAt: number | null;
@@ -84,7 +89,10 @@ export interface EventQuery {
 export interface DeviceQuery {
   serial?: string;
   hostname?: string;
+  /** Devices bound to this user by an authority (case-insensitive). */
   username?: string;
+  /** Devices whose own reports claim this user (enrollment console user or latest `users[]`). */
+  claimedUsername?: string;
   platform?: string;
   /** Exact matches on identity facts, for clone/duplicate detection. */
   machineId?: string;
@@ -105,6 +113,20 @@ export type EnrollOutcome =
    * valid token learns it; no token use is counted.
    */
   | { ok: false; reason: "key_in_use" | "key_revoked" };
+
+/** Who said a device belongs to a user. Facts never do: only these authorities. */
+export type BindingSource = "admin" | "enrollment" | "idp";
+
+export interface DeviceBinding {
+  deviceId: string;
+  username: string;
+  source: BindingSource;
+  /** The API token id (admin), enrollment token id (enrollment) or policy/setting (idp) that bound it. */
+  boundBy: string;
+  boundAt: number;
+}
+
+export type BindOutcome = "bound" | "already_bound" | "no_device" | "revoked_device";
 
 export interface SnapshotWrite {
   snapshot: StoredSnapshot;
@@ -130,13 +152,22 @@ export interface TokenStore {
 export interface DeviceStore {
   /**
    * Atomically: check the token (exists, not expired, uses left), check that no device has this
-   * public key, count a use, insert the device, record `device.enrolled`.
+   * public key, count a use, insert the device, bind it to the token's user if it names one,
+   * record `device.enrolled`.
    */
   enrollDevice(tokenHash: string, device: Device, now: number): Promise<EnrollOutcome>;
   getDevice(id: string): Promise<Device | null>;
   listDevices(query: DeviceQuery): Promise<Device[]>;
-  /** Devices whose serial matches, or whose bound username / latest `users[]` contains the username. */
-  findDevicesByUsername(username: string): Promise<Device[]>;
+  /** Live devices bound to the user by an authority (case-insensitive), most recently seen first. */
+  findDevicesBoundTo(username: string): Promise<Device[]>;
+  /** Live devices whose own reports claim the user: for admins' eyes, never for a verdict. */
+  findDevicesClaiming(username: string): Promise<Device[]>;
+  /** Binds the device to the user and records `event` in the same transaction; a binding that exists is left as it is. */
+  bindUser(binding: DeviceBinding, event: NewEvent): Promise<BindOutcome>;
+  /** Removes the binding and records `event` atomically; false when there was none. */
+  unbindUser(deviceId: string, username: string, event: NewEvent): Promise<boolean>;
+  /** Bindings of each device, by device id (devices without any are absent). */
+  bindingsOf(deviceIds: string[]): Promise<Map<string, DeviceBinding[]>>;
   revokeDevice(id: string, at: number): Promise<boolean>;
   touchDevice(id: string, at: number): Promise<void>;
 }
@@ -175,6 +206,8 @@ export interface EventRetention {
 
 export interface EventStore {
   recordEvent(event: NewEvent): Promise<void>;
+  /** Several events in one transaction (sign-in decisions are written this way, batched). */
+  recordEvents(events: NewEvent[]): Promise<void>;
   listEvents(query: EventQuery): Promise<FactEvent[]>;
   /**
    * Deletes events outside the retention, oldest first, in small transactions so ingest is never

@@ -15,13 +15,14 @@ export async function issueApiToken(
 
 export async function issueEnrollToken(
   store: Pick<TokenStore, "createEnrollToken">,
-  spec: { label?: string | null; maxUses?: number | null; expiresAt?: number | null },
+  spec: { label?: string | null; maxUses?: number | null; expiresAt?: number | null; username?: string | null },
   now: number,
 ): Promise<{ token: EnrollToken; secret: string }> {
   const secret = newSecret("enroll");
   const token: EnrollToken = {
     id: newTokenId(),
     label: spec.label ?? null,
+    username: spec.username ?? null,
     createdAt: now,
     expiresAt: spec.expiresAt ?? null,
     maxUses: spec.maxUses ?? null,

@@ -35,7 +35,7 @@ await forEachBackend("store contract: device usernames", (ctx) => {
     assert.deepEqual(await storedUsernames(ctx, "d1"), ["alice", "bob"]);
     await ctx.store.writeSnapshots([write("d1", 2, sampleFacts({ users: users("Alice", "bob") }))]);
     assert.deepEqual(await storedUsernames(ctx, "d1"), ["Alice", "bob"]);
-    assert.deepEqual((await ctx.store.findDevicesByUsername("ALICE")).map((d) => d.id), ["d1"], "matching stays case-insensitive");
+    assert.deepEqual((await ctx.store.findDevicesClaiming("ALICE")).map((d) => d.id), ["d1"], "matching stays case-insensitive");
     // In one batch, the later snapshot's spelling is the one kept.
     await ctx.store.writeSnapshots([write("d1", 3, sampleFacts({ users: users("ALICE") })), write("d1", 4, sampleFacts({ users: users("aLiCe") }))]);
     assert.deepEqual(await storedUsernames(ctx, "d1"), ["aLiCe"]);

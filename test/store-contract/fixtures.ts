@@ -24,7 +24,7 @@ export function device(id: string, extra: Partial<Device> = {}): Device {
 }
 
 export function enrollToken(id: string, extra: Partial<EnrollToken> = {}): EnrollToken {
-  return { id, label: null, createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null, ...extra };
+  return { id, label: null, username: null, createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null, ...extra };
 }
 
 /** A snapshot write whose body is canonical-looking JSON carrying the facts, like the real one. */

@@ -31,7 +31,7 @@ const item = fc.record({ device: fc.integer({ min: 0, max: 2 }), seq: fc.integer
 async function observe(store: Store, id: string) {
   const d = await store.getDevice(id);
   const users: string[] = [];
-  for (const u of USERNAMES) if ((await store.findDevicesByUsername(u)).some((x) => x.id === id)) users.push(u);
+  for (const u of USERNAMES) if ((await store.findDevicesClaiming(u)).some((x) => x.id === id)) users.push(u);
   return {
     device: d && { ...d, id: undefined, publicKey: undefined },
     history: (await store.snapshotHistory(id, 100)).map((s) => [s.seq, s.body.replace(id, "ID")]),

@@ -10,7 +10,9 @@
 import type pg from "pg";
 import type {
   ApiToken,
+  BindOutcome,
   Device,
+  DeviceBinding,
   DeviceQuery,
   EnrollOutcome,
   EnrollToken,
@@ -37,6 +39,8 @@ import {
   deviceParams,
   enrollTokenFromRow,
   eventFromRow,
+  groupBindings,
+  type BindingRow,
   snapshotFromRow,
   type ApiTokenRow,
   type DeviceRow,
@@ -179,14 +183,14 @@ export class PostgresStore implements Store {
 
   async createEnrollToken(token: EnrollToken, hash: string): Promise<void> {
     await this.pool.query(
-      "INSERT INTO enroll_tokens (id, label, hash, created_at, expires_at, max_uses, uses, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      [token.id, token.label, hash, token.createdAt, token.expiresAt, token.maxUses, token.uses, token.revokedAt],
+      "INSERT INTO enroll_tokens (id, label, username, hash, created_at, expires_at, max_uses, uses, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      [token.id, token.label, token.username ?? null, hash, token.createdAt, token.expiresAt, token.maxUses, token.uses, token.revokedAt],
     );
   }
 
   async listEnrollTokens(): Promise<EnrollToken[]> {
     const { rows } = await this.pool.query<EnrollTokenRow>(
-      "SELECT id, label, created_at, expires_at, max_uses, uses, revoked_at FROM enroll_tokens ORDER BY created_at, id",
+      "SELECT id, label, username, created_at, expires_at, max_uses, uses, revoked_at FROM enroll_tokens ORDER BY created_at, id",
     );
     return rows.map(enrollTokenFromRow);
   }
@@ -202,7 +206,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (c) => {
       // FOR UPDATE: concurrent enrollments with one token queue here, so `uses` never overshoots.
       const { rows } = await c.query<EnrollTokenRow>(
-        "SELECT id, label, created_at, expires_at, max_uses, uses, revoked_at FROM enroll_tokens WHERE hash = $1 FOR UPDATE",
+        "SELECT id, label, username, created_at, expires_at, max_uses, uses, revoked_at FROM enroll_tokens WHERE hash = $1 FOR UPDATE",
         [tokenHash],
       );
       const token = rows[0];
@@ -226,8 +230,10 @@ export class PostgresStore implements Store {
       await c.query("INSERT INTO events (type, at, device_id, data) VALUES ('device.enrolled', $1, $2, $3)", [
         now,
         device.id,
-        JSON.stringify({ tokenId: token.id, platform: device.platform, hostname: device.hostname ?? null }),
+        JSON.stringify({ tokenId: token.id, platform: device.platform, hostname: device.hostname ?? null, boundUser: token.username }),
       ]);
+      if (token.username !== null)
+        await c.query("INSERT INTO device_bindings (device_id, username, source, bound_by, bound_at) VALUES ($1, $2, 'enrollment', $3, $4)", [device.id, token.username, token.id, now]);
       return { ok: true, device: deviceFromRow(inserted.rows[0]!) } as const;
     });
   }
@@ -250,9 +256,10 @@ export class PostgresStore implements Store {
     if (q.hostname !== undefined) where.push(`lower(hostname) = lower(${p(q.hostname)})`);
     if (q.machineId !== undefined) where.push(`machine_id = ${p(q.machineId)}`);
     if (q.hardwareUuid !== undefined) where.push(`hardware_uuid = ${p(q.hardwareUuid.toLowerCase())}`);
-    if (q.username !== undefined) {
-      const u = p(q.username);
-      // Index lookups, not `OR EXISTS` (which walked every device in id order), as in findDevicesByUsername.
+    if (q.username !== undefined) where.push(`id IN (SELECT device_id FROM device_bindings WHERE lower(username) = lower(${p(q.username)}))`);
+    if (q.claimedUsername !== undefined) {
+      const u = p(q.claimedUsername);
+      // Index lookups, not `OR EXISTS` (which walked every device in id order), as in findDevicesClaiming.
       where.push(
         `id IN (SELECT id FROM devices WHERE lower(username) = lower(${u}) UNION SELECT device_id FROM device_users WHERE lower(username) = lower(${u}))`,
       );
@@ -263,20 +270,62 @@ export class PostgresStore implements Store {
     return rows.map(deviceFromRow);
   }
 
-  async findDevicesByUsername(username: string): Promise<Device[]> {
-    // A UNION of three index lookups (devices_serial, devices_username, device_users_username):
-    // written as one OR with a correlated EXISTS, the planner scanned every device row per call,
-    // and the endpoint check names devices by username on every sign-in.
+  async findDevicesBoundTo(username: string): Promise<Device[]> {
+    const { rows } = await this.pool.query<DeviceRow>(
+      `SELECT ${DEVICE_COLUMNS} FROM devices
+        WHERE revoked_at IS NULL AND id IN (SELECT device_id FROM device_bindings WHERE lower(username) = lower($1))
+        ORDER BY last_seen_at DESC NULLS LAST, id`,
+      [username],
+    );
+    return rows.map(deviceFromRow);
+  }
+
+  async findDevicesClaiming(username: string): Promise<Device[]> {
+    // A UNION of index lookups (devices_username, device_users_username): written as one OR with
+    // a correlated EXISTS, the planner scanned every device row per call.
     const { rows } = await this.pool.query<DeviceRow>(
       `SELECT ${DEVICE_COLUMNS} FROM devices
         WHERE revoked_at IS NULL
-          AND id IN (SELECT id FROM devices WHERE serial = $1
-                     UNION SELECT id FROM devices WHERE lower(username) = lower($1)
+          AND id IN (SELECT id FROM devices WHERE lower(username) = lower($1)
                      UNION SELECT device_id FROM device_users WHERE lower(username) = lower($1))
         ORDER BY last_seen_at DESC NULLS LAST, id`,
       [username],
     );
     return rows.map(deviceFromRow);
+  }
+
+  async bindUser(b: DeviceBinding, event: NewEvent): Promise<BindOutcome> {
+    return this.transaction(async (c) => {
+      // FOR SHARE: a revocation racing this binding waits, so a revoked device never gains a user.
+      const { rows } = await c.query<{ revoked_at: string | null }>("SELECT revoked_at FROM devices WHERE id = $1 FOR SHARE", [b.deviceId]);
+      if (!rows[0]) return "no_device" as const;
+      if (rows[0].revoked_at !== null) return "revoked_device" as const;
+      const r = await c.query(
+        "INSERT INTO device_bindings (device_id, username, source, bound_by, bound_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, lower(username)) DO NOTHING",
+        [b.deviceId, b.username, b.source, b.boundBy, b.boundAt],
+      );
+      if (r.rowCount !== 1) return "already_bound" as const;
+      await c.query("INSERT INTO events (type, at, device_id, data) VALUES ($1, $2, $3, $4)", [event.type, event.at, event.deviceId, JSON.stringify(event.data)]);
+      return "bound" as const;
+    });
+  }
+
+  async unbindUser(deviceId: string, username: string, event: NewEvent): Promise<boolean> {
+    return this.transaction(async (c) => {
+      const r = await c.query("DELETE FROM device_bindings WHERE device_id = $1 AND lower(username) = lower($2)", [deviceId, username]);
+      if (r.rowCount === 0) return false;
+      await c.query("INSERT INTO events (type, at, device_id, data) VALUES ($1, $2, $3, $4)", [event.type, event.at, event.deviceId, JSON.stringify(event.data)]);
+      return true;
+    });
+  }
+
+  async bindingsOf(deviceIds: string[]): Promise<Map<string, DeviceBinding[]>> {
+    if (deviceIds.length === 0) return new Map();
+    const { rows } = await this.pool.query<BindingRow>(
+      "SELECT device_id, username, source, bound_by, bound_at FROM device_bindings WHERE device_id = ANY($1) ORDER BY bound_at, username",
+      [deviceIds],
+    );
+    return groupBindings(rows);
   }
 
   async revokeDevice(id: string, at: number): Promise<boolean> {
@@ -328,6 +377,14 @@ export class PostgresStore implements Store {
 
   async recordEvent(e: NewEvent): Promise<void> {
     await this.pool.query("INSERT INTO events (type, at, device_id, data) VALUES ($1, $2, $3, $4)", [e.type, e.at, e.deviceId, JSON.stringify(e.data)]);
+  }
+
+  async recordEvents(events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.pool.query(
+      "INSERT INTO events (type, at, device_id, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])",
+      [events.map((e) => e.type), events.map((e) => e.at), events.map((e) => e.deviceId), events.map((e) => JSON.stringify(e.data))],
+    );
   }
 
   async listEvents(q: EventQuery): Promise<FactEvent[]> {

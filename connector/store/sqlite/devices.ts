@@ -1,7 +1,7 @@
 /** Devices: enrollment (atomic with the token use), lookups, revocation. */
 import type { Database, Statement } from "better-sqlite3";
-import type { Device, DeviceQuery, DeviceStore, EnrollOutcome } from "../types.ts";
-import { deviceFromRow, type DeviceRow } from "../rows.ts";
+import type { BindOutcome, Device, DeviceBinding, DeviceQuery, DeviceStore, EnrollOutcome, NewEvent } from "../types.ts";
+import { deviceFromRow, groupBindings, type BindingRow, type DeviceRow } from "../rows.ts";
 
 /** A device row in the column order of `getDevice`'s SELECT. */
 type DeviceTuple = [
@@ -19,6 +19,7 @@ function deviceFromTuple(r: DeviceTuple): Device {
 
 interface EnrollTokenRow {
   id: string;
+  username: string | null;
   expires_at: number | null;
   max_uses: number | null;
   uses: number;
@@ -27,7 +28,7 @@ interface EnrollTokenRow {
 
 export function createDeviceStore(db: Database): DeviceStore {
   const findToken = db.prepare<[string], EnrollTokenRow>(
-    "SELECT id, expires_at, max_uses, uses, revoked_at FROM enroll_tokens WHERE hash = ?",
+    "SELECT id, username, expires_at, max_uses, uses, revoked_at FROM enroll_tokens WHERE hash = ?",
   );
   const useToken = db.prepare<[string]>("UPDATE enroll_tokens SET uses = uses + 1 WHERE id = ?");
   const insertDevice = db.prepare(
@@ -52,16 +53,25 @@ export function createDeviceStore(db: Database): DeviceStore {
   const touch = db.prepare<[number, string]>(
     "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?",
   );
-  // A UNION of three index lookups: written as one OR with a correlated EXISTS, SQLite scanned
-  // every device row per call (the endpoint check names devices by username on each sign-in).
-  const byUsername = db.prepare<{ u: string }, DeviceRow>(
+  const boundTo = db.prepare<{ u: string }, DeviceRow>(
+    `SELECT d.* FROM device_bindings b JOIN devices d ON d.id = b.device_id
+      WHERE b.username = @u AND d.revoked_at IS NULL
+      ORDER BY d.last_seen_at DESC, d.id`,
+  );
+  // A UNION of index lookups: written as one OR with a correlated EXISTS, SQLite scanned every device row.
+  const claiming = db.prepare<{ u: string }, DeviceRow>(
     `SELECT * FROM devices d
       WHERE d.revoked_at IS NULL
-        AND d.id IN (SELECT id FROM devices WHERE serial = @u
-                     UNION SELECT id FROM devices WHERE username = @u COLLATE NOCASE
+        AND d.id IN (SELECT id FROM devices WHERE username = @u COLLATE NOCASE
                      UNION SELECT device_id FROM device_users WHERE username = @u)
-      ORDER BY d.last_seen_at DESC`,
+      ORDER BY d.last_seen_at DESC, d.id`,
   );
+  const insertBinding = db.prepare<[string, string, string, string, number]>(
+    "INSERT OR IGNORE INTO device_bindings (device_id, username, source, bound_by, bound_at) VALUES (?, ?, ?, ?, ?)",
+  );
+  const deleteBinding = db.prepare<[string, string]>("DELETE FROM device_bindings WHERE device_id = ? AND username = ?");
+  const deviceState = db.prepare<[string], { revoked_at: number | null }>("SELECT revoked_at FROM devices WHERE id = ?");
+  const recordEvent = (e: NewEvent) => insertEvent.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
 
   const listStatements = new Map<string, Statement<Record<string, unknown>, DeviceRow>>();
 
@@ -79,9 +89,24 @@ export function createDeviceStore(db: Database): DeviceStore {
       "device.enrolled",
       now,
       device.id,
-      JSON.stringify({ tokenId: token.id, platform: device.platform, hostname: device.hostname ?? null }),
+      JSON.stringify({ tokenId: token.id, platform: device.platform, hostname: device.hostname ?? null, boundUser: token.username }),
     );
+    if (token.username !== null) insertBinding.run(device.id, token.username, "enrollment", token.id, now);
     return { ok: true, device: deviceFromTuple(getDevice.get(device.id)!) };
+  });
+
+  const bind = db.transaction((b: DeviceBinding, event: NewEvent): BindOutcome => {
+    const state = deviceState.get(b.deviceId);
+    if (!state) return "no_device";
+    if (state.revoked_at !== null) return "revoked_device";
+    if (insertBinding.run(b.deviceId, b.username, b.source, b.boundBy, b.boundAt).changes === 0) return "already_bound";
+    recordEvent(event);
+    return "bound";
+  });
+  const unbind = db.transaction((deviceId: string, username: string, event: NewEvent): boolean => {
+    if (deleteBinding.run(deviceId, username).changes === 0) return false;
+    recordEvent(event);
+    return true;
   });
 
   return {
@@ -105,11 +130,15 @@ export function createDeviceStore(db: Database): DeviceStore {
         params.hardwareUuid = query.hardwareUuid.toLowerCase();
       }
       if (query.username !== undefined) {
-        // Index lookups, not `OR EXISTS` (which scanned every device), as in byUsername above.
-        where.push(
-          "d.id IN (SELECT id FROM devices WHERE username = @username COLLATE NOCASE UNION SELECT device_id FROM device_users WHERE username = @username)",
-        );
+        where.push("d.id IN (SELECT device_id FROM device_bindings WHERE username = @username)");
         params.username = query.username;
+      }
+      if (query.claimedUsername !== undefined) {
+        // Index lookups, not `OR EXISTS` (which scanned every device), as in `claiming` above.
+        where.push(
+          "d.id IN (SELECT id FROM devices WHERE username = @claimed COLLATE NOCASE UNION SELECT device_id FROM device_users WHERE username = @claimed)",
+        );
+        params.claimed = query.claimedUsername;
       }
       if (query.after !== undefined) (where.push("d.id > @after"), (params.after = query.after));
       const sql = `SELECT * FROM devices d ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY d.id LIMIT @limit`;
@@ -121,8 +150,31 @@ export function createDeviceStore(db: Database): DeviceStore {
       }
       return statement.all(params).map(deviceFromRow);
     },
-    async findDevicesByUsername(username) {
-      return byUsername.all({ u: username }).map(deviceFromRow);
+    async findDevicesBoundTo(username) {
+      return boundTo.all({ u: username }).map(deviceFromRow);
+    },
+    async findDevicesClaiming(username) {
+      return claiming.all({ u: username }).map(deviceFromRow);
+    },
+    async bindUser(binding, event) {
+      return bind.immediate(binding, event);
+    },
+    async unbindUser(deviceId, username, event) {
+      return unbind.immediate(deviceId, username, event);
+    },
+    async bindingsOf(deviceIds) {
+      if (deviceIds.length === 0) return new Map();
+      const rows: BindingRow[] = [];
+      // Chunks stay under SQLite's bound-parameter limit.
+      for (let i = 0; i < deviceIds.length; i += 500) {
+        const chunk = deviceIds.slice(i, i + 500);
+        rows.push(
+          ...db
+            .prepare<string[], BindingRow>(`SELECT device_id, username, source, bound_by, bound_at FROM device_bindings WHERE device_id IN (${chunk.map(() => "?").join(",")}) ORDER BY bound_at, username`)
+            .all(...chunk),
+        );
+      }
+      return groupBindings(rows);
     },
     async revokeDevice(id, at) {
       return revoke.run(at, id).changes > 0;

@@ -1,6 +1,6 @@
 /** The append-only event log: enrollments, accepted and rejected snapshots, revocations, tokens. */
 import type { Database } from "better-sqlite3";
-import type { EventQuery, EventRetention, EventStore } from "../types.ts";
+import type { EventQuery, EventRetention, EventStore, NewEvent } from "../types.ts";
 import { eventFromRow, type EventRow } from "../rows.ts";
 
 /** Rows per delete transaction: each holds the write lock (and, with better-sqlite3, the event loop) a few ms. */
@@ -8,6 +8,9 @@ const DEFAULT_PRUNE_BATCH = 5000;
 
 export function createEventStore(db: Database): EventStore {
   const insert = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
+  const insertMany = db.transaction((events: NewEvent[]) => {
+    for (const e of events) insert.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
+  });
 
   /** Runs one batched delete until it deletes less than a batch, yielding to the event loop between batches. */
   async function deleteInBatches(sql: string, params: unknown[], batch: number): Promise<number> {
@@ -47,6 +50,9 @@ export function createEventStore(db: Database): EventStore {
     },
     async recordEvent(event) {
       insert.run(event.type, event.at, event.deviceId, JSON.stringify(event.data));
+    },
+    async recordEvents(events) {
+      insertMany.immediate(events);
     },
     async listEvents(query: EventQuery) {
       const where: string[] = [];

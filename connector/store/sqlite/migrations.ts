@@ -111,6 +111,26 @@ export const MIGRATIONS: Migration[] = [
       db.exec("CREATE INDEX devices_public_key ON devices(public_key);");
     },
   },
+  {
+    version: 4,
+    name: "device bindings by authority, enrollment tokens bound to a user",
+    up(db) {
+      // A device belongs to a user because an admin, a user-bound enrollment token or the
+      // identity provider said so; device_users keeps only what the device itself claims.
+      db.exec(`
+        CREATE TABLE device_bindings (
+          device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+          username  TEXT NOT NULL COLLATE NOCASE,
+          source    TEXT NOT NULL CHECK (source IN ('admin', 'enrollment', 'idp')),
+          bound_by  TEXT NOT NULL,
+          bound_at  INTEGER NOT NULL,
+          PRIMARY KEY (device_id, username)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX device_bindings_username ON device_bindings(username);
+        ALTER TABLE enroll_tokens ADD COLUMN username TEXT;
+      `);
+    },
+  },
 ];
 
 /** Applies every migration newer than the database's `user_version`; refuses a newer database. */

@@ -102,11 +102,11 @@ describe("sqlite store", () => {
       write("b", 1, sampleFacts({ hardware: { ...sampleFacts().hardware!, serial: "SER-B" }, users: [{ id: "1", username: "Bob", name: null, home: null }] })),
     ]);
     assert.deepEqual((await store.listDevices({ serial: "SER-B", limit: 10 })).map((d) => d.id), ["b"]);
-    assert.deepEqual((await store.listDevices({ username: "bob", limit: 10 })).map((d) => d.id), ["b"]);
+    assert.deepEqual((await store.listDevices({ claimedUsername: "bob", limit: 10 })).map((d) => d.id), ["b"]);
     assert.deepEqual((await store.listDevices({ hostname: "BUILD-01", limit: 10 })).map((d) => d.id), ["b"]);
     assert.deepEqual((await store.listDevices({ platform: "linux", limit: 2 })).map((d) => d.id), ["a", "b"]);
     assert.deepEqual((await store.listDevices({ platform: "linux", limit: 2, after: "b" })).map((d) => d.id), ["c"]);
-    assert.deepEqual((await store.findDevicesByUsername("BOB")).map((d) => d.id), ["b"]);
+    assert.deepEqual((await store.findDevicesClaiming("BOB")).map((d) => d.id), ["b"]);
   });
 
   test("finds a live API token by hash and forgets it once revoked", async () => {

@@ -41,11 +41,11 @@ export function createTokenStore(db: Database): TokenStore {
   const listApi = db.prepare<[], ApiTokenRow>("SELECT * FROM api_tokens ORDER BY created_at, id");
   const revokeApi = db.prepare<[number, string]>("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
   const insertEnroll = db.prepare(
-    `INSERT INTO enroll_tokens (id, label, hash, created_at, expires_at, max_uses, uses, revoked_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO enroll_tokens (id, label, username, hash, created_at, expires_at, max_uses, uses, revoked_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const listEnroll = db.prepare<[], EnrollTokenRow>(
-    "SELECT id, label, created_at, expires_at, max_uses, uses, revoked_at FROM enroll_tokens ORDER BY created_at, id",
+    "SELECT id, label, username, created_at, expires_at, max_uses, uses, revoked_at FROM enroll_tokens ORDER BY created_at, id",
   );
   const revokeEnroll = db.prepare<[number, string]>(
     "UPDATE enroll_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
@@ -68,7 +68,7 @@ export function createTokenStore(db: Database): TokenStore {
       return revokeApi.run(at, id).changes > 0;
     },
     async createEnrollToken(token, hash) {
-      insertEnroll.run(token.id, token.label, hash, token.createdAt, token.expiresAt, token.maxUses, token.uses, token.revokedAt);
+      insertEnroll.run(token.id, token.label, token.username ?? null, hash, token.createdAt, token.expiresAt, token.maxUses, token.uses, token.revokedAt);
     },
     async listEnrollTokens() {
       return listEnroll.all().map(enrollTokenFromRow);
