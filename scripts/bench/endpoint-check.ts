@@ -75,6 +75,11 @@ async function main(): Promise<void> {
     const enrollToken = await createEnrollToken(url, adminToken, DEVICES);
     const devices = await enrollDevices([url], enrollToken, DEVICES);
     await inLanes(devices, 32, (d) => pushSnapshot(agentUrl, d));
+    // Users are matched only through bindings by an authority: bind each device as an admin would.
+    await inLanes(devices, 32, async (d) => {
+      const res = await fetch(`${url}/v1/devices/${d.deviceId}/users`, { method: "POST", headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" }, body: JSON.stringify({ username: `user${d.index}` }) });
+      if (res.status !== 201) throw new Error(`binding a user failed: ${res.status}`);
+    });
     log(`setup: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     const policyRes = await fetch(`${url}/v1/device-assurances`, {
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
     const bodies = devices.map((d, i) => {
       const by = i % 3;
       const who = by === 0 ? { device: d.deviceId } : by === 1 ? { serial: facts[i]!.hardware!.serial! } : { username: `user${d.index}` };
-      return JSON.stringify({ ...who, policies: [policy.id], mode: "required" });
+      return JSON.stringify({ ...who, policies: [policy.id], mode: "lookup" });
     });
     const statuses: Record<string, number> = {};
     let passing = 0;

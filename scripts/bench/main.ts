@@ -297,7 +297,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
       url: restUrls[0]!,
       method: "POST",
       path: () => "/v1/endpoint/check",
-      body: (i) => JSON.stringify({ device: pick(i), policies }),
+      body: (i) => JSON.stringify({ device: pick(i), policies, mode: "lookup" }),
       headers: auth,
       ratePerSecond: opts.rate,
       durationMs: opts.lookupSeconds * 1000,

@@ -13,7 +13,8 @@ before(async () => {
 });
 after(async () => t.stop());
 
-const check = (body: Record<string, unknown>) => t.json("/v1/endpoint/check", { method: "POST", body: JSON.stringify(body) });
+// Policy evaluation, not identification, is under test here: the device is named (mode lookup).
+const check = (body: Record<string, unknown>) => t.json("/v1/endpoint/check", { method: "POST", body: JSON.stringify({ mode: "lookup", ...body }) });
 
 describe('seed example: "only Apple devices"', () => {
   let policy: string;
