@@ -180,11 +180,49 @@ describe("fact freshness (maxFactAge)", () => {
     assert.equal(e.result, "UNKNOWN");
     assert.equal(e.passing, false);
     assert.equal(e.checks.find((c) => c.check === "firewallEnabled")?.status, "UNKNOWN");
-    assert.match(e.checks.find((c) => c.check === "maxFactAge")?.message ?? "", /61 minutes old/);
+    assert.match(e.checks.find((c) => c.check === "maxFactAge")?.message ?? "", /has not reported for 61 minutes/);
+  });
+
+  test("without maxFactAge, the connector's default limit applies", () => {
+    const open = policyOf({ ...mac, firewallEnabled: true });
+    const fresh = evaluatePolicy({ ...inputOf(open, macFacts(), { now, collectedAt: now - 23 * 3600_000 }), defaultMaxFactAge: "PT24H" });
+    assert.equal(fresh.result, "PASS");
+    const week = evaluatePolicy({ ...inputOf(open, macFacts(), { now, collectedAt: now - 7 * 24 * 3600_000 }), defaultMaxFactAge: "PT24H" });
+    assert.equal(week.passing, false);
+    assert.equal(week.result, "UNKNOWN");
+    assert.match(week.checks.find((c) => c.check === "maxFactAge")?.message ?? "", /has not reported for 7 days/);
   });
 
   test("stale facts do not move grace state", () => {
     const e = evaluatePolicy(inputOf(policy, macFacts({ network: { firewall_enabled: false } }), { now, collectedAt: now - 2 * 3600_000 }));
     assert.equal(e.stateUpdates.has("firewallEnabled"), false);
   });
+});
+
+describe("nothing current to judge never passes, whatever unknownAs says", () => {
+  const lenient = policyOf({ ...mac, firewallEnabled: true, unknownAs: "PASS", maxFactAge: "PT1H" });
+  const now = Date.parse("2025-11-20T12:00:00Z");
+
+  test("a device that never reported", () => {
+    const e = evaluatePolicy(inputOf(lenient, null, { now, collectedAt: null }));
+    assert.equal(e.passing, false);
+    assert.equal(e.result, "UNKNOWN");
+  });
+
+  test("a device whose operating system is unknown", () => {
+    const e = evaluatePolicy(inputOf(lenient, { ...macFacts(), os: null }, { now, collectedAt: now, unknown: { os: "sw_vers failed" } }));
+    assert.equal(e.passing, false);
+  });
+
+  test("stale facts", () => {
+    const e = evaluatePolicy(inputOf(lenient, macFacts(), { now, collectedAt: now - 2 * 3600_000 }));
+    assert.equal(e.passing, false);
+  });
+
+  test("an ordinary unknown check still follows unknownAs", () => {
+    const e = evaluatePolicy(inputOf(lenient, macFacts({ network: { firewall_enabled: null } }), { now, collectedAt: now }));
+    assert.equal(e.result, "UNKNOWN");
+    assert.equal(e.passing, true);
+  });
+
 });
