@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
 import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
-import { forgetApiTokens, requireScope, type AuthVariables } from "./auth.ts";
+import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
 import { UsernameSchema } from "../signin/request.ts";
