@@ -239,6 +239,9 @@ describe("devices", () => {
     const get = async (q: string) => (await (await t.api(`/v1/devices?${q}`)).json()) as { devices: { id: string }[]; next_cursor: string | null };
     assert.deepEqual((await get(`serial=${serial}-1`)).devices.map((d) => d.id), [made[1]]);
     assert.deepEqual((await get("hostname=filter-host-2")).devices.map((d) => d.id), [made[2]]);
+    assert.deepEqual((await get("claimed_user=filter-user-0")).devices.map((d) => d.id), [made[0]], "users the device reports are claims");
+    assert.deepEqual((await get("user=filter-user-0")).devices, [], "bound users come only from an authority");
+    assert.equal((await t.api(`/v1/devices/${made[0]}/users`, { method: "POST", body: JSON.stringify({ username: "filter-user-0" }) })).status, 201);
     assert.deepEqual((await get("user=filter-user-0")).devices.map((d) => d.id), [made[0]]);
     // Walk every page of two; each device appears once, in id order.
     const seen: string[] = [];

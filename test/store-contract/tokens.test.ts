@@ -34,8 +34,8 @@ await forEachBackend("store contract: tokens", (ctx) => {
     await ctx.store.createEnrollToken(enrollToken("e2", { createdAt: 5, label: "later" }), "eh2");
     await ctx.store.createEnrollToken(enrollToken("e1", { createdAt: 4, maxUses: 3, expiresAt: 99 }), "eh1");
     assert.deepEqual(await ctx.store.listEnrollTokens(), [
-      { id: "e1", label: null, createdAt: 4, expiresAt: 99, maxUses: 3, uses: 0, revokedAt: null },
-      { id: "e2", label: "later", createdAt: 5, expiresAt: null, maxUses: null, uses: 0, revokedAt: null },
+      { id: "e1", label: null, username: null, createdAt: 4, expiresAt: 99, maxUses: 3, uses: 0, revokedAt: null },
+      { id: "e2", label: "later", username: null, createdAt: 5, expiresAt: null, maxUses: null, uses: 0, revokedAt: null },
     ]);
   });
 
