@@ -12,6 +12,7 @@ import { OS_FAMILIES } from "../../shared/facts/schema.ts";
 import { evaluateDevice, policyFromStored } from "../policy/compliance.ts";
 import type { ComplianceSummary, Device, FleetCounts, FleetQuery, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import type { ConsoleEnv } from "./env.ts";
+import { patchAges, type PatchAges } from "./patch-age.ts";
 
 export const PAGE_SIZE = 50;
 
@@ -58,6 +59,7 @@ export interface FleetPage {
   counts: FleetCounts;
   nextCursor: string | null;
   staleBefore: number;
+  patchAges: PatchAges;
 }
 
 function needsEvaluation(snapshot: StoredSnapshot | null, verdicts: ComplianceSummary[], policies: StoredPolicy[]): boolean {
@@ -96,7 +98,7 @@ export async function loadFleetPage(env: ConsoleEnv, filters: FleetFilters): Pro
     const built = policies.map(policyFromStored);
     await Promise.all(stale.map((r) => evaluateDevice(env.deps, r.device, snapshots.get(r.device.id) ?? null, built)));
   }
-  const [summaries, counts] = await Promise.all([stale.length > 0 ? store.complianceSummaries(ids) : stored, store.countFleet(base)]);
+  const [summaries, counts, ages] = await Promise.all([stale.length > 0 ? store.complianceSummaries(ids) : stored, store.countFleet(base), patchAges(env, base)]);
 
   const rows = page.map((r): FleetRow => ({
     device: r.device,
@@ -105,5 +107,5 @@ export async function loadFleetPage(env: ConsoleEnv, filters: FleetFilters): Pro
     verdicts: new Map(summaries.filter((s) => s.deviceId === r.device.id).map((s) => [s.policyId, s])),
   }));
   const last = page[page.length - 1];
-  return { rows, policies, counts, nextCursor: listed.length > PAGE_SIZE && last ? encodeCursor({ sortKey: last.sortKey, id: last.device.id }) : null, staleBefore };
+  return { rows, policies, counts, nextCursor: listed.length > PAGE_SIZE && last ? encodeCursor({ sortKey: last.sortKey, id: last.device.id }) : null, staleBefore, patchAges: ages };
 }

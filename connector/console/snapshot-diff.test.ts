@@ -5,9 +5,12 @@ import { diffFacts } from "./snapshot-diff.ts";
 test("reports changed, added and removed leaves by path", () => {
   const { changes } = diffFacts({ os: { version: "13", arch: "x64" }, network: null }, { os: { version: "14", arch: "x64" }, network: { hostname: "h" } });
   assert.deepEqual(changes, [
-    { path: "network", kind: "removed", before: null },
-    { path: "network.hostname", kind: "added", after: "h" },
+    { path: "network", kind: "changed", before: null, after: { hostname: "h" } },
     { path: "os.version", kind: "changed", before: "13", after: "14" },
+  ]);
+  assert.deepEqual(diffFacts({ a: 1 }, { b: 2 }).changes, [
+    { path: "a", kind: "removed", before: 1 },
+    { path: "b", kind: "added", after: 2 },
   ]);
 });
 
@@ -16,8 +19,7 @@ test("matches list items by a natural key, so one installed package is one added
   const after = { software: [{ name: "a", version: "1" }, { name: "b", version: "2" }, { name: "c", version: "1" }] };
   const { changes } = diffFacts(before, after);
   assert.deepEqual(changes, [
-    { path: "software[name=a].name", kind: "added", after: "a" },
-    { path: "software[name=a].version", kind: "added", after: "1" },
+    { path: "software[name=a]", kind: "added", after: { name: "a", version: "1" } },
     { path: "software[name=b].version", kind: "changed", before: "1", after: "2" },
   ]);
 });

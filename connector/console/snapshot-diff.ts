@@ -5,6 +5,8 @@
  * every later index shifting; otherwise by position. Pure, so it is tested on its own.
  *
  *   diffFacts(older, newer) → [{ path: "os.version", kind: "changed", before: "13", after: "14" }, …]
+ *
+ * An item or key present on one side only is one row holding its whole value.
  */
 export type Change =
   | { path: string; kind: "added"; after: unknown }
@@ -63,26 +65,24 @@ function alignRecords(before: Record<string, Json>, after: Record<string, Json>)
   return [b, a];
 }
 
-function leaves(value: Json | undefined, path: string, out: Map<string, unknown>): void {
-  if (isRecord(value) && Object.keys(value).length > 0) {
-    for (const [k, v] of Object.entries(value)) leaves(v, !path ? k : k.startsWith("[") ? `${path}${k}` : `${path}.${k}`, out);
+/** Walks both aligned documents together: a key on one side only is one added or removed row. */
+function compare(before: Json | undefined, after: Json | undefined, path: string, out: Change[]): void {
+  if (isRecord(before) && isRecord(after)) {
+    for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      const p = !path ? k : k.startsWith("[") ? `${path}${k}` : `${path}.${k}`;
+      if (!(k in before)) out.push({ path: p, kind: "added", after: after[k] });
+      else if (!(k in after)) out.push({ path: p, kind: "removed", before: before[k] });
+      else compare(before[k], after[k], p, out);
+    }
     return;
   }
-  if (path !== "") out.set(path, value ?? null);
+  if (JSON.stringify(before) !== JSON.stringify(after)) out.push({ path, kind: "changed", before: before ?? null, after: after ?? null });
 }
 
 export function diffFacts(before: unknown, after: unknown, limit = 1000): { changes: Change[]; more: number } {
   const [b, a] = align(before as Json, after as Json);
-  const left = new Map<string, unknown>();
-  const right = new Map<string, unknown>();
-  leaves(b, "", left);
-  leaves(a, "", right);
   const changes: Change[] = [];
-  for (const [path, value] of left) {
-    if (!right.has(path)) changes.push({ path, kind: "removed", before: value });
-    else if (JSON.stringify(value) !== JSON.stringify(right.get(path))) changes.push({ path, kind: "changed", before: value, after: right.get(path) });
-  }
-  for (const [path, value] of right) if (!left.has(path)) changes.push({ path, kind: "added", after: value });
+  compare(b, a, "", changes);
   changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   return { changes: changes.slice(0, limit), more: Math.max(0, changes.length - limit) };
 }

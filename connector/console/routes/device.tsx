@@ -87,7 +87,7 @@ function timelineRows(events: FactEvent[], start: number, names: Map<string, str
     if (!data.policyId || !data.result) continue;
     if (data.policyName) names.set(data.policyId, data.policyName);
     const segments = byPolicy.get(data.policyId) ?? [];
-    if (segments.length === 0) segments.push({ from: start, result: data.previous?.result ?? "NONE" });
+    if (segments.length === 0) segments.push({ from: start, result: data.previous?.result ?? "not evaluated" });
     segments.push({ from: e.at, result: data.result });
     byPolicy.set(data.policyId, segments);
   }
@@ -122,30 +122,45 @@ function History(props: { id: string; history: StoredSnapshot[]; from: number | 
   );
 }
 
+const short = (v: unknown) => {
+  const text = fmtValue(v);
+  return text.length > 240 ? `${text.slice(0, 239)}…` : text;
+};
+
+/** The changes grouped by fact family; long groups (processes, software) start folded. */
 function Diff(props: { older: StoredSnapshot; newer: StoredSnapshot }) {
   const facts = diffFacts(props.older.facts, props.newer.facts);
   const unknown = diffFacts(props.older.unknown, props.newer.unknown, 200);
   const rows = [...facts.changes, ...unknown.changes.map((c) => ({ ...c, path: `unknown["${c.path}"]` }))];
+  const groups = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const family = row.path.startsWith("unknown[") ? "unknown reasons" : row.path.split(/[.[]/)[0]!;
+    groups.set(family, [...(groups.get(family) ?? []), row]);
+  }
+  const tally = (list: typeof rows) =>
+    (["added", "removed", "changed"] as const).map((k) => [k, list.filter((r) => r.kind === k).length] as const).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   return (
     <section aria-labelledby="diff-h" id="diff">
       <h2 id="diff-h">Changes from #{props.older.seq} to #{props.newer.seq}</h2>
-      {rows.length === 0 ? (
-        <p class="muted">The two snapshots report the same facts.</p>
-      ) : (
-        <table class="diff">
-          <thead><tr><th scope="col">Fact</th><th scope="col">Change</th><th scope="col">#{props.older.seq}</th><th scope="col">#{props.newer.seq}</th></tr></thead>
-          <tbody>
-            {rows.map((c) => (
-              <tr class={`d-${c.kind}`}>
-                <th scope="row"><code>{c.path}</code></th>
-                <td>{c.kind}</td>
-                <td>{"before" in c ? fmtValue(c.before) : ""}</td>
-                <td>{"after" in c ? fmtValue(c.after) : ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {rows.length === 0 ? <p class="muted">The two snapshots report the same facts.</p> : <p class="muted">{rows.length} changes: {tally(rows)}.</p>}
+      {[...groups].map(([family, list]) => (
+        <details class="diff-group" open={list.length <= 15}>
+          <summary><strong>{family}</strong> <span class="muted">— {tally(list)}</span></summary>
+          <table class="diff">
+            <thead><tr><th scope="col">Fact</th><th scope="col">Change</th><th scope="col">#{props.older.seq}</th><th scope="col">#{props.newer.seq}</th></tr></thead>
+            <tbody>
+              {list.map((c) => (
+                <tr class={`d-${c.kind}`}>
+                  <th scope="row"><code>{c.path}</code></th>
+                  <td>{c.kind}</td>
+                  <td>{"before" in c ? short(c.before) : ""}</td>
+                  <td>{"after" in c ? short(c.after) : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ))}
       {facts.more + unknown.more > 0 ? <p class="muted">… and {facts.more + unknown.more} more changes.</p> : null}
     </section>
   );
@@ -171,7 +186,9 @@ function DevicePage(props: { ctx: PageContext; data: DevicePageData; query: z.in
   const newest = data.history[0];
   const to = data.history.find((s) => s.seq === query.to) ?? newest;
   const from = data.history.find((s) => s.seq === query.from) ?? data.history.find((s) => to && s.seq < to.seq);
-  const start = now - TIMELINE_DAYS * 86_400_000;
+  const windowStart = now - TIMELINE_DAYS * 86_400_000;
+  // Before enrollment there is nothing to draw: a device enrolled an hour ago gets an hour-long bar.
+  const start = Math.max(windowStart, data.enrolledAt);
   const current = new Map((data.evaluations ?? []).filter((e) => e.applicable).map((e) => [e.policyId, e.result]));
   const rows = timelineRows(data.events, start, new Map((data.evaluations ?? []).map((e) => [e.policyId, e.name])), current);
   const failing = (data.evaluations ?? []).filter((e) => e.applicable && !e.passing).length;
@@ -182,7 +199,12 @@ function DevicePage(props: { ctx: PageContext; data: DevicePageData; query: z.in
         <div>
           <h1>{name}</h1>
           <p class="muted">
-            {v.platform ?? "unknown platform"} · {v.cached_facts?.data.os?.name ?? ""} {v.cached_facts?.data.os?.version ?? ""} · {v.manufacturer ?? ""} {v.model ?? ""} · serial {v.identifier ?? "unknown"}
+            {[
+              v.platform ?? "unknown platform",
+              [v.cached_facts?.data.os?.name, v.cached_facts?.data.os?.version].filter(Boolean).join(" "),
+              [v.manufacturer, v.model].filter(Boolean).join(" "),
+              `serial ${v.identifier ?? "unknown"}`,
+            ].filter(Boolean).join(" · ")}
           </p>
           <p>
             {live ? (v.connected ? <span class="dot on">connected</span> : <span class="dot off">offline</span>) : <span class="tag revoked">revoked {fmtTime(data.revokedAt)}</span>}
@@ -211,7 +233,7 @@ function DevicePage(props: { ctx: PageContext; data: DevicePageData; query: z.in
         <h2 id="policies-h">Policies {failing > 0 ? <span class="badge v-fail">{failing} failing</span> : null}</h2>
         <PolicyResults evaluations={data.evaluations} error={data.evaluationError} />
         {rows.length > 0 ? (
-          <ComplianceTimeline rows={rows} start={start} end={now} summary={`Policy results over the last ${TIMELINE_DAYS} days: ${rows.map((r) => `${r.label} now ${r.segments[r.segments.length - 1]!.result}`).join("; ")}`} />
+          <ComplianceTimeline rows={rows} start={start} end={now} summary={`Policy results since ${fmtTime(start)}: ${rows.map((r) => `${r.label} now ${r.segments[r.segments.length - 1]!.result}`).join("; ")}`} />
         ) : null}
       </section>
 

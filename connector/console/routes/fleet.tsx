@@ -7,6 +7,8 @@ import { pageContext } from "../env.ts";
 import { FleetFiltersSchema, loadFleetPage, PAGE_SIZE, type FleetFilters, type FleetPage } from "../fleet.ts";
 import { fmtAgo, fmtNumber, fmtTime } from "../format.ts";
 import { Layout, Verdict, type PageContext } from "../views/layout.tsx";
+import { Histogram } from "../views/plots.tsx";
+import { SAMPLE } from "../patch-age.ts";
 
 /** The query string for these filters with some replaced (undefined removes one). */
 function withFilters(filters: FleetFilters, change: Partial<Record<keyof FleetFilters, string | number | undefined>>): string {
@@ -147,6 +149,22 @@ function FleetTable(props: { page: FleetPage; now: number }) {
   );
 }
 
+function PatchAgePlot(props: { page: FleetPage }) {
+  const { buckets, sampled } = props.page.patchAges;
+  if (sampled === 0) return null;
+  const c = props.page.counts;
+  const total = (["failing", "passing", "unevaluated"] as const).reduce((n, k) => n + c[k].stale + c[k].fresh, 0);
+  const scope = sampled < total ? `the first ${fmtNumber(sampled)} by name of the ${fmtNumber(total)} devices these filters match (a sample of at most ${SAMPLE})` : `all ${fmtNumber(sampled)} devices these filters match`;
+  return (
+    <section aria-labelledby="patch-h" class="plots">
+      <div>
+        <h2 id="patch-h">Days since the last OS patch</h2>
+        <Histogram buckets={buckets} summary={buckets.map((b) => `${b.label} days: ${b.count}`).join(", ")} caption={`Devices by days since their last OS patch; ${scope} with facts.`} />
+      </div>
+    </section>
+  );
+}
+
 export function FleetView(props: { ctx: PageContext; filters: FleetFilters; page: FleetPage; now: number }) {
   const { filters, page } = props;
   const pageNo = filters.page ?? 1;
@@ -164,6 +182,7 @@ export function FleetView(props: { ctx: PageContext; filters: FleetFilters; page
         </span>
         {page.nextCursor ? <a rel="next" href={withFilters(filters, { cursor: page.nextCursor, page: pageNo + 1 })}>Next page »</a> : <span />}
       </nav>
+      <PatchAgePlot page={page} />
     </Layout>
   );
 }

@@ -18,7 +18,8 @@ export function ComplianceTimeline(props: { rows: TimelineRow[]; start: number; 
   const rowH = 22;
   const height = props.rows.length * rowH + 24;
   const x = (t: number) => labelW + ((Math.max(props.start, Math.min(props.end, t)) - props.start) / (props.end - props.start)) * (width - labelW - 8);
-  const days = Math.round((props.end - props.start) / 86_400_000);
+  const span = props.end - props.start;
+  const startLabel = span >= 2 * 86_400_000 ? `${Math.round(span / 86_400_000)} days ago` : span >= 2 * 3600_000 ? `${Math.round(span / 3600_000)} hours ago` : `${Math.max(1, Math.round(span / 60_000))} min ago`;
   return (
     <figure class="plot">
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.summary}>
@@ -31,10 +32,13 @@ export function ComplianceTimeline(props: { rows: TimelineRow[]; start: number; 
             })}
           </g>
         ))}
-        <text x={labelW} y={height - 4} class="plot-axis">{`${days} days ago`}</text>
+        <text x={labelW} y={height - 4} class="plot-axis">{startLabel}</text>
         <text x={width - 8} y={height - 4} class="plot-axis" text-anchor="end">now</text>
       </svg>
-      <figcaption>{props.summary}</figcaption>
+      <figcaption>
+        <span class="legend">{Object.entries(COLOURS).map(([k, colour]) => <span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill={colour} /></svg> {k}</span>)}</span>
+        {props.summary}
+      </figcaption>
     </figure>
   );
 }
