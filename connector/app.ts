@@ -93,14 +93,21 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const app = createHttpApp(deps, options.routes);
   const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache(), snapshots: snapshotCacheFor(deps) });
 
+  // Slow-loris protection for the REST side (headers and body alike; WebSocket connections are
+  // exempt once upgraded). Node checks these timeouts every connectionsCheckingInterval, 30 s by
+  // default, which would let a slow body live for the timeout plus up to 30 s.
+  const timeouts = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(15_000, limits.requestTimeoutMs),
+    connectionsCheckingInterval: Math.max(250, Math.min(1_000, Math.floor(limits.requestTimeoutMs / 4))),
+  };
   const server = createAdaptorServer({
     fetch: app.fetch,
-    ...(options.tls ? { createServer: createHttpsServer, serverOptions: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    ...(options.tls
+      ? { createServer: createHttpsServer, serverOptions: { ...timeouts, cert: options.tls.cert, key: options.tls.key } }
+      : { serverOptions: timeouts }),
   }) as Server;
   channel.attach(server);
-  // Slow-loris protection for the REST side; WebSocket connections are exempt once upgraded.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 120_000;
 
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -41,6 +41,12 @@ export interface ConnectorLimits {
   /** Rejection events (`agent.auth_failed`, `enroll.rejected`, …) recorded per source per window; the rest are counted. */
   rejectionEventsPerWindow: number;
   rejectionWindowMs: number;
+  /** Agent WebSockets not yet authenticated, per address (IPv6 per /64): past it, upgrades answer 429. */
+  maxUnauthenticatedPerAddress: number;
+  /** Agent WebSockets not yet authenticated, in total: past it, upgrades answer 503. */
+  maxUnauthenticated: number;
+  /** Time to receive a whole REST request, headers and body; a slower one gets 408 and is closed. */
+  requestTimeoutMs: number;
   /** Past this many days since its `publishedAt`, the OS release catalog cannot vouch for "latest": such checks are UNKNOWN. */
   osCatalogMaxAgeDays: number;
   /** Fact age limit for policies without `maxFactAge`: older facts never pass (a silent agent stops passing). */
@@ -75,6 +81,12 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   eventPruneIntervalMs: 10 * 60_000,
   rejectionEventsPerWindow: 10,
   rejectionWindowMs: 60_000,
+  // Authentication takes one round trip, so even a NAT with hundreds of agents reconnecting at
+  // once rarely has this many pending; a refused agent retries with backoff.
+  maxUnauthenticatedPerAddress: 512,
+  maxUnauthenticated: 4096,
+  // Bodies are at most 64 KiB: 15 s is ample for any real client, and bounds a slow-loris body.
+  requestTimeoutMs: 15_000,
   // One Patch Tuesday cycle plus slack to import the next catalog (see catalog/freshness.ts).
   osCatalogMaxAgeDays: DEFAULT_CATALOG_MAX_AGE_DAYS,
   defaultMaxFactAgeSeconds: DEFAULT_MAX_FACT_AGE_SECONDS,

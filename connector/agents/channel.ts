@@ -14,6 +14,7 @@ import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { Hono } from "hono";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { addressSource, deviceSource } from "../events/rejections.ts";
+import { PendingAdmissions } from "./admission.ts";
 import { AgentSession, type SessionContext } from "./session.ts";
 
 export const AGENT_PATH = "/v1/agent";
@@ -31,8 +32,8 @@ export interface AgentChannel {
 const SESSION = Symbol("facet.session");
 type SessionSocket = WebSocket & { [SESSION]?: AgentSession };
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuseUpgrade(socket: Duplex, status: number, reason: string, headers = ""): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
 }
 
 export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel {
@@ -44,6 +45,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     perMessageDeflate: false,
   });
   const sessions = new Set<AgentSession>();
+  const pending = new PendingAdmissions<AgentSession>(ctx.limits.maxUnauthenticatedPerAddress, ctx.limits.maxUnauthenticated);
 
   app.get(AGENT_PATH, (c) => c.json({ error: { code: "upgrade_required", message: "this path speaks WebSocket" } }, 426, { Upgrade: "websocket" }));
 
@@ -66,6 +68,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     const session = this[SESSION];
     if (!session) return;
     sessions.delete(session);
+    pending.release(session);
     session.onClose(code);
   }
 
@@ -93,6 +96,17 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     const path = (request.url ?? "/").split("?", 1)[0];
     if (path !== AGENT_PATH) return refuseUpgrade(socket, 404, "Not Found");
     const remoteAddress = request.socket.remoteAddress;
+    const source = addressSource(remoteAddress);
+    const admission = pending.check(source);
+    if (admission !== "ok") {
+      void ctx.rejections.record(
+        { type: "agent.protocol_error", at: ctx.now(), deviceId: null, data: { code: "rate_limited", reason: admission === "total" ? "too many unauthenticated connections" : "too many unauthenticated connections from this address", remoteAddress: remoteAddress ?? null } },
+        source,
+      );
+      return admission === "total"
+        ? refuseUpgrade(socket, 503, "Service Unavailable", "Retry-After: 5\r\n")
+        : refuseUpgrade(socket, 429, "Too Many Requests", "Retry-After: 5\r\n");
+    }
     wss.handleUpgrade(request, socket, head, (raw) => {
       const ws = raw as SessionSocket;
       ws.on("message", onSocketMessage);
@@ -102,6 +116,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
       const session = new AgentSession(ws, ctx, remoteAddress);
       ws[SESSION] = session;
       sessions.add(session);
+      pending.add(session, source);
     });
   }
 
@@ -109,6 +124,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     for (const session of sessions) {
       if (session.awaitingPong) {
         sessions.delete(session);
+        pending.release(session);
         session.terminate("no pong since the last heartbeat");
         continue;
       }
