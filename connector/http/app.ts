@@ -41,7 +41,15 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
     const length = c.req.header("content-length");
     if (!incoming || length === undefined || !/^\d+$/.test(length) || c.req.header("transfer-encoding") !== undefined) return limitBody(c, next);
     if (Number(length) > deps.limits.maxBodyBytes) return tooLarge(c);
-    const text = await readBodyText(incoming, deps.limits.maxBodyBytes);
+    let text: string | null;
+    try {
+      text = await readBodyText(incoming, deps.limits.maxBodyBytes);
+    } catch (error) {
+      // The client went away mid-body (ECONNRESET, "aborted"): its own doing, and nothing to do
+      // with the database, whatever error code the socket reports. Nobody is left to read an answer.
+      deps.log.debug({ err: (error as Error).message, method: c.req.method, path: c.req.path }, "client aborted the request body");
+      return apiError(c, 400, "bad_request", "the request body was not received in full");
+    }
     if (text === null) return tooLarge(c);
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
     return next();
