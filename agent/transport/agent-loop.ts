@@ -7,6 +7,7 @@
  *   process.once("SIGTERM", () => ac.abort());
  *   await runAgent({ stateDir: resolveStateDir(), signal: ac.signal, logger: createLogger() });
  */
+import { withDeviceCertificateFacts } from "../certificate/facts.ts";
 import { collectFacts } from "../collectors/index.ts";
 import type { Collected } from "../collectors/types.ts";
 import { loadKeyPair } from "../identity/key-file.ts";
@@ -23,7 +24,7 @@ export interface RunAgentOptions {
   logger?: Logger;
   /** PEM file for `wss://`; defaults to the one remembered at enrollment. */
   caFile?: string;
-  /** Facts source; the real collectors by default. */
+  /** Facts source; the real collectors by default, with the device certificate's install record added. */
   collect?: () => Promise<Collected>;
   backoff?: BackoffOptions;
   heartbeatMs?: number;
@@ -43,6 +44,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
   const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
   const url = agentSocketUrl(state.current.connectorUrl, state.current.agentPath);
   const stableAfterMs = options.stableAfterMs ?? 60_000;
+  const collect = options.collect ?? withDeviceCertificateFacts(collectFacts, options.stateDir);
 
   let attempt = 0;
   while (!options.signal.aborted) {
@@ -53,7 +55,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
       state,
       keyPair,
       pendingFile: paths.pending,
-      collect: options.collect ?? collectFacts,
+      collect,
       log,
       signal: options.signal,
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
