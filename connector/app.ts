@@ -24,6 +24,10 @@ import { DecisionLog } from "./events/decisions.ts";
 import { startEventPruner } from "./events/retention.ts";
 import { RejectionEvents } from "./events/rejections.ts";
 import { logCatalogFreshness } from "./events/stale-catalog.ts";
+import type { DeviceCa } from "./device-ca/authority.ts";
+import { loadDeviceCa, type DeviceCaFiles } from "./device-ca/stored-ca.ts";
+import { deviceFromForwardedCertificate } from "./device-ca/verify.ts";
+import type { CertificateVerifier } from "./signin/identify.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
 import { openStore } from "./store/open.ts";
@@ -48,6 +52,8 @@ export interface ConnectorOptions {
   hub?: LocalAgentHub;
   /** Extra REST route modules (policies, endpoint check). */
   routes?: RouteModule[];
+  /** The admin's device CA (PEM files); default: one generated once and kept in the store (device-ca/stored-ca.ts). */
+  deviceCaFiles?: DeviceCaFiles;
 }
 
 export interface Connector {
@@ -60,6 +66,8 @@ export interface Connector {
   hub: LocalAgentHub;
   app: Hono<{ Variables: AuthVariables }>;
   limits: ConnectorLimits;
+  /** Issues device certificates; verifies the ones proxies forward. */
+  deviceCa: DeviceCa;
   server: Server;
   /** Applies the event retention now (it also runs every `limits.eventPruneIntervalMs`); the number deleted. */
   pruneEvents(): Promise<number>;
@@ -76,6 +84,11 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const log = options.logger ?? createLogger();
   const ownsStore = !options.store;
   const store = options.store ?? (await openStore(options.database!));
+  // Before anything that runs timers or holds connections, so a bad CA file fails the start cleanly.
+  const deviceCa = await loadDeviceCa({ store, now: now(), log, ...(options.deviceCaFiles ? { files: options.deviceCaFiles } : {}) }).catch(async (err: unknown) => {
+    if (ownsStore) await store.close();
+    throw err;
+  });
   // On PostgreSQL the default hub coordinates with other replicas (connector/cluster/), loaded
   // lazily so a SQLite-only connector never loads `pg`.
   const ownsHub = !options.hub;
@@ -87,9 +100,13 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const rejections = new RejectionEvents({ store, now, log, perWindow: limits.rejectionEventsPerWindow, windowMs: limits.rejectionWindowMs });
   const pruner = startEventPruner({ store, limits, now, log });
   const decisions = new DecisionLog(store, log);
-  // Until a device CA is configured, no certificate can prove a device.
-  const verifyClientCertificate = () => ({ ok: false as const, reason: "wrong_ca" as const, detail: "this connector has no device CA" });
-  const deps = { store, hub, now, limits, log, rejections, decisions, verifyClientCertificate };
+  // The proxy's forwarded header, checked against this installation's device CA.
+  const verifyClientCertificate: CertificateVerifier = (forwarded, at) => {
+    const check = deviceFromForwardedCertificate(deviceCa, forwarded, at);
+    if (check.ok) return check;
+    return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
+  };
+  const deps = { store, hub, now, limits, log, rejections, decisions, verifyClientCertificate, deviceCa };
   const app = createHttpApp(deps, options.routes);
   const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache(), snapshots: snapshotCacheFor(deps) });
 
@@ -131,6 +148,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     hub,
     app,
     limits,
+    deviceCa,
     server,
     pruneEvents: () => pruner.runNow(),
     flushDecisions: () => decisions.flush(),

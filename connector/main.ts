@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `facet-connector serve`: the connector process. Flags win over environment variables
- * (FACET_PORT, FACET_HOST, FACET_DATABASE, FACET_TLS_CERT, FACET_TLS_KEY, FACET_LOG_LEVEL,
+ * (FACET_PORT, FACET_HOST, FACET_DATABASE, FACET_TLS_CERT, FACET_TLS_KEY, FACET_DEVICE_CA_CERT,
+ * FACET_DEVICE_CA_KEY, FACET_LOG_LEVEL,
  * FACET_OS_CATALOG_MAX_AGE_DAYS, …).
  */
 import { readFileSync } from "node:fs";
@@ -29,6 +30,8 @@ program
   .addOption(new Option("--database <location>", "SQLite file path or postgres:// URL").env("FACET_DATABASE"))
   .addOption(new Option("--tls-cert <file>", "PEM certificate: serve https and wss").env("FACET_TLS_CERT"))
   .addOption(new Option("--tls-key <file>", "PEM private key for --tls-cert").env("FACET_TLS_KEY"))
+  .addOption(new Option("--device-ca-cert <file>", "PEM CA certificate that signs device certificates (default: one generated once and kept in the database)").env("FACET_DEVICE_CA_CERT"))
+  .addOption(new Option("--device-ca-key <file>", "PEM private key for --device-ca-cert (ECDSA P-256/P-384 or RSA); it never enters the database").env("FACET_DEVICE_CA_KEY"))
   .addOption(
     new Option("--log-level <level>", "log level")
       .env("FACET_LOG_LEVEL")
@@ -52,10 +55,14 @@ program
     new Option("--bind-on-verified-sign-in", "bind a device with no user to the user the identity provider vouched for on a sign-in its certificate proved (default off)")
       .env("FACET_BIND_ON_VERIFIED_SIGN_IN"),
   )
-  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number; defaultMaxFactAge?: number; bindOnVerifiedSignIn?: boolean }) => {
+  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; deviceCaCert?: string; deviceCaKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number; defaultMaxFactAge?: number; bindOnVerifiedSignIn?: boolean }) => {
     const log = createLogger(opts.logLevel);
     if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
       log.fatal("--tls-cert and --tls-key must be given together");
+      process.exit(2);
+    }
+    if (Boolean(opts.deviceCaCert) !== Boolean(opts.deviceCaKey)) {
+      log.fatal("--device-ca-cert and --device-ca-key must be given together");
       process.exit(2);
     }
     const database = opts.database ?? process.env.FACET_DATABASE_URL ?? defaultDatabasePath();
@@ -72,6 +79,7 @@ program
         ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
         ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),
       },
+      ...(opts.deviceCaCert && opts.deviceCaKey ? { deviceCaFiles: { certFile: opts.deviceCaCert, keyFile: opts.deviceCaKey } } : {}),
       ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
     });
     await ensureAdminToken(connector.store, stateDir, Date.now(), log);

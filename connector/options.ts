@@ -55,6 +55,10 @@ export interface ConnectorLimits {
   bindOnVerifiedSignIn: boolean;
   /** A device is asked for fresh facts by sign-ins at most this often; sign-ins in between share the answer or use the cache. */
   signInRefreshIntervalMs: number;
+  /** Lifetime of a device certificate (agents renew at half-life); short, so a revoked device's certificate dies soon. */
+  deviceCertDays: number;
+  /** Device certificates issued to one device per rolling hour, at most. */
+  deviceCertsPerHour: number;
 }
 
 export const DEFAULT_LIMITS: ConnectorLimits = {
@@ -92,6 +96,9 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   defaultMaxFactAgeSeconds: DEFAULT_MAX_FACT_AGE_SECONDS,
   bindOnVerifiedSignIn: false,
   signInRefreshIntervalMs: 10_000,
+  deviceCertDays: 7,
+  // Renewal needs one every few days; a few per hour absorbs retries and reinstalls, not a loop.
+  deviceCertsPerHour: 4,
 };
 
 export type Clock = () => number;

@@ -8,18 +8,21 @@
  * On open the connector sends `hello` with a fresh random nonce; the agent must answer with
  * `auth` (its device id and a signature over {deviceId, nonce}) before anything else. Once
  * ready, each `snapshot` goes through the ingest pipeline one at a time, in arrival order, and is
- * acked only after it is durably stored.
+ * acked only after it is durably stored. A `certRequest` (ready only) is answered with a device
+ * certificate from the device CA (connector/device-ca/issue.ts) or an error frame.
  */
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION, authPayload, type Auth, type ConnectorFrame, type SnapshotFrame } from "../../shared/protocol/messages.ts";
+import { PROTOCOL_VERSION, authPayload, type Auth, type CertRequest, type ConnectorFrame, type SnapshotFrame } from "../../shared/protocol/messages.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
 import type { Store, StoredSnapshot } from "../store/types.ts";
 import { addressSource, deviceSource, type RejectionEvents } from "../events/rejections.ts";
 import type { ConnectorLimits } from "../options.ts";
+import type { DeviceCa } from "../device-ca/authority.ts";
+import { issueDeviceCertificate } from "../device-ca/issue.ts";
 import type { AgentConnection, LocalAgentHub } from "./hub.ts";
 import { checkAgentFrame } from "./frame.ts";
 import { ingestSnapshot, type IngestContext, type SessionDevice } from "./ingest.ts";
@@ -37,6 +40,8 @@ export interface SessionContext extends IngestContext {
    * in as it is acked, so the device's next sign-in or GET does not read and parse it back.
    */
   snapshots?: { put(snapshot: StoredSnapshot): void };
+  /** Signs the devices' certificates (`certRequest`). */
+  deviceCa: DeviceCa;
 }
 
 type State = "awaiting_auth" | "ready" | "closed";
@@ -105,7 +110,7 @@ export class AgentSession implements AgentConnection {
     this.pendingFrames += 1;
     const message = frame.data;
     this.work = this.work
-      .then(() => (message.type === "auth" ? this.onAuth(message) : this.onSnapshot(message)))
+      .then(() => (message.type === "auth" ? this.onAuth(message) : message.type === "certRequest" ? this.onCertRequest(message) : this.onSnapshot(message)))
       .catch((error: unknown) => {
         this.ctx.log.error({ err: error, deviceId: this.device?.id }, "agent frame failed");
         this.sendError("internal", "the connector could not process the frame");
@@ -213,6 +218,24 @@ export class AgentSession implements AgentConnection {
     this.sendError(result.code, result.message, { seq: result.seq, requestId: frame.requestId });
     if (frame.requestId) this.ctx.hub.failed(deviceId, frame.requestId, result.code, result.message);
     if (result.closeCode !== undefined) this.close(result.closeCode, result.code);
+  }
+
+  private async onCertRequest(frame: CertRequest): Promise<void> {
+    if (this.state !== "ready") {
+      if (this.state === "awaiting_auth") await this.rejectFrame("unexpected_message", "authenticate before asking for a certificate", CLOSE_CODES.protocolViolation);
+      return;
+    }
+    const deviceId = this.device!.id;
+    const requestId = frame.requestId !== undefined ? { requestId: frame.requestId } : {};
+    const result = await issueDeviceCertificate(this.ctx, deviceId, frame.csr);
+    if (result.ok) {
+      this.ctx.log.info({ deviceId, serialNumber: result.serialNumber, notAfter: new Date(result.notAfter).toISOString() }, "device certificate issued");
+      this.send({ type: "certificate", certificate: result.certificatePem, notAfter: new Date(result.notAfter).toISOString(), ...requestId });
+      return;
+    }
+    await this.record("certificate.rejected", deviceId, { code: result.code });
+    this.sendError(result.code, result.message, requestId);
+    if (result.code === "revoked_device" || result.code === "unknown_device") this.close(result.code === "revoked_device" ? CLOSE_CODES.revoked : CLOSE_CODES.authFailed, result.code);
   }
 
   private stopAuthTimer(): void {

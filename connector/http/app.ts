@@ -9,6 +9,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AuthVariables } from "./auth.ts";
 import { warmLookupCaches } from "./cache-warmer.ts";
 import type { HttpDeps } from "./deps.ts";
+import { mountDeviceCa } from "./device-ca.ts";
 import { mountDevices } from "./devices.ts";
 import { mountDeviceUsers } from "./device-users.ts";
 import { mountEnroll } from "./enroll.ts";
@@ -56,6 +57,7 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
   mountEnroll(app as unknown as Hono, deps);
+  mountDeviceCa(app, deps);
   mountDevices(app, deps);
   mountDeviceUsers(app, deps);
   mountEvents(app, deps);

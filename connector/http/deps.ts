@@ -6,6 +6,7 @@ import type { Clock, ConnectorLimits } from "../options.ts";
 import type { RejectionEvents } from "../events/rejections.ts";
 import type { DecisionLog } from "../events/decisions.ts";
 import type { CertificateVerifier } from "../signin/identify.ts";
+import type { DeviceCa } from "../device-ca/authority.ts";
 
 export interface HttpDeps {
   store: Store;
@@ -19,4 +20,9 @@ export interface HttpDeps {
   decisions: Pick<DecisionLog, "record">;
   /** Checks a client certificate forwarded by the auth server's proxy against the device CA. */
   verifyClientCertificate: CertificateVerifier;
+  /**
+   * The device CA. To judge a sign-in by the browser's client certificate, pass the proxy's header
+   * to `deviceFromForwardedCertificate(deps.deviceCa, value, deps.now())` (connector/device-ca/verify.ts).
+   */
+  deviceCa: DeviceCa;
 }

@@ -220,6 +220,12 @@ export interface SettingsStore {
   /** Small named JSON documents (the OS release catalog, the installation's HMAC pepper). */
   getSetting<T = unknown>(key: string): Promise<T | null>;
   putSetting(key: string, value: unknown): Promise<void>;
+  /**
+   * Stores `value` unless `key` already has one, atomically, and returns what the key holds
+   * afterwards: the first writer's value. Replicas starting together each propose one and all
+   * end up using the same (the device CA, connector/device-ca/stored-ca.ts).
+   */
+  insertSettingIfAbsent<T = unknown>(key: string, value: T): Promise<T>;
 }
 
 /** A device assurance policy as stored; `body` is the validated document (connector/policy/schema.ts). */

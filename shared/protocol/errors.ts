@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   replayed_seq: "seq is not greater than the last accepted seq for this device",
   clock_skew: "collectedAt is too far in the future or too old",
   rate_limited: "too many frames in too short a time",
+  bad_csr: "the certificate request is too large, does not parse, is not ECDSA P-256, or its signature does not verify",
+  certificate_rate_limited: "this device asked for too many certificates recently; ask again later",
   internal: "the connector could not process the message",
 } as const;
 

@@ -4,6 +4,7 @@
  *   connector → hello{nonce}        agent → auth{deviceId, signature over nonce}
  *   connector → welcome{interval}   agent → snapshot{body, signature} …  connector → ack{seq}
  *   connector → refresh{requestId}  agent → snapshot{…, requestId}
+ *   agent → certRequest{csr, requestId?}   connector → certificate{certificate, notAfter, requestId?}
  *   either    → error{code, message}
  *
  * docs/protocol.md is the prose version of this file.
@@ -65,6 +66,26 @@ export const RefreshSchema = z.strictObject({
   requestId: z.string().min(1).max(128),
 });
 
+/**
+ * After `welcome`: a PKCS#10 request for a device certificate (TLS client auth in browsers). The
+ * authenticated session says which device asks; the CSR's signature proves the agent holds the key.
+ */
+export const CertRequestSchema = z.strictObject({
+  type: z.literal("certRequest"),
+  /** PEM, or base64 DER. A P-256 CSR is well under 1 KB; the connector refuses DER over 4 KiB. */
+  csr: z.string().min(1).max(8192),
+  /** Echoed in the `certificate` or `error` answer. */
+  requestId: z.string().max(128).optional(),
+});
+
+export const CertificateSchema = z.strictObject({
+  type: z.literal("certificate"),
+  /** The device certificate, PEM, issued by the connector's device CA. */
+  certificate: z.string().min(1).max(8192),
+  notAfter: z.iso.datetime({ offset: true }),
+  requestId: z.string().max(128).optional(),
+});
+
 const errorCodes = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 export const ErrorFrameSchema = z.strictObject({
   type: z.literal("error"),
@@ -75,13 +96,14 @@ export const ErrorFrameSchema = z.strictObject({
 });
 
 /** Frames an agent may send. */
-export const AgentFrameSchema = z.discriminatedUnion("type", [AuthSchema, SnapshotFrameSchema]);
+export const AgentFrameSchema = z.discriminatedUnion("type", [AuthSchema, SnapshotFrameSchema, CertRequestSchema]);
 /** Frames a connector may send. */
 export const ConnectorFrameSchema = z.discriminatedUnion("type", [
   HelloSchema,
   WelcomeSchema,
   AckSchema,
   RefreshSchema,
+  CertificateSchema,
   ErrorFrameSchema,
 ]);
 
@@ -91,6 +113,8 @@ export type Welcome = z.infer<typeof WelcomeSchema>;
 export type SnapshotFrame = z.infer<typeof SnapshotFrameSchema>;
 export type Ack = z.infer<typeof AckSchema>;
 export type Refresh = z.infer<typeof RefreshSchema>;
+export type CertRequest = z.infer<typeof CertRequestSchema>;
+export type CertificateFrame = z.infer<typeof CertificateSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type AgentFrame = z.infer<typeof AgentFrameSchema>;
 export type ConnectorFrame = z.infer<typeof ConnectorFrameSchema>;

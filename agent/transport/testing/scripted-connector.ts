@@ -33,6 +33,8 @@ export interface Connection {
 
 export class ScriptedConnector {
   readonly snapshots: ReceivedSnapshot[] = [];
+  /** Device-certificate requests, unanswered unless a test answers them with send(). */
+  readonly certRequests: { connection: number; csr: string; requestId?: string }[] = [];
   readonly connections: Connection[] = [];
   /** Frames from the agent that failed the shared schema: a test asserts this stays empty. */
   readonly invalidFrames: string[] = [];
@@ -126,6 +128,8 @@ export class ScriptedConnector {
           key,
         );
         this.onAuth(conn);
+      } else if (frame.type === "certRequest") {
+        this.certRequests.push({ connection: conn.index, csr: frame.csr, ...(frame.requestId !== undefined ? { requestId: frame.requestId } : {}) });
       } else {
         this.snapshots.push({
           connection: conn.index,

@@ -452,6 +452,13 @@ export class PostgresStore implements Store {
     ]);
   }
 
+  async insertSettingIfAbsent<T = unknown>(key: string, value: T): Promise<T> {
+    const inserted = await this.pool.query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [key, JSON.stringify(value)]);
+    if (inserted.rowCount === 1) return value;
+    // Lost the race (or the key existed): the committed row is the answer. Settings are never deleted.
+    return (await this.getSetting<T>(key))!;
+  }
+
   // ——— policies and compliance (./policies.ts) ———
 
   private readonly policies = createPostgresPolicyStore(this);

@@ -7,6 +7,7 @@ export function createSettingsStore(db: Database): SettingsStore {
   const put = db.prepare<[string, string]>(
     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
   );
+  const insertIfAbsent = db.prepare<[string, string]>("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
   return {
     async getSetting<T = unknown>(key: string) {
       const row = get.get(key);
@@ -14,6 +15,11 @@ export function createSettingsStore(db: Database): SettingsStore {
     },
     async putSetting(key, value) {
       put.run(key, JSON.stringify(value));
+    },
+    async insertSettingIfAbsent<T = unknown>(key: string, value: T) {
+      // Another process on the same file may have inserted first; the row is whatever won.
+      insertIfAbsent.run(key, JSON.stringify(value));
+      return JSON.parse(get.get(key)!.value) as T;
     },
   };
 }
