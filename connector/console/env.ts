@@ -24,6 +24,7 @@ const NOTICES: Record<string, { kind: "ok" | "error"; text: string }> = {
   "not-connected": { kind: "error", text: "The device's agent is not connected, so it cannot be refreshed now." },
   "user-assigned": { kind: "ok", text: "The user was assigned to the device." },
   "user-unassigned": { kind: "ok", text: "The user was unassigned from the device." },
+  "user-not-assigned": { kind: "error", text: "The user could not be assigned (a revoked device cannot be)." },
 };
 
 export function pageContext(c: ConsoleContext, section?: PageContext["section"]): PageContext {

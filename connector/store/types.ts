@@ -315,7 +315,7 @@ export interface FleetQuery {
   /** Case-insensitive substring of name, hostname, serial, id or the enrollment username. */
   search?: string;
   platform?: string;
-  /** The same user match as DeviceQuery.username. */
+  /** Devices bound to this user by an authority, as DeviceQuery.username (case-insensitive). */
   username?: string;
   /** failing: a stored result is not passing; passing: results stored, all passing; unevaluated: none stored. */
   compliance?: FleetCompliance;

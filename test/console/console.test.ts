@@ -171,31 +171,43 @@ test("an admin signs in, finds the failing device, sees why, refreshes, diffs an
     const withToken = await page.request.post(url, { form: { _csrf: csrf! }, maxRedirects: 0 });
     assert.equal(withToken.status(), 303, "the control: the same write with the session's token goes through");
 
+    // Assign a user, behind a confirmation; the binding shows who made it, and the fleet's user filter finds it.
+    await page.getByLabel("Assign a user").fill("bob");
+    await page.getByRole("button", { name: "Assign…" }).click();
+    await page.getByRole("heading", { name: "Assign this user?" }).waitFor();
+    await page.getByRole("button", { name: "Yes, assign" }).click();
+    await page.getByText("The user was assigned to the device.").waitFor();
+    const binding = page.locator("table.users tr", { hasText: "bob" });
+    assert.match((await binding.textContent()) ?? "", /an admin/);
+    await screenshot(page, "08-device-user-assigned");
+    const fleetForBob = await page.request.get(`${t.connector.url}/console/devices?user=bob`);
+    assert.match(await fleetForBob.text(), /<strong>1<\/strong> device matches/);
+
     // Revoke, behind a confirmation.
     await page.getByRole("link", { name: "Revoke" }).click();
     await page.getByRole("heading", { name: "Revoke this device?" }).waitFor();
-    await screenshot(page, "08-confirm-revoke");
+    await screenshot(page, "09-confirm-revoke");
     await page.getByRole("button", { name: "Yes, revoke" }).click();
     await page.getByText("The device was revoked and its agent disconnected.").waitFor();
-    await screenshot(page, "09-device-revoked");
+    await screenshot(page, "10-device-revoked");
     const stored = await t.connector.store.getDevice(outdated.deviceId);
     assert.notEqual(stored?.revokedAt, null);
 
     // The other pages render and read well.
     await page.goto(`${t.connector.url}/console/policies`);
-    await screenshot(page, "10-policies");
+    await screenshot(page, "11-policies");
     await page.getByRole("link", { name: "Linux 11 or later" }).click();
     await page.getByLabel(/Policy document/).fill(JSON.stringify({ name: "Linux 11 or later", platform: "LINUX", osVersion: { minimum: "11" }, gracePeriod: { type: "BY_DURATION", expiry: "P900D" } }));
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.locator("#policy-errors").waitFor();
-    await screenshot(page, "11-policy-invalid");
+    await screenshot(page, "12-policy-invalid");
     await page.goto(`${t.connector.url}/console/tokens`);
-    await screenshot(page, "12-tokens");
+    await screenshot(page, "13-tokens");
     await page.goto(`${t.connector.url}/console/events?since=all`);
     await page.getByRole("cell", { name: "device.revoked" }).or(page.getByRole("rowheader", { name: "device.revoked" })).first().waitFor();
-    await screenshot(page, "13-events");
+    await screenshot(page, "14-events");
     await page.goto(`${t.connector.url}/console/os-catalog`);
-    await screenshot(page, "14-os-catalog");
+    await screenshot(page, "15-os-catalog");
 
     // Keyboard: the first Tab reaches the skip link.
     await page.keyboard.press("Tab");

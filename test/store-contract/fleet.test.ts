@@ -28,7 +28,8 @@ await forEachBackend("store contract: fleet list", (ctx) => {
   async function seed(): Promise<void> {
     await enroll("d1", { name: "Zeta" });
     await enroll("d2", { name: "alpha" });
-    await enroll("d3", { name: "Alpha", username: "Bob" });
+    await enroll("d3", { name: "Alpha", username: "carol" });
+    await ctx.store.bindUser({ deviceId: "d3", username: "Bob", source: "admin", boundBy: "tok", boundAt: 1500 }, { type: "device.user_bound", at: 1500, deviceId: "d3", data: {} });
     await enroll("d4", { name: "beta_1", platform: "mac_os" });
     await enroll("d5", { name: "gone" });
     await ctx.store.revokeDevice("d5", 2000);
@@ -68,7 +69,8 @@ await forEachBackend("store contract: fleet list", (ctx) => {
     assert.deepEqual(await ids({ freshness: "stale" }), ["d2", "d4", "d1"], "collected before staleBefore, or never reported");
     assert.deepEqual(await ids({ freshness: "fresh" }), ["d3"]);
     assert.deepEqual(await ids({ platform: "mac_os" }), ["d4"]);
-    assert.deepEqual(await ids({ username: "bob" }), ["d3"]);
+    assert.deepEqual(await ids({ username: "bob" }), ["d3"], "bound users, case-insensitive");
+    assert.deepEqual(await ids({ username: "carol" }), [], "a user the device only claims is not a match");
     assert.deepEqual(await ids({ search: "ALP" }), ["d2", "d3"], "case-insensitive substring");
     assert.deepEqual(await ids({ search: "a_1" }), ["d4"], "LIKE wildcards in the search are literal");
     assert.deepEqual(await ids({ search: "a%" }), []);

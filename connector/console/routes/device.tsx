@@ -9,6 +9,7 @@ import type { DeviceView } from "../../http/device-view.ts";
 import type { CheckResult } from "../../policy/types.ts";
 import type { FactEvent, StoredSnapshot } from "../../store/types.ts";
 import { isApiError, type ApiErrorBody } from "../api.ts";
+import { UsernameSchema } from "../../signin/request.ts";
 import type { ConsoleEnv, ConsoleVariables } from "../env.ts";
 import { pageContext } from "../env.ts";
 import { fmtAgo, fmtTime, fmtValue } from "../format.ts";
@@ -176,6 +177,48 @@ interface DevicePageData {
   evaluationError: string | null;
   history: StoredSnapshot[];
   events: FactEvent[];
+  users: DeviceUsersJson | null;
+}
+
+interface DeviceUsersJson {
+  bound: { username: string; source: string; bound_by: string; bound_at: string }[];
+  claimed: { console_user_at_enrollment: string | null; users_reported: string[] };
+}
+
+const SOURCES: Record<string, string> = { admin: "an admin", enrollment: "its enrollment token", idp: "the identity provider at a sign-in" };
+
+function Users(props: { ctx: PageContext; id: string; users: DeviceUsersJson | null; live: boolean }) {
+  const { users } = props;
+  if (!users) return <p class="muted">The bound users could not be read.</p>;
+  const claimed = [...new Set([users.claimed.console_user_at_enrollment, ...users.claimed.users_reported].filter((u): u is string => !!u))];
+  return (
+    <div>
+      {users.bound.length === 0 ? <p class="muted">No user is bound to this device: no sign-in can be judged on it by username.</p> : (
+        <table class="users">
+          <thead><tr><th scope="col">User</th><th scope="col">Bound by</th><th scope="col">When</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
+          <tbody>
+            {users.bound.map((b) => (
+              <tr>
+                <th scope="row">{b.username}</th>
+                <td>{SOURCES[b.source] ?? b.source} <span class="sub">{b.bound_by}</span></td>
+                <td>{fmtTime(b.bound_at)}</td>
+                <td><a href={`/console/devices/${encodeURIComponent(props.id)}/confirm?action=unassign&user=${encodeURIComponent(b.username)}`}>Unassign…</a></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="muted">Claimed by the device itself (shown, never used for a verdict): {claimed.length > 0 ? claimed.slice(0, 12).join(", ") + (claimed.length > 12 ? ` and ${claimed.length - 12} more` : "") : "nobody"}.</p>
+      {props.live ? (
+        <form method="get" action={`/console/devices/${encodeURIComponent(props.id)}/confirm`} class="inline-form">
+          <input type="hidden" name="action" value="assign" />
+          <label for="assign-user">Assign a user</label>
+          <input id="assign-user" name="user" required maxlength={256} autocomplete="off" />
+          <button type="submit">Assign…</button>
+        </form>
+      ) : null}
+    </div>
+  );
 }
 
 function DevicePage(props: { ctx: PageContext; data: DevicePageData; query: z.infer<typeof DeviceQuerySchema>; now: number }) {
@@ -237,6 +280,11 @@ function DevicePage(props: { ctx: PageContext; data: DevicePageData; query: z.in
         ) : null}
       </section>
 
+      <section aria-labelledby="users-h">
+        <h2 id="users-h">Users</h2>
+        <Users ctx={props.ctx} id={v.id} users={data.users} live={live} />
+      </section>
+
       <div class="two-col">
         <section aria-labelledby="history-h">
           <h2 id="history-h">Snapshots</h2>
@@ -272,22 +320,33 @@ export function eventSummary(e: FactEvent): string {
   return "";
 }
 
-function ConfirmPage(props: { ctx: PageContext; view: DeviceView; action: "refresh" | "revoke" }) {
+type Action = { kind: "refresh" } | { kind: "revoke" } | { kind: "assign"; user: string } | { kind: "unassign"; user: string };
+
+function ConfirmPage(props: { ctx: PageContext; view: DeviceView; action: Action }) {
   const { view, action } = props;
   const name = view.name ?? view.id;
-  const text =
-    action === "refresh"
-      ? `Ask the agent on ${name} to collect and send its facts now? The page then waits for the new snapshot.`
-      : `Revoke ${name}? Its agent is disconnected at once, its snapshots are refused from now on, and it can no longer pass a sign-in check. This cannot be undone: the device would have to enroll again.`;
+  const base = `/console/devices/${encodeURIComponent(view.id)}`;
+  const copy = {
+    refresh: { title: "Refresh now?", text: `Ask the agent on ${name} to collect and send its facts now? The page then waits for the new snapshot.`, button: "Yes, refresh now", to: `${base}/refresh` },
+    revoke: {
+      title: "Revoke this device?",
+      text: `Revoke ${name}? Its agent is disconnected at once, its snapshots are refused from now on, and it can no longer pass a sign-in check. This cannot be undone: the device would have to enroll again.`,
+      button: "Yes, revoke",
+      to: `${base}/revoke`,
+    },
+    assign: { title: "Assign this user?", text: `Bind ${"user" in action ? action.user : ""} to ${name}? Sign-in checks for that user may then be judged on this device. The binding is recorded with your token as the authority.`, button: "Yes, assign", to: `${base}/users` },
+    unassign: { title: "Unassign this user?", text: `Remove the binding of ${"user" in action ? action.user : ""} to ${name}? Sign-in checks for that user no longer consider this device.`, button: "Yes, unassign", to: `${base}/users/unassign` },
+  }[action.kind];
   return (
-    <Layout title={action === "refresh" ? "Refresh device" : "Revoke device"} ctx={props.ctx}>
+    <Layout title={copy.title} ctx={props.ctx}>
       <section class="confirm" aria-labelledby="confirm-h">
-        <h1 id="confirm-h">{action === "refresh" ? "Refresh now?" : "Revoke this device?"}</h1>
-        <p>{text}</p>
-        <form method="post" action={`/console/devices/${encodeURIComponent(view.id)}/${action}`}>
+        <h1 id="confirm-h">{copy.title}</h1>
+        <p>{copy.text}</p>
+        <form method="post" action={copy.to}>
           <Csrf ctx={props.ctx} />
-          <button type="submit" class={action === "revoke" ? "danger" : undefined} autofocus>{action === "refresh" ? "Yes, refresh now" : "Yes, revoke"}</button>{" "}
-          <a href={`/console/devices/${encodeURIComponent(view.id)}`}>Cancel</a>
+          {"user" in action ? <input type="hidden" name="user" value={action.user} /> : null}
+          <button type="submit" class={action.kind === "revoke" || action.kind === "unassign" ? "danger" : undefined} autofocus>{copy.button}</button>{" "}
+          <a href={base}>Cancel</a>
         </form>
       </section>
     </Layout>
@@ -304,11 +363,12 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
     const device = DEVICE_ID.test(id) ? await store.getDevice(id) : null;
     if (!device) return c.html(<Layout title="Not found" ctx={pageContext(c, "devices")}><h1>No such device</h1><p><a href="/console/devices">Back to devices</a></p></Layout>, 404);
     const now = env.deps.now();
-    const [view, evaluation, history, events] = await Promise.all([
+    const [view, evaluation, history, events, users] = await Promise.all([
       env.rest<DeviceView>(session, "GET", `/v1/devices/${encodeURIComponent(id)}`),
       env.rest<{ policies: PolicyEvaluationJson[] } | ApiErrorBody>(session, "POST", `/v1/devices/${encodeURIComponent(id)}/evaluate`, {}),
       store.snapshotHistory(id, HISTORY),
       store.listEvents({ deviceId: id, typePrefix: "device.", since: now - TIMELINE_DAYS * 86_400_000, limit: 1000 }),
+      env.rest<DeviceUsersJson>(session, "GET", `/v1/devices/${encodeURIComponent(id)}/users`),
     ]);
     const query = DeviceQuerySchema.parse(c.req.query());
     const data: DevicePageData = {
@@ -321,6 +381,7 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
       evaluationError: isApiError(evaluation.body) ? (evaluation.body.error.message === "no device assurance policies to evaluate" ? "There are no policies yet." : evaluation.body.error.message) : null,
       history,
       events,
+      users: users.status === 200 ? users.body : null,
     };
     return c.html(<DevicePage ctx={pageContext(c, "devices")} data={data} query={query} now={now} />);
   });
@@ -336,7 +397,11 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
 
   app.get("/console/devices/:id/confirm", async (c) => {
     const id = c.req.param("id");
-    const action = c.req.query("action") === "revoke" ? "revoke" : "refresh";
+    const kind = c.req.query("action");
+    const user = UsernameSchema.safeParse(c.req.query("user") ?? "");
+    const action: Action | null =
+      kind === "refresh" || kind === "revoke" ? { kind } : (kind === "assign" || kind === "unassign") && user.success ? { kind, user: user.data } : null;
+    if (!action) return c.redirect(path(id), 303);
     const view = DEVICE_ID.test(id) ? await env.rest<DeviceView>(c.get("session"), "GET", `/v1/devices/${encodeURIComponent(id)}`) : null;
     if (!view || view.status !== 200) return c.redirect("/console/devices", 303);
     return c.html(<ConfirmPage ctx={pageContext(c, "devices")} view={view.body} action={action} />);
@@ -349,6 +414,22 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
     const answer = await env.rest<unknown>(c.get("session"), "POST", `/v1/devices/${encodeURIComponent(id)}/refresh?wait=0`);
     if (answer.status === 202) return c.redirect(`${path(id)}?awaiting=${device.lastSeq}`, 303);
     return c.redirect(`${path(id)}?notice=not-connected`, 303);
+  });
+
+  app.post("/console/devices/:id/users", async (c) => {
+    const id = c.req.param("id");
+    const user = UsernameSchema.safeParse((await c.req.parseBody()).user);
+    if (!DEVICE_ID.test(id) || !user.success) return c.redirect(path(id), 303);
+    const answer = await env.rest<unknown>(c.get("session"), "POST", `/v1/devices/${encodeURIComponent(id)}/users`, { username: user.data });
+    return c.redirect(`${path(id)}?notice=${answer.status < 300 ? "user-assigned" : "user-not-assigned"}`, 303);
+  });
+
+  app.post("/console/devices/:id/users/unassign", async (c) => {
+    const id = c.req.param("id");
+    const user = UsernameSchema.safeParse((await c.req.parseBody()).user);
+    if (!DEVICE_ID.test(id) || !user.success) return c.redirect(path(id), 303);
+    await env.rest<unknown>(c.get("session"), "DELETE", `/v1/devices/${encodeURIComponent(id)}/users/${encodeURIComponent(user.data)}`);
+    return c.redirect(`${path(id)}?notice=user-unassigned`, 303);
   });
 
   app.post("/console/devices/:id/revoke", async (c) => {

@@ -18,9 +18,8 @@ function filters(q: BaseQuery, p: (v: unknown) => string): { where: string[]; st
   if (!q.includeRevoked) where.push("d.revoked_at IS NULL");
   if (q.platform !== undefined) where.push(`d.platform = ${p(q.platform)}`);
   if (q.username !== undefined) {
-    const u = p(q.username);
-    // The same match as listDevices' username filter (store.ts).
-    where.push(`d.id IN (SELECT id FROM devices WHERE lower(username) = lower(${u}) UNION SELECT device_id FROM device_users WHERE lower(username) = lower(${u}))`);
+    // Bound users only, as listDevices' username filter (store.ts): what a device claims is not a match.
+    where.push(`d.id IN (SELECT device_id FROM device_bindings WHERE lower(username) = lower(${p(q.username)}))`);
   }
   if (q.search !== undefined && q.search !== "") {
     const s = p(likePattern(q.search));

@@ -21,8 +21,8 @@ function baseWhere(q: BaseQuery, params: Record<string, unknown>): string[] {
   if (!q.includeRevoked) where.push("d.revoked_at IS NULL");
   if (q.platform !== undefined) (where.push("d.platform = @platform"), (params.platform = q.platform));
   if (q.username !== undefined) {
-    // The same match as listDevices' username filter (devices.ts), as index lookups.
-    where.push("d.id IN (SELECT id FROM devices WHERE username = @username COLLATE NOCASE UNION SELECT device_id FROM device_users WHERE username = @username)");
+    // Bound users only, as listDevices' username filter (devices.ts): what a device claims is not a match.
+    where.push("d.id IN (SELECT device_id FROM device_bindings WHERE username = @username)");
     params.username = q.username;
   }
   if (q.search !== undefined && q.search !== "") {
