@@ -71,3 +71,8 @@ test("Get-NetFirewallProfile on real Windows: every profile on and blocking inbo
   const wsl = parseFirewallProfiles(f("windows-11-wsl-docs.get-netfirewallprofile-activestore-domain.txt"));
   assert.deepEqual(wsl, { ok: true, value: [{ name: "Domain", enabled: true, inbound: "Block", outbound: "Allow" }] });
 });
+
+test("ufw status on real hosts: inactive on a fresh Omarchy install, active on an Ubuntu 18.04 droplet", () => {
+  assert.deepEqual(parseUfwStatus(f("arch-omarchy-2025.ufw-status-inactive.txt")), { ok: true, value: { backend: "ufw", enabled: false, detail: { status: "inactive" } } });
+  assert.deepEqual(parseUfwStatus(f("ubuntu-18.04.ufw-status-active.txt")), { ok: true, value: { backend: "ufw", enabled: true, detail: { status: "active" } } });
+});
