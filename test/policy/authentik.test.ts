@@ -14,14 +14,23 @@ import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
 import { runDocPolicy } from "./authentik/doc-policy.ts";
+import { makeCa, makeLeaf } from "../support/test-certs.ts";
 
 let t: LivePolicyConnector;
 let dir: string;
 let token: string;
 let macPolicy: string;
 
-function runPolicy(context: Record<string, unknown>, options: { url?: string; policies?: string[]; meta?: Record<string, string> } = {}) {
-  return runDocPolicy(dir, { url: options.url ?? t.connector.url, token, policies: options.policies ?? [macPolicy] }, context, options.meta);
+type Mode = "required" | "optional" | "lookup";
+
+function runPolicy(context: Record<string, unknown>, options: { url?: string; policies?: string[]; meta?: Record<string, string>; mode?: Mode } = {}) {
+  return runDocPolicy(dir, { url: options.url ?? t.connector.url, token, policies: options.policies ?? [macPolicy], mode: options.mode ?? "lookup" }, context, options.meta);
+}
+
+/** An admin binds the device to the user: the only kind of binding these tests need (the facts' users are claims). */
+async function bind(deviceId: string, username: string): Promise<void> {
+  const res = await t.json(`/v1/devices/${deviceId}/users`, { method: "POST", body: JSON.stringify({ username }) });
+  assert.ok(res.status === 201 || res.status === 200, JSON.stringify(res.body));
 }
 
 /** A loopback port with nothing listening. */
@@ -49,17 +58,35 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("the authentik expression policy from the docs", () => {
-  test("passes a healthy device found by the pending user's name, with no messages", async () => {
+describe("the authentik expression policy from the docs, mode required (the doc's default)", () => {
+  test("refuses a browser that presented no certificate, telling the user why", async () => {
+    const facts = macFacts({ users: [] });
+    const device = await t.pushDevice(facts, { answerRefreshWith: facts });
+    await bind(device.deviceId, "cert-less");
+    const result = await runPolicy({ pending_user: { username: "cert-less" } }, { mode: "required", meta: { REQUEST_METHOD: "GET" } });
+    assert.equal(result.passing, false);
+    assert.match(result.messages.join(" "), /did not identify a company device/);
+  });
+
+  test("passes the proxy's header to the connector as clientCertificate: one Facet did not issue is refused, saying so", async () => {
+    const stranger = await makeLeaf(await makeCa("Synthetic other CA"), { subject: "not a Facet device", uris: ["urn:facet:device:stranger"], usage: "client" });
+    const result = await runPolicy({ pending_user: { username: "ada" } }, { mode: "required", meta: { HTTP_X_SSL_CLIENT_CERT: encodeURIComponent(stranger.certPem) } });
+    assert.equal(result.passing, false);
+    assert.match(result.messages.join(" "), /certificate that does not belong to an enrolled device/);
+  });
+});
+
+describe("the authentik expression policy from the docs, mode lookup (no certificate: the weaker mode)", () => {
+  test("passes a healthy device bound to the pending user, with no messages", async () => {
     const facts = macFacts({ users: [{ id: "501", username: "ada", name: "Ada", home: "/Users/ada" }] });
-    await t.pushDevice(facts, { answerRefreshWith: facts });
+    await bind((await t.pushDevice(facts, { answerRefreshWith: facts })).deviceId, "ada");
     const result = await runPolicy({ pending_user: { username: "ada" } });
     assert.deepEqual(result, { passing: true, messages: [] });
   });
 
   test("denies an unpatched device and hands Facet's reason to ak_message", async () => {
     const facts = macFacts({ os: { version: "15.7.1" }, users: [{ id: "501", username: "grace", name: null, home: "/Users/grace" }] });
-    await t.pushDevice(facts, { answerRefreshWith: facts });
+    await bind((await t.pushDevice(facts, { answerRefreshWith: facts })).deviceId, "grace");
     const result = await runPolicy({ pending_user: { username: "grace" } });
     assert.equal(result.passing, false);
     assert.equal(result.messages.length, 1);
@@ -73,11 +100,18 @@ describe("the authentik expression policy from the docs", () => {
   });
 
   test("tells a refused user when their device did not answer the refresh", async () => {
-    await t.pushDevice(macFacts({ disks: [{ name: "disk3s1", mountpoint: "/", capacity_total_bytes: 1, capacity_used_bytes: 1, encryption_enabled: false, internal: true }], users: [{ id: "501", username: "silent", name: null, home: "/Users/silent" }] }));
+    await bind((await t.pushDevice(macFacts({ disks: [{ name: "disk3s1", mountpoint: "/", capacity_total_bytes: 1, capacity_used_bytes: 1, encryption_enabled: false, internal: true }], users: [{ id: "501", username: "silent", name: null, home: "/Users/silent" }] }))).deviceId, "silent");
     const result = await runPolicy({ pending_user: { username: "silent" } });
     assert.equal(result.passing, false);
     assert.match(result.messages[0]!, /Not encrypted: \/\. Turn on FileVault/);
-    assert.match(result.messages[1]!, /Fresh facts could not be collected from this device \(timeout\)/);
+    assert.match(result.messages[1]!, /Fresh facts could not be collected from this device; the last reported ones were used/);
+  });
+
+  test("a device whose facts merely list the user is not theirs", async () => {
+    const facts = macFacts({ users: [{ id: "501", username: "claimed", name: null, home: "/Users/claimed" }] });
+    await t.pushDevice(facts, { answerRefreshWith: facts });
+    const result = await runPolicy({ pending_user: { username: "claimed" } });
+    assert.equal(result.passing, false);
   });
 
   test("denies a user with no enrolled device, saying why", async () => {
@@ -87,7 +121,7 @@ describe("the authentik expression policy from the docs", () => {
   });
 
   test("denies a device for which no policy applies", async () => {
-    await t.pushDevice(linuxFacts({ users: [{ id: "1000", username: "linus", name: null, home: "/home/linus" }] }));
+    await bind((await t.pushDevice(linuxFacts({ users: [{ id: "1000", username: "linus", name: null, home: "/home/linus" }] }))).deviceId, "linus");
     const result = await runPolicy({ pending_user: { username: "linus" } });
     assert.equal(result.passing, false);
     assert.match(result.messages[0]!, /No device policy applies/);

@@ -24,6 +24,8 @@ export interface PolicySettings {
   url: string;
   token: string;
   policies: string[];
+  /** FACET_MODE as an admin would set it; the doc's default (`required`) when omitted. */
+  mode?: "required" | "optional" | "lookup";
 }
 
 /** The doc's block with its placeholders replaced; fails if any is left or none was found. */
@@ -31,8 +33,10 @@ export function configuredPolicy(body: string, settings: PolicySettings): string
   const out = body
     .replace('"https://facet.example.com"', JSON.stringify(settings.url))
     .replace('"fct_REPLACE_WITH_TOKEN"', JSON.stringify(settings.token))
-    .replace('["dae_REPLACE_WITH_POLICY_ID"]', JSON.stringify(settings.policies));
+    .replace('["dae_REPLACE_WITH_POLICY_ID"]', JSON.stringify(settings.policies))
+    .replace('FACET_MODE = "required"', `FACET_MODE = ${JSON.stringify(settings.mode ?? "required")}`);
   assert.notEqual(out, body);
+  assert.ok(out.includes(`FACET_MODE = ${JSON.stringify(settings.mode ?? "required")}`), "the doc's block sets FACET_MODE");
   assert.ok(!out.includes("REPLACE_WITH"), "every placeholder is replaced");
   return out;
 }
