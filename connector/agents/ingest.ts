@@ -20,6 +20,7 @@ import { isCanonicalText } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
 import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
+import { isStoreUnavailable } from "../store/unavailable.ts";
 import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import type { SnapshotBatcher } from "./batcher.ts";
@@ -137,7 +138,15 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
     ...(await duplicateEvents(ctx.store, device, identity, now)),
   ];
 
-  const result = await ctx.batcher.write({ snapshot, events });
+  let result: Awaited<ReturnType<SnapshotBatcher["write"]>>;
+  try {
+    result = await ctx.batcher.write({ snapshot, events });
+  } catch (error) {
+    // A full disk or a lost database is not the agent's fault and not a bug: say so, so a refresh
+    // waiting on this snapshot answers store_unavailable instead of timing out.
+    if (!isStoreUnavailable(error)) throw error;
+    return reject("store_unavailable", "the connector's database cannot store the snapshot now; it was not acked, resend later", { seq: body.seq });
+  }
   switch (result) {
     case "accepted":
       remember(device, snapshot.seq, identity);

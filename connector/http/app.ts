@@ -13,6 +13,7 @@ import { mountDeviceCa } from "./device-ca.ts";
 import { mountDevices } from "./devices.ts";
 import { mountDeviceUsers } from "./device-users.ts";
 import { mountEnroll } from "./enroll.ts";
+import { mountReadiness } from "./readiness.ts";
 import { apiError } from "./errors.ts";
 import { mountEvents } from "./events.ts";
 import { factsCacheFor } from "./facts-cache.ts";
@@ -56,6 +57,7 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
     return next();
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
+  mountReadiness(app as unknown as Hono, deps);
   mountEnroll(app as unknown as Hono, deps);
   mountDeviceCa(app, deps);
   mountDevices(app, deps);

@@ -103,6 +103,9 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
         case "disconnected":
           return apiError(c, 504, "agent_disconnected", `${error.message}; the cached facts are unchanged`);
         case "rejected":
+          if (error.code === "store_unavailable") {
+            return apiError(c, 503, "store_unavailable", "the agent answered, but the connector's database cannot store its snapshot now; retry shortly", { "Retry-After": "5" });
+          }
           return apiError(c, 502, "snapshot_rejected", `the agent's answer was rejected (${error.code ?? "unknown"}): ${error.message}`);
       }
     }

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   rate_limited: "too many frames in too short a time",
   bad_csr: "the certificate request is too large, does not parse, is not ECDSA P-256, or its signature does not verify",
   certificate_rate_limited: "this device asked for too many certificates recently; ask again later",
+  store_unavailable: "the connector's database cannot store the snapshot now (full, read-only or unreachable); it is not acked, resend later",
   internal: "the connector could not process the message",
 } as const;
 
