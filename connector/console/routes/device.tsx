@@ -10,6 +10,8 @@ import type { CheckResult } from "../../policy/types.ts";
 import type { FactEvent, StoredSnapshot } from "../../store/types.ts";
 import { isApiError, type ApiErrorBody } from "../api.ts";
 import { UsernameSchema } from "../../signin/request.ts";
+import { CERTIFICATE_ISSUED_EVENT } from "../../device-ca/issue.ts";
+import { FACET_VENDOR_KEY } from "../../../shared/facts/schema.ts";
 import type { ConsoleEnv, ConsoleVariables } from "../env.ts";
 import { pageContext } from "../env.ts";
 import { fmtAgo, fmtTime, fmtValue } from "../format.ts";
@@ -178,6 +180,42 @@ interface DevicePageData {
   history: StoredSnapshot[];
   events: FactEvent[];
   users: DeviceUsersJson | null;
+  /** The latest `device.certificate_issued` event. */
+  certificate: FactEvent | null;
+}
+
+/** What the connector issued (from its audit event) beside what the agent says it installed. */
+function Certificate(props: { issued: FactEvent | null; view: DeviceView; revoked: boolean; now: number }) {
+  const issued = props.issued?.data as { serialNumber?: string; notAfter?: string } | undefined;
+  const facts = props.view.cached_facts;
+  const vendor = facts?.data.vendor?.[FACET_VENDOR_KEY] as { device_certificate?: { key_trust_level?: string | null; not_after?: string | null; stores?: string[] | null } } | undefined;
+  const installed = vendor?.device_certificate;
+  const path = `vendor.${FACET_VENDOR_KEY}.device_certificate`;
+  const reason = (k: string) => facts?.unknown[`${path}.${k}`];
+  const expired = issued?.notAfter ? Date.parse(issued.notAfter) <= props.now : false;
+  return (
+    <dl class="facts-list">
+      <dt>Issued</dt>
+      <dd>
+        {props.issued && issued ? (
+          <span>
+            serial <code>{issued.serialNumber ?? "?"}</code> on {fmtTime(props.issued.at)}, valid until {fmtTime(issued.notAfter ?? null)}{" "}
+            {props.revoked ? <span class="tag revoked">not accepted: device revoked</span> : expired ? <span class="tag stale">expired</span> : <span class="tag new">valid</span>}
+          </span>
+        ) : <span class="muted">No certificate has been issued to this device yet.</span>}
+      </dd>
+      <dt>Installed (as the agent reports)</dt>
+      <dd>
+        {installed ? (
+          <span>
+            key kept in {installed.key_trust_level ?? <span class="reason">unknown — {reason("key_trust_level") ?? "no reason recorded"}</span>}
+            {installed.stores && installed.stores.length > 0 ? <span class="sub">stores: {installed.stores.join(", ")}</span> : null}
+            {installed.not_after ? <span class="sub">installed certificate valid until {fmtTime(installed.not_after)}</span> : null}
+          </span>
+        ) : <span class="muted">{reason("key_trust_level") ?? "The agent's facts carry no certificate record."}</span>}
+      </dd>
+    </dl>
+  );
 }
 
 interface DeviceUsersJson {
@@ -280,10 +318,17 @@ function DevicePage(props: { ctx: PageContext; data: DevicePageData; query: z.in
         ) : null}
       </section>
 
+      <div class="two-col">
       <section aria-labelledby="users-h">
         <h2 id="users-h">Users</h2>
         <Users ctx={props.ctx} id={v.id} users={data.users} live={live} />
       </section>
+
+      <section aria-labelledby="cert-h">
+        <h2 id="cert-h">Certificate</h2>
+        <Certificate issued={data.certificate} view={v} revoked={!live} now={now} />
+      </section>
+      </div>
 
       <div class="two-col">
         <section aria-labelledby="history-h">
@@ -363,12 +408,13 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
     const device = DEVICE_ID.test(id) ? await store.getDevice(id) : null;
     if (!device) return c.html(<Layout title="Not found" ctx={pageContext(c, "devices")}><h1>No such device</h1><p><a href="/console/devices">Back to devices</a></p></Layout>, 404);
     const now = env.deps.now();
-    const [view, evaluation, history, events, users] = await Promise.all([
+    const [view, evaluation, history, events, users, certificates] = await Promise.all([
       env.rest<DeviceView>(session, "GET", `/v1/devices/${encodeURIComponent(id)}`),
       env.rest<{ policies: PolicyEvaluationJson[] } | ApiErrorBody>(session, "POST", `/v1/devices/${encodeURIComponent(id)}/evaluate`, {}),
       store.snapshotHistory(id, HISTORY),
       store.listEvents({ deviceId: id, typePrefix: "device.", since: now - TIMELINE_DAYS * 86_400_000, limit: 1000 }),
       env.rest<DeviceUsersJson>(session, "GET", `/v1/devices/${encodeURIComponent(id)}/users`),
+      store.listEvents({ deviceId: id, types: [CERTIFICATE_ISSUED_EVENT], limit: 1000 }),
     ]);
     const query = DeviceQuerySchema.parse(c.req.query());
     const data: DevicePageData = {
@@ -382,6 +428,7 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
       history,
       events,
       users: users.status === 200 ? users.body : null,
+      certificate: certificates[certificates.length - 1] ?? null,
     };
     return c.html(<DevicePage ctx={pageContext(c, "devices")} data={data} query={query} now={now} />);
   });
