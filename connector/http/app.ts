@@ -12,6 +12,7 @@ import type { HttpDeps } from "./deps.ts";
 import { mountDeviceCa } from "./device-ca.ts";
 import { mountDevices } from "./devices.ts";
 import { mountDeviceUsers } from "./device-users.ts";
+import { mountFleetApi } from "../fleet/routes.ts";
 import { mountEnroll } from "./enroll.ts";
 import { mountReadiness } from "./readiness.ts";
 import { apiError } from "./errors.ts";
@@ -62,6 +63,7 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   mountDeviceCa(app, deps);
   mountDevices(app, deps);
   mountDeviceUsers(app, deps);
+  mountFleetApi(app, deps);
   mountEvents(app, deps);
   mountTokens(app, deps);
   mountPolicyRoutes(app, deps);

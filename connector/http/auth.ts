@@ -13,7 +13,7 @@
  *
  *   app.get("/v1/devices", requireScope(deps, "devices:read"), handler)
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ApiToken, Scope, TokenStore } from "../store/types.ts";
 import { hashSecret } from "../tokens/secrets.ts";
 import { apiError } from "./errors.ts";
@@ -64,7 +64,11 @@ export function hasScope(token: ApiToken, scope: Scope): boolean {
   return token.scopes.includes("admin") || token.scopes.includes(scope);
 }
 
-export function requireScope(store: TokenLookup, scope: Scope): MiddlewareHandler<{ Variables: AuthVariables }> {
+/** How an auth failure is written; Facet's `{ error }` shape by default (the Fleet-compatible API has its own). */
+export type AuthErrorRenderer = (c: Context, status: 400 | 401 | 403, code: "bad_request" | "unauthorized" | "forbidden", message: string, headers: Record<string, string>) => Response | Promise<Response>;
+
+export function requireScope(store: TokenLookup, scope: Scope, render: AuthErrorRenderer = apiError): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const apiError = render;
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (!header) {

@@ -13,7 +13,7 @@ import { UsernameSchema } from "../signin/request.ts";
 
 export const SCOPES = [
   "admin", "devices:read", "devices:refresh", "devices:write", "policies:read", "policies:write",
-  "events:read", "endpoint:check", "tokens:write",
+  "events:read", "endpoint:check", "tokens:write", "fleet:read",
 ] as const satisfies readonly Scope[];
 
 const CreateEnrollSchema = z.strictObject({

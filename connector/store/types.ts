@@ -8,7 +8,7 @@
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 
-export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write";
+export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write" | "fleet:read";
 
 export interface ApiToken {
   id: string;
@@ -100,6 +100,8 @@ export interface DeviceQuery {
   includeRevoked?: boolean;
   /** Opaque cursor: devices with id > after, ordered by id. */
   after?: string;
+  /** Skip this many devices of the id order (page-numbered APIs such as Fleet's); prefer `after`. */
+  offset?: number;
   limit: number;
 }
 

@@ -265,7 +265,7 @@ export class PostgresStore implements Store {
       );
     }
     if (q.after !== undefined) where.push(`id > ${p(q.after)}`);
-    const sql = `SELECT ${DEVICE_COLUMNS} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${p(q.limit)}`;
+    const sql = `SELECT ${DEVICE_COLUMNS} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${p(q.limit)} OFFSET ${p(q.offset ?? 0)}`;
     const { rows } = await this.pool.query<DeviceRow>(sql, params);
     return rows.map(deviceFromRow);
   }

@@ -141,7 +141,8 @@ export function createDeviceStore(db: Database): DeviceStore {
         params.claimed = query.claimedUsername;
       }
       if (query.after !== undefined) (where.push("d.id > @after"), (params.after = query.after));
-      const sql = `SELECT * FROM devices d ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY d.id LIMIT @limit`;
+      params.offset = query.offset ?? 0;
+      const sql = `SELECT * FROM devices d ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY d.id LIMIT @limit OFFSET @offset`;
       let statement = listStatements.get(sql);
       if (!statement) {
         // The WHERE clause comes from a fixed set of filters, so there are few distinct statements.
