@@ -32,7 +32,7 @@ function authentikSync(url: string, token: string): Promise<{ ca_der_b64: string
 let t: LivePolicyConnector;
 let fleetToken: string;
 let firewall: string;
-const ids: Record<string, string> = {};
+const ids = { good: "", bad: "", noSerial: "", mac: "", revoked: "" };
 
 before(async () => {
   t = await startLivePolicyConnector();
