@@ -5,7 +5,13 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { X509Certificate } from "node:crypto";
+import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
+import { issueDeviceCertificate } from "../../connector/device-ca/issue.ts";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../policy/live.ts";
@@ -96,4 +102,33 @@ test("answers like Fleet: its error shape, scopes, and an empty page past the en
   const one = (await (await get(`/api/v1/fleet/hosts/identifier/SER-GOOD`, fleetToken)).json()) as { host: { uuid: string } };
   assert.equal(one.host.uuid, ids.good);
   assert.equal((await get(`/api/v1/fleet/hosts/identifier/SER-REVOKED`, fleetToken)).status, 404);
+});
+
+test("the CA profile parses as authentik parses it, and a device certificate verifies against it with the SAN its mTLS stage matches", async () => {
+  const sync = await authentikSync(t.connector.url, fleetToken);
+  assert.ok(sync.ca_der_b64, "the profile carries the com.fleetdm.conditional-access-ca payload");
+  const ca = new X509Certificate(Buffer.from(sync.ca_der_b64, "base64"));
+  assert.equal(ca.fingerprint256, t.connector.deviceCa.certificate.fingerprint256);
+
+  const issued = await issueDeviceCertificate(
+    { store: t.connector.store, deviceCa: t.connector.deviceCa, now: () => t.clock.now, limits: t.connector.limits },
+    ids.good,
+    await buildCertificateRequest(generateCertificateKey(), ids.good),
+  );
+  assert.ok(issued.ok);
+  const dir = mkdtempSync(join(tmpdir(), "facet-fleet-ca-"));
+  try {
+    writeFileSync(join(dir, "ca.pem"), ca.toString());
+    writeFileSync(join(dir, "device.pem"), issued.certificatePem);
+    // openssl checks validity against the real clock; the connector's clock is injected, so ask for its time.
+    const out = execFileSync("openssl", ["verify", "-attime", String(Math.floor(t.clock.now / 1000) + 60), "-purpose", "sslclient", "-CAfile", join(dir, "ca.pem"), join(dir, "device.pem")], { encoding: "utf8" });
+    assert.match(out, /device\.pem: OK/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // authentik strips this prefix from every SAN URI, lower-cases, and looks the value up as vendor["fleetdm.com"].uuid.
+  const sans = (new X509Certificate(issued.certificatePem).subjectAltName ?? "").split(", ").filter((s) => s.startsWith("URI:")).map((s) => s.slice(4));
+  const lookups = sans.map((uri) => uri.replace(/^urn:device:apple:uuid:/, "").toLowerCase());
+  const uuids = sync.devices.map((d) => d.facts.vendor["fleetdm.com"].uuid);
+  assert.deepEqual(lookups.filter((v) => uuids.includes(v)), [ids.good]);
 });

@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { enrollTestDevice } from "../support/protocol-client.ts";
+import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
+import { issueDeviceCertificate } from "../../connector/device-ca/issue.ts";
+import { newTestCa } from "../../connector/device-ca/test-support.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
 
 const DAY = 86_400_000;
@@ -171,6 +174,86 @@ describe("attacks on who a device belongs to", () => {
     assert.ok(res.body.policies[0].checks.length > 0, "per-policy and per-check results");
     assert.equal((await t.json(`/v1/devices/${d.deviceId}/evaluate`, { method: "POST", token: idp.secret })).status, 403);
     assert.equal((await t.json(`/v1/devices/${d.deviceId}`, { token: idp.secret })).status, 403);
+  });
+});
+
+/** A client certificate from the connector's device CA, as nginx forwards it ($ssl_client_escaped_cert). */
+async function certificateFor(deviceId: string): Promise<string> {
+  const issued = await issueDeviceCertificate(
+    { store: t.connector.store, deviceCa: t.connector.deviceCa, now: () => t.clock.now, limits: { ...t.connector.limits, deviceCertsPerHour: 1000 } },
+    deviceId,
+    await buildCertificateRequest(generateCertificateKey(), deviceId),
+  );
+  assert.ok(issued.ok, JSON.stringify(issued));
+  return encodeURIComponent(issued.certificatePem);
+}
+
+describe("the device proven by its client certificate (mode required)", () => {
+  test("the bound user's device passes; the same certificate for another user is refused", async () => {
+    const d = await t.pushDevice(linuxFacts());
+    await assign(d.deviceId, "cert-owner");
+    const cert = await certificateFor(d.deviceId);
+    const own = await check({ username: "cert-owner", clientCertificate: cert, policies: [firewall] });
+    assert.equal(own.body.passing, true, JSON.stringify(own.body));
+    assert.equal(own.body.proof, "certificate");
+    assert.equal(own.body.device.id, d.deviceId);
+    const other = await check({ username: "someone-else", clientCertificate: cert, policies: [firewall] });
+    assert.equal(other.body.passing, false);
+    assert.equal(other.body.reason, "not_bound");
+  });
+
+  test("a certificate judges exactly its device, not the user's other devices", async () => {
+    const healthy = await t.pushDevice(linuxFacts());
+    const broken = await t.pushDevice(linuxFacts({ network: { firewall_enabled: false } }));
+    await assign(healthy.deviceId, "two-certs");
+    await assign(broken.deviceId, "two-certs");
+    const res = await check({ username: "two-certs", clientCertificate: await certificateFor(broken.deviceId), policies: [firewall] });
+    assert.equal(res.body.passing, false);
+    assert.equal(res.body.device.id, broken.deviceId);
+  });
+
+  test("a revoked device's certificate, an expired one and one from another CA are refused, each with its reason", async () => {
+    const d = await t.pushDevice(linuxFacts());
+    await assign(d.deviceId, "cert-reasons");
+    const cert = await certificateFor(d.deviceId);
+    t.clock.now += 8 * DAY;
+    const expired = await check({ username: "cert-reasons", clientCertificate: cert, policies: [firewall] });
+    t.clock.now -= 8 * DAY;
+    assert.equal(expired.body.reason, "certificate_expired");
+    assert.match(expired.body.messages[0], /certificate has expired/);
+
+    const foreign = await newTestCa(t.clock.now);
+    const { certificatePem } = (await issueDeviceCertificate(
+      { store: t.connector.store, deviceCa: foreign, now: () => t.clock.now, limits: { ...t.connector.limits, deviceCertsPerHour: 1000 } },
+      d.deviceId,
+      await buildCertificateRequest(generateCertificateKey(), d.deviceId),
+    )) as { certificatePem: string };
+    const other = await check({ username: "cert-reasons", clientCertificate: certificatePem, policies: [firewall] });
+    assert.equal(other.body.reason, "certificate_invalid", "same subject and SAN, another CA");
+
+    assert.equal((await t.api(`/v1/devices/${d.deviceId}/revoke`, { method: "POST" })).status, 200);
+    const revoked = await check({ username: "cert-reasons", clientCertificate: cert, policies: [firewall] });
+    assert.equal(revoked.body.passing, false);
+    assert.equal(revoked.body.reason, "revoked_device");
+  });
+});
+
+describe("binding on a verified sign-in (--bind-on-verified-sign-in)", () => {
+  test("binds an unbound device to the user the identity provider vouched for, once, and never a second user", async () => {
+    const d = await t.pushDevice(linuxFacts());
+    const cert = await certificateFor(d.deviceId);
+    assert.equal((await check({ username: "first-user", clientCertificate: cert, policies: [firewall] })).body.reason, "not_bound", "off by default");
+    t.connector.limits.bindOnVerifiedSignIn = true;
+    try {
+      const first = await check({ username: "first-user", clientCertificate: cert, policies: [firewall] });
+      assert.equal(first.body.passing, true);
+      const second = await check({ username: "second-user", clientCertificate: cert, policies: [firewall] });
+      assert.equal(second.body.reason, "not_bound");
+    } finally {
+      t.connector.limits.bindOnVerifiedSignIn = false;
+    }
+    const users = (await t.json(`/v1/devices/${d.deviceId}/users`)).body;
+    assert.deepEqual(users.bound.map((b: { username: string; source: string }) => [b.username, b.source]), [["first-user", "idp"]]);
   });
 });
 
