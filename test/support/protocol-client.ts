@@ -69,6 +69,8 @@ export interface SnapshotOptions {
   signWith?: DeviceKeyPair;
   /** Change the body after signing (tamper tests). */
   tamper?: (body: string) => string;
+  /** Change the body before signing: a validly signed body in a form the connector must refuse. */
+  resign?: (body: string) => string;
 }
 
 export class ProtocolClient {
@@ -137,7 +139,7 @@ export class ProtocolClient {
       facts: options.facts ?? sampleFacts(),
       unknown: options.unknown ?? SAMPLE_UNKNOWN,
     };
-    const text = canonicalJson(body);
+    const text = options.resign ? options.resign(canonicalJson(body)) : canonicalJson(body);
     const signature = sign("snapshot", Buffer.from(text, "utf8"), (options.signWith ?? device.keys).secretKey);
     return {
       type: "snapshot",

@@ -9,6 +9,7 @@ import { FACTS_LIMITS } from "../../../shared/facts/schema.ts";
 import { sampleFacts } from "../../support/facts.ts";
 import type { ProtocolClient } from "../../support/protocol-client.ts";
 import type { FuzzTarget } from "./harness.ts";
+import { SMALL_ORDER_ENCODINGS } from "../../support/small-order.ts";
 
 const stranger = generateKeyPair();
 const b64sig = () => randomBytes(64).toString("base64");
@@ -85,7 +86,11 @@ export type SessionAction =
   | { kind: "facts of the wrong shape"; facts: unknown }
   | { kind: "array over its limit" }
   | { kind: "seq of the wrong type"; seq: unknown }
-  | { kind: "auth again" };
+  | { kind: "auth again" }
+  | { kind: "duplicate key"; key: "seq" | "facts" | "nonce" }
+  | { kind: "non-canonical form"; how: number }
+  | { kind: "__proto__ key"; nested: boolean }
+  | { kind: "raw control character"; code: number };
 
 export function sessionAction(): fc.Arbitrary<SessionAction> {
   return fc.oneof(
@@ -104,8 +109,25 @@ export function sessionAction(): fc.Arbitrary<SessionAction> {
     fc.constant({ kind: "array over its limit" as const }),
     fc.oneof(fc.string(), fc.constant(0), fc.integer({ max: -1 }), fc.double({ min: 0.1, max: 1e6, noInteger: true }), fc.constant(null)).map((seq) => ({ kind: "seq of the wrong type" as const, seq })),
     fc.constant({ kind: "auth again" as const }),
+    fc.constantFrom("seq" as const, "facts" as const, "nonce" as const).map((key) => ({ kind: "duplicate key" as const, key })),
+    fc.nat({ max: NON_CANONICAL.length - 1 }).map((how) => ({ kind: "non-canonical form" as const, how })),
+    fc.boolean().map((nested) => ({ kind: "__proto__ key" as const, nested })),
+    fc.integer({ min: 0, max: 0x1f }).map((code) => ({ kind: "raw control character" as const, code })),
   );
 }
+
+/** Ways to write the same document in other bytes; each is signed, so only the form is wrong. */
+const NON_CANONICAL: ((body: string) => string)[] = [
+  (b) => b.replace('"seq":', '"seq": '),
+  (b) => `${b}\n`,
+  (b) => ` ${b}`,
+  (b) => b.replace('"seq":', '"\\u0073eq":'),
+  (b) => b.replace(/"seq":(\d+)/, '"seq":$1.0'),
+  (b) => b.replace(/"seq":(\d+)/, '"seq":$1e0'),
+  (b) => b.replace(/,"v":(\d+)\}$/, "}").replace(/^\{/, `{"v":${JSON.parse(b).v},`),
+  (b) => b.replace('"v":', '"v" :'),
+  (b) => b.replace(/"hostname":"/, '"hostname":"\\u0061'),
+];
 
 export function expectedCode(action: Exclude<SessionAction, { kind: "good" }>): ErrorCode {
   switch (action.kind) {
@@ -131,6 +153,12 @@ export function expectedCode(action: Exclude<SessionAction, { kind: "good" }>): 
       return "bad_snapshot";
     case "auth again":
       return "unexpected_message";
+    case "duplicate key":
+    case "non-canonical form":
+      return "non_canonical_body";
+    case "__proto__ key":
+    case "raw control character":
+      return "bad_snapshot";
   }
 }
 
@@ -177,6 +205,25 @@ export function buildSessionFrame(action: Exclude<SessionAction, { kind: "good" 
       });
     case "seq of the wrong type":
       return frame({ seq: action.seq as number });
+    case "duplicate key":
+      return frame({
+        seq: next,
+        // The attack: JSON.parse reads the last value, SQLite's json_extract the first.
+        resign: (body) =>
+          action.key === "seq" ? body.replace(/"seq":(\d+)/, `"seq":${next + 100},"seq":$1`)
+          : action.key === "facts" ? body.replace('"facts":{', '"facts":{"os":{"family":"windows"}},"facts":{')
+          : body.replace('"nonce":', '"nonce":"x","nonce":'),
+      });
+    case "non-canonical form":
+      return frame({ seq: next, resign: NON_CANONICAL[action.how]! });
+    case "__proto__ key":
+      return frame({
+        seq: next,
+        resign: (body) => (action.nested ? body.replace('"vendor":null', '"vendor":{"acme":{"__proto__":{"admin":true}}}') : body.replace('"facts":{', '"facts":{"__proto__":{"admin":true},')),
+      });
+    case "raw control character":
+      // Unescaped inside a string: not JSON (RFC 8259 §7), whatever the signature says.
+      return frame({ seq: next, resign: (body) => body.replace(/"hostname":"/, `"hostname":"${String.fromCharCode(action.code)}`) });
     case "auth again":
       return { type: "auth", deviceId: device.deviceId, signature: sign("auth", canonicalBytes({ deviceId: device.deviceId, nonce: client.hello.nonce }), device.keys.secretKey).toString("base64"), agentVersion: "fuzz" };
   }
@@ -237,6 +284,24 @@ export function restInput(): fc.Arbitrary<RestInput> {
     fc.string({ minLength: 1, maxLength: 100 }).map((id) => ({ method: "GET" as const, path: `/v1/devices/${encodeURIComponent(id)}x`, contentType: json, auth: "admin" as const })),
     fc.uuid().map((id) => ({ method: "POST" as const, path: `/v1/devices/${id}/revoke`, contentType: json, auth: "admin" as const })),
     fc.uuid().map((id) => ({ method: "POST" as const, path: `/v1/devices/${id}/refresh?wait=1`, contentType: json, auth: "admin" as const })),
+    // Every encoding of every small-order point, with the signature that "verifies" under the identity.
+    fc.constantFrom(...SMALL_ORDER_ENCODINGS).map((hex) => ({
+      method: "POST" as const,
+      path: "/v1/enroll",
+      body: JSON.stringify({ token: "fce_fuzz-token-0000", publicKey: Buffer.from(hex, "hex").toString("base64"), signature: Buffer.concat([Buffer.from(hex, "hex"), Buffer.alloc(32)]).toString("base64") }),
+      contentType: json,
+      auth: "none" as const,
+    })),
+    fc
+      .tuple(fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f), fc.constantFrom("hostname", "platform", "username", "agentVersion"))
+      .map(([code, field]) => ({
+        method: "POST" as const,
+        path: "/v1/enroll",
+        body: JSON.stringify({ token: "fce_fuzz-token-0000", publicKey: Buffer.alloc(32, 7).toString("base64"), signature: Buffer.alloc(64).toString("base64"), [field]: `host${String.fromCharCode(code)}\u001b[2K` }),
+        contentType: json,
+        auth: "none" as const,
+      })),
+    fc.constantFrom('{"__proto__":{"label":"x"}}', '{"label":"x","__proto__":{"max_uses":1}}', '{"\\u005f_proto__":{}}').map((body) => ({ method: "POST" as const, path: "/v1/tokens/enroll", body, contentType: json, auth: "admin" as const })),
     fc.constantFrom("/v1/devices", "/v1/events", "/v1/tokens/api").chain((path) =>
       fc.constantFrom("none" as const, "bogus" as const).map((auth) => ({ method: "GET" as const, path, contentType: json, auth })),
     ),
