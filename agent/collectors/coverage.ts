@@ -40,10 +40,10 @@ const FACET_SCRIPT = "the text is printed by Facet's own PowerShell script (a ps
 export const PROBES: ProbeSpec[] = [
   // hardware
   { id: "systeminformation", family: "hardware", os: "darwin", reads: "systeminformation system()/cpu()/mem() (ioreg, system_profiler SPHardwareDataType)", parser: "hardware/normalize.ts#modelOf",
-    gap: "Facet reads systeminformation's JSON, not ioreg; the only public dumps of its JSON on a Mac are in its issue threads, and none with all three calls was found" },
+    gap: "Facet reads systeminformation's result, not ioreg; searched its issue threads: Mac reports quote single fields (a model identifier), no whole si.system() result" },
   { id: "cim-hardware", family: "hardware", os: "windows", reads: "Get-CimInstance Win32_ComputerSystem/Win32_BIOS/Win32_ComputerSystemProduct/Win32_Processor | Format-List", parser: "hardware/windows.ts#parseWindowsHardware" },
   { id: "systeminformation", family: "hardware", os: "linux", reads: "systeminformation system()/cpu()/mem() (/sys/class/dmi/id)", parser: "hardware/normalize.ts#modelOf",
-    gap: "Facet reads systeminformation's JSON; public dumps of it from real Linux machines are rare (issue threads show single fields)" },
+    gap: "Facet reads systeminformation's result; one whole si.system() from a physical Linux desktop found in its issue threads, others show single fields" },
   // os
   { id: "sw_vers", family: "os", os: "darwin", reads: "sw_vers", parser: "os/darwin.ts#parseSwVers" },
   { id: "install-history", family: "os", os: "darwin", reads: "plutil -convert json -o - /Library/Receipts/InstallHistory.plist", parser: "os/darwin.ts#parseInstallHistory" },
@@ -120,8 +120,6 @@ export const PROBES: ProbeSpec[] = [
   { id: "proc-cmdline", family: "processes", os: "linux", reads: "/proc/<pid>/cmdline (NUL-separated)", parser: "processes/linux.ts#parseCmdline" },
 ];
 
-const NOT_YET = "not yet searched for: the issue-12 pass covered the firewall, Secure Boot, SIP, DNS and disk probes first";
-
 /**
  * Why a probe has fewer than GOAL_REAL real recordings, where the reason is the search rather than
  * the probe's nature (those reasons sit on the probe in PROBES). Keyed `family/os/id`.
@@ -146,7 +144,7 @@ export const GAPS: Record<string, string> = {
   "security/darwin/dsconfigad-show": "searched issue threads for `dsconfigad -show` transcripts of a bound Mac (\"Active Directory Forest\"): none; the output names a company's directory, which people redact rather than paste",
   "security/darwin/sysadminctl-screenlock": "threads discuss setting the delay; one status transcript found (existing fixture)",
   "security/darwin/spibridge": "one whole transcript found (a 2018 MacBook Pro); T2 Macs ended in 2020",
-  "security/darwin/nvram-secureboot-policy": NOT_YET,
+  "security/darwin/nvram-secureboot-policy": "searched threads and Jamf/MunkiReport material: they show the script that reads AppleSecureBootPolicy, not its output; T2 Macs ended in 2020",
   "security/windows/win32-tpm": "transcripts found were one OSDeploy comment block (copied across its modules) and a script's help example with invented host names (not used)",
   "security/linux/gsettings": "gsettings values are pasted one at a time in threads; one whole desktop recording found (kolide/launcher)",
   "security/linux/realm-list": "searched for `realm list` transcripts of a joined machine: none; it names the company's domain",
@@ -156,7 +154,6 @@ export const GAPS: Record<string, string> = {
   "groups/darwin/dscl-list-groups": "searched threads for `dscl . -list /Groups PrimaryGroupID`: tools show their own tables of the groups instead",
   "groups/windows/win32-group": "searched for Format-List transcripts (`SID : S-1-5-32-544`): Win32_Group prints as a table by default, and no list-view recording was found",
   "groups/linux/group": "as for /etc/passwd: one Ubuntu base-files copy found",
-  "processes/darwin/ps": NOT_YET,
+  "processes/darwin/ps": "macOS transcripts use `ps -ef`/`ps aux` columns; Facet's headerless `-o pid=,user=,command=` form was not found",
   "processes/linux/proc-status": "threads paste grep'd fragments (Cap*, Seccomp) of /proc/<pid>/status, without the Uid line this probe reads",
-  "processes/linux/proc-cmdline": NOT_YET,
 };

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
 import { parseWindowsHardware } from "./windows.ts";
+import { firmwareString, modelOf, type SiHardware } from "./normalize.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
 
@@ -27,4 +28,18 @@ test("Win32_ComputerSystem with every property (HP ZBook, Dell OptiPlex): logica
   const dell = parseWindowsHardware(f("windows-zh-dell-optiplex.win32-computersystem-all.txt"));
   assert.ok(dell.ok);
   assert.deepEqual([dell.value.system.manufacturer, dell.value.system.model, dell.value.cpu.cores, dell.value.mem.total], ["Dell Inc.", "OptiPlex 5050", 4, 4152328192]);
+});
+
+/** Node's console.log notation of a flat object of strings ({ key: 'value' }) as JSON. */
+const nodeObject = (text: string): Record<string, string> =>
+  JSON.parse(text.replace(/^(\s*)(\w+):/gm, '$1"$2":').replace(/'([^']*)'/g, (_, v: string) => JSON.stringify(v))) as Record<string, string>;
+
+test("systeminformation on a physical Linux desktop without root: \"Virtual machine\" and \"-\" are not facts", () => {
+  const system = nodeObject(f("linux-mint-20-desktop.systeminformation-system-nonroot.txt")) as unknown as SiHardware["system"];
+  const why = "/sys/class/dmi/id is readable by root only: needs root";
+  const model = modelOf(system, why);
+  assert.equal(model.ok, false);
+  assert.match(model.ok ? "" : model.reason, /virtual machine/);
+  assert.deepEqual(firmwareString("serial", system.serial, why), { ok: false, reason: `serial: ${why}` });
+  assert.equal(firmwareString("manufacturer", system.manufacturer, why).ok, false);
 });
