@@ -18,3 +18,6 @@ export { readAgentStatus, formatStatus, type AgentStatus } from "./cli/commands/
 export { AgentError, EXIT_DEVICE_REJECTED, type AgentErrorCode } from "./errors.ts";
 export { createLogger, silentLogger, type Logger } from "./log.ts";
 export { AGENT_VERSION } from "./version.ts";
+export { readDeviceCertificate, deviceCertificatePaths, DEVICE_CERT_FILES, type DeviceCertificateFiles } from "./certificate/files.ts";
+export { noopInstaller, type CertificateInstaller } from "./certificate/install.ts";
+export { DeviceCertificateKeeper, type IssuedDeviceCertificate } from "./certificate/keeper.ts";

@@ -8,6 +8,8 @@
  *   await runAgent({ stateDir: resolveStateDir(), signal: ac.signal, logger: createLogger() });
  */
 import { withDeviceCertificateFacts } from "../certificate/facts.ts";
+import type { CertificateInstaller } from "../certificate/install.ts";
+import { DeviceCertificateKeeper, type IssuedDeviceCertificate } from "../certificate/keeper.ts";
 import { collectFacts } from "../collectors/index.ts";
 import type { Collected } from "../collectors/types.ts";
 import { loadKeyPair } from "../identity/key-file.ts";
@@ -32,6 +34,19 @@ export interface RunAgentOptions {
   /** A session must stay up this long after welcome before the backoff resets. Default 60 s. */
   stableAfterMs?: number;
   onEvent?: (event: SessionEvent) => void;
+  /**
+   * The device certificate (agent/certificate/keeper.ts): asked for after each welcome when missing
+   * or past half-life, kept in the state dir. `false` turns it off.
+   */
+  deviceCertificate?:
+    | false
+    | {
+        /** Puts each new certificate where browsers look; default none (install.ts). */
+        installer?: CertificateInstaller;
+        onCertificate?: (issued: IssuedDeviceCertificate) => void;
+        /** Clock for renewal decisions (epoch ms); tests move it past half-life. */
+        now?: () => number;
+      };
 }
 
 /** Resolves on shutdown; rejects with an AgentError when the device is revoked or unknown. */
@@ -45,6 +60,18 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
   const url = agentSocketUrl(state.current.connectorUrl, state.current.agentPath);
   const stableAfterMs = options.stableAfterMs ?? 60_000;
   const collect = options.collect ?? withDeviceCertificateFacts(collectFacts, options.stateDir);
+  const certOptions = options.deviceCertificate;
+  const certificates =
+    certOptions === false
+      ? undefined
+      : new DeviceCertificateKeeper({
+          stateDir: options.stateDir,
+          deviceId: state.current.deviceId,
+          log,
+          ...(certOptions?.installer !== undefined ? { installer: certOptions.installer } : {}),
+          ...(certOptions?.onCertificate !== undefined ? { onCertificate: certOptions.onCertificate } : {}),
+          ...(certOptions?.now !== undefined ? { now: certOptions.now } : {}),
+        });
 
   let attempt = 0;
   while (!options.signal.aborted) {
@@ -61,6 +88,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
       ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+      ...(certificates !== undefined ? { certificates } : {}),
     });
     if (outcome.kind === "aborted") break;
     if (outcome.kind === "fatal") throw outcome.error;

@@ -7,7 +7,9 @@
  *
  * Every incoming frame is parsed with the shared zod schemas; a frame that does not parse is
  * logged and ignored, never a crash. Snapshots are sent one at a time from a queue so `seq` is
- * reserved in order, and each seq is on disk (fsync) before its frame leaves. The session ends
+ * reserved in order, and each seq is on disk (fsync) before its frame leaves. After welcome the
+ * device certificate keeper (agent/certificate/keeper.ts), when given, asks for a certificate over
+ * the same session; `certificate` frames and errors answering its requests go to it. The session ends
  * with an outcome the reconnect loop acts on: reconnect, stop for good (revoked/unknown device),
  * or stop because the agent is shutting down.
  */
@@ -27,6 +29,7 @@ import {
   type SnapshotFrame,
   type Welcome,
 } from "../../shared/protocol/messages.ts";
+import type { DeviceCertificateKeeper } from "../certificate/keeper.ts";
 import { AgentError } from "../errors.ts";
 import type { StateStore } from "../identity/state-file.ts";
 import type { Logger } from "../log.ts";
@@ -58,6 +61,8 @@ export interface SessionOptions {
   maxIncomingBytes?: number;
   /** Notified of milestones (welcome, ack, …): for status displays and tests. */
   onEvent?: (event: SessionEvent) => void;
+  /** Keeps the device certificate current while the session is ready. */
+  certificates?: Pick<DeviceCertificateKeeper, "attach" | "detach" | "handleCertificate" | "handleError">;
 }
 
 export type SessionEvent =
@@ -195,6 +200,10 @@ class AgentSession {
         if (this.phase !== "ready") return this.unexpected(frame.type);
         this.log.info({ requestId: frame.requestId }, "connector asked for fresh facts");
         return this.enqueue(() => this.sendFresh(frame.requestId));
+      case "certificate":
+        if (this.phase !== "ready") return this.unexpected(frame.type);
+        void this.o.certificates?.handleCertificate(frame).catch((err: unknown) => this.log.error({ err: (err as Error).message }, "could not keep the device certificate"));
+        return;
       case "error":
         return this.onError(frame);
     }
@@ -235,6 +244,7 @@ class AgentSession {
     this.log.info({ interval: welcome.interval, lastSeq: welcome.lastSeq }, "authenticated");
     this.o.onEvent?.({ type: "welcome", welcome });
     this.enqueue(() => this.sendInitial());
+    this.o.certificates?.attach((frame) => this.send(frame));
     const timer = setInterval(() => this.enqueue(() => this.sendFresh()), welcome.interval * 1000);
     this.timers.push(timer);
   }
@@ -257,6 +267,7 @@ class AgentSession {
       this.ws?.close(1000, "device rejected");
       return;
     }
+    if (this.o.certificates?.handleError(frame)) return;
     this.log.warn({ code: frame.code, message: frame.message, seq: frame.seq }, "connector rejected a frame");
     const pending = loadPending(this.o.pendingFile, this.o.state.current.deviceId, this.log);
     const concernsPending = pending !== undefined && (frame.seq === undefined || frame.seq === pending.seq);
@@ -412,6 +423,7 @@ class AgentSession {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     this.o.signal.removeEventListener("abort", this.onAbort);
+    this.o.certificates?.detach();
     // Let a send already in progress finish its disk writes before the caller moves on, but do
     // not hang on a collector that never returns.
     let bound: NodeJS.Timeout | undefined;
