@@ -1,15 +1,18 @@
 /**
- * How old the OS release catalog in force is, and whether it may still say what "latest" means.
+ * How long ago the OS release catalog in force was confirmed against its sources, and whether it
+ * may still say what "latest" means.
  *
- * The connector never fetches releases, so the catalog only knows what existed on its
- * `publishedAt` day. A year-old catalog would call a device a year behind on patches "latest":
- * past `maxAgeDays` every dynamic requirement that would PASS is UNKNOWN instead (a FAIL stays a
- * FAIL: a device behind even the old catalog is behind the real one too).
+ * Age counts from the last *confirmation*, per platform: `sources.<platform>.confirmedAt`, which
+ * the connector's own update writes each time a feed answers and its releases pass validation
+ * (whether or not anything changed), or `publishedAt` for a catalog without that note. A catalog
+ * nobody confirmed for a year would call a device a year behind on patches "latest": past
+ * `maxAgeDays` every dynamic requirement that would PASS is UNKNOWN instead (a FAIL stays a FAIL:
+ * a device behind even the old catalog is behind the real one too).
  *
- *   const f = catalogFreshness(catalog, now, 45);
+ *   const f = catalogFreshness(catalog, now, 45, "macos");
  *   if (f.stale) log.warn(f, staleCatalogMessage(f));
  */
-import type { OsCatalog } from "./schema.ts";
+import { CATALOG_PLATFORMS, type CatalogPlatform, type OsCatalog } from "./schema.ts";
 
 /**
  * Microsoft ships cumulative updates on the second Tuesday of each month, at most 35 days apart,
@@ -31,26 +34,46 @@ const DAY_MS = 86_400_000;
 export interface CatalogFreshness {
   version: string;
   publishedAt: string;
-  /** Whole days since `publishedAt` (00:00 UTC), 0 when it is (slightly) ahead of the clock. */
+  /** The platform judged, or null for the whole catalog (its least recently confirmed platform). */
+  platform: CatalogPlatform | null;
+  /** When the releases were last confirmed against their source (ISO), `publishedAt` without a note. */
+  confirmedAt: string;
+  /** Whole days since `confirmedAt` (from 00:00 UTC that day), 0 when it is (slightly) ahead of the clock. */
   ageDays: number;
   maxAgeDays: number;
   /** The first day (UTC) on which the catalog counts as stale. */
   staleFrom: string;
   stale: boolean;
-  /** `publishedAt` is further in the future than a time zone explains: never trusted as fresh. */
+  /** The confirmation is further in the future than a time zone explains: never trusted as fresh. */
   datedInFuture: boolean;
 }
 
-export function catalogFreshness(catalog: Pick<OsCatalog, "version" | "publishedAt">, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS): CatalogFreshness {
+type Dated = Pick<OsCatalog, "version" | "publishedAt" | "sources">;
+
+/** When `platform` was last confirmed (epoch ms); for the whole catalog, the oldest platform's. */
+export function confirmedAt(catalog: Dated, platform: CatalogPlatform | null = null): number {
+  const published = Date.parse(`${catalog.publishedAt}T00:00:00Z`);
+  const one = (p: CatalogPlatform) => {
+    const note = catalog.sources?.[p]?.confirmedAt;
+    return note === undefined ? published : Date.parse(note);
+  };
+  return platform ? one(platform) : Math.min(...CATALOG_PLATFORMS.map(one));
+}
+
+export function catalogFreshness(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): CatalogFreshness {
   // A limit that is not a number would make every comparison false, i.e. never stale.
   const maxAgeDays = Number.isInteger(limit) ? Math.min(MAX_CATALOG_MAX_AGE_DAYS, Math.max(MIN_CATALOG_MAX_AGE_DAYS, limit)) : DEFAULT_CATALOG_MAX_AGE_DAYS;
-  const published = Date.parse(`${catalog.publishedAt}T00:00:00Z`);
-  const datedInFuture = published - now > PUBLISHED_AHEAD_TOLERANCE_MS;
-  const ageDays = Math.max(0, Math.floor((now - published) / DAY_MS));
-  const staleAt = published + (maxAgeDays + 1) * DAY_MS;
+  const confirmed = confirmedAt(catalog, platform);
+  // Day resolution, as for `publishedAt`: current through day N after the confirming day.
+  const confirmedDay = Math.floor(confirmed / DAY_MS) * DAY_MS;
+  const datedInFuture = confirmed - now > PUBLISHED_AHEAD_TOLERANCE_MS;
+  const ageDays = Math.max(0, Math.floor((now - confirmedDay) / DAY_MS));
+  const staleAt = confirmedDay + (maxAgeDays + 1) * DAY_MS;
   return {
     version: catalog.version,
     publishedAt: catalog.publishedAt,
+    platform,
+    confirmedAt: new Date(confirmed).toISOString(),
     ageDays,
     maxAgeDays,
     staleFrom: new Date(staleAt).toISOString().slice(0, 10),
@@ -59,10 +82,13 @@ export function catalogFreshness(catalog: Pick<OsCatalog, "version" | "published
   };
 }
 
+const PLATFORM_NAMES: Record<CatalogPlatform, string> = { macos: "macOS", windows: "Windows", linux: "Linux" };
+
 /** Why checks against "latest" are UNKNOWN, for people: which catalog, how old, and what to do. */
 export function staleCatalogMessage(f: CatalogFreshness): string {
+  const which = f.platform ? `the ${PLATFORM_NAMES[f.platform]} releases in the OS release catalog ${f.version}` : `the OS release catalog ${f.version}`;
   const what = f.datedInFuture
-    ? `the OS release catalog ${f.version} is dated ${f.publishedAt}, in the future, so its age cannot be trusted`
-    : `the OS release catalog ${f.version} (published ${f.publishedAt}) is ${f.ageDays} days old, past the ${f.maxAgeDays}-day limit`;
-  return `${what}. An administrator must import a newer catalog: \`facet os-catalog import <file>\` (PUT /v1/os-catalog).`;
+    ? `${which} claim a confirmation on ${f.confirmedAt.slice(0, 10)}, in the future, so their age cannot be trusted`
+    : `${which} were last confirmed against their source on ${f.confirmedAt.slice(0, 10)}, ${f.ageDays} days ago, past the ${f.maxAgeDays}-day limit`;
+  return `${what}. An administrator must update it: \`facet os-catalog update\` (it says why the sources could not be reached), or on an air-gapped site \`facet os-catalog import <file>\`.`;
 }

@@ -1,10 +1,11 @@
 /**
  * The OS release catalog: what "latest" means for dynamic OS version requirements.
  *
- * A versioned data file, never fetched by the connector itself: the bundled copy
- * (`os-releases.json`) ships with Facet and admins import newer ones. Imported files are untrusted
- * input, so everything is validated here, including the cross-field facts a lookup relies on
- * (unique majors and builds, updates in date order).
+ * A versioned data file built from public feeds (sources/): the connector refreshes it itself
+ * (connector/os-catalog/), a copy is bundled (`os-releases.json`, scripts/build-os-catalog.ts),
+ * and air-gapped sites import one built elsewhere. Imported files are untrusted input, so
+ * everything is validated here, including the cross-field facts a lookup relies on (unique majors
+ * and builds, updates in date order). docs/policies.md documents this schema as JSON Schema.
  */
 import { z } from "zod";
 
@@ -19,6 +20,8 @@ const MacosRelease = z.strictObject({
   latestReleased: isoDate,
   supported: z.boolean(),
   endOfSupport: isoDate.optional(),
+  /** CVEs the latest release fixed, as the feed counts them (SOFA's UniqueCVEsCount). */
+  latestCves: z.number().int().nonnegative().max(100_000).optional(),
 });
 
 const WindowsUpdate = z.strictObject({
@@ -50,6 +53,16 @@ const LinuxDistro = z.strictObject({
   releases: z.array(LinuxRelease).min(1).max(200),
 });
 
+/** Which feed vouched for one platform's releases, and when it last did. */
+const SourceNote = z.strictObject({
+  from: z.string().min(1).max(300),
+  /** When the releases were last confirmed against the feed (not when they changed). */
+  confirmedAt: z.iso.datetime({ offset: true }),
+});
+
+export const CATALOG_PLATFORMS = ["macos", "windows", "linux"] as const;
+export type CatalogPlatform = (typeof CATALOG_PLATFORMS)[number];
+
 export const OsCatalogSchema = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -60,6 +73,8 @@ export const OsCatalogSchema = z
     macos: z.array(MacosRelease).min(1).max(100),
     windows: z.array(WindowsRelease).min(1).max(200),
     linux: z.array(LinuxDistro).max(100),
+    /** Per platform: the feed and its last confirmation; without it, `publishedAt` stands for it. */
+    sources: z.strictObject({ macos: SourceNote.optional(), windows: SourceNote.optional(), linux: SourceNote.optional() }).optional(),
   })
   .superRefine((catalog, ctx) => {
     const majors = new Set<number>();
@@ -92,3 +107,5 @@ export type MacosRelease = z.infer<typeof MacosRelease>;
 export type WindowsRelease = z.infer<typeof WindowsRelease>;
 export type LinuxDistro = z.infer<typeof LinuxDistro>;
 export type LinuxRelease = z.infer<typeof LinuxRelease>;
+export type WindowsUpdate = z.infer<typeof WindowsUpdate>;
+export type CatalogSourceNote = z.infer<typeof SourceNote>;

@@ -27,7 +27,8 @@ export function unknownOutcome(check: string, expected: unknown, what: string, r
  * no guard, because the real latest is never older than the catalog's.
  */
 export function staleCatalogOutcome(ctx: CheckContext, check: string, observed: unknown, expected: unknown): CheckOutcome | null {
-  const freshness = catalogFreshness(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays);
+  const platform = ({ MACOS: "macos", WINDOWS: "windows", LINUX: "linux" } as const)[ctx.policy.platform];
+  const freshness = catalogFreshness(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays, platform);
   if (!freshness.stale) return null;
   return { ...unknownOutcome(check, expected, "the latest OS releases", staleCatalogMessage(freshness), observed), cause: "os_catalog_stale" };
 }
