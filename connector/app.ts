@@ -28,6 +28,7 @@ import type { DeviceCa } from "./device-ca/authority.ts";
 import { loadDeviceCa, type DeviceCaFiles } from "./device-ca/stored-ca.ts";
 import { deviceFromForwardedCertificate } from "./device-ca/verify.ts";
 import type { CertificateVerifier } from "./signin/identify.ts";
+import { startCatalogRefresher, type CatalogRefresher } from "./os-catalog/refresher.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
 import { openStore } from "./store/open.ts";
@@ -69,6 +70,8 @@ export interface Connector {
   /** Issues device certificates; verifies the ones proxies forward. */
   deviceCa: DeviceCa;
   server: Server;
+  /** The OS release catalog's own updates, when `limits.osCatalogRefreshMs` > 0. */
+  osCatalog: CatalogRefresher | null;
   /** Applies the event retention now (it also runs every `limits.eventPruneIntervalMs`); the number deleted. */
   pruneEvents(): Promise<number>;
   /** Writes the buffered `signin.decision` events now (they are written every 250 ms anyway). */
@@ -138,6 +141,8 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const hostInUrl = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const scheme = options.tls ? "https" : "http";
   const url = `${scheme}://${hostInUrl}:${port}`;
+  // After listening, in the background: an unreachable feed must not delay start-up.
+  const osCatalog = limits.osCatalogRefreshMs > 0 ? startCatalogRefresher({ store, now, log, sources: limits.osCatalogSources, intervalMs: limits.osCatalogRefreshMs, timeoutMs: limits.osCatalogFetchTimeoutMs }) : null;
 
   let closing: Promise<void> | undefined;
   return {
@@ -150,10 +155,12 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     limits,
     deviceCa,
     server,
+    osCatalog,
     pruneEvents: () => pruner.runNow(),
     flushDecisions: () => decisions.flush(),
     close() {
       closing ??= (async () => {
+        await osCatalog?.stop();
         hub.closeAll(CLOSE_CODES.shuttingDown, "connector shutting down");
         await channel.close();
         await batcher.drain();

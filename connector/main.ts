@@ -3,11 +3,11 @@
  * `facet-connector serve`: the connector process. Flags win over environment variables
  * (FACET_PORT, FACET_HOST, FACET_DATABASE, FACET_TLS_CERT, FACET_TLS_KEY, FACET_DEVICE_CA_CERT,
  * FACET_DEVICE_CA_KEY, FACET_LOG_LEVEL,
- * FACET_OS_CATALOG_MAX_AGE_DAYS, …).
+ * FACET_OS_CATALOG_MAX_AGE_DAYS, FACET_OS_CATALOG_REFRESH, FACET_OS_CATALOG_SOFA_URL, …).
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createConnector } from "./app.ts";
 import { ensureAdminToken, writeUrlFile } from "./bootstrap.ts";
 import { createLogger } from "./log.ts";
@@ -15,10 +15,30 @@ import { DEFAULT_CATALOG_MAX_AGE_DAYS, MAX_CATALOG_MAX_AGE_DAYS, MIN_CATALOG_MAX
 import { DEFAULT_PORT, defaultDatabasePath } from "./paths.ts";
 import { isPostgresLocation } from "./store/open.ts";
 import { integerOption } from "../shared/cli/integer-option.ts";
+import { parseDuration } from "./cli/config.ts";
+import { DEFAULT_CATALOG_SOURCES } from "./os-catalog/sources.ts";
 
 const port = integerOption({ min: 0, max: 65535, what: "a port number" });
 const count = integerOption({ min: 0 });
 const catalogDays = integerOption({ min: MIN_CATALOG_MAX_AGE_DAYS, max: MAX_CATALOG_MAX_AGE_DAYS, what: "a whole number of days" });
+
+/** A day of jitter-free minimum would hammer the feeds from a misconfigured fleet; an hour is the floor. */
+const MIN_CATALOG_REFRESH_MS = 3600_000;
+function catalogRefresh(value: string): number {
+  if (value === "off") return 0;
+  const ms = parseDuration(value);
+  if (ms === null || ms < MIN_CATALOG_REFRESH_MS) throw new InvalidArgumentError('must be "off" or a duration of at least 1h, like 12h or 1d');
+  return ms;
+}
+function feedUrl(value: string): string {
+  try {
+    const url = new URL(value.replace(/\{(product|id)\}/g, "x"));
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error();
+  } catch {
+    throw new InvalidArgumentError("must be an http(s) URL");
+  }
+  return value;
+}
 
 const program = new Command("facet-connector").description("Facet connector: receives signed device facts and answers identity providers");
 
@@ -55,7 +75,16 @@ program
     new Option("--bind-on-verified-sign-in", "bind a device with no user to the user the identity provider vouched for on a sign-in its certificate proved (default off)")
       .env("FACET_BIND_ON_VERIFIED_SIGN_IN"),
   )
-  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; deviceCaCert?: string; deviceCaKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number; defaultMaxFactAge?: number; bindOnVerifiedSignIn?: boolean }) => {
+  .addOption(
+    new Option("--os-catalog-refresh <duration>", 'how often to update the OS release catalog from its sources (jittered ±10 %), or "off"')
+      .env("FACET_OS_CATALOG_REFRESH")
+      .argParser(catalogRefresh)
+      .default(86_400_000, "1d"),
+  )
+  .addOption(new Option("--os-catalog-sofa-url <url>", "the SOFA macOS feed").env("FACET_OS_CATALOG_SOFA_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.sofa))
+  .addOption(new Option("--os-catalog-endoflife-url <url>", "endoflife.date product files, {product} replaced").env("FACET_OS_CATALOG_ENDOFLIFE_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.endoflife))
+  .addOption(new Option("--os-catalog-msrc-url <url>", "MSRC CVRF documents, {id} replaced (2026-Aug)").env("FACET_OS_CATALOG_MSRC_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.msrc))
+  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; deviceCaCert?: string; deviceCaKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number; defaultMaxFactAge?: number; bindOnVerifiedSignIn?: boolean; osCatalogRefresh: number; osCatalogSofaUrl: string; osCatalogEndoflifeUrl: string; osCatalogMsrcUrl: string }) => {
     const log = createLogger(opts.logLevel);
     if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
       log.fatal("--tls-cert and --tls-key must be given together");
@@ -78,6 +107,8 @@ program
         ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
         ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
         ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),
+        osCatalogRefreshMs: opts.osCatalogRefresh,
+        osCatalogSources: { sofa: opts.osCatalogSofaUrl, endoflife: opts.osCatalogEndoflifeUrl, msrc: opts.osCatalogMsrcUrl },
       },
       ...(opts.deviceCaCert && opts.deviceCaKey ? { deviceCaFiles: { certFile: opts.deviceCaCert, keyFile: opts.deviceCaKey } } : {}),
       ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),

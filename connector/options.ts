@@ -1,3 +1,4 @@
+import { DEFAULT_CATALOG_SOURCES, type CatalogSources } from "./os-catalog/sources.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 
 /** The snapshot expiry authentik uses too (`factsTtlMs`). */
@@ -59,6 +60,15 @@ export interface ConnectorLimits {
   deviceCertDays: number;
   /** Device certificates issued to one device per rolling hour, at most. */
   deviceCertsPerHour: number;
+  /**
+   * How often the connector updates the OS release catalog from its sources, with ±10 % jitter;
+   * 0: never on its own (`facet os-catalog update` still works). `serve` defaults to a day.
+   */
+  osCatalogRefreshMs: number;
+  /** The feeds the catalog is built from (os-catalog/sources.ts). */
+  osCatalogSources: CatalogSources;
+  /** Per feed request: a source that does not answer in time counts as unreachable. */
+  osCatalogFetchTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ConnectorLimits = {
@@ -99,6 +109,10 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   deviceCertDays: 7,
   // Renewal needs one every few days; a few per hour absorbs retries and reinstalls, not a loop.
   deviceCertsPerHour: 4,
+  // Off for an embedded connector (tests, benches): only `serve` reaches out to the internet by default.
+  osCatalogRefreshMs: 0,
+  osCatalogSources: DEFAULT_CATALOG_SOURCES,
+  osCatalogFetchTimeoutMs: 30_000,
 };
 
 export type Clock = () => number;

@@ -1,16 +1,29 @@
 /**
- * The OS release catalog: `GET /v1/os-catalog` shows the one in force, `PUT /v1/os-catalog`
- * imports a newer one. It is validated, and an older version than the one in force is a 409: a
- * stale file must not roll "latest" back and let unpatched devices pass. Both answer the catalog's
- * `freshness`: past `osCatalogMaxAgeDays` checks against "latest" are UNKNOWN (catalog/freshness.ts).
+ * The OS release catalog: `GET /v1/os-catalog` shows the one in force with each source's state,
+ * `POST /v1/os-catalog/update` updates it from the sources now (os-catalog/update.ts), and
+ * `PUT /v1/os-catalog` imports one built elsewhere. An import is validated, and an older version
+ * than the one in force is a 409: a stale file must not roll "latest" back and let unpatched
+ * devices pass. All answer the catalog's `freshness` (overall and per platform): past
+ * `osCatalogMaxAgeDays` since a platform was last confirmed, checks against "latest" are UNKNOWN
+ * (catalog/freshness.ts).
  */
 import type { Hono } from "hono";
-import { catalogFreshness, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
+import { readSourceStates, updateOsCatalog } from "../os-catalog/update.ts";
+import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
+import { CATALOG_PLATFORMS, type OsCatalog } from "../policy/catalog/schema.ts";
 import { CATALOG_SETTING_KEY, compareCatalogVersions, loadBundledCatalog, OsCatalogSchema } from "../policy/catalog/index.ts";
 import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson } from "./errors.ts";
+
+/** Overall (the least recently confirmed platform) and per platform. */
+function freshnessOf(catalog: OsCatalog, now: number, maxAgeDays: number) {
+  return {
+    freshness: catalogFreshness(catalog, now, maxAgeDays),
+    platforms: Object.fromEntries(CATALOG_PLATFORMS.map((p) => [p, catalogFreshness(catalog, now, maxAgeDays, p)])),
+  };
+}
 
 export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
@@ -18,8 +31,18 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
   app.get("/v1/os-catalog", requireScope(store, "policies:read"), async (c) => {
     forgetCatalog(store);
     const now = deps.now();
-    const catalog = await currentCatalog(store, now);
-    return c.json({ source: catalog === loadBundledCatalog() ? "bundled" : "imported", freshness: catalogFreshness(catalog, now, deps.limits.osCatalogMaxAgeDays), catalog });
+    const [catalog, sources] = await Promise.all([currentCatalog(store, now), readSourceStates(store, deps.limits.osCatalogSources)]);
+    return c.json({ source: catalog === loadBundledCatalog() ? "bundled" : "stored", ...freshnessOf(catalog, now, deps.limits.osCatalogMaxAgeDays), sources, catalog });
+  });
+
+  // One at a time per process: a second caller waits for the running update's report.
+  let running: ReturnType<typeof updateOsCatalog> | null = null;
+  app.post("/v1/os-catalog/update", requireScope(store, "policies:write"), async (c) => {
+    running ??= updateOsCatalog({ store, now: deps.now, sources: deps.limits.osCatalogSources, timeoutMs: deps.limits.osCatalogFetchTimeoutMs, log: deps.log }).finally(() => (running = null));
+    const report = await running;
+    forgetCatalog(store);
+    const catalog = await currentCatalog(store, deps.now());
+    return c.json({ ...report, ...freshnessOf(catalog, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });
 
   app.put("/v1/os-catalog", requireScope(store, "policies:write"), async (c) => {
@@ -34,6 +57,8 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
     // A future date would keep the catalog "fresh" for as long as it lies.
     if (Date.parse(`${parsed.data.publishedAt}T00:00:00Z`) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS)
       return apiError(c, 400, "bad_request", `catalog publishedAt ${parsed.data.publishedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
+    const future = CATALOG_PLATFORMS.find((p) => confirmedAt(parsed.data, p) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS);
+    if (future) return apiError(c, 400, "bad_request", `catalog sources.${future}.confirmedAt ${parsed.data.sources?.[future]?.confirmedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
     forgetCatalog(store);
     const inForce = await currentCatalog(store, deps.now());
     if (compareCatalogVersions(parsed.data.version, inForce.version) < 0)
@@ -41,6 +66,6 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
     await store.putSetting(CATALOG_SETTING_KEY, parsed.data);
     forgetCatalog(store);
     await store.recordEvent({ type: "os_catalog.imported", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, version: parsed.data.version, previous: inForce.version } });
-    return c.json({ imported: parsed.data.version, previous: inForce.version, freshness: catalogFreshness(parsed.data, deps.now(), deps.limits.osCatalogMaxAgeDays) });
+    return c.json({ imported: parsed.data.version, previous: inForce.version, ...freshnessOf(parsed.data, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });
 }

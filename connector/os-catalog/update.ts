@@ -9,32 +9,22 @@
  * report and in an `os_catalog.update_failed` event; changes go to `os_catalog.updated`.
  * Replicas share both the catalog and the state through the store.
  *
- *   const report = await updateOsCatalog({ store, now, sources: DEFAULT_CATALOG_SOURCES, timeoutMs: 30_000 });
+ *   const report = await updateOsCatalog({ store, now, sources: DEFAULT_CATALOG_SOURCES, timeoutMs: 30_000 });   // ./sources.ts
  */
 import type { Logger } from "pino";
 import { assembleCatalog, type FeedParts } from "../policy/catalog/assemble.ts";
 import { diffCatalogs } from "../policy/catalog/diff.ts";
 import { CATALOG_SETTING_KEY } from "../policy/catalog/index.ts";
 import type { CatalogPlatform } from "../policy/catalog/schema.ts";
-import { ENDOFLIFE_DEFAULT_URL, LINUX_DISTROS, linuxDistroFromEndOfLife, windowsCyclesFromEndOfLife, WINDOWS_PRODUCT } from "../policy/catalog/sources/endoflife.ts";
-import { MSRC_DEFAULT_URL, msrcDocumentIds, parseMsrcCvrf } from "../policy/catalog/sources/msrc.ts";
-import { parseSofaMacosFeed, SOFA_DEFAULT_URL } from "../policy/catalog/sources/sofa.ts";
+import { LINUX_DISTROS, linuxDistroFromEndOfLife, windowsCyclesFromEndOfLife, WINDOWS_PRODUCT } from "../policy/catalog/sources/endoflife.ts";
+import { msrcDocumentIds, parseMsrcCvrf } from "../policy/catalog/sources/msrc.ts";
+import { parseSofaMacosFeed } from "../policy/catalog/sources/sofa.ts";
 import { refuseUpdate } from "../policy/catalog/validate-update.ts";
 import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
 import type { Store } from "../store/types.ts";
 import { FeedFetchError, fetchFeed } from "./fetch-feed.ts";
+import type { CatalogSources } from "./sources.ts";
 
-/** Where the feeds are; `{product}` and `{id}` are filled in per request. Mirrors may serve copies. */
-export interface CatalogSources {
-  /** The SOFA macOS feed (v1). */
-  sofa: string;
-  /** endoflife.date product files, `{product}` = ubuntu, debian, fedora, rhel, windows. */
-  endoflife: string;
-  /** MSRC CVRF documents, `{id}` = 2026-Aug. */
-  msrc: string;
-}
-
-export const DEFAULT_CATALOG_SOURCES: CatalogSources = { sofa: SOFA_DEFAULT_URL, endoflife: ENDOFLIFE_DEFAULT_URL, msrc: MSRC_DEFAULT_URL };
 export type SourceId = keyof CatalogSources;
 export const SOURCE_IDS: readonly SourceId[] = ["sofa", "endoflife", "msrc"];
 const SOURCE_NAMES: Record<SourceId, string> = { sofa: "MacAdmins SOFA (macOS)", endoflife: "endoflife.date (Linux, Windows releases)", msrc: "Microsoft MSRC CVRF (Windows updates)" };
