@@ -8,6 +8,7 @@ import { renderFactsTree } from "../../shared/facts/tree.ts";
 import type { Scope } from "../store/types.ts";
 import { ApiError, FacetClient } from "./client.ts";
 import { parseDuration, resolveConnection } from "./config.ts";
+import { registerOsCatalogCommands } from "./os-catalog.ts";
 import { registerPolicyCommands } from "./policies.ts";
 import { age, renderTable } from "./table.ts";
 import { integerOption } from "../../shared/cli/integer-option.ts";
@@ -231,6 +232,7 @@ program
   });
 
 registerPolicyCommands(program, client);
+registerOsCatalogCommands(program, client);
 
 try {
   await program.parseAsync(process.argv);

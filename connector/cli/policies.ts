@@ -1,11 +1,10 @@
 /**
- * `facet policies ls|show|create -f|replace -f|rm`, `facet devices compliance <id>` and
- * `facet os-catalog import <file>`. Policy files are validated locally with the connector's own
+ * `facet policies ls|show|create -f|replace -f|rm` and `facet devices compliance <id>` (the OS
+ * release catalog's commands are in os-catalog.ts). Policy files are validated locally with the connector's own
  * parser first, so every issue is listed at once, before anything is sent.
  */
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
-import { OsCatalogSchema } from "../policy/catalog/schema.ts";
 import { parsePolicyBody } from "../policy/parse.ts";
 import type { FacetClient } from "./client.ts";
 import { renderTable } from "./table.ts";
@@ -136,38 +135,4 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
       // Grace left is counted from the connector's clock at evaluation, not this machine's.
       print(renderCompliance(result, Date.parse(result.evaluatedAt)));
     });
-
-  const catalog = program.command("os-catalog").description("the OS release catalog behind dynamic OS version requirements");
-  catalog
-    .command("import <file>")
-    .description("import a newer OS release catalog (JSON)")
-    .action(async (file: string) => {
-      const parsed = OsCatalogSchema.safeParse(readJsonFile(file));
-      if (!parsed.success) throw new UsageError([`${file}: invalid OS catalog`, ...parsed.error.issues.slice(0, 20).map((i) => `  ${i.path.map(String).join(".")}: ${i.message}`)].join("\n"));
-      const r = await client().request<Json>("PUT", "/v1/os-catalog", undefined, parsed.data);
-      print(`imported OS catalog ${r.imported} (was ${r.previous})`);
-      if (r.freshness?.stale) print(`warning: ${freshnessLine(r.freshness)}`);
-    });
-  catalog
-    .command("show")
-    .description("print the catalog in force")
-    .option("--json", "print the catalog itself as JSON (importable); its freshness is in GET /v1/os-catalog")
-    .action(async (o: { json?: boolean }) => {
-      const r = await client().request<Json>("GET", "/v1/os-catalog");
-      if (o.json) return printJson(r.catalog);
-      const c = r.catalog;
-      print(`OS catalog ${c.version} (${r.source})`);
-      if (r.freshness) print(freshnessLine(r.freshness));
-      print(renderTable(["macOS", "NAME", "LATEST", "SUPPORTED"], c.macos.map((m: Json) => [m.major, m.name, m.latest, m.supported ? "yes" : "no"])));
-      print("");
-      print(renderTable(["WINDOWS", "RELEASE", "BUILD", "LATEST UBR", "END OF SUPPORT"], c.windows.map((w: Json) => [w.product, w.release, w.build, `${w.updates.at(-1).ubr} (${w.updates.at(-1).date})`, w.endOfSupport ?? "-"])));
-    });
-
-}
-
-/** The catalog's age in one line; a stale one says what it costs and how to fix it. */
-function freshnessLine(f: Json): string {
-  if (!f.stale) return `published ${f.publishedAt}, ${f.ageDays} days old (limit ${f.maxAgeDays} days): current, stale from ${f.staleFrom}`;
-  const why = f.datedInFuture ? `dated ${f.publishedAt}, in the future` : `published ${f.publishedAt}, ${f.ageDays} days old, past the ${f.maxAgeDays}-day limit since ${f.staleFrom}`;
-  return `STALE: ${why}. Checks against the latest OS release or patch are UNKNOWN (never PASS) until you import a newer catalog: facet os-catalog import <file>`;
 }

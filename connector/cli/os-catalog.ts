@@ -1,0 +1,151 @@
+/**
+ * `facet os-catalog show|update|build|import`: the OS release catalog behind dynamic OS version
+ * requirements.
+ *
+ *   facet os-catalog update                      # the connector fetches its sources now, prints what changed
+ *   facet os-catalog show                        # releases, and each source: when confirmed, what it said
+ *   facet os-catalog build --from macos_data_feed.json ubuntu.md … -o catalog.json   # offline, for air-gapped sites
+ *   facet os-catalog import catalog.json
+ *
+ * `build` runs here, not on the connector: it reads saved feed files and writes a catalog file.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { InvalidArgumentError, type Command } from "commander";
+import { assembleCatalog } from "../policy/catalog/assemble.ts";
+import { diffCatalogs } from "../policy/catalog/diff.ts";
+import { feedPartsFromTexts } from "../policy/catalog/from-feeds.ts";
+import { loadBundledCatalog } from "../policy/catalog/index.ts";
+import { CATALOG_PLATFORMS, OsCatalogSchema, type OsCatalog } from "../policy/catalog/schema.ts";
+import { refuseUpdate } from "../policy/catalog/validate-update.ts";
+import type { FacetClient } from "./client.ts";
+import { renderTable } from "./table.ts";
+
+type Json = Record<string, any>;
+
+const print = (text: string): void => void process.stdout.write(`${text}\n`);
+const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
+
+/** A bad file is a usage error: main.ts prints it and exits 2, like commander's own. */
+class UsageError extends InvalidArgumentError {}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path === "-" ? 0 : path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+function readCatalogFile(path: string): OsCatalog {
+  let json: unknown;
+  try {
+    json = JSON.parse(readText(path));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = OsCatalogSchema.safeParse(json);
+  if (!parsed.success) throw new UsageError([`${path}: invalid OS catalog`, ...parsed.error.issues.slice(0, 20).map((i) => `  ${i.path.map(String).join(".")}: ${i.message}`)].join("\n"));
+  return parsed.data;
+}
+
+/** The catalog's age in one line; a stale one says what it costs and how to fix it. */
+export function freshnessLine(f: Json): string {
+  const confirmed = String(f.confirmedAt ?? f.publishedAt).slice(0, 10);
+  if (!f.stale) return `confirmed ${confirmed}, ${f.ageDays} days ago (limit ${f.maxAgeDays} days): current, stale from ${f.staleFrom}`;
+  const why = f.datedInFuture ? `confirmation dated ${confirmed}, in the future` : `last confirmed ${confirmed}, ${f.ageDays} days ago, past the ${f.maxAgeDays}-day limit since ${f.staleFrom}`;
+  return `STALE: ${why}. Checks against the latest OS release or patch are UNKNOWN (never PASS) until it is updated: facet os-catalog update (or facet os-catalog import <file>)`;
+}
+
+function sourceLines(sources: Json[]): string {
+  return renderTable(
+    ["SOURCE", "LAST CONFIRMED", "LAST ATTEMPT", "SAID / LAST ERROR"],
+    sources.map((s) => [`${s.id} ${s.url}`, s.lastConfirmedAt ?? "never", s.lastAttemptAt ?? "never", s.lastError ? `ERROR: ${s.lastError}` : (s.said ?? "-")]),
+  );
+}
+
+export function registerOsCatalogCommands(program: Command, client: () => FacetClient): void {
+  const catalog = program.command("os-catalog").description("the OS release catalog behind dynamic OS version requirements");
+
+  catalog
+    .command("show")
+    .description("the catalog in force, its age per platform, and each source: when last confirmed and what it said")
+    .option("--json", "print the catalog itself as JSON (importable); freshness and sources are in GET /v1/os-catalog")
+    .action(async (o: { json?: boolean }) => {
+      const r = await client().request<Json>("GET", "/v1/os-catalog");
+      if (o.json) return printJson(r.catalog);
+      const c = r.catalog;
+      print(`OS catalog ${c.version} (${r.source}), published ${c.publishedAt}`);
+      if (r.freshness) print(freshnessLine(r.freshness));
+      if (r.platforms) for (const p of CATALOG_PLATFORMS) if (r.platforms[p]) print(`  ${p.padEnd(8)}${freshnessLine(r.platforms[p])}${c.sources?.[p] ? ` — from ${c.sources[p].from}` : ""}`);
+      print("");
+      print(renderTable(["macOS", "NAME", "LATEST", "RELEASED", "SUPPORTED"], c.macos.map((m: Json) => [m.major, m.name, m.latest, m.latestReleased, m.supported ? "yes" : "no"])));
+      print("");
+      print(renderTable(["WINDOWS", "RELEASE", "BUILD", "LATEST UBR", "END OF SUPPORT"], c.windows.map((w: Json) => [w.product, w.release, w.build, `${w.updates.at(-1).ubr} (${w.updates.at(-1).date})`, w.endOfSupport ?? "-"])));
+      if (r.sources) {
+        print("");
+        print(sourceLines(r.sources));
+      }
+    });
+
+  catalog
+    .command("update")
+    .description("update the catalog from its sources now (the connector fetches them); prints what changed")
+    .option("--json", "print the report as JSON")
+    .action(async (o: { json?: boolean }) => {
+      // Up to three feeds, each bounded by the connector's fetch timeout.
+      const r = await client().request<Json>("POST", "/v1/os-catalog/update", undefined, {}, 180_000);
+      if (o.json) return printJson(r);
+      if (r.changes.length > 0) {
+        print(`OS catalog ${r.previous} → ${r.version}:`);
+        for (const line of r.changes) print(`  ${line}`);
+      } else print(`OS catalog ${r.version}: no release changed`);
+      for (const s of r.sources as Json[]) print(s.lastError ? `${s.id}: FAILED: ${s.lastError}` : `${s.id}: confirmed (${s.said})`);
+      if (r.freshness) print(freshnessLine(r.freshness));
+      if (r.outcome === "failed") process.exitCode = 1;
+    });
+
+  catalog
+    .command("build")
+    .description("build a catalog file from saved feeds, offline (SOFA macos_data_feed.json, endoflife.date product .md files, MSRC CVRF JSON)")
+    .requiredOption("--from <files...>", "saved feed files")
+    .requiredOption("-o, --output <file>", "where to write the catalog (JSON)")
+    .option("--base <catalog>", "the catalog to update (default: the one bundled with this Facet)")
+    .action((o: { from: string[]; output: string; base?: string }) => {
+      const now = Date.now();
+      const base = o.base ? readCatalogFile(o.base) : loadBundledCatalog();
+      let built: ReturnType<typeof feedPartsFromTexts>;
+      try {
+        built = feedPartsFromTexts(
+          o.from.map((name) => ({ name, text: readText(name) })),
+          now,
+        );
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const next = assembleCatalog(base, built.parts, now);
+      for (const platform of CATALOG_PLATFORMS) {
+        const problem = refuseUpdate(base, next, platform, now);
+        if (problem) throw new UsageError(`refused: ${problem}`);
+      }
+      const tmp = `${o.output}.tmp-${process.pid}`;
+      writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
+      renameSync(tmp, o.output);
+      for (const line of built.used) print(`read ${line}`);
+      const changes = diffCatalogs(base, next);
+      print(`wrote ${o.output}: OS catalog ${next.version} (from ${base.version}), ${changes.length} changes`);
+      for (const line of changes.slice(0, 50)) print(`  ${line}`);
+      if (changes.length > 50) print(`  … and ${changes.length - 50} more`);
+      const unconfirmed = CATALOG_PLATFORMS.filter((p) => next.sources?.[p]?.confirmedAt !== new Date(now).toISOString());
+      if (unconfirmed.length > 0) print(`not confirmed by these files (kept from ${base.version}): ${unconfirmed.join(", ")}`);
+    });
+
+  catalog
+    .command("import <file>")
+    .description("import a catalog file (from `facet os-catalog build`) into the connector")
+    .action(async (file: string) => {
+      const r = await client().request<Json>("PUT", "/v1/os-catalog", undefined, readCatalogFile(file));
+      print(`imported OS catalog ${r.imported} (was ${r.previous})`);
+      if (r.freshness?.stale) print(`warning: ${freshnessLine(r.freshness)}`);
+    });
+}
