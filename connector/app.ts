@@ -29,6 +29,7 @@ import { loadDeviceCa, type DeviceCaFiles } from "./device-ca/stored-ca.ts";
 import { deviceFromForwardedCertificate } from "./device-ca/verify.ts";
 import type { CertificateVerifier } from "./signin/identify.ts";
 import { startCatalogRefresher, type CatalogRefresher } from "./os-catalog/refresher.ts";
+import { setBaselineCatalog, type OsCatalog } from "./policy/catalog/index.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
 import { openStore } from "./store/open.ts";
@@ -51,6 +52,8 @@ export interface ConnectorOptions {
   logger?: Logger;
   /** The agent hub; default an in-process LocalAgentHub (a cluster hub extends it). */
   hub?: LocalAgentHub;
+  /** The OS release catalog to start from instead of the bundled one (tests pin a frozen one). */
+  baselineCatalog?: OsCatalog;
   /** Extra REST route modules (policies, endpoint check). */
   routes?: RouteModule[];
   /** The admin's device CA (PEM files); default: one generated once and kept in the store (device-ca/stored-ca.ts). */
@@ -98,6 +101,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const hub: LocalAgentHub & { stop?(): Promise<void> } =
     options.hub ?? (store.kind === "postgres" ? await (await import("./cluster/index.ts")).hubForStore(store, { log }) : new LocalAgentHub());
   const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
+  if (options.baselineCatalog) setBaselineCatalog(store, options.baselineCatalog);
   await logCatalogFreshness(store, now(), limits.osCatalogMaxAgeDays, log);
 
   const rejections = new RejectionEvents({ store, now, log, perWindow: limits.rejectionEventsPerWindow, windowMs: limits.rejectionWindowMs });

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { pino } from "pino";
 import { Writable } from "node:stream";
-import { loadBundledCatalog } from "../policy/catalog/index.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
-import { CATALOG_NOW, inputOf, macFacts, policyOf } from "../policy/testing/fixtures.ts";
+import { CATALOG_NOW, inputOf, macFacts, policyOf, TEST_CATALOG } from "../policy/testing/fixtures.ts";
 import type { NewEvent } from "../store/types.ts";
+import { setBaselineCatalog } from "../policy/catalog/index.ts";
 import { logCatalogFreshness, noteStaleCatalogUnknowns, STALE_CATALOG_EVENT, STALE_CATALOG_EVENT_INTERVAL_MS } from "./stale-catalog.ts";
 
 const STALE_NOW = Date.parse("2026-11-23T12:00:00Z");
-const catalog = loadBundledCatalog();
+const catalog = TEST_CATALOG;
 const latestPatch = policyOf({ name: "mac", platform: "MACOS", osVersion: { dynamicVersionRequirement: { type: "EXACT_ANY_SUPPORTED", latestSecurityPatch: true } } }, "dap_latest");
 const firewall = policyOf({ name: "fw", platform: "MACOS", firewallEnabled: true }, "dap_fw");
 
@@ -60,6 +60,7 @@ describe("os_catalog.stale events", () => {
 
 describe("the catalog's age at start", () => {
   const store = { getSetting: async () => null };
+  setBaselineCatalog(store, TEST_CATALOG);
 
   test("is a warning naming the version, age and the import command when stale", async () => {
     const { lines, log } = logSink();
@@ -67,7 +68,7 @@ describe("the catalog's age at start", () => {
     assert.equal(f?.stale, true);
     const warning = lines.find((l) => l.level === 40);
     assert.ok(warning, "no warning logged");
-    assert.match(String(warning.msg), /UNKNOWN: the OS release catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old.*facet os-catalog import/);
+    assert.match(String(warning.msg), /UNKNOWN: the OS release catalog 2025\.11\.14 was last confirmed against its sources on 2025-11-14, 374 days ago.*facet os-catalog update.*facet os-catalog import/);
   });
 
   test("is a warning in the last week before it goes stale", async () => {

@@ -11,7 +11,7 @@ import type { Hono } from "hono";
 import { readSourceStates, updateOsCatalog } from "../os-catalog/update.ts";
 import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
 import { CATALOG_PLATFORMS, type OsCatalog } from "../policy/catalog/schema.ts";
-import { CATALOG_SETTING_KEY, compareCatalogVersions, loadBundledCatalog, OsCatalogSchema } from "../policy/catalog/index.ts";
+import { baselineCatalog, CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalogSchema } from "../policy/catalog/index.ts";
 import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
@@ -32,7 +32,7 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
     forgetCatalog(store);
     const now = deps.now();
     const [catalog, sources] = await Promise.all([currentCatalog(store, now), readSourceStates(store, deps.limits.osCatalogSources)]);
-    return c.json({ source: catalog === loadBundledCatalog() ? "bundled" : "stored", ...freshnessOf(catalog, now, deps.limits.osCatalogMaxAgeDays), sources, catalog });
+    return c.json({ source: catalog === baselineCatalog(store) ? "bundled" : "stored", ...freshnessOf(catalog, now, deps.limits.osCatalogMaxAgeDays), sources, catalog });
   });
 
   // One at a time per process: a second caller waits for the running update's report.

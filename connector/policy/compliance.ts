@@ -57,7 +57,7 @@ export async function currentCatalog(store: Store, now: number): Promise<OsCatal
   const cached = catalogCache.get(store);
   if (cached && now - cached.at < CATALOG_TTL_MS && now >= cached.at) return cached.catalog;
   // Validated when imported; the store is trusted inside the connector.
-  const catalog = newestCatalog(await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY));
+  const catalog = newestCatalog(await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY), store);
   catalogCache.set(store, { at: now, catalog });
   return catalog;
 }

@@ -6,9 +6,9 @@ import { evaluatePolicy } from "./evaluate.ts";
 import { CATALOG_NOW, inputOf, linuxFacts, macFacts, policyOf, redatedCatalog, windowsFacts } from "./testing/fixtures.ts";
 import type { CheckResult, PolicyEvaluation } from "./types.ts";
 
-/** A year after the bundled catalog (2025.11.14) was published. */
+/** A year after TEST_CATALOG (2025.11.14) was published, its only confirmation. */
 const STALE_NOW = Date.parse("2026-11-23T12:00:00Z");
-const STALE = /Could not determine the latest OS releases: the OS release catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old, past the 45-day limit\. An administrator must import a newer catalog: `facet os-catalog import <file>`/;
+const STALE = /Could not determine the latest OS releases: the (macOS|Windows|Linux) releases in the OS release catalog 2025\.11\.14 were last confirmed against their sources on 2025-11-14, 374 days ago, past the 45-day limit\. An administrator must update it: `facet os-catalog update`.*`facet os-catalog import <file>`/;
 
 const mac = { name: "mac", platform: "MACOS" };
 const win = { name: "win", platform: "WINDOWS" };

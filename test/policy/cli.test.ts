@@ -5,8 +5,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadBundledCatalog } from "../../connector/policy/catalog/index.ts";
-import { linuxFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -88,10 +87,10 @@ describe("facet devices compliance", () => {
 
 describe("facet os-catalog import", () => {
   test("imports a newer catalog and refuses an invalid one", async () => {
-    const ok = await facet("os-catalog", "import", file("catalog.json", { ...loadBundledCatalog(), version: "2030.1.1" }));
+    const ok = await facet("os-catalog", "import", file("catalog.json", { ...TEST_CATALOG, version: "2030.1.1" }));
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /imported OS catalog 2030\.1\.1/);
-    const bad = await facet("os-catalog", "import", file("bad-catalog.json", { ...loadBundledCatalog(), version: "2031.1.1", windows: [] }));
+    const bad = await facet("os-catalog", "import", file("bad-catalog.json", { ...TEST_CATALOG, version: "2031.1.1", windows: [] }));
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /invalid OS catalog/);
     assert.match((await facet("os-catalog", "show")).stdout, /OS catalog 2030\.1\.1 \(imported\)/);

@@ -1,12 +1,12 @@
 /**
- * A live connector for policy tests, on an injected clock set just after the bundled OS catalog's
- * newest releases, with devices that enroll and push real signed snapshots over the agent socket.
+ * A live connector for policy tests, starting from the frozen TEST_CATALOG (not the bundled one,
+ * which is rebuilt from feeds) on an injected clock set just after its newest releases, with devices that enroll and push real signed snapshots over the agent socket.
  */
 import assert from "node:assert/strict";
 import type { Logger } from "pino";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
-import { CATALOG_NOW } from "../../connector/policy/testing/fixtures.ts";
+import { CATALOG_NOW, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice, type TestDevice } from "../support/protocol-client.ts";
 
@@ -27,7 +27,7 @@ export interface LiveDevice extends TestDevice {
 /** `now` defaults to CATALOG_NOW, where the bundled catalog is current; `logger` to a silent one. */
 export async function startLivePolicyConnector(options: { now?: number; logger?: Logger } = {}): Promise<LivePolicyConnector> {
   const clock = { now: options.now ?? CATALOG_NOW };
-  const t = await startTestConnector({ now: () => clock.now, ...(options.logger ? { logger: options.logger } : {}) });
+  const t = await startTestConnector({ now: () => clock.now, baselineCatalog: TEST_CATALOG, ...(options.logger ? { logger: options.logger } : {}) });
   const clients: ProtocolClient[] = [];
 
   const json: LivePolicyConnector["json"] = async (path, init) => {

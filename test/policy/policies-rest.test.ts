@@ -2,8 +2,8 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
-import { loadBundledCatalog } from "../../connector/policy/catalog/index.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
+import { TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
 
 let t: LivePolicyConnector;
 before(async () => {
@@ -107,16 +107,16 @@ describe("the OS release catalog", () => {
   test("serves the bundled catalog until one is imported", async () => {
     const res = await t.json("/v1/os-catalog");
     assert.equal(res.body.source, "bundled");
-    assert.equal(res.body.catalog.version, loadBundledCatalog().version);
+    assert.equal(res.body.catalog.version, TEST_CATALOG.version);
   });
 
   test("imports a newer catalog, refuses an older or invalid one", async () => {
-    const newer = { ...structuredClone(loadBundledCatalog()), version: "2099.1.1" };
+    const newer = { ...structuredClone(TEST_CATALOG), version: "2099.1.1" };
     newer.macos[0]!.latest = "26.9";
     const ok = await t.json("/v1/os-catalog", { method: "PUT", body: JSON.stringify(newer) });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal((await t.json("/v1/os-catalog")).body.catalog.macos[0].latest, "26.9");
-    const older = await t.json("/v1/os-catalog", { method: "PUT", body: JSON.stringify(loadBundledCatalog()) });
+    const older = await t.json("/v1/os-catalog", { method: "PUT", body: JSON.stringify(TEST_CATALOG) });
     assert.equal(older.status, 409);
     const invalid = await t.json("/v1/os-catalog", { method: "PUT", body: JSON.stringify({ ...newer, version: "2100.1.1", macos: [] }) });
     assert.equal(invalid.status, 400);

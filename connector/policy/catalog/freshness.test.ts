@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { catalogFreshness, DEFAULT_CATALOG_MAX_AGE_DAYS, staleCatalogMessage } from "./freshness.ts";
-import { loadBundledCatalog } from "./index.ts";
+import { TEST_CATALOG } from "../testing/fixtures.ts";
 
 const catalog = { version: "2025.11.14", publishedAt: "2025-11-14" };
 const at = (iso: string) => Date.parse(iso);
@@ -19,11 +19,11 @@ describe("OS release catalog freshness, against an injected clock", () => {
     assert.deepEqual([first.ageDays, first.stale], [46, true]);
   });
 
-  test("the bundled catalog is stale a year later", () => {
-    const f = catalogFreshness(loadBundledCatalog(), at("2026-11-23T09:00:00Z"));
+  test("a catalog confirmed only by its publishedAt is stale a year later", () => {
+    const f = catalogFreshness(TEST_CATALOG, at("2026-11-23T09:00:00Z"));
     assert.equal(f.stale, true);
     assert.equal(f.ageDays, 374);
-    assert.match(staleCatalogMessage(f), /catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old, past the 45-day limit.*facet os-catalog import/);
+    assert.match(staleCatalogMessage(f), /catalog 2025\.11\.14 was last confirmed against its sources on 2025-11-14, 374 days ago, past the 45-day limit.*facet os-catalog update.*facet os-catalog import/);
   });
 
   test("honours a configured limit", () => {
@@ -43,6 +43,6 @@ describe("OS release catalog freshness, against an injected clock", () => {
     assert.deepEqual([catalogFreshness(catalog, now).stale, catalogFreshness(catalog, now).ageDays], [false, 0]);
     const future = catalogFreshness({ version: "2099.1.1", publishedAt: "2099-01-01" }, now);
     assert.deepEqual([future.stale, future.datedInFuture], [true, true]);
-    assert.match(staleCatalogMessage(future), /dated 2099-01-01, in the future/);
+    assert.match(staleCatalogMessage(future), /claims a confirmation on 2099-01-01, in the future/);
   });
 });

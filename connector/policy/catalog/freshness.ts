@@ -87,8 +87,9 @@ const PLATFORM_NAMES: Record<CatalogPlatform, string> = { macos: "macOS", window
 /** Why checks against "latest" are UNKNOWN, for people: which catalog, how old, and what to do. */
 export function staleCatalogMessage(f: CatalogFreshness): string {
   const which = f.platform ? `the ${PLATFORM_NAMES[f.platform]} releases in the OS release catalog ${f.version}` : `the OS release catalog ${f.version}`;
+  const [claim, were, its] = f.platform ? ["claim", "were", "their"] : ["claims", "was", "its"];
   const what = f.datedInFuture
-    ? `${which} claim a confirmation on ${f.confirmedAt.slice(0, 10)}, in the future, so their age cannot be trusted`
-    : `${which} were last confirmed against their source on ${f.confirmedAt.slice(0, 10)}, ${f.ageDays} days ago, past the ${f.maxAgeDays}-day limit`;
+    ? `${which} ${claim} a confirmation on ${f.confirmedAt.slice(0, 10)}, in the future, so ${its} age cannot be trusted`
+    : `${which} ${were} last confirmed against ${its} sources on ${f.confirmedAt.slice(0, 10)}, ${f.ageDays} days ago, past the ${f.maxAgeDays}-day limit`;
   return `${what}. An administrator must update it: \`facet os-catalog update\` (it says why the sources could not be reached), or on an air-gapped site \`facet os-catalog import <file>\`.`;
 }

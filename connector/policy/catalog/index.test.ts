@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, windowsReleases, windowsSupported } from "./index.ts";
+import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, setBaselineCatalog, windowsReleases, windowsSupported } from "./index.ts";
 import { OsCatalogSchema, type OsCatalog } from "./schema.ts";
+import { TEST_CATALOG } from "../testing/fixtures.ts";
 
-const bundled = loadBundledCatalog();
+const bundled = TEST_CATALOG;
 const clone = (): OsCatalog => structuredClone(bundled);
 
-describe("the bundled OS release catalog", () => {
-  test("validates against its own schema", () => {
+describe("the OS release catalog lookups (on the frozen TEST_CATALOG)", () => {
+  test("the bundled and the test catalog validate against the schema", () => {
     assert.equal(OsCatalogSchema.safeParse(bundled).success, true);
+    assert.equal(OsCatalogSchema.safeParse(loadBundledCatalog()).success, true);
   });
 
   test("lists macOS majors newest first, hiding releases after the given time", () => {
@@ -53,9 +55,17 @@ describe("imported catalogs are validated", () => {
     });
   }
 
-  test("an older imported catalog never replaces the bundled one", () => {
-    assert.equal(newestCatalog({ ...clone(), version: "2024.1.1" }).version, bundled.version);
+  test("an older stored catalog never replaces the bundled one", () => {
+    const shipped = loadBundledCatalog();
+    assert.equal(newestCatalog({ ...clone(), version: "2024.1.1" }).version, shipped.version);
     assert.equal(newestCatalog({ ...clone(), version: "2030.1.1" }).version, "2030.1.1");
-    assert.equal(newestCatalog(null).version, bundled.version);
+    assert.equal(newestCatalog(null).version, shipped.version);
+  });
+
+  test("a connector's baseline stands in for the bundled catalog", () => {
+    const store = {};
+    setBaselineCatalog(store, bundled);
+    assert.equal(newestCatalog(null, store).version, "2025.11.14");
+    assert.equal(newestCatalog({ ...clone(), version: "2025.12.1" }, store).version, "2025.12.1");
   });
 });

@@ -18,9 +18,25 @@ export function loadBundledCatalog(): OsCatalog {
   return bundledCatalog;
 }
 
-/** Picks the newer of the bundled and the imported catalog, so upgrading Facet never goes backwards. */
-export function newestCatalog(imported: OsCatalog | null): OsCatalog {
-  const shipped = loadBundledCatalog();
+/**
+ * A connector may start from another baseline than the bundled catalog (`createConnector({
+ * baselineCatalog })`): tests pin a frozen catalog so their "latest" never moves when the bundled
+ * one is rebuilt. Keyed by store, like the connector's other per-store state.
+ */
+const baselines = new WeakMap<object, OsCatalog>();
+
+export function setBaselineCatalog(store: object, catalog: OsCatalog): void {
+  baselines.set(store, OsCatalogSchema.parse(catalog));
+}
+
+/** The catalog a connector on `store` starts from: its baseline, or the bundled one. */
+export function baselineCatalog(store?: object): OsCatalog {
+  return (store && baselines.get(store)) ?? loadBundledCatalog();
+}
+
+/** Picks the newer of the baseline (bundled) and the stored catalog, so upgrading Facet never goes backwards. */
+export function newestCatalog(imported: OsCatalog | null, store?: object): OsCatalog {
+  const shipped = baselineCatalog(store);
   if (!imported) return shipped;
   return compareCatalogVersions(imported.version, shipped.version) >= 0 ? imported : shipped;
 }

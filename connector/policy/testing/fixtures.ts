@@ -1,24 +1,31 @@
 /** Facts documents and policies for tests: realistic devices of each platform, overridable per test. */
 import type { Facts, Unknown } from "../../../shared/facts/schema.ts";
-import { loadBundledCatalog, type OsCatalog } from "../catalog/index.ts";
+import { OsCatalogSchema, type OsCatalog } from "../catalog/index.ts";
+import frozen from "./catalog-2025-11-14.json" with { type: "json" };
 import { parsePolicyBody } from "../parse.ts";
 import type { Policy } from "../schema.ts";
 import type { CheckState, EvaluationInput } from "../types.ts";
 import type { Device } from "../../store/types.ts";
 
 /**
- * Just after the bundled catalog's newest entries (2025-11-11 Patch Tuesday, macOS 26.1), well
- * inside its freshness window: tests that rely on the bundled catalog's "latest" use this clock,
+ * The frozen catalog evaluation tests use (the one bundled until 2026-08): tests pin it, not the
+ * bundled catalog, so rebuilding the bundled one never changes what they expect.
+ */
+export const TEST_CATALOG: OsCatalog = OsCatalogSchema.parse(frozen);
+
+/**
+ * Just after TEST_CATALOG's newest entries (2025-11-11 Patch Tuesday, macOS 26.1), well
+ * inside its freshness window: tests that rely on TEST_CATALOG's "latest" use this clock,
  * never today's date, so they keep meaning the same thing as the catalog ages.
  */
 export const CATALOG_NOW = Date.parse("2025-11-20T12:00:00Z");
 
 /**
- * A copy of the bundled catalog re-dated to `publishedAt` (and versioned after it), with the same
+ * A copy of TEST_CATALOG re-dated to `publishedAt` (and versioned after it), with the same
  * releases: a *synthetic* catalog for tests about the catalog's age, never real release data.
  */
 export function redatedCatalog(publishedAt: string, patch: (catalog: OsCatalog) => void = () => {}): OsCatalog {
-  const catalog = structuredClone(loadBundledCatalog());
+  const catalog = structuredClone(TEST_CATALOG);
   catalog.publishedAt = publishedAt;
   catalog.version = publishedAt.replaceAll("-", ".").replace(/\.0(\d)/g, ".$1");
   patch(catalog);
@@ -105,7 +112,7 @@ export function inputOf(
     facts,
     unknown: options.unknown ?? {},
     collectedAt: options.collectedAt === undefined ? (facts ? now - 60_000 : null) : options.collectedAt,
-    catalog: options.catalog ?? loadBundledCatalog(),
+    catalog: options.catalog ?? TEST_CATALOG,
     ...(options.catalogMaxAgeDays !== undefined ? { catalogMaxAgeDays: options.catalogMaxAgeDays } : {}),
     now,
     state: options.state ?? new Map(),
