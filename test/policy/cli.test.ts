@@ -93,6 +93,6 @@ describe("facet os-catalog import", () => {
     const bad = await facet("os-catalog", "import", file("bad-catalog.json", { ...TEST_CATALOG, version: "2031.1.1", windows: [] }));
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /invalid OS catalog/);
-    assert.match((await facet("os-catalog", "show")).stdout, /OS catalog 2030\.1\.1 \(imported\)/);
+    assert.match((await facet("os-catalog", "show")).stdout, /OS catalog 2030\.1\.1 \(stored\)/);
   });
 });

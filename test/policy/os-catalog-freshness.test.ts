@@ -42,19 +42,19 @@ describe("a stale bundled catalog", () => {
   test("is a warning at start naming its version and age", () => {
     const warning = logLines.find((l) => l.level === 40 && /OS release catalog 2025\.11\.14/.test(String(l.msg)));
     assert.ok(warning, JSON.stringify(logLines.map((l) => l.msg)));
-    assert.match(String(warning.msg), /374 days old, past the 45-day limit.*facet os-catalog import/);
+    assert.match(String(warning.msg), /last confirmed against its sources on 2025-11-14, 374 days ago, past the 45-day limit.*facet os-catalog update.*facet os-catalog import/);
   });
 
   test("GET /v1/os-catalog reports its age and staleness", async () => {
     const res = await t.json("/v1/os-catalog");
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.freshness, { version: "2025.11.14", publishedAt: "2025-11-14", ageDays: 374, maxAgeDays: 45, staleFrom: "2025-12-30", stale: true, datedInFuture: false });
+    assert.deepEqual(res.body.freshness, { version: "2025.11.14", publishedAt: "2025-11-14", platform: null, confirmedAt: "2025-11-14T00:00:00.000Z", ageDays: 374, maxAgeDays: 45, staleFrom: "2025-12-30", stale: true, datedInFuture: false });
   });
 
   test("facet os-catalog show says it is stale and how to fix it", async () => {
     const out = await facet("os-catalog", "show");
     assert.equal(out.code, 0, out.stderr);
-    assert.match(out.stdout, /OS catalog 2025\.11\.14 \(bundled\)\nSTALE: published 2025-11-14, 374 days old, past the 45-day limit since 2025-12-30\. .*UNKNOWN.*facet os-catalog import <file>/);
+    assert.match(out.stdout, /OS catalog 2025\.11\.14 \(bundled\), published 2025-11-14\nSTALE: last confirmed 2025-11-14, 374 days ago, past the 45-day limit since 2025-12-30\. .*UNKNOWN.*facet os-catalog update/);
   });
 
   test("turns a latest-patch check UNKNOWN, not passing, with the reason; a fixed minimum still passes", async () => {
@@ -65,7 +65,7 @@ describe("a stale bundled catalog", () => {
     assert.match(res.body.messages[0], /OS updates cannot be verified right now/);
     assert.doesNotMatch(res.body.messages[0], /facet os-catalog/, "the fix is the admin's, not the user's");
     const osCheck = res.body.checks.find((c: { check: string }) => c.check === "osVersion");
-    assert.match(osCheck.message, /Could not determine the latest OS releases: the OS release catalog 2025\.11\.14 \(published 2025-11-14\) is 374 days old/);
+    assert.match(osCheck.message, /Could not determine the latest OS releases: the macOS releases in the OS release catalog 2025\.11\.14 were last confirmed against their sources on 2025-11-14, 374 days ago/);
     const fixed = await check({ device: mac.deviceId, policies: [minimum] });
     assert.deepEqual([fixed.body.passing, fixed.body.result], [true, "PASS"]);
     const evaluated = await t.json(`/v1/devices/${mac.deviceId}/evaluate`, { method: "POST", body: JSON.stringify({ policies: [latestPatch] }) });
@@ -99,6 +99,6 @@ describe("a stale bundled catalog", () => {
     const res = await check({ device: behind.deviceId, policies: [latestPatch] });
     assert.deepEqual([res.body.passing, res.body.result], [false, "FAIL"]);
     assert.match(res.body.messages[0], /missing the latest security update/);
-    assert.match((await facet("os-catalog", "show")).stdout, /OS catalog 2026\.11\.20 \(imported\)\npublished 2026-11-20, 3 days old \(limit 45 days\): current, stale from 2027-01-05/);
+    assert.match((await facet("os-catalog", "show")).stdout, /OS catalog 2026\.11\.20 \(stored\), published 2026-11-20\nconfirmed 2026-11-20, 3 days ago \(limit 45 days\): current, stale from 2027-01-05/);
   });
 });
