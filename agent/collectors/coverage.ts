@@ -134,7 +134,6 @@ export const GAPS: Record<string, string> = {
   "disks/windows/win32-encryptablevolume": "searched the code corpus for Win32_EncryptableVolume Format-List transcripts: only scripts reading ConversionStatus, no recorded output",
   "disks/linux/lsblk-json": "lsblk JSON is rarely pasted whole (issues show the tree form); one JSON recording found (kolide/launcher)",
   "disks/linux/dmsetup-table-crypt": "searched for `dmsetup table` transcripts with crypt targets: threads show cryptsetup status instead, and a crypt table line carries the volume key in hex, so people do not paste it",
-  "network/darwin/socketfilterfw-blockall": "the macOS 14+ wording was found once (kolide/launcher); older \"Block all DISABLED!\" transcripts not found",
   "network/darwin/alf-globalstate": "a single digit (0/1/2); the plist is gone on macOS 15, and no transcript was found",
   "network/darwin/route-get-default": "issue threads show `route -n get default | grep gateway` rather than the whole output; one whole transcript found",
   "network/windows/route-dns": "Get-NetRoute/Get-DnsClientServerAddress are shown as tables; the list-view transcripts found were \"expected result\" text, not recordings",

@@ -76,3 +76,9 @@ test("ufw status on real hosts: inactive on a fresh Omarchy install, active on a
   assert.deepEqual(parseUfwStatus(f("arch-omarchy-2025.ufw-status-inactive.txt")), { ok: true, value: { backend: "ufw", enabled: false, detail: { status: "inactive" } } });
   assert.deepEqual(parseUfwStatus(f("ubuntu-18.04.ufw-status-active.txt")), { ok: true, value: { backend: "ufw", enabled: true, detail: { status: "active" } } });
 });
+
+test("socketfilterfw before macOS 14 on a student's Mac: firewall off, \"Block all DISABLED!\" read as not blocking", () => {
+  const text = f("macos-fr-student.socketfilterfw-globalstate-blockall-disabled.txt");
+  assert.deepEqual(parseGlobalState(text), { ok: true, value: { enabled: false, state: 0 } });
+  assert.deepEqual(parseBlockAll(text), { ok: true, value: false });
+});
