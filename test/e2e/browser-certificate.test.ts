@@ -5,7 +5,9 @@
  * says), which forwards the certificate to a stand-in for authentik running the doc's exact
  * expression policy against a live connector.
  *
- * Every certificate authority here is synthetic (made at run time, test/support/test-certs.ts):
+ * The device certificates are issued by the live connector's device CA over the device's
+ * authenticated session. The other certificate authorities here are synthetic (made at run time,
+ * test/support/test-certs.ts):
  * the TLS server's, and "another CA" for a certificate Facet did not issue. What judges them is
  * real: NSS, Chromium's client-certificate selection, nginx, the connector.
  * Screenshots of each case go to test-output/browser-certificate/ (or $FACET_TEST_OUTPUT).
@@ -18,11 +20,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { browserStoreInstaller } from "../../agent/certificate/browser-stores.ts";
+import { browserStoreInstaller, type InstallRecord } from "../../agent/certificate/browser-stores.ts";
+import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
 import { silentLogger } from "../../agent/log.ts";
+import { linuxFacts } from "../../connector/policy/testing/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { makeCa, makeLeaf, type TestCa, type TestLeaf } from "../support/test-certs.ts";
+import { enrollTestDevice, ProtocolClient } from "../support/protocol-client.ts";
 import { startAuthStandIn, type AuthStandIn } from "./support/auth-stand-in.ts";
 import { CHROMIUM, visitWithHome } from "./support/chromium.ts";
 import { NGINX, startNginx, type NginxProxy } from "./support/nginx.ts";
@@ -37,9 +42,12 @@ const OUTPUT = process.env.FACET_TEST_OUTPUT ?? path.join(root, "test-output", "
 let dir: string;
 let serverCa: TestCa;
 let server: TestLeaf;
-let connector: TestConnector;
+let t: TestConnector;
 let standIn: AuthStandIn;
 let proxy: NginxProxy;
+/** The connector's clock runs this far ahead of the wall clock (the expired case moves it). */
+let connectorAhead = 0;
+const USER = "alice";
 
 /** A home whose NSS database trusts the TLS server's root, like a managed laptop trusting the company CA. */
 function newHome(name: string): string {
@@ -53,15 +61,48 @@ function newHome(name: string): string {
   return home;
 }
 
-/** The agent's own install path (agent/certificate/browser-stores.ts) into `home`'s NSS database. */
-async function agentInstalls(home: string, leaf: TestLeaf): Promise<void> {
-  const record = await browserStoreInstaller({
-    stateDir: mkdtempSync(path.join(dir, "state-")),
+/** The agent's install path (agent/certificate/browser-stores.ts) for the console user whose home is `home`. */
+function installerFor(home: string, stateDir: string) {
+  return browserStoreInstaller({
+    stateDir,
     log: silentLogger(),
     platform: "linux",
     resolveUser: async () => ({ name: "console-user", uid: process.getuid!(), gid: process.getgid!(), home }),
-  }).install(leaf.certPem, leaf.keyPem);
-  assert.deepEqual(record.stores, ["nss:chrome"], JSON.stringify(record));
+  });
+}
+
+interface RunningAgent {
+  deviceId: string;
+  certificatePem: string;
+  record: InstallRecord;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * A device enrolled to the live connector that gets its certificate the way the agent does: the
+ * agent's key and CSR (agent/certificate/csr.ts) sent as `certRequest` over the device's
+ * Ed25519-authenticated session, the connector's device CA answering `certificate`, and the
+ * agent's install path putting it into `home`'s NSS database. The session is the test protocol
+ * client (test/support/protocol-client.ts) rather than runAgent, whose certificate keeper is
+ * being landed separately. Facts: a synthetic Linux fixture, so the verdict does not depend on
+ * this machine.
+ */
+async function startAgent(home: string): Promise<RunningAgent> {
+  const stateDir = mkdtempSync(path.join(dir, "agent-"));
+  const device = await enrollTestDevice(t.connector.url, t.enrollToken, { hostname: "linux-test" });
+  const bound = await t.api(`/v1/devices/${device.deviceId}/users`, { method: "POST", body: JSON.stringify({ username: USER }) });
+  assert.equal(bound.status, 201, await bound.text());
+  const client = await ProtocolClient.connect(t.connector.agentUrl);
+  assert.equal((await client.authenticate(device)).type, "welcome");
+  const ack = await client.sendSnapshot(device, { seq: 1, facts: linuxFacts(), unknown: {}, collectedAt: new Date().toISOString() });
+  assert.equal(ack.type, "ack", JSON.stringify(ack));
+  const keyPem = generateCertificateKey();
+  client.sendJson({ type: "certRequest", csr: await buildCertificateRequest(keyPem, device.deviceId), requestId: "cert-1" });
+  const answer = await client.next("certificate", 30_000);
+  assert.equal(answer.type, "certificate", JSON.stringify(answer));
+  const certificatePem = (answer as { certificate: string }).certificate;
+  const record = await installerFor(home, stateDir).install(certificatePem, keyPem);
+  return { deviceId: device.deviceId, certificatePem, record, stop: async () => client.close() };
 }
 
 let visits = 0;
@@ -71,68 +112,122 @@ async function signIn(home: string, name: string) {
   const before = standIn.requests.length;
   const page = await visitWithHome({ home, userDataDir, url: `${proxy.url}/`, screenshot: path.join(OUTPUT, `${visits}-${name}.png`) });
   const forwarded = standIn.requests.slice(before);
-  return { page, forwarded };
+  assert.equal(forwarded.length, 1, `one sign-in request reached the auth server; page: ${page.text}`);
+  return { page, forwarded: forwarded[0]! };
 }
 
-function decodeForwarded(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : decodeURIComponent(value);
+function fingerprint(pem: string): string {
+  return new X509Certificate(pem).fingerprint256;
 }
 
-describe("a browser proves its device through the reverse proxy to the auth server", { skip, timeout: 15 * 60_000 }, () => {
-  let deviceCa: TestCa;
+describe("a browser proves its device through the reverse proxy to the auth server", { skip, timeout: 20 * 60_000 }, () => {
+  const agents: RunningAgent[] = [];
+  let bound: RunningAgent;
+  let boundHome: string;
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "facet-browser-cert-"));
     mkdirSync(OUTPUT, { recursive: true });
     serverCa = await makeCa("Synthetic TLS root for 127.0.0.1");
     server = await makeLeaf(serverCa, { subject: "127.0.0.1", ips: ["127.0.0.1"], usage: "server" });
-    deviceCa = await makeCa("Synthetic device CA");
-    connector = await startTestConnector();
-    const token = (await issueApiToken(connector.connector.store, { name: "authentik", scopes: ["endpoint:check"] }, Date.now())).secret;
-    standIn = await startAuthStandIn({ dir, settings: { url: connector.connector.url, token, policies: ["daeUnusedYet"] } });
+    t = await startTestConnector({ now: () => Date.now() + connectorAhead });
+    const token = (await issueApiToken(t.connector.store, { name: "authentik", scopes: ["endpoint:check"] }, Date.now())).secret;
+    const created = await t.api("/v1/device-assurances", { method: "POST", body: JSON.stringify({ name: "Linux: firewall on", platform: "LINUX", firewallEnabled: true }) });
+    const policy = ((await created.json()) as { id: string }).id;
+    standIn = await startAuthStandIn({ dir, settings: { url: t.connector.url, token, policies: [policy] }, pendingUser: () => USER });
     proxy = await startNginx({ dir, serverCertPem: server.certPem, serverKeyPem: server.keyPem, upstreamPort: standIn.port });
+    boundHome = newHome("bound-device");
+    bound = await startAgent(boundHome);
+    agents.push(bound);
   });
 
   after(async () => {
+    for (const a of agents) await a.stop();
     await proxy?.stop();
     await standIn?.stop();
-    await connector?.stop();
+    await t?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test("the certificate the agent installed in the profile's NSS database reaches the auth server, picked without a dialog", async () => {
-    const home = newHome("device");
-    const leaf = await makeLeaf(deviceCa, { subject: "Facet device synthetic", uris: ["urn:facet:device:synthetic"], usage: "client" });
-    await agentInstalls(home, leaf);
-    const { page, forwarded } = await signIn(home, "device-certificate");
-    assert.equal(forwarded.length, 1, `one sign-in request reached the auth server; page: ${page.text}`);
-    const pem = decodeForwarded(forwarded[0]!.forwardedCert);
-    assert.ok(pem, "nginx forwarded a client certificate");
-    assert.equal(new X509Certificate(pem).fingerprint256, new X509Certificate(leaf.certPem).fingerprint256);
-    assert.match(page.text, /client certificate forwarded by the proxy/);
+  test("the agent installed the certificate the connector issued to its device into the console user's NSS database", () => {
+    const cert = new X509Certificate(bound.certificatePem);
+    assert.ok(cert.subjectAltName?.includes(`urn:facet:device:${bound.deviceId}`), cert.subjectAltName);
+    assert.deepEqual(bound.record.stores, ["nss:chrome"]);
+    assert.equal(bound.record.keyTrustLevel, "software");
+    const inNss = execFileSync("/usr/bin/certutil", ["-L", "-d", `sql:${path.join(boundHome, ".pki", "nssdb")}`, "-n", "Facet device certificate", "-a"], { encoding: "utf8" });
+    assert.equal(fingerprint(inNss), fingerprint(bound.certificatePem));
   });
 
-  test("a profile without the certificate reaches the auth server with none", async () => {
-    const { page, forwarded } = await signIn(newHome("no-certificate"), "no-certificate");
-    assert.equal(forwarded.length, 1, page.text);
-    assert.equal(forwarded[0]!.forwardedCert, undefined);
-    assert.match(page.text, /no client certificate/);
+  test("the bound device's browser signs in: Chromium picks the certificate without a dialog, nginx forwards it, the doc's policy passes", async () => {
+    const { page, forwarded } = await signIn(boundHome, "bound-device-passes");
+    assert.equal(fingerprint(decodeURIComponent(forwarded.forwardedCert ?? "")), fingerprint(bound.certificatePem));
+    assert.deepEqual(forwarded.outcome, { passing: true, messages: [] });
+    assert.equal(page.status, 200);
+    assert.match(page.text, /SIGNED IN/);
   });
 
-  test("a client that sets X-SSL-Client-Cert itself (a copied device certificate is public) gets it dropped by the proxy", async () => {
-    const copied = (await makeLeaf(deviceCa, { subject: "Facet device copied", uris: ["urn:facet:device:copied"], usage: "client" })).certPem;
+  test("a profile without the certificate is refused: the browser did not identify a company device", async () => {
+    const { page, forwarded } = await signIn(newHome("no-certificate"), "no-certificate-refused");
+    assert.equal(forwarded.forwardedCert, undefined);
+    assert.equal(forwarded.outcome.passing, false);
+    assert.match(page.text, /ACCESS DENIED/);
+    assert.match(page.text, /did not identify a company device/);
+  });
+
+  test("a revoked device's certificate is refused: no longer enrolled", async () => {
+    const home = newHome("revoked-device");
+    const revoked = await startAgent(home);
+    agents.push(revoked);
+    const res = await t.api(`/v1/devices/${revoked.deviceId}/revoke`, { method: "POST" });
+    assert.equal(res.status, 200, await res.text());
+    const { page, forwarded } = await signIn(home, "revoked-device-refused");
+    assert.equal(fingerprint(decodeURIComponent(forwarded.forwardedCert ?? "")), fingerprint(revoked.certificatePem), "the browser still presents it; the connector refuses it");
+    assert.equal(forwarded.outcome.passing, false);
+    assert.match(page.text, /ACCESS DENIED/);
+    assert.match(page.text, /no longer enrolled/);
+  });
+
+  test("a certificate from another CA is refused: it does not belong to an enrolled device", async () => {
+    const home = newHome("other-ca");
+    const otherCa = await makeCa("Synthetic other CA");
+    const stranger = await makeLeaf(otherCa, { subject: bound.deviceId, uris: [`urn:facet:device:${bound.deviceId}`], usage: "client" });
+    const record = await installerFor(home, mkdtempSync(path.join(dir, "state-"))).install(stranger.certPem, stranger.keyPem);
+    assert.deepEqual(record.stores, ["nss:chrome"]);
+    const { page, forwarded } = await signIn(home, "other-ca-refused");
+    assert.equal(fingerprint(decodeURIComponent(forwarded.forwardedCert ?? "")), fingerprint(stranger.certPem));
+    assert.equal(forwarded.outcome.passing, false);
+    assert.match(page.text, /certificate that does not belong to an enrolled device/);
+  });
+
+  test("an expired certificate is refused: has expired (the connector's clock past the certificate's end)", async () => {
+    // Chromium never offers a client certificate its own clock says has expired (the NSS store
+    // filters it), so the browser would present nothing at all. To see the connector refuse an
+    // expired certificate, its clock moves past the end of the one the agent holds instead.
+    connectorAhead = Date.parse(new X509Certificate(bound.certificatePem).validTo) - Date.now() + 3_600_000;
+    try {
+      const { page, forwarded } = await signIn(boundHome, "expired-refused");
+      assert.equal(fingerprint(decodeURIComponent(forwarded.forwardedCert ?? "")), fingerprint(bound.certificatePem));
+      assert.equal(forwarded.outcome.passing, false);
+      assert.match(page.text, /certificate has expired/);
+    } finally {
+      connectorAhead = 0;
+    }
+  });
+
+  test("a client that sets X-SSL-Client-Cert itself (a device certificate is public) gets it dropped by the proxy", async () => {
     const before = standIn.requests.length;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpsRequest(`${proxy.url}/`, { ca: serverCa.certPem, headers: { "X-SSL-Client-Cert": encodeURIComponent(copied) } }, (res) => {
+      const req = httpsRequest(`${proxy.url}/`, { ca: serverCa.certPem, headers: { "X-SSL-Client-Cert": encodeURIComponent(bound.certificatePem) } }, (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       });
       req.on("error", reject);
       req.end();
     });
-    assert.ok(status > 0);
     const forwarded = standIn.requests.slice(before);
     assert.equal(forwarded.length, 1);
     assert.equal(forwarded[0]!.forwardedCert, undefined, "the client's own header never reaches the auth server");
+    assert.equal(status, 403);
+    assert.match(forwarded[0]!.outcome.messages.join(" "), /did not identify a company device/);
   });
 });
