@@ -14,7 +14,7 @@ function SignInPage(props: { error?: string }) {
     <Layout title="Sign in" ctx={{ who: null, csrf: null }}>
       <section class="sign-in">
         <h1>Sign in to Facet</h1>
-        <p>Paste an API token that holds the <code>admin</code> scope (create one with <code>facet tokens create --api --scopes admin</code>).</p>
+        <p>Paste an API token that holds the <code>admin</code> scope (create one with <code>facet tokens create --api --name NAME --scope admin</code>).</p>
         {props.error ? <p class="notice error" role="alert" id="sign-in-error">{props.error}</p> : null}
         <form method="post" action="/console/sign-in">
           <label for="token">API token</label>

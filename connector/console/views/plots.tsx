@@ -36,7 +36,7 @@ export function ComplianceTimeline(props: { rows: TimelineRow[]; start: number; 
         <text x={width - 8} y={height - 4} class="plot-axis" text-anchor="end">now</text>
       </svg>
       <figcaption>
-        <span class="legend">{Object.entries(COLOURS).map(([k, colour]) => <span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill={colour} /></svg> {k}</span>)}</span>
+        <span class="legend">{[...Object.entries(COLOURS), ["not evaluated", "#d0d5dd"]].map(([k, colour]) => <span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill={colour} /></svg> {k}</span>)}</span>
         {props.summary}
       </figcaption>
     </figure>
