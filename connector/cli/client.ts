@@ -6,7 +6,7 @@
  *   const api = new FacetClient({ url: "http://127.0.0.1:8787", token });
  *   const { devices } = await api.listDevices({ platform: "linux" });
  */
-import type { DeviceView } from "../http/device-view.ts";
+import type { DeviceView, FactsView } from "../http/device-view.ts";
 import type { Scope } from "../store/types.ts";
 
 export class ApiError extends Error {
@@ -83,12 +83,13 @@ export class FacetClient {
     return this.request<{ devices: DeviceView[]; next_cursor: string | null }>("GET", "/v1/devices", query);
   }
 
-  getDevice(id: string) {
-    return this.request<DeviceView>("GET", `/v1/devices/${encodeURIComponent(id)}`);
+  /** `view`: authentik's view of the facts (the server's default) or Facet's full document. */
+  getDevice(id: string, view?: FactsView) {
+    return this.request<DeviceView>("GET", `/v1/devices/${encodeURIComponent(id)}`, { view });
   }
 
-  refreshDevice(id: string, waitSeconds = 5) {
-    return this.request<DeviceView>("POST", `/v1/devices/${encodeURIComponent(id)}/refresh`, { wait: waitSeconds }, undefined, (waitSeconds + 10) * 1000);
+  refreshDevice(id: string, waitSeconds = 5, view?: FactsView) {
+    return this.request<DeviceView>("POST", `/v1/devices/${encodeURIComponent(id)}/refresh`, { wait: waitSeconds, view }, undefined, (waitSeconds + 10) * 1000);
   }
 
   revokeDevice(id: string) {

@@ -71,7 +71,8 @@ devices
   .description("show a device and its facts as a tree (unknowns marked)")
   .option("--json", "print the device as the REST API returns it")
   .action(async (id: string, o: { json?: boolean }) => {
-    const d = await client().getDevice(id);
+    // Facet's full document: every unknown shown in place with its reason.
+    const d = await client().getDevice(id, "facet");
     if (o.json) return printJson(d);
     print(
       [
@@ -96,7 +97,7 @@ devices
   .option("--wait <seconds>", "how long to wait", positiveInt, 5)
   .option("--json", "print JSON")
   .action(async (id: string, o: { wait: number; json?: boolean }) => {
-    const d = await client().refreshDevice(id, o.wait);
+    const d = await client().refreshDevice(id, o.wait, "facet");
     if (o.json) return printJson(d);
     print(`fresh facts from ${d.cached_facts?.created ?? "?"}`);
   });
@@ -150,8 +151,9 @@ program
   .command("facts <id>")
   .description("print a device's cached facts")
   .option("--json", "print { data, unknown, created, expires } as JSON")
-  .action(async (id: string, o: { json?: boolean }) => {
-    const d = await client().getDevice(id);
+  .option("--authentik", "the facts as authentik reads them (unknowns left out) instead of Facet's full document")
+  .action(async (id: string, o: { json?: boolean; authentik?: boolean }) => {
+    const d = await client().getDevice(id, o.authentik ? "authentik" : "facet");
     if (o.json) return printJson(d.cached_facts);
     if (!d.cached_facts) return print("no facts received yet");
     print(renderFactsTree(d.cached_facts.data as Record<string, unknown>, d.cached_facts.unknown));

@@ -3,12 +3,25 @@
  *   { id, name, identifier, manufacturer, model, platform, connected, last_seen,
  *     cached_facts: { data, unknown, created, expires } }
  * Used by `GET /v1/devices[/{id}]` and by the endpoint check, so both answer the same thing.
+ *
+ * `cached_facts.data` comes in two views of the same snapshot:
+ *   - `authentik` (the default, and always the endpoint check's): what authentik's DeviceFacts
+ *     serializer accepts (shared/facts/authentik-view.ts): unknown facts left out rather than
+ *     `null`, objects authentik would refuse left out whole; `unknown` also says why each of those
+ *     was left out, keyed by its path in Facet's full document;
+ *   - `facet` (`?view=facet`, for Facet's own clients such as the admin CLI): the document exactly
+ *     as the agent signed it, every unknown an explicit `null` with its reason in `unknown`.
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import type { AuthentikFacts } from "../../shared/facts/authentik.ts";
+import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Device, StoredSnapshot } from "../store/types.ts";
 
+export const FACTS_VIEWS = ["authentik", "facet"] as const;
+export type FactsView = (typeof FACTS_VIEWS)[number];
+
 export interface CachedFacts {
-  data: Facts;
+  data: AuthentikFacts | Facts;
   unknown: Unknown;
   /** When the facts were collected on the device (ISO 8601). */
   created: string;
@@ -31,10 +44,11 @@ export interface DeviceView {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function buildCachedFacts(snapshot: StoredSnapshot, factsTtlMs: number): CachedFacts {
+export function buildCachedFacts(snapshot: StoredSnapshot, factsTtlMs: number, view: FactsView = "authentik"): CachedFacts {
+  const authentik = view === "authentik" ? toAuthentikView(snapshot.facts, snapshot.unknown) : null;
   return {
-    data: snapshot.facts,
-    unknown: snapshot.unknown,
+    data: authentik ? authentik.data : snapshot.facts,
+    unknown: authentik ? { ...snapshot.unknown, ...authentik.omitted } : snapshot.unknown,
     // Age is measured from collection, not arrival: a snapshot an agent kept through a
     // long outage and resent is as old as its facts, not as new as its delivery.
     created: new Date(snapshot.collectedAt).toISOString(),
@@ -55,8 +69,8 @@ function deviceFields(device: Device, connected: boolean): Omit<DeviceView, "cac
   };
 }
 
-export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null, connected: boolean, factsTtlMs: number): DeviceView {
-  return { ...deviceFields(device, connected), cached_facts: snapshot ? buildCachedFacts(snapshot, factsTtlMs) : null };
+export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null, connected: boolean, factsTtlMs: number, view: FactsView = "authentik"): DeviceView {
+  return { ...deviceFields(device, connected), cached_facts: snapshot ? buildCachedFacts(snapshot, factsTtlMs, view) : null };
 }
 
 /**
@@ -77,8 +91,9 @@ export async function buildDeviceViews(
     factsTtlMs: number;
   },
   devices: Device[],
+  view: FactsView = "authentik",
 ): Promise<DeviceView[]> {
   const ids = devices.map((d) => d.id);
   const [snapshots, online] = await Promise.all([deps.store.latestSnapshots(ids), deps.hub.presence(ids)]);
-  return devices.map((d) => buildDeviceView(d, snapshots.get(d.id) ?? null, online.has(d.id), deps.factsTtlMs));
+  return devices.map((d) => buildDeviceView(d, snapshots.get(d.id) ?? null, online.has(d.id), deps.factsTtlMs, view));
 }

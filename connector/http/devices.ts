@@ -6,9 +6,9 @@ import { RefreshError } from "../agents/hub.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { Device } from "../store/types.ts";
 import type { HttpDeps } from "./deps.ts";
-import { buildDeviceView, buildDeviceViews, serializeDeviceView } from "./device-view.ts";
+import { FACTS_VIEWS, buildDeviceView, buildDeviceViews, serializeDeviceView, type FactsView } from "./device-view.ts";
 import { apiError, zodMessage } from "./errors.ts";
-import { factsCacheFor } from "./facts-cache.ts";
+import { facetFactsCacheFor, factsCacheFor } from "./facts-cache.ts";
 import { snapshotCacheFor } from "./snapshot-cache.ts";
 
 
@@ -21,6 +21,7 @@ const ListQuerySchema = z.object({
   claimed_user: z.string().max(256).optional(),
   platform: z.string().max(32).optional(),
   include_revoked: z.enum(["true", "false"]).optional(),
+  view: z.enum(FACTS_VIEWS).default("authentik"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(128).optional(),
 });
@@ -28,16 +29,21 @@ const ListQuerySchema = z.object({
 const RefreshQuerySchema = z.object({
   /** Seconds to wait for the agent's answer; 0 asks and returns 202 at once. */
   wait: z.coerce.number().min(0).max(60).default(5),
+  view: z.enum(FACTS_VIEWS).default("authentik"),
 });
+
+/** `?view=facet`: Facet's full document instead of authentik's view (device-view.ts). */
+const ViewQuerySchema = z.object({ view: z.enum(FACTS_VIEWS).default("authentik") });
 
 export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, hub } = deps;
   const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
-  const factsCache = factsCacheFor(deps);
+  const factsCaches = { authentik: factsCacheFor(deps), facet: facetFactsCacheFor(deps) };
   const snapshotCache = snapshotCacheFor(deps);
 
   /** The device's latest `cached_facts` as JSON; the device row just read says which seq is the latest. */
-  async function latestFactsJson(device: Device): Promise<string | null> {
+  async function latestFactsJson(device: Device, view: FactsView): Promise<string | null> {
+    const factsCache = factsCaches[view];
     const cached = factsCache.get(device.id, device.lastSeq);
     if (cached !== undefined) return cached;
     const snapshot = snapshotCache.get(device.id, device.lastSeq) ?? (await store.latestSnapshot(device.id));
@@ -63,14 +69,16 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
-    const devices = await buildDeviceViews(viewDeps, page);
+    const devices = await buildDeviceViews(viewDeps, page, q.data.view);
     return c.json({ devices, next_cursor: rows.length > limit ? page[page.length - 1]!.id : null });
   });
 
   app.get("/v1/devices/:id", requireScope(store, "devices:read"), async (c) => {
+    const q = ViewQuerySchema.safeParse(c.req.query());
+    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
-    const [online, factsJson] = await Promise.all([hub.presence([device.id]), latestFactsJson(device)]);
+    const [online, factsJson] = await Promise.all([hub.presence([device.id]), latestFactsJson(device, q.data.view)]);
     return c.body(serializeDeviceView(device, online.has(device.id), factsJson), 200, { "content-type": "application/json" });
   });
 
@@ -92,7 +100,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     try {
       const snapshot = await pending;
       const fresh = (await store.getDevice(device.id)) ?? device;
-      return c.json(buildDeviceView(fresh, snapshot, true, deps.limits.factsTtlMs));
+      return c.json(buildDeviceView(fresh, snapshot, true, deps.limits.factsTtlMs, q.data.view));
     } catch (error) {
       if (!(error instanceof RefreshError)) throw error;
       switch (error.reason) {

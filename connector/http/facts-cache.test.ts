@@ -61,3 +61,14 @@ test("a snapshot larger than the whole budget is served but not kept", () => {
   assert.equal(cache.size, 0);
   assert.equal(cache.heldBytes, 0);
 });
+
+test("each view has its own serialization: authentik's leaves unknowns out, Facet's keeps the signed document", () => {
+  const s = snapshot("dev-1", 3);
+  s.facts = { ...s.facts, hardware: { model: null, manufacturer: "Dell Inc.", serial: "5CG1", cpu_name: null, cpu_count: 4, memory_bytes: 8e9 } } as StoredSnapshot["facts"];
+  s.unknown = { "hardware.model": "not reported by WMI" };
+  const authentik = JSON.parse(new FactsJsonCache(1 << 20, "authentik").put(s, TTL)) as { data: Record<string, unknown> };
+  const facet = JSON.parse(new FactsJsonCache(1 << 20, "facet").put(s, TTL)) as { data: Record<string, unknown> };
+  assert.deepEqual(facet.data, s.facts);
+  assert.equal(authentik.data.hardware, undefined, "authentik requires a model: hardware is left out");
+  assert.equal(serializeDeviceView(device, true, JSON.stringify(buildDeviceView(device, s, true, TTL, "facet").cached_facts)), JSON.stringify(buildDeviceView(device, s, true, TTL, "facet")));
+});

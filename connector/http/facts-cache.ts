@@ -14,7 +14,7 @@
  *   const hit = cache.get(device.id, device.lastSeq) ?? cache.put(snapshot, factsTtlMs);
  */
 import type { StoredSnapshot } from "../store/types.ts";
-import { buildCachedFacts } from "./device-view.ts";
+import { buildCachedFacts, type FactsView } from "./device-view.ts";
 import { perApp } from "./per-app.ts";
 
 interface Entry {
@@ -30,7 +30,8 @@ export class FactsJsonCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  /** `view`: which `cached_facts.data` this cache holds (device-view.ts); one cache per view. */
+  constructor(private readonly maxBytes: number, private readonly view: FactsView = "authentik") {}
 
   /** The serialized `cached_facts` of `deviceId` at exactly `seq`, if held. */
   get(deviceId: string, seq: number): string | undefined {
@@ -42,7 +43,7 @@ export class FactsJsonCache {
 
   /** Serializes the snapshot's `cached_facts`, keeps it (unless it alone exceeds the budget) and returns it. */
   put(snapshot: StoredSnapshot, factsTtlMs: number): string {
-    const json = JSON.stringify(buildCachedFacts(snapshot, factsTtlMs));
+    const json = JSON.stringify(buildCachedFacts(snapshot, factsTtlMs, this.view));
     const size = entrySize(snapshot.deviceId, json);
     if (size > this.maxBytes) return json;
     const previous = this.entries.get(snapshot.deviceId);
@@ -92,5 +93,9 @@ const entrySize = (deviceId: string, json: string): number => json.length + devi
  */
 export const FACTS_CACHE_BYTES = 48 * 1024 * 1024;
 
-/** The one cache of an app's routes, so its memory is spent once. */
-export const factsCacheFor = perApp(() => new FactsJsonCache(FACTS_CACHE_BYTES));
+/** Facet's full document (`?view=facet`) is read by admins and Facet's own tools, not on every sign-in. */
+export const FACET_VIEW_CACHE_BYTES = 4 * 1024 * 1024;
+
+/** The one cache of an app's routes per view, so its memory is spent once. */
+export const factsCacheFor = perApp(() => new FactsJsonCache(FACTS_CACHE_BYTES, "authentik"));
+export const facetFactsCacheFor = perApp(() => new FactsJsonCache(FACET_VIEW_CACHE_BYTES, "facet"));

@@ -1,10 +1,10 @@
 /**
  * The facts document: what an agent reports about its device.
  *
- * A superset of authentik's device-facts shape (same keys for the same things, so an authentik
- * expression reading `device.cached_facts.data["hardware"]["manufacturer"]` reads Facet's facts
- * unchanged). Facet only ever adds keys. Every leaf is nullable: `null` means "could not be
- * determined", and the snapshot's `unknown` map says why — never a guessed value.
+ * Same keys as authentik's device-facts shape for the same things; Facet only ever adds keys.
+ * Every leaf is nullable: `null` means "could not be determined", and the snapshot's `unknown` map
+ * says why — never a guessed value. authentik refuses those nulls, so what authentik is served is
+ * the view authentik-view.ts derives (unknowns left out), validated by authentik.ts's rules.
  *
  * Objects are loose so a connector keeps keys added by a newer agent; sizes are bounded because
  * the document arrives from the network.

@@ -9,6 +9,9 @@ import { generateKeyPair } from "../../shared/signing/sign.ts";
 import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
 import { sampleFacts, uniqueFacts, SAMPLE_UNKNOWN } from "../support/facts.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
+import { AuthentikFactsSchema } from "../../shared/facts/authentik.ts";
+import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
+import { FactsSchema } from "../../shared/facts/schema.ts";
 
 let t: TestConnector;
 let clock = Date.now();
@@ -201,12 +204,15 @@ describe("devices", () => {
     assert.equal(view.name, "ws-42");
     assert.equal(view.connected, true);
     assert.equal(view.last_seen, new Date(clock).toISOString());
-    assert.deepEqual(view.cached_facts, {
-      data: sampleFacts(),
-      unknown: SAMPLE_UNKNOWN,
-      created: collectedAt,
-      expires: new Date(Date.parse(collectedAt) + 24 * 3600_000).toISOString(),
-    });
+    const when = { created: collectedAt, expires: new Date(Date.parse(collectedAt) + 24 * 3600_000).toISOString() };
+    // authentik's view by default: unknown facts left out rather than null, so authentik accepts it.
+    assert.deepEqual(view.cached_facts, { data: toAuthentikView(sampleFacts(), SAMPLE_UNKNOWN).data, unknown: SAMPLE_UNKNOWN, ...when });
+    assert.equal(AuthentikFactsSchema.safeParse((view.cached_facts as { data: unknown }).data).success, true);
+    assert.equal(FactsSchema.safeParse((view.cached_facts as { data: unknown }).data).success, false, "not Facet's document: its nulls are gone");
+    // Facet's own clients ask for the document as signed, nulls and all.
+    const full = (await (await t.api(`/v1/devices/${device.deviceId}?view=facet`)).json()) as Record<string, unknown>;
+    assert.deepEqual(full.cached_facts, { data: sampleFacts(), unknown: SAMPLE_UNKNOWN, ...when });
+    assert.equal((await t.api(`/v1/devices/${device.deviceId}?view=okta`)).status, 400);
     client.close();
     await client.closed;
     // Presence follows the socket.

@@ -25,7 +25,7 @@ test("the snapshot just acked is what GET /v1/devices/{id} serves, without readi
   for (const seq of [1, 2]) {
     const answer = await client.sendSnapshot(device, { seq });
     assert.deepEqual(answer, { type: "ack", seq });
-    const res = await tc.api(`/v1/devices/${device.deviceId}`);
+    const res = await tc.api(`/v1/devices/${device.deviceId}?view=facet`);
     assert.equal(res.status, 200);
     const view = (await res.json()) as { cached_facts: { data: unknown } | null };
     assert.deepEqual(view.cached_facts?.data, (await latestSnapshot(device.deviceId))?.facts, `GET serves seq ${seq}`);

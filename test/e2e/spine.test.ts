@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import WebSocket, { WebSocketServer, type RawData } from "ws";
 import { FactsSchema, UnknownSchema } from "../../shared/facts/schema.ts";
+import { AuthentikFactsSchema } from "../../shared/facts/authentik.ts";
 
 const run = promisify(execFile);
 const root = new URL("../..", import.meta.url).pathname;
@@ -183,11 +184,16 @@ describe("the spine with real processes", { timeout: 180_000 }, () => {
     assert.equal(view.id, deviceId);
     assert.equal(view.connected, true);
     assert.equal(view.platform, "linux");
-    const data = FactsSchema.parse(view.cached_facts.data);
-    const unknown = UnknownSchema.parse(view.cached_facts.unknown);
+    // What an endpoint stage stores: authentik's serializer rules accept it.
+    const served = AuthentikFactsSchema.parse(view.cached_facts.data);
+    assert.equal(served.os?.family, "linux");
+    const full = (await (await api(`/v1/devices/${deviceId}?view=facet`)).json()) as { cached_facts: Record<string, unknown> };
+    const data = FactsSchema.parse(full.cached_facts.data);
+    const unknown = UnknownSchema.parse(full.cached_facts.unknown);
     assert.equal(data.os?.family, "linux");
     assert.ok(data.network?.hostname, "this machine's hostname was collected");
     assert.equal(view.name, data.network.hostname);
+    assert.equal(served.network?.hostname, data.network.hostname);
     // Unknown is explicit: a family that is null has a reason, never a silent gap.
     for (const [family, value] of Object.entries(data)) {
       if (value === null) assert.ok(unknown[family], `${family} is null with a reason`);
