@@ -86,10 +86,46 @@ test("reads gateway and per-interface DNS from the Windows route/DNS script", ()
   assert.deepEqual(r, { gateway: "10.0.0.1", dns: { "Wi-Fi": ["10.0.0.53", "1.1.1.1"] } });
 });
 
-test("reports unknown when no firewall tool exists (PATH without any)", async () => {
-  const ctx = createContext({ platform: "linux", env: { PATH: "/nonexistent" } });
+test("reports unknown when no firewall tool exists", async () => {
+  // Every command fails as on a machine without them (PATH alone does not hide nft: the firewall
+  // probes run with the agent's own environment in the C locale).
+  const ctx = { ...createContext({ platform: "linux" }), elevated: false, run: async (argv: readonly string[]) => ({ ok: false as const, reason: `${argv[0]}: command not found` }) };
   const result = await networkCollector(ctx).collect();
   assert.equal(result.value?.firewall_enabled, null);
   assert.match(result.unknown.firewall_enabled!, /nft: command not found/);
   assert.ok(result.value?.hostname);
+});
+
+const enabledOf = (p: { ok: boolean; value?: { enabled: boolean } }) => (p.ok ? p.value!.enabled : "unknown");
+
+test("iptables: ACCEPT policy whose INPUT rules only accept (libvirt's virbr0 DNS/DHCP, CentOS 7) filters nothing", () => {
+  assert.equal(enabledOf(parseIptablesInput(f("centos-7.iptables-s-libvirt-accept-only.txt"))), false);
+});
+
+test("iptables: firewalld's INPUT chain on Fedora Workstation, ending in REJECT, filters", () => {
+  const r = parseIptablesInput(f("fedora-workstation.iptables-s-firewalld-excerpt.txt"));
+  assert.equal(enabledOf(r), true);
+});
+
+test("iptables: a jump to a chain that only accepts filters nothing; a jump to one that drops filters", () => {
+  // Synthetic (not a recording): libvirt ≥ 5.1 puts its INPUT rules in LIBVIRT_INP.
+  const accepting = "-P INPUT ACCEPT\n-N LIBVIRT_INP\n-A INPUT -j LIBVIRT_INP\n-A LIBVIRT_INP -i virbr0 -p udp -m udp --dport 53 -j ACCEPT\n";
+  assert.equal(enabledOf(parseIptablesInput(accepting)), false);
+  const dropping = "-P INPUT ACCEPT\n-N f2b-sshd\n-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n-A f2b-sshd -s 203.0.113.7/32 -j REJECT --reject-with icmp-port-unreachable\n-A f2b-sshd -j RETURN\n";
+  assert.equal(enabledOf(parseIptablesInput(dropping)), true);
+});
+
+test("nftables: an input chain with policy accept whose only rule is `iifname \"lo\" accept` filters nothing", () => {
+  assert.equal(enabledOf(parseNftRuleset(f("debian-12.nft-input-accept-lo-only.json"))), false);
+});
+
+test("nftables: a drop policy, or a reject rule under an accept policy, filters", () => {
+  assert.equal(enabledOf(parseNftRuleset(f("debian-12.nft-input-drop-policy.json"))), true);
+  assert.equal(enabledOf(parseNftRuleset(f("debian-12.nft-input-accept-reject-rule.json"))), true);
+});
+
+test("Windows: a profile that is on but allows inbound connections by default does not count as filtering", () => {
+  const r = parseFirewallProfiles(f("windows-server-ru.get-netfirewallprofile-domain-allow.txt"));
+  assert.equal(r.ok && r.value.length, 3);
+  if (r.ok) assert.deepEqual(firewallEnabledFromProfiles(r.value), { ok: true, value: false });
 });

@@ -49,7 +49,7 @@ const parsed = <T>(r: RunResult, parse: (s: string) => Probe<T>): Probe<T> => {
 async function linuxFirewall(ctx: ProbeContext): Promise<Firewall> {
   const [nft, ipt, ufw, fwd] = await Promise.all([
     ctx.run(["nft", "-j", "list", "ruleset"], { env: C_LOCALE }),
-    ctx.run(["iptables", "-S", "INPUT"], { env: C_LOCALE }),
+    ctx.run(["iptables", "-S"], { env: C_LOCALE }),
     ctx.run(["ufw", "status"], { env: C_LOCALE }),
     ctx.run(["firewall-cmd", "--state"], { env: C_LOCALE }),
   ]);

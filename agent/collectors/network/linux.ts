@@ -26,7 +26,11 @@ export function parseResolvConf(text: string): string[] {
 
 export interface FirewallVerdict { backend: string; enabled: boolean; detail: Record<string, unknown> }
 
-/** `nft -j list ruleset`: enabled when an input-hooked filter chain has rules or a drop policy. */
+/**
+ * `nft -j list ruleset`: enabled when some input-hooked filter chain can refuse a packet: a drop
+ * policy, or a rule that drops or rejects, directly or through a chain it jumps to. A chain that
+ * only accepts (`iifname "lo" accept` under `policy accept`) filters nothing.
+ */
 export function parseNftRuleset(json: string): Probe<FirewallVerdict> {
   let doc: { nftables?: Array<Record<string, Record<string, unknown>>> };
   try {
@@ -36,6 +40,8 @@ export function parseNftRuleset(json: string): Probe<FirewallVerdict> {
   }
   if (!Array.isArray(doc.nftables)) return unknown("nft: no nftables array");
   const inputChains = new Map<string, { policy: string | null; rules: number }>();
+  // Per chain ("family table name"): whether a rule drops or rejects, and the chains its rules jump to.
+  const verdicts = new Map<string, { refuses: boolean; jumps: string[] }>();
   for (const item of doc.nftables) {
     const chain = item.chain;
     if (chain && chain.hook === "input" && chain.type === "filter") {
@@ -48,18 +54,44 @@ export function parseNftRuleset(json: string): Probe<FirewallVerdict> {
     const key = `${rule.family} ${rule.table} ${rule.chain}`;
     const c = inputChains.get(key);
     if (c) c.rules++;
+    const expr = JSON.stringify(rule.expr ?? []);
+    const v = verdicts.get(key) ?? { refuses: false, jumps: [] };
+    // Verdicts also sit inside verdict maps (`vmap`), hence the search through the whole expression.
+    if (/"(drop|reject)":/.test(expr)) v.refuses = true;
+    for (const m of expr.matchAll(/"(?:jump|goto)":\{"target":"([^"]+)"\}/g)) v.jumps.push(`${rule.family} ${rule.table} ${m[1]}`);
+    verdicts.set(key, v);
   }
-  const chains = [...inputChains.entries()].map(([name, c]) => ({ name, ...c }));
-  const enabled = chains.some((c) => c.rules > 0 || c.policy === "drop");
-  return known({ backend: "nftables", enabled, detail: { input_chains: chains } });
+  const refuses = (key: string, seen = new Set<string>()): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    const v = verdicts.get(key);
+    return !!v && (v.refuses || v.jumps.some((j) => refuses(j, seen)));
+  };
+  const chains = [...inputChains.entries()].map(([name, c]) => ({ name, ...c, filtering: c.policy === "drop" || refuses(name) }));
+  return known({ backend: "nftables", enabled: chains.some((c) => c.filtering), detail: { input_chains: chains } });
 }
 
-/** `iptables -S INPUT` (or iptables-save): enabled when INPUT drops by default or has rules. */
+/**
+ * `iptables -S` (the filter table): enabled when INPUT drops by default, or one of its rules can
+ * drop or reject, directly or through the user chains it jumps to. libvirt's DNS/DHCP ACCEPT rules
+ * on virbr0 under `-P INPUT ACCEPT` filter nothing. `iptables -S INPUT` output reads the same,
+ * minus what the jumped-to chains hold (a jump to a chain not listed counts as accepting).
+ */
 export function parseIptablesInput(text: string): Probe<FirewallVerdict> {
   const policy = /^-P INPUT (\w+)/m.exec(text)?.[1] ?? null;
   if (!policy) return unknown("iptables: no INPUT policy line");
+  const targets = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    const m = /^-A (\S+) (?:.* )?-[jg] (\S+)/.exec(line.trim());
+    if (m) targets.set(m[1]!, [...(targets.get(m[1]!) ?? []), m[2]!]);
+  }
+  const refuses = (chain: string, seen = new Set<string>()): boolean => {
+    if (seen.has(chain)) return false;
+    seen.add(chain);
+    return (targets.get(chain) ?? []).some((t) => t === "DROP" || t === "REJECT" || refuses(t, seen));
+  };
   const rules = text.split("\n").filter((l) => l.startsWith("-A INPUT ")).length;
-  return known({ backend: "iptables", enabled: policy !== "ACCEPT" || rules > 0, detail: { input_policy: policy, input_rules: rules } });
+  return known({ backend: "iptables", enabled: policy !== "ACCEPT" || refuses("INPUT"), detail: { input_policy: policy, input_rules: rules } });
 }
 
 /** `ufw status`: "Status: active" / "Status: inactive" (ufw is not localized in practice; LC_ALL=C anyway). */

@@ -23,9 +23,14 @@ export function parseFirewallProfiles(text: string): Probe<FirewallProfile[]> {
   return profiles.length > 0 ? known(profiles) : unknown("Get-NetFirewallProfile: no profiles in output");
 }
 
-/** Enabled means every profile is on: a laptop moves between networks, and each profile applies somewhere. */
+/**
+ * Enabled means every profile filters: a laptop moves between networks, and each profile applies
+ * somewhere. A profile that is on but whose default inbound action is Allow lets every unsolicited
+ * connection in, so it does not filter; NotConfigured means the default, Block.
+ */
 export function firewallEnabledFromProfiles(profiles: FirewallProfile[]): Probe<boolean> {
   if (profiles.some((p) => p.enabled === false)) return known(false);
+  if (profiles.some((p) => /^Allow$/i.test(p.inbound ?? ""))) return known(false);
   if (profiles.some((p) => p.enabled === null)) return unknown("Get-NetFirewallProfile: a profile's Enabled value is unrecognised");
   return known(true);
 }
