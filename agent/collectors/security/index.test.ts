@@ -5,6 +5,7 @@ import { parseGsettingsUint, parseLoginctlSessions, parseMokutilSbState, parseSe
 import { parseConsoleUser, parseCsrutilStatus, parseDsconfigadShow, parseProfilesEnrollment, parseSecureBootPolicy, parseSpctlStatus, parseSysadminctlScreenLock } from "./darwin.ts";
 import { decodeProductState, parseAntivirus, parseDomainAndMdm, parseSecureBoot, parseTpm, parseWindowsScreenLock } from "./windows.ts";
 import { createContext } from "../probe.ts";
+import { mokutilSecureBoot } from "./index.ts";
 import { securityCollector } from "./index.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
@@ -90,4 +91,22 @@ test("on this container, screen lock, secure boot and TPM are unknown with reaso
   assert.ok(result.unknown.secure_boot);
   assert.equal(result.value?.screen_lock, null);
   assert.ok(result.unknown.screen_lock);
+});
+
+test("Linux: mokutil's \"This system doesn't support Secure Boot\" (stderr, exit 255) means Secure Boot is off", () => {
+  const stderr = f("ubuntu-oracle-6.17.mokutil-sb-state-unsupported.txt");
+  assert.deepEqual(mokutilSecureBoot({ ok: false, reason: "mokutil: exited with code 255", stdout: "", stderr, code: 255 }), { ok: true, value: false });
+  assert.deepEqual(mokutilSecureBoot({ ok: true, stdout: "SecureBoot enabled\n", stderr: "", code: 0 }), { ok: true, value: true });
+  assert.deepEqual(mokutilSecureBoot({ ok: false, reason: "mokutil: command not found" }), { ok: false, reason: "mokutil: command not found" });
+});
+
+test("Windows: Confirm-SecureBootUEFI failing with GetFWVarFailed (variable undefined) means Secure Boot is off", () => {
+  const transcript = f("windows-en.confirm-securebootuefi-getfwvarfailed.txt");
+  const id = /FullyQualifiedErrorId : (\S+)/.exec(transcript)![1]!;
+  const message = /Confirm-SecureBootUEFI : (.*?) At line/.exec(transcript)![1]!;
+  // The agent's script prints the error id and message with Format-List; without the registry value (legacy layout).
+  const output = `ConfirmError   : ${id}\nConfirmMessage : ${message}\nRegistryError  : PathNotFound,Microsoft.PowerShell.Commands.GetItemPropertyCommand\n`;
+  assert.deepEqual(parseSecureBoot(output), { ok: true, value: false });
+  // Any other firmware-variable failure stays unknown.
+  assert.equal(parseSecureBoot("ConfirmError   : GetFWVarFailed,Microsoft.SecureBoot.Commands.ConfirmSecureBootUefiCommand\nConfirmMessage : Access is denied: 0xC0000022\n").ok, false);
 });

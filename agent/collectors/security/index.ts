@@ -31,12 +31,17 @@ const answer = <T>(r: RunResult, parse: (s: string) => Probe<T>, useStderr = fal
   return unknown(r.reason);
 };
 
+/** `mokutil --sb-state`'s answer, on stdout or (exit 255, firmware without Secure Boot) on stderr. */
+export function mokutilSecureBoot(r: RunResult): Probe<boolean> {
+  return answer(r, parseMokutilSbState, true);
+}
+
 async function linuxSecureBoot(ctx: ProbeContext): Promise<Probe<boolean>> {
   try {
     return parseSecureBootEfivar(await readFile(SECURE_BOOT_EFIVAR));
   } catch (error) {
     const mok = await ctx.run(["mokutil", "--sb-state"]);
-    const second = answer(mok, parseMokutilSbState);
+    const second = mokutilSecureBoot(mok);
     if (second.ok) return second;
     const efi = await ctx.exists("/sys/firmware/efi");
     return unknown(efi

@@ -12,11 +12,15 @@ export function parseSecureBootEfivar(bytes: Uint8Array): Probe<boolean> {
   return known(bytes[4] === 1);
 }
 
-/** `mokutil --sb-state`: "SecureBoot enabled" / "SecureBoot disabled" / "EFI variables are not supported on this system". */
+/**
+ * `mokutil --sb-state`: "SecureBoot enabled" / "SecureBoot disabled" / "EFI variables are not
+ * supported on this system" / "This system doesn't support Secure Boot" (firmware without it; on
+ * stderr with exit 255).
+ */
 export function parseMokutilSbState(text: string): Probe<boolean> {
   if (/SecureBoot enabled/i.test(text)) return known(true);
   if (/SecureBoot disabled/i.test(text)) return known(false);
-  if (/not supported/i.test(text)) return known(false);
+  if (/not supported|doesn't support Secure Boot/i.test(text)) return known(false);
   return unknown("mokutil --sb-state: unrecognised output");
 }
 

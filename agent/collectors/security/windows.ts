@@ -10,7 +10,7 @@ import { known, unknown, type Probe } from "../probe.ts";
 
 export const WINDOWS_SECURE_BOOT_SCRIPT = [
   "$r = [ordered]@{}",
-  "try { $r.Confirm = [string](Confirm-SecureBootUEFI) } catch { $r.ConfirmError = $_.FullyQualifiedErrorId }",
+  "try { $r.Confirm = [string](Confirm-SecureBootUEFI) } catch { $r.ConfirmError = $_.FullyQualifiedErrorId; $r.ConfirmMessage = $_.Exception.Message }",
   "try { $r.Registry = (Get-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SecureBoot\\State' -Name UEFISecureBootEnabled).UEFISecureBootEnabled } catch { $r.RegistryError = $_.FullyQualifiedErrorId }",
   "[pscustomobject]$r | Format-List",
 ].join("; ");
@@ -47,6 +47,9 @@ export function parseSecureBoot(text: string): Probe<boolean> {
   if (/NotSupported/i.test(r.ConfirmError ?? "")) return known(false);
   const reg = psInt(r.Registry);
   if (reg === 0 || reg === 1) return known(reg === 1);
+  // Firmware without a SecureBoot variable (older UEFI, Secure Boot off): STATUS_VARIABLE_NOT_FOUND.
+  // Other GetFWVarFailed statuses (access denied…) say nothing about the state.
+  if (/^GetFWVarFailed\b/.test(r.ConfirmError ?? "") && /0xC0000100|currently undefined/i.test(r.ConfirmMessage ?? "")) return known(false);
   return unknown(`Confirm-SecureBootUEFI: ${r.ConfirmError ?? "no answer"}; SecureBoot\\State registry: ${r.RegistryError ?? "no value"}`);
 }
 
