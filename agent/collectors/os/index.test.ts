@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
-import { parseAptSimulation, parseDpkgLogLastUpgrade, parseOsRelease, parseRpmInstallTimes } from "./linux.ts";
+import { parseAptSimulation, parseDnfSecurityList, parseDpkgLogLastUpgrade, parseOsRelease, parseRpmInstallTimes } from "./linux.ts";
 import { parseInstallHistory, parseSwVers } from "./darwin.ts";
 import { parseHotfixDate, parseWindowsVersion } from "./windows.ts";
 import { daysSince } from "./index.ts";
@@ -88,4 +88,15 @@ test("accepts only culture-invariant hotfix dates", () => {
 test("counts whole days since the last patch", () => {
   assert.equal(daysSince("2024-05-01T00:00:00Z", new Date("2024-05-11T12:00:00Z")), 10);
   assert.equal(daysSince("not a date", new Date()), null);
+});
+
+test("dnf5 (Fedora 41+): the table's header row is not an update, and a package with two advisories counts once", () => {
+  assert.deepEqual(parseDnfSecurityList(f("fedora-29-dnf5.updateinfo-list.txt")), { ok: true, value: 1 });
+});
+
+test("dnf4 updateinfo: counts packages with pending security updates, as apt does, not advisory × package lines", () => {
+  const text = f("rhel-9.1-dnf4.updateinfo-list-security.txt");
+  assert.equal(text.split("\n").filter((l) => /\/Sec\./.test(l)).length, 35, "35 advisory lines in the recording");
+  assert.deepEqual(parseDnfSecurityList(text), { ok: true, value: 22 });
+  assert.deepEqual(parseDnfSecurityList(""), { ok: true, value: 0 }, "no output: nothing pending");
 });

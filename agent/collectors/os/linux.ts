@@ -51,9 +51,24 @@ export function parseAptSimulation(text: string): Probe<{ pending: number; secur
   return known({ pending, security });
 }
 
-/** `dnf -C -q updateinfo list --security --available`: one advisory/package per non-empty line. */
+/** An RPM `name-[epoch:]version-release.arch` as dnf prints it; the name is everything before version-release. */
+const NEVRA = /^(.+)-(?:\d+:)?[^-:]+-[^-]+\.(x86_64|noarch|aarch64|i686|i386|ppc64le|s390x|armv7hl|riscv64|src)$/;
+
+/**
+ * `dnf -C -q updateinfo list --security --available`: dnf4 prints one line per advisory × package
+ * (`RHSA-2023:0334 Important/Sec. kernel-5.14.0-162.12.1.el9_1.x86_64`), dnf5 a table with a header
+ * row and the package in another column. Counted as apt's simulation counts: packages with a
+ * pending security update, each once however many advisories name it.
+ */
 export function parseDnfSecurityList(text: string): Probe<number> {
-  return known(text.split("\n").filter((l) => /^\S+\s+\S+\/?\S*\s+\S+/.test(l.trim()) && !/^Last metadata/.test(l)).length);
+  const packages = new Set<string>();
+  for (const line of text.split("\n")) {
+    for (const token of line.trim().split(/\s+/).slice(1)) {
+      const m = NEVRA.exec(token);
+      if (m) packages.add(`${m[1]}.${m[2]}`);
+    }
+  }
+  return known(packages.size);
 }
 
 export async function probeLinuxLastPatch(ctx: ProbeContext): Promise<Probe<string>> {
