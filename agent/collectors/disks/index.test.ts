@@ -4,6 +4,8 @@ import { fixture } from "../fixtures.ts";
 import { parseDmsetupCryptTable, parseLsblk } from "./linux.ts";
 import { darwinVolumes, parseApfsList, parseDiskutilList, parseFdesetupStatus } from "./darwin.ts";
 import { bitlockerState, windowsVolumes } from "./windows.ts";
+import { createContext } from "../probe.ts";
+import { disksCollector } from "./index.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
 
@@ -127,4 +129,29 @@ test("without Administrator, BitLocker state is unknown with the reason", () => 
   assert.equal(vols[0]!.disk.encryption_enabled, null);
   assert.equal(vols[0]!.reasons.encryption_enabled, "Win32_EncryptableVolume: access denied (needs Administrator)");
   assert.equal(vols[0]!.disk.capacity_used_bytes, 60);
+});
+
+test("util-linux before 2.33 (RHEL 8, Ubuntu 18.04): without PATH/FSSIZE/FSUSED columns the disks are still read", async () => {
+  const recorded = f("fedora-util-linux-2.3x.lsblk-json-strings.json");
+  const asked: string[] = [];
+  const ctx = {
+    ...createContext({ platform: "linux" }),
+    // An lsblk that knows only the pre-2.33 columns: util-linux names the first unknown one and the rest of the list.
+    run: async (argv: readonly string[]) => {
+      const columns = argv[argv.length - 1]!;
+      asked.push(columns);
+      const unknownColumn = columns.split(",").find((c) => ["PATH", "FSSIZE", "FSUSED", "MOUNTPOINTS"].includes(c));
+      if (unknownColumn) {
+        const rest = columns.slice(columns.indexOf(unknownColumn));
+        return { ok: false as const, reason: `lsblk: exit 1: lsblk: unknown column: ${rest}`, stdout: "", stderr: `lsblk: unknown column: ${rest}\n`, code: 1 };
+      }
+      return { ok: true as const, stdout: recorded, stderr: "", code: 0 };
+    },
+  };
+  const result = await disksCollector(ctx).collect();
+  assert.notEqual(result.value, null, JSON.stringify(result.unknown));
+  assert.equal(asked.length, 3, "MOUNTPOINTS, then MOUNTPOINT, then the pre-2.33 column set");
+  const root = result.value!.find((d) => d.mountpoint === "/");
+  assert.equal(root?.name, "/dev/fedora-root");
+  assert.equal(result.value!.find((d) => d.mountpoint === "/boot/efi")?.boot_partition, true);
 });

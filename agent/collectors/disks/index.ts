@@ -8,13 +8,15 @@ import type { Collector, FamilyResult } from "../types.ts";
 import { FACTS_LIMITS } from "../../../shared/facts/schema.ts";
 import { Unknowns, unknown, type Probe, type ProbeContext } from "../probe.ts";
 import type { Volume } from "./types.ts";
-import { LSBLK_COLUMNS, LSBLK_COLUMNS_OLD, parseLsblk } from "./linux.ts";
+import { LSBLK_COLUMNS, LSBLK_COLUMNS_LEGACY, LSBLK_COLUMNS_OLD, parseLsblk } from "./linux.ts";
 import { darwinVolumes, parseApfsList, parseDiskutilList, parseFdesetupStatus } from "./darwin.ts";
 import { WINDOWS_BITLOCKER_SCRIPT, WINDOWS_LOGICAL_DISK_SCRIPT, parseEncryptableVolumes, parseLogicalDisks, windowsVolumes } from "./windows.ts";
 
 async function linuxVolumes(ctx: ProbeContext): Promise<Probe<Volume[]>> {
+  // Each util-linux generation refuses the newer columns by name ("unknown column: PATH,…"): step down.
   let result = await ctx.run(["lsblk", "-J", "-b", "-o", LSBLK_COLUMNS]);
   if (!result.ok && /unknown column/i.test(result.reason)) result = await ctx.run(["lsblk", "-J", "-b", "-o", LSBLK_COLUMNS_OLD]);
+  if (!result.ok && /unknown column/i.test(result.reason)) result = await ctx.run(["lsblk", "-J", "-b", "-p", "-o", LSBLK_COLUMNS_LEGACY]);
   if (!result.ok) return unknown(result.reason);
   const parsed = parseLsblk(result.stdout);
   if (!parsed.ok) return parsed;

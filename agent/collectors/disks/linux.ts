@@ -10,6 +10,11 @@ import type { Volume } from "./types.ts";
 export const LSBLK_COLUMNS = "NAME,PATH,TYPE,SIZE,RM,HOTPLUG,TRAN,MOUNTPOINTS,FSTYPE,LABEL,PARTTYPE,FSSIZE,FSUSED";
 /** util-linux < 2.37 has MOUNTPOINT only; the second attempt uses it. */
 export const LSBLK_COLUMNS_OLD = "NAME,PATH,TYPE,SIZE,RM,HOTPLUG,TRAN,MOUNTPOINT,FSTYPE,LABEL,PARTTYPE,FSSIZE,FSUSED";
+/**
+ * util-linux 2.27–2.32 (JSON output, but no PATH, FSSIZE or FSUSED: RHEL 8, Ubuntu 16.04/18.04):
+ * the third attempt, with `-p` so NAME is the device path; usage then comes from statfs.
+ */
+export const LSBLK_COLUMNS_LEGACY = "NAME,TYPE,SIZE,RM,HOTPLUG,TRAN,MOUNTPOINT,FSTYPE,LABEL,PARTTYPE";
 
 const EFI_SYSTEM_PARTITION = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
 const MBR_EFI = "0xef";
@@ -77,7 +82,7 @@ function toVolume(dev: LsblkDevice, mounts: string[], lineage: Lineage): Volume 
   if (total === null) reasons.capacity_total_bytes = "lsblk reported no size";
   return {
     disk: {
-      name: dev.path ?? (dev.name ? `/dev/${dev.name}` : null),
+      name: dev.path ?? (dev.name ? (dev.name.startsWith("/") ? dev.name : `/dev/${dev.name}`) : null),
       mountpoint,
       label: dev.label ?? null,
       capacity_total_bytes: total,
