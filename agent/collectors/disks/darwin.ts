@@ -54,7 +54,9 @@ export function parseApfsList(text: string): Probe<ApfsVolume[]> {
       volumes.push(current);
     } else if (current) {
       if (key === "Name") current.name = value.replace(/\s*\(Case-(in)?sensitive\)$/, "");
-      else if (key === "Mount Point") current.mountpoint = value === "Not Mounted" ? null : value;
+      else if (key === "Mount Point") current.mountpoint ??= value === "Not Mounted" ? null : value;
+      // macOS 11+ boots from a sealed snapshot of the System volume: the snapshot, not the volume, is at /.
+      else if (key === "Snapshot Mount Point" && value !== "Not Mounted") current.mountpoint = value;
       else if (key === "Capacity Consumed") current.consumed = bytesOf(value);
       else if (key === "FileVault") {
         current.fileVault = /^Yes/.test(value);
@@ -154,7 +156,8 @@ export function darwinVolumes(apfs: ApfsVolume[], list: DiskutilList | null, lis
     };
   });
   for (const p of list?.partitions ?? []) {
-    if (/^Apple_APFS/.test(p.type) || p.type === "Apple_APFS_ISC" || p.type === "Apple_APFS_Recovery") continue;
+    // APFS containers' stores, and the volume/snapshot rows of synthesized disks, are the APFS volumes above.
+    if (/^Apple_APFS/.test(p.type) || /^APFS /.test(p.type)) continue;
     const internal = list?.internal[p.wholeDisk] ?? null;
     const noEncryption = NO_ENCRYPTION_TYPES.test(p.type);
     const reasons: Record<string, string> = {

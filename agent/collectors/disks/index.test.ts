@@ -62,7 +62,8 @@ test("reads FileVault state per APFS volume on an Apple silicon layout", () => {
   assert.equal(r.ok, true);
   if (!r.ok) return;
   assert.deepEqual(r.value.map((v) => [v.device, v.role, v.fileVault, v.mountpoint]), [
-    ["disk3s1", "System", true, "/System/Volumes/Update/mnt1"],
+    // Its own mount point is /System/Volumes/Update/mnt1; the sealed snapshot of it is what is mounted at /.
+    ["disk3s1", "System", true, "/"],
     ["disk3s5", "Data", true, "/System/Volumes/Data"],
   ]);
   assert.equal(r.value[1]!.consumed, 412071784448);
@@ -154,4 +155,18 @@ test("util-linux before 2.33 (RHEL 8, Ubuntu 18.04): without PATH/FSSIZE/FSUSED 
   const root = result.value!.find((d) => d.mountpoint === "/");
   assert.equal(root?.name, "/dev/fedora-root");
   assert.equal(result.value!.find((d) => d.mountpoint === "/boot/efi")?.boot_partition, true);
+});
+
+test("macOS 11+: each APFS volume is reported once, and the volume whose sealed snapshot is mounted at / is the one at /", () => {
+  const apfs = parseApfsList(f("macos-apple-silicon.diskutil-apfs-list-excerpt.txt"));
+  const list = parseDiskutilList(f("macos-12plus-apple-silicon.diskutil-list.txt"));
+  assert.equal(apfs.ok && list.ok, true);
+  if (!apfs.ok || !list.ok) return;
+  const volumes = darwinVolumes(apfs.value, list.value, "");
+  const names = volumes.map((v) => v.disk.name);
+  assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], "no device twice");
+  assert.deepEqual(volumes.filter((v) => /^APFS /.test(v.disk.fs_type ?? "")).map((v) => v.disk.name), [], "diskutil list's APFS rows are not volumes of their own");
+  const root = volumes.filter((v) => v.disk.mountpoint === "/");
+  assert.deepEqual(root.map((v) => [v.disk.name, v.disk.encryption_enabled]), [["/dev/disk3s1", true]]);
+  assert.equal(volumes.find((v) => v.disk.name === "/dev/disk4s1")?.disk.removable, true, "the external disk's partition is still listed");
 });
