@@ -54,12 +54,20 @@ test("reports unknown for partial sw_vers output (macOS 26 notes without Product
   assert.equal(r.ok, false);
 });
 
-test("reads the last softwareupdated install from InstallHistory", () => {
+test("macOS last patch: config-data (XProtect, Gatekeeper, MRT) and the Xcode Command Line Tools are not OS updates", () => {
+  const r = parseInstallHistory(f("macos-10.15.install-history-config-data-and-clt.plist"));
+  assert.equal(r.ok, false, `a Mac with no OS update in its history has no last patch date, not ${r.ok ? r.value : ""}`);
+  if (!r.ok) assert.match(r.reason, /no macOS update/);
+});
+
+test("macOS last patch: the newest macOS update, not a later XProtect data update", () => {
+  assert.deepEqual(parseInstallHistory(f("macos-10.12.install-history-os-update.synthetic.plist")), { ok: true, value: "2017-07-25T04:26:10Z" });
+  // Big Sur and later record updates without package ids, by name; RSRs too (synthetic entries, JSON as older agents asked for).
   const json = JSON.stringify([
-    { date: "2024-01-02T10:00:00Z", displayName: "Slack", processName: "Installer" },
-    { date: "2024-03-01T10:00:00Z", displayName: "XProtectPlistConfigData", processName: "softwareupdated" },
+    { date: "2023-05-01T10:00:00Z", displayName: "macOS Ventura 13.3.1 (a)", displayVersion: "13.3.1 (a)", packageIdentifiers: [], processName: "softwareupdated" },
+    { date: "2023-06-01T10:00:00Z", displayName: "XProtectPayloads", contentType: "config-data", packageIdentifiers: ["com.apple.pkg.XProtectPayloads_10_15.16U4211"], processName: "softwareupdated" },
   ]);
-  assert.deepEqual(parseInstallHistory(json), { ok: true, value: "2024-03-01T10:00:00Z" });
+  assert.deepEqual(parseInstallHistory(json), { ok: true, value: "2023-05-01T10:00:00Z" });
 });
 
 test("builds major.minor.build.UBR from Windows 10 21H2's registry (English)", () => {

@@ -54,7 +54,7 @@ async function collectLinux(ctx: ProbeContext, u: Unknowns): Promise<OsFacts> {
 async function collectDarwin(ctx: ProbeContext, u: Unknowns): Promise<OsFacts> {
   const [swVers, history] = await Promise.all([
     ctx.run(["sw_vers"]),
-    ctx.run(["plutil", "-convert", "json", "-o", "-", "/Library/Receipts/InstallHistory.plist"], { maxBytes: 32 * 1024 * 1024 }),
+    ctx.run(["plutil", "-convert", "xml1", "-o", "-", "/Library/Receipts/InstallHistory.plist"], { maxBytes: 32 * 1024 * 1024 }),
   ]);
   const sw = swVers.ok ? parseSwVers(swVers.stdout) : unknown<never>(swVers.reason);
   const v = sw.ok ? sw.value : null;
