@@ -46,7 +46,7 @@ export const PROBES: ProbeSpec[] = [
     gap: "Facet reads systeminformation's result; one whole si.system() from a physical Linux desktop found in its issue threads, others show single fields" },
   // os
   { id: "sw_vers", family: "os", os: "darwin", reads: "sw_vers", parser: "os/darwin.ts#parseSwVers" },
-  { id: "install-history", family: "os", os: "darwin", reads: "plutil -convert json -o - /Library/Receipts/InstallHistory.plist", parser: "os/darwin.ts#parseInstallHistory" },
+  { id: "install-history", family: "os", os: "darwin", reads: "plutil -convert xml1 -o - /Library/Receipts/InstallHistory.plist", parser: "os/darwin.ts#parseInstallHistory" },
   { id: "currentversion", family: "os", os: "windows", reads: "Get-ItemProperty 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion' | Format-List", parser: "os/windows.ts#parseWindowsVersion" },
   { id: "hotfix-date", family: "os", os: "windows", reads: "Get-HotFix, newest InstalledOn printed as yyyy-MM-dd", parser: "os/windows.ts#parseHotfixDate",
     gap: "the date is formatted by Facet's script (culture-invariant yyyy-MM-dd), so the output is Facet's own format" },
@@ -61,7 +61,7 @@ export const PROBES: ProbeSpec[] = [
   { id: "fdesetup-status", family: "disks", os: "darwin", reads: "fdesetup status", parser: "disks/darwin.ts#parseFdesetupStatus" },
   { id: "win32-logicaldisk", family: "disks", os: "windows", reads: "Get-CimInstance Win32_LogicalDisk | Format-List", parser: "disks/windows.ts#parseLogicalDisks" },
   { id: "win32-encryptablevolume", family: "disks", os: "windows", reads: "Get-CimInstance -Namespace root\\cimv2\\Security\\MicrosoftVolumeEncryption Win32_EncryptableVolume | Format-List", parser: "disks/windows.ts#parseEncryptableVolumes" },
-  { id: "lsblk-json", family: "disks", os: "linux", reads: "lsblk -J -b -o NAME,PATH,TYPE,…", parser: "disks/linux.ts#parseLsblk" },
+  { id: "lsblk-json", family: "disks", os: "linux", reads: "lsblk -J -b -o NAME,PATH,TYPE,… (util-linux < 2.33: -p -o NAME,TYPE,…)", parser: "disks/linux.ts#parseLsblk" },
   { id: "dmsetup-table-crypt", family: "disks", os: "linux", reads: "dmsetup table --target crypt", parser: "disks/linux.ts#parseDmsetupCryptTable" },
   // network
   { id: "socketfilterfw-globalstate", family: "network", os: "darwin", reads: "socketfilterfw --getglobalstate", parser: "network/darwin.ts#parseGlobalState" },
@@ -75,7 +75,7 @@ export const PROBES: ProbeSpec[] = [
   { id: "proc-net-route", family: "network", os: "linux", reads: "/proc/net/route", parser: "network/linux.ts#parseProcNetRoute" },
   { id: "resolv-conf", family: "network", os: "linux", reads: "/etc/resolv.conf", parser: "network/linux.ts#parseResolvConf" },
   { id: "nft-json", family: "network", os: "linux", reads: "nft -j list ruleset", parser: "network/linux.ts#parseNftRuleset" },
-  { id: "iptables-s", family: "network", os: "linux", reads: "iptables -S INPUT", parser: "network/linux.ts#parseIptablesInput" },
+  { id: "iptables-s", family: "network", os: "linux", reads: "iptables -S", parser: "network/linux.ts#parseIptablesInput" },
   { id: "ufw-status", family: "network", os: "linux", reads: "ufw status", parser: "network/linux.ts#parseUfwStatus" },
   { id: "firewall-cmd-state", family: "network", os: "linux", reads: "firewall-cmd --state", parser: "network/linux.ts#parseFirewalldState" },
   // security
@@ -125,20 +125,16 @@ export const PROBES: ProbeSpec[] = [
  * the probe's nature (those reasons sit on the probe in PROBES). Keyed `family/os/id`.
  */
 export const GAPS: Record<string, string> = {
-  "os/darwin/install-history": "one whole InstallHistory.plist found (plaso's forensic test data, OS X 10.9); threads quote single entries",
   "os/linux/dpkg-log": "threads paste apt's console output, not dpkg.log; plaso's dpkg.log test file has no upgrade line",
   "os/linux/rpm-installtime": "the output is bare epoch seconds that nobody publishes on their own; Facet's query format",
   "os/linux/apt-get-s-upgrade": "threads paste `apt list --upgradable` or the real upgrade's summary, not the simulation's Inst lines; one (grep-filtered) simulation found",
-  "os/linux/dnf-updateinfo-security": "dnf4's list was found only in yum's form on RHEL 7 (one); dnf5 tables are shown by their developers with test repositories",
   "disks/darwin/fdesetup-status": "issue threads paraphrase fdesetup (\"FileVault is On. Institutional key\") rather than paste it; one verbatim recording found",
   "disks/windows/win32-encryptablevolume": "searched the code corpus for Win32_EncryptableVolume Format-List transcripts: only scripts reading ConversionStatus, no recorded output",
-  "disks/linux/lsblk-json": "lsblk JSON is rarely pasted whole (issues show the tree form); one JSON recording found (kolide/launcher)",
   "disks/linux/dmsetup-table-crypt": "searched for `dmsetup table` transcripts with crypt targets: threads show cryptsetup status instead, and a crypt table line carries the volume key in hex, so people do not paste it",
   "network/darwin/alf-globalstate": "a single digit (0/1/2); the plist is gone on macOS 15, and no transcript was found",
   "network/darwin/route-get-default": "issue threads show `route -n get default | grep gateway` rather than the whole output; one whole transcript found",
   "network/windows/route-dns": "Get-NetRoute/Get-DnsClientServerAddress are shown as tables; the list-view transcripts found were \"expected result\" text, not recordings",
   "network/linux/nft-json": "`nft -j` output is rarely published (issues paste the text form `nft list ruleset`); one recording found (kolide/launcher)",
-  "network/linux/iptables-s": "most transcripts are `iptables -L` or iptables-save, which Facet does not parse; one `iptables -S` found",
   "network/linux/firewall-cmd-state": "one word on stdout; threads quote it inline or paste `systemctl status firewalld` instead; one quoted answer found",
   "security/darwin/dsconfigad-show": "searched issue threads for `dsconfigad -show` transcripts of a bound Mac (\"Active Directory Forest\"): none; the output names a company's directory, which people redact rather than paste",
   "security/darwin/sysadminctl-screenlock": "threads discuss setting the delay; one status transcript found (existing fixture)",

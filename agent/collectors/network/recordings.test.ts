@@ -28,12 +28,12 @@ test("socketfilterfw on a real Mac set to block all: enabled (state 2), stealth 
 test("nft ruleset recorded on a real machine: its input chain is read", () => {
   const r = parseNftRuleset(f("linux-kolide-2024.nft-json-input-accept-lo.json"));
   assert.ok(r.ok);
-  assert.deepEqual(r.value.detail, { input_chains: [{ name: "ip filter INPUT", policy: "accept", rules: 1 }] });
+  assert.deepEqual(r.value.detail, { input_chains: [{ name: "ip filter INPUT", policy: "accept", rules: 1, filtering: false }] });
 });
 
-// Issue 12 lists this shape as a misread (fixed on the facts-authentik branch): policy accept with only
-// `iifname "lo" accept` filters nothing that arrives from the network.
-test("nft input chain with policy accept and only a loopback accept rule is not a firewall", { todo: "issue 12 defect, fixed by the facts-authentik branch" }, () => {
+// Issue 12 listed this shape as a misread: policy accept with only `iifname "lo" accept` filters
+// nothing that arrives from the network.
+test("nft input chain with policy accept and only a loopback accept rule is not a firewall", () => {
   const r = parseNftRuleset(f("linux-kolide-2024.nft-json-input-accept-lo.json"));
   assert.equal(r.ok && r.value.enabled, false);
 });

@@ -409,7 +409,7 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
     if (!device) return c.html(<Layout title="Not found" ctx={pageContext(c, "devices")}><h1>No such device</h1><p><a href="/console/devices">Back to devices</a></p></Layout>, 404);
     const now = env.deps.now();
     const [view, evaluation, history, events, users, certificates] = await Promise.all([
-      env.rest<DeviceView>(session, "GET", `/v1/devices/${encodeURIComponent(id)}`),
+      env.rest<DeviceView>(session, "GET", `/v1/devices/${encodeURIComponent(id)}?view=facet`),
       env.rest<{ policies: PolicyEvaluationJson[] } | ApiErrorBody>(session, "POST", `/v1/devices/${encodeURIComponent(id)}/evaluate`, {}),
       store.snapshotHistory(id, HISTORY),
       store.listEvents({ deviceId: id, typePrefix: "device.", since: now - TIMELINE_DAYS * 86_400_000, limit: 1000 }),
@@ -449,7 +449,7 @@ export function mountDevicePages(app: Hono<{ Variables: ConsoleVariables }>, env
     const action: Action | null =
       kind === "refresh" || kind === "revoke" ? { kind } : (kind === "assign" || kind === "unassign") && user.success ? { kind, user: user.data } : null;
     if (!action) return c.redirect(path(id), 303);
-    const view = DEVICE_ID.test(id) ? await env.rest<DeviceView>(c.get("session"), "GET", `/v1/devices/${encodeURIComponent(id)}`) : null;
+    const view = DEVICE_ID.test(id) ? await env.rest<DeviceView>(c.get("session"), "GET", `/v1/devices/${encodeURIComponent(id)}?view=facet`) : null;
     if (!view || view.status !== 200) return c.redirect("/console/devices", 303);
     return c.html(<ConfirmPage ctx={pageContext(c, "devices")} view={view.body} action={action} />);
   });
