@@ -42,6 +42,8 @@ export const PROBES: ProbeSpec[] = [
   { id: "systeminformation", family: "hardware", os: "darwin", reads: "systeminformation system()/cpu()/mem() (ioreg, system_profiler SPHardwareDataType)", parser: "hardware/normalize.ts#modelOf",
     gap: "Facet reads systeminformation's result, not ioreg; searched its issue threads: Mac reports quote single fields (a model identifier), no whole si.system() result" },
   { id: "cim-hardware", family: "hardware", os: "windows", reads: "Get-CimInstance Win32_ComputerSystem/Win32_BIOS/Win32_ComputerSystemProduct/Win32_Processor | Format-List", parser: "hardware/windows.ts#parseWindowsHardware" },
+  { id: "proc-cpuinfo", family: "hardware", os: "linux", reads: "/proc/cpuinfo (the hypervisor flag), beside systemd-detect-virt, DMI and container markers", parser: "hardware/virtual.ts#cpuinfoSaysHypervisor",
+    gap: "cpuinfo is usually pasted without its flags line or as lscpu; one physical machine's full flags line found, the guest's is Facet's own" },
   { id: "systeminformation", family: "hardware", os: "linux", reads: "systeminformation system()/cpu()/mem() (/sys/class/dmi/id)", parser: "hardware/normalize.ts#modelOf",
     gap: "Facet reads systeminformation's result; one whole si.system() from a physical Linux desktop found in its issue threads, others show single fields" },
   // os

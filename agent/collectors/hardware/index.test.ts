@@ -4,6 +4,7 @@ import { fixture } from "../fixtures.ts";
 import { cpuName, firmwareString, modelOf, type SiHardware } from "./normalize.ts";
 import { parseWindowsHardware } from "./windows.ts";
 import { looksVirtual } from "./index.ts";
+import { cpuinfoSaysHypervisor, judgeLinuxVirtual } from "./virtual.ts";
 
 const hw = JSON.parse(fixture(import.meta.url, "debian-12-container.systeminformation.json")) as SiHardware;
 
@@ -36,4 +37,39 @@ test("merges the Windows CIM blocks into one hardware record", () => {
     assert.equal(r.value.cpu.cores, 8);
     assert.equal(r.value.mem.total, 16901771264);
   }
+});
+
+test("systeminformation's 'Computer' (its default when DMI says 'Default string' or nothing) is not a model", () => {
+  // node_modules/systeminformation/lib/system.js: `if (!result.model) result.model = 'Computer'` after cleanDefaults("Default string").
+  const r = modelOf({ ...hw.system, model: "Computer" }, "empty in DMI (/sys/class/dmi/id)");
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.reason, /placeholder/);
+  assert.equal(modelOf({ ...hw.system, model: "Default string" }, "").ok, false);
+  assert.equal(modelOf({ ...hw.system, model: "To be filled by O.E.M." }, "").ok, false);
+  assert.deepEqual(modelOf({ ...hw.system, model: "ThinkPad T14 Gen 2i" }, ""), { ok: true, value: "ThinkPad T14 Gen 2i" });
+});
+
+test("a physical AMD desktop (AMD-V, no hypervisor flag) is not virtual, although systeminformation's dmesg grep would say so", () => {
+  const cpuinfo = fixture(import.meta.url, "linux-ryzen-7-1700.proc-cpuinfo-cpu0.txt");
+  // The same CPU feature makes kvm_amd log this line at boot; systeminformation greps dmesg for virtual|hypervisor and kvm.
+  const dmesg = "[    5.842884] kvm_amd: Virtual VMLOAD VMSAVE supported";
+  assert.ok(/virtual|hypervisor/i.test(dmesg) && /vmware|qemu|kvm|xen/i.test(dmesg), "systeminformation's heuristic matches this line");
+  assert.equal(cpuinfoSaysHypervisor(cpuinfo), false);
+  assert.deepEqual(judgeLinuxVirtual({ detectVirt: "none", cpuinfo, dmiVendor: "System manufacturer", dmiProduct: "System Product Name", containerMarkers: [] }), { ok: true, value: false });
+});
+
+test("this Firecracker guest's container is virtual: systemd-detect-virt says docker, /.dockerenv, hypervisor flag", () => {
+  const cpuinfo = fixture(import.meta.url, "debian-12-container-firecracker.proc-cpuinfo-cpu0.txt");
+  assert.equal(cpuinfoSaysHypervisor(cpuinfo), true);
+  assert.deepEqual(judgeLinuxVirtual({ detectVirt: "docker", cpuinfo, dmiVendor: null, dmiProduct: null, containerMarkers: ["/.dockerenv"] }), { ok: true, value: true });
+  // Without the container, the hypervisor flag alone speaks: a VM.
+  assert.deepEqual(judgeLinuxVirtual({ detectVirt: null, cpuinfo, dmiVendor: null, dmiProduct: null, containerMarkers: [] }), { ok: true, value: true });
+});
+
+test("witnesses that disagree make virtual unknown, with what each said", () => {
+  const physical = fixture(import.meta.url, "linux-ryzen-7-1700.proc-cpuinfo-cpu0.txt");
+  const r = judgeLinuxVirtual({ detectVirt: "kvm", cpuinfo: physical, dmiVendor: "QEMU", dmiProduct: "Standard PC (Q35 + ICH9, 2009)", containerMarkers: [] });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.reason, /disagree: systemd-detect-virt: kvm \(virtual\); cpuinfo: no hypervisor flag \(physical\); DMI: QEMU/);
+  assert.equal(judgeLinuxVirtual({ detectVirt: null, cpuinfo: null, dmiVendor: null, dmiProduct: null, containerMarkers: [] }).ok, false);
 });

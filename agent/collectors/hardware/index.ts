@@ -10,6 +10,7 @@ import type { Collector, FamilyResult } from "../types.ts";
 import { Unknowns, within, known, unknown, type Probe, type ProbeContext } from "../probe.ts";
 import { cpuName, firmwareString, modelOf, type SiHardware } from "./normalize.ts";
 import { dmiUnavailableReason } from "./linux.ts";
+import { probeLinuxVirtual } from "./virtual.ts";
 import { darwinUnavailableReason } from "./darwin.ts";
 import { probeWindowsHardware } from "./windows.ts";
 
@@ -64,7 +65,9 @@ export function hardwareCollector(ctx: ProbeContext): Collector<"hardware"> {
       const { system, cpu, mem } = hw.value;
       const manufacturer = u.take("manufacturer", firmwareString("manufacturer", system.manufacturer, why));
       const model = u.take("model", modelOf(system, why));
-      const virtual = system.virtual ?? looksVirtual(manufacturer ?? "", model ?? "");
+      // On Linux systeminformation's `virtual` comes from a dmesg grep that calls AMD hosts virtual.
+      const linuxVirtual = ctx.platform === "linux" ? await probeLinuxVirtual(ctx) : null;
+      const virtual = linuxVirtual ? (linuxVirtual.ok ? linuxVirtual.value : null) : system.virtual ?? looksVirtual(manufacturer ?? "", model ?? "");
       return {
         value: {
           manufacturer,
@@ -74,7 +77,7 @@ export function hardwareCollector(ctx: ProbeContext): Collector<"hardware"> {
           cpu_count: cpu.cores > 0 ? cpu.cores : u.set("cpu_count", "no CPU count reported"),
           memory_bytes: mem.total > 0 ? mem.total : u.set("memory_bytes", "no memory size reported"),
           uuid: u.take("uuid", firmwareString("uuid", system.uuid, why)),
-          virtual: virtual ?? u.set("virtual", "no hypervisor or container signature and no DMI vendor to judge by"),
+          virtual: virtual ?? u.set("virtual", linuxVirtual && !linuxVirtual.ok ? linuxVirtual.reason : "no hypervisor or container signature and no DMI vendor to judge by"),
           machine_id: u.take("machine_id", machineId),
         },
         unknown: u.map,

@@ -33,10 +33,16 @@ export function cpuName(cpu: SiHardware["cpu"]): Probe<string> {
   return name ? known(name) : unknown("cpu_name: systeminformation returned no CPU brand");
 }
 
-/** systeminformation labels containers "Docker Container"/"Virtual machine" in `model`; that is not a product model. */
+/**
+ * systeminformation labels containers "Docker Container"/"Virtual machine" in `model`, and says
+ * "Computer" when DMI's product name is empty or a placeholder ("Default string"); none is a model.
+ */
 export function modelOf(system: SiHardware["system"], why: string): Probe<string> {
   if (/^(docker container|virtual machine)$/i.test(system.model.trim())) {
     return unknown(`model: no DMI product name (${system.model.trim().toLowerCase()}); ${why}`);
+  }
+  if (/^computer$/i.test(system.model.trim())) {
+    return unknown(`model: systeminformation's placeholder "Computer" (DMI product name empty or "Default string"); ${why}`);
   }
   return firmwareString("model", system.model, why);
 }
