@@ -21,8 +21,8 @@ test("apt-get -s on Ubuntu 20.04, filtered to its security line: one pending sec
 
 // yum's header lines and one line per advisory×package: a person counts 2 packages with pending security
 // advisories (389-ds-base, 389-ds-base-libs). Issue 12 lists the advisory×package count as a defect
-// (fixed on the facts-authentik branch); the "Loaded plugins" header is yum's, which Facet's `dnf -q` does not print.
-test("yum/dnf4 updateinfo list counts packages, not advisory lines", { todo: "issue 12 defect, fixed by the facts-authentik branch" }, () => {
+// (now fixed); the "Loaded plugins" header is yum's, which Facet's `dnf -q` does not print.
+test("yum/dnf4 updateinfo list counts packages, not advisory lines", () => {
   assert.deepEqual(parseDnfSecurityList(f("rhel-7.yum-updateinfo-list-security-all-excerpt.txt")), { ok: true, value: 2 });
 });
 
@@ -47,8 +47,8 @@ function plistToJson(xml: string): string {
 }
 
 // OS X 10.9 installed 2013-11-12 and never updated: every later softwareupdated entry is config-data
-// (XProtect, a Chinese word list). Issue 12 lists this misread; it is fixed on the facts-authentik branch.
-test("InstallHistory: config-data downloads are not OS patches", { todo: "issue 12 defect, fixed by the facts-authentik branch" }, () => {
+// (XProtect, a Chinese word list). Issue 12 lists this misread; now fixed.
+test("InstallHistory: config-data downloads are not OS patches", () => {
   const json = plistToJson(f("macos-10.9-vm.install-history.plist"));
   assert.equal((JSON.parse(json) as unknown[]).length, 7);
   const r = parseInstallHistory(json);
