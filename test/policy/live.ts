@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Logger } from "pino";
+import type { ConnectorLimits } from "../../connector/options.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { CATALOG_NOW, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
@@ -25,9 +26,9 @@ export interface LiveDevice extends TestDevice {
 }
 
 /** `now` defaults to CATALOG_NOW, where the bundled catalog is current; `logger` to a silent one. */
-export async function startLivePolicyConnector(options: { now?: number; logger?: Logger } = {}): Promise<LivePolicyConnector> {
+export async function startLivePolicyConnector(options: { now?: number; logger?: Logger; limits?: Partial<ConnectorLimits> } = {}): Promise<LivePolicyConnector> {
   const clock = { now: options.now ?? CATALOG_NOW };
-  const t = await startTestConnector({ now: () => clock.now, baselineCatalog: TEST_CATALOG, ...(options.logger ? { logger: options.logger } : {}) });
+  const t = await startTestConnector({ now: () => clock.now, baselineCatalog: TEST_CATALOG, ...(options.logger ? { logger: options.logger } : {}), ...(options.limits ? { limits: options.limits } : {}) });
   const clients: ProtocolClient[] = [];
 
   const json: LivePolicyConnector["json"] = async (path, init) => {
