@@ -5,7 +5,7 @@
  * FACET_DEVICE_CA_KEY, FACET_LOG_LEVEL,
  * FACET_OS_CATALOG_MAX_AGE_DAYS, FACET_OS_CATALOG_REFRESH, FACET_OS_CATALOG_SOFA_URL, …).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createConnector } from "./app.ts";
@@ -17,6 +17,10 @@ import { isPostgresLocation } from "./store/open.ts";
 import { integerOption } from "../shared/cli/integer-option.ts";
 import { parseDuration } from "./cli/config.ts";
 import { DEFAULT_CATALOG_SOURCES } from "./os-catalog/sources.ts";
+import { lockDatabase, type InstanceLock } from "./instance-lock.ts";
+import { checkSqliteLocation } from "./preflight.ts";
+import { StartupError } from "./startup-errors.ts";
+import { startupFailure } from "./startup-failure.ts";
 
 const port = integerOption({ min: 0, max: 65535, what: "a port number" });
 const count = integerOption({ min: 0 });
@@ -84,60 +88,110 @@ program
   .addOption(new Option("--os-catalog-sofa-url <url>", "the SOFA macOS feed").env("FACET_OS_CATALOG_SOFA_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.sofa))
   .addOption(new Option("--os-catalog-endoflife-url <url>", "endoflife.date product files, {product} replaced").env("FACET_OS_CATALOG_ENDOFLIFE_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.endoflife))
   .addOption(new Option("--os-catalog-msrc-url <url>", "MSRC CVRF documents, {id} replaced (2026-Aug)").env("FACET_OS_CATALOG_MSRC_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.msrc))
-  .action(async (opts: { port: number; host: string; database?: string; tlsCert?: string; tlsKey?: string; deviceCaCert?: string; deviceCaKey?: string; logLevel: string; stateDir?: string; eventRetentionDays?: number; eventMaxRows?: number; osCatalogMaxAgeDays?: number; defaultMaxFactAge?: number; bindOnVerifiedSignIn?: boolean; osCatalogRefresh: number; osCatalogSofaUrl: string; osCatalogEndoflifeUrl: string; osCatalogMsrcUrl: string }) => {
+  .action(async (opts: ServeOptions) => {
     const log = createLogger(opts.logLevel);
-    if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
-      log.fatal("--tls-cert and --tls-key must be given together");
-      process.exit(2);
+    try {
+      await serve(opts, log);
+    } catch (error) {
+      const failure = startupFailure(error, opts);
+      // One line for the admin; the detail (stack, cause) only at debug.
+      log.debug({ err: error }, "startup failed");
+      process.stderr.write(`facet-connector: ${failure.message}\n`);
+      process.exit(failure.exitCode);
     }
-    if (Boolean(opts.deviceCaCert) !== Boolean(opts.deviceCaKey)) {
-      log.fatal("--device-ca-cert and --device-ca-key must be given together");
-      process.exit(2);
-    }
-    const database = opts.database ?? process.env.FACET_DATABASE_URL ?? defaultDatabasePath();
-    const stateDir = opts.stateDir ?? (isPostgresLocation(database) ? dirname(defaultDatabasePath()) : dirname(resolve(database)));
-    const connector = await createConnector({
-      database,
-      host: opts.host,
-      port: opts.port,
-      logger: log,
-      limits: {
-        ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
-        ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
-        ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
-        ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
-        ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),
-        osCatalogRefreshMs: opts.osCatalogRefresh,
-        osCatalogSources: { sofa: opts.osCatalogSofaUrl, endoflife: opts.osCatalogEndoflifeUrl, msrc: opts.osCatalogMsrcUrl },
-      },
-      ...(opts.deviceCaCert && opts.deviceCaKey ? { deviceCaFiles: { certFile: opts.deviceCaCert, keyFile: opts.deviceCaKey } } : {}),
-      ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
-    });
-    await ensureAdminToken(connector.store, stateDir, Date.now(), log);
-    writeUrlFile(stateDir, connector.url);
-    log.info(
-      { url: connector.url, agentUrl: connector.agentUrl, store: connector.store.kind, database: isPostgresLocation(database) ? "postgres" : resolve(database) },
-      "connector listening",
-    );
-
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, "shutting down");
-      // A stuck close must not keep the process alive forever.
-      setTimeout(() => process.exit(1), 10_000).unref();
-      connector.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, "shutdown failed");
-          process.exit(1);
-        },
-      );
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
   });
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  database?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  deviceCaCert?: string;
+  deviceCaKey?: string;
+  defaultMaxFactAge?: number;
+  bindOnVerifiedSignIn?: boolean;
+  osCatalogRefresh: number;
+  osCatalogSofaUrl: string;
+  osCatalogEndoflifeUrl: string;
+  osCatalogMsrcUrl: string;
+  logLevel: string;
+  stateDir?: string;
+  eventRetentionDays?: number;
+  eventMaxRows?: number;
+  osCatalogMaxAgeDays?: number;
+}
+
+async function serve(opts: ServeOptions, log: ReturnType<typeof createLogger>): Promise<void> {
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new StartupError("usage", "--tls-cert and --tls-key must be given together");
+  if (Boolean(opts.deviceCaCert) !== Boolean(opts.deviceCaKey)) throw new StartupError("usage", "--device-ca-cert and --device-ca-key must be given together");
+  const tls = opts.tlsCert && opts.tlsKey ? { cert: readTlsFile(opts.tlsCert, "certificate"), key: readTlsFile(opts.tlsKey, "key") } : undefined;
+  const explicit = opts.database ?? (process.env.FACET_DATABASE_URL || undefined);
+  const database = explicit ?? defaultDatabasePath();
+  const postgres = isPostgresLocation(database);
+  const stateDir = opts.stateDir ?? (postgres ? dirname(defaultDatabasePath()) : dirname(resolve(database)));
+  let lock: InstanceLock | undefined;
+  if (!postgres) {
+    const path = resolve(database.startsWith("sqlite:") ? database.slice("sqlite:".length) : database);
+    checkSqliteLocation(path, explicit !== undefined || Boolean(process.env.FACET_DATABASE));
+    if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    lock = lockDatabase(path);
+  }
+  const connector = await createConnector({
+    database,
+    host: opts.host,
+    port: opts.port,
+    logger: log,
+    limits: {
+      ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
+      ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
+      ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
+      ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
+      ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),
+      osCatalogRefreshMs: opts.osCatalogRefresh,
+      osCatalogSources: { sofa: opts.osCatalogSofaUrl, endoflife: opts.osCatalogEndoflifeUrl, msrc: opts.osCatalogMsrcUrl },
+    },
+    ...(opts.deviceCaCert && opts.deviceCaKey ? { deviceCaFiles: { certFile: opts.deviceCaCert, keyFile: opts.deviceCaKey } } : {}),
+    ...(tls ? { tls } : {}),
+  });
+  await ensureAdminToken(connector.store, stateDir, Date.now(), log);
+  writeUrlFile(stateDir, connector.url);
+  lock?.announce(connector.url);
+  log.info(
+    { url: connector.url, agentUrl: connector.agentUrl, store: connector.store.kind, database: postgres ? "postgres" : resolve(database) },
+    "connector listening",
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    // A stuck close must not keep the process alive forever.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    connector.close().then(
+      () => {
+        lock?.release();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+function readTlsFile(path: string, what: "certificate" | "key"): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StartupError("tls", `cannot read the TLS ${what} ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message}`);
+  }
+}
 
 program
   .command("migrate")

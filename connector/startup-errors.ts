@@ -4,6 +4,8 @@
  * and the file, and a supervisor can tell "fix the configuration" from "retry later".
  */
 export const EXIT_CODES = {
+  /** Anything not recognised below (the message still says what). */
+  unknown: 1,
   /** Invalid flags or environment. */
   usage: 2,
   /** The port is in use or may not be bound. */
