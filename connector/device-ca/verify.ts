@@ -40,7 +40,7 @@ const DETAILS: Record<Exclude<DeviceCertificateFailure, "missing" | "too_large" 
   not_a_device_certificate: "the certificate does not name exactly one Facet device for client authentication",
 };
 
-export function verifyDeviceCertificate(ca: DeviceCa, cert: X509Certificate, now: number): DeviceCertificateCheck {
+export function verifyDeviceCertificate(ca: Pick<DeviceCa, "certificate">, cert: X509Certificate, now: number): DeviceCertificateCheck {
   // checkIssued: the issuer name (and key identifier) match the CA; verify: the CA's key signed it.
   let signedByCa = false;
   try {
@@ -62,7 +62,7 @@ export function verifyDeviceCertificate(ca: DeviceCa, cert: X509Certificate, now
 }
 
 /** The single entry for `POST /v1/endpoint/check`: the proxy's header value in, the device (or why not) out. */
-export function deviceFromForwardedCertificate(ca: DeviceCa, headerValue: string | null | undefined, now: number): DeviceCertificateCheck {
+export function deviceFromForwardedCertificate(ca: Pick<DeviceCa, "certificate">, headerValue: string | null | undefined, now: number): DeviceCertificateCheck {
   const parsed = parseForwardedCertificate(headerValue);
   if (!parsed.ok) return parsed;
   return verifyDeviceCertificate(ca, parsed.certificate, now);
