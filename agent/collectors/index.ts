@@ -95,9 +95,14 @@ export async function collectWith(collectors: AnyCollector[], options: CollectOp
   return { ...conformFacts(facts, unknown), durationMs: performance.now() - started };
 }
 
+/** A one-shot run (`facet-agent facts`) waits this long for slow answers: it has no next run to report them in. */
+export const ONE_SHOT_SLOW_ANSWER_WAIT_MS = 30_000;
+
 /** Collects every family on this machine. Never throws. */
-export async function collectFacts(options: CollectOptions = {}): Promise<Collected> {
-  const ctx = createContext();
+export async function collectFacts(options: CollectOptions & { oneShot?: boolean } = {}): Promise<Collected> {
+  const ctx = createContext(options.oneShot ? { slowAnswerWaitMs: ONE_SHOT_SLOW_ANSWER_WAIT_MS } : {});
+  // The family deadline must leave room for that wait.
+  if (options.oneShot) options = { familyTimeoutMs: ONE_SHOT_SLOW_ANSWER_WAIT_MS + 10_000, ...options };
   try {
     return await collectWith(defaultCollectors(ctx), options);
   } finally {

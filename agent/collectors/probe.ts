@@ -74,6 +74,12 @@ export interface ProbeContext {
   now(): Date;
   /** Ends the PowerShell session, if one was started. */
   close(): void;
+  /**
+   * How long a probe whose answer can be slow (the apt/dnf simulation) may hold up this run. The
+   * long-lived agent keeps it short and reports a late answer next run; a one-shot run has no next
+   * run, so it waits longer. Default 1 s.
+   */
+  slowAnswerWaitMs?: number;
 }
 
 export interface ContextOptions {
@@ -81,6 +87,7 @@ export interface ContextOptions {
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
   now?: () => Date;
+  slowAnswerWaitMs?: number;
 }
 
 export function createContext(options: ContextOptions = {}): ProbeContext {
@@ -99,6 +106,7 @@ export function createContext(options: ContextOptions = {}): ProbeContext {
     exists: (path) => stat(path).then(() => true, () => false),
     now: options.now ?? (() => new Date()),
     close: () => session?.close(),
+    ...(options.slowAnswerWaitMs !== undefined ? { slowAnswerWaitMs: options.slowAnswerWaitMs } : {}),
   };
 }
 

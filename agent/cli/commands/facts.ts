@@ -21,7 +21,8 @@ export function factsCommand(): Command {
   ).action(
     action(async (flags: FactsFlags) => {
       const collectedAt = new Date().toISOString();
-      const collected = await collectFacts();
+      // One shot: wait (bounded) for the slow pending-security-updates check rather than leave it unknown.
+      const collected = await collectFacts({ oneShot: true });
       const { facts, unknown } = withFacetVendor(collected.facts, collected.unknown);
       if (flags.json) {
         process.stdout.write(JSON.stringify({ v: FACTS_VERSION, collectedAt, agentVersion: AGENT_VERSION, facts, unknown }, null, 2) + "\n");

@@ -35,7 +35,7 @@ async function collectLinux(ctx: ProbeContext, u: Unknowns): Promise<OsFacts> {
   const [release, last, pending] = await Promise.all([
     ctx.readText("/etc/os-release").then(async (r) => (r.ok ? r : ctx.readText("/usr/lib/os-release"))),
     probeLinuxLastPatch(ctx),
-    probeLinuxPendingSecurity(ctx),
+    probeLinuxPendingSecurity(ctx, ctx.slowAnswerWaitMs),
   ]);
   const parsed = release.ok ? parseOsRelease(release.value) : unknown<never>(release.reason);
   const info = parsed.ok ? parsed.value : null;

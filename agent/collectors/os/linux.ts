@@ -104,6 +104,13 @@ async function packageStateKey(): Promise<string> {
   return parts.join("|");
 }
 
+/** Said in words a person reading `facet-agent facts` understands, for the agent's report and the one-shot run alike. */
+export function lateAnswerReason(waitMs: number): string {
+  const waited = waitMs >= 1000 ? `${Math.round(waitMs / 1000)} s` : `${waitMs} ms`;
+  return `the package manager's check for pending security updates (apt-get -s upgrade or dnf updateinfo) did not finish within ${waited}; ` +
+    "the running agent reports it in its next snapshot, and `facet-agent facts` run again answers once the check has finished";
+}
+
 export async function probeLinuxPendingSecurity(ctx: ProbeContext, waitMs = 1000): Promise<Probe<number>> {
   const key = await packageStateKey();
   if (key !== pendingCache.key || (pendingCache.value && !pendingCache.value.ok)) {
@@ -114,7 +121,7 @@ export async function probeLinuxPendingSecurity(ctx: ProbeContext, waitMs = 1000
   if (pendingCache.value) return pendingCache.value;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<Probe<number>>((resolve) => {
-    timer = setTimeout(() => resolve(unknown(`apt-get -s upgrade still running after ${waitMs} ms (no apt binary cache); reported from the next run`)), waitMs);
+    timer = setTimeout(() => resolve(unknown(lateAnswerReason(waitMs))), waitMs);
   });
   try {
     return await Promise.race([pendingCache.promise, late]);
