@@ -37,6 +37,8 @@ export interface EnrollOptions {
   hostname?: string;
   /** Replace an existing enrollment. Without it, enrolling twice is refused. */
   force?: boolean;
+  /** Allow http:// to a host other than this one (the token then crosses the network in clear). */
+  insecure?: boolean;
   timeoutMs?: number;
   logger?: Logger;
 }
@@ -49,7 +51,7 @@ export interface EnrollResult {
 
 export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const log = options.logger ?? silentLogger();
-  const base = parseConnectorUrl(options.url);
+  const base = parseConnectorUrl(options.url, { insecure: options.insecure ?? false });
   const paths = statePaths(options.stateDir);
 
   if (!options.force && existsSync(paths.state)) {
@@ -124,7 +126,26 @@ export function isEnrolled(stateDir: string): boolean {
   return existsSync(paths.state) && existsSync(paths.key);
 }
 
-export function parseConnectorUrl(url: string): URL {
+/** Loopback hosts, where http:// never leaves this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * http:// to another host sends the enrollment token, and later every snapshot, in clear over the
+ * network: refused unless the operator says the network is trusted (--insecure).
+ */
+export function refuseCleartext(url: URL, insecure: boolean): void {
+  if (url.protocol === "http:" && !insecure && !isLoopbackHost(url.hostname)) {
+    throw new AgentError(
+      "config_invalid",
+      `refusing http:// to ${url.hostname}: the enrollment token and this device's facts would cross the network unencrypted; use https:// (or --insecure if this network is trusted)`,
+    );
+  }
+}
+
+export function parseConnectorUrl(url: string, options: { insecure?: boolean } = {}): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -137,6 +158,7 @@ export function parseConnectorUrl(url: string): URL {
   if (parsed.username || parsed.password || parsed.search || parsed.hash) {
     throw new AgentError("config_invalid", "connector URL must not carry credentials, a query or a fragment");
   }
+  refuseCleartext(parsed, options.insecure ?? false);
   return parsed;
 }
 

@@ -12,6 +12,7 @@ interface EnrollFlags extends CommonOptions {
   ca?: string;
   username?: string;
   force?: boolean;
+  insecure?: boolean;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function enrollCommand(): Command {
       .option("--ca <pem>", "trust this CA bundle for the connector's TLS certificate (remembered for run)")
       .option("--username <name>", "the device's user, instead of the detected console user")
       .option("--force", "replace an existing enrollment")
+      .option("--insecure", "allow http:// to a connector on another host (the token and facts travel unencrypted)")
       .option("--json", "print the result as JSON"),
   ).action(
     action(async (flags: EnrollFlags) => {
@@ -39,6 +41,7 @@ export function enrollCommand(): Command {
         ...(flags.ca !== undefined ? { caFile: flags.ca } : {}),
         ...(flags.username !== undefined ? { username: flags.username } : {}),
         ...(flags.force ? { force: true } : {}),
+        ...(flags.insecure ? { insecure: true } : {}),
       });
       if (flags.json) {
         process.stdout.write(JSON.stringify(result) + "\n");
