@@ -5,8 +5,8 @@
  * says), which forwards the certificate to a stand-in for authentik running the doc's exact
  * expression policy against a live connector.
  *
- * The device certificates are issued by the live connector's device CA over the device's
- * authenticated session. The other certificate authorities here are synthetic (made at run time,
+ * The device certificates are issued by the live connector's device CA to real agents (runAgent)
+ * over their authenticated sessions. The other certificate authorities here are synthetic (made at run time,
  * test/support/test-certs.ts):
  * the TLS server's, and "another CA" for a certificate Facet did not issue. What judges them is
  * real: NSS, Chromium's client-certificate selection, nginx, the connector.
@@ -21,13 +21,14 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { browserStoreInstaller, type InstallRecord } from "../../agent/certificate/browser-stores.ts";
-import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
+import type { Collected } from "../../agent/collectors/types.ts";
+import { enroll, runAgent } from "../../agent/index.ts";
 import { silentLogger } from "../../agent/log.ts";
 import { linuxFacts } from "../../connector/policy/testing/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { makeCa, makeLeaf, type TestCa, type TestLeaf } from "../support/test-certs.ts";
-import { enrollTestDevice, ProtocolClient } from "../support/protocol-client.ts";
+import { until } from "../support/until.ts";
 import { startAuthStandIn, type AuthStandIn } from "./support/auth-stand-in.ts";
 import { CHROMIUM, visitWithHome } from "./support/chromium.ts";
 import { NGINX, startNginx, type NginxProxy } from "./support/nginx.ts";
@@ -79,30 +80,40 @@ interface RunningAgent {
 }
 
 /**
- * A device enrolled to the live connector that gets its certificate the way the agent does: the
- * agent's key and CSR (agent/certificate/csr.ts) sent as `certRequest` over the device's
- * Ed25519-authenticated session, the connector's device CA answering `certificate`, and the
- * agent's install path putting it into `home`'s NSS database. The session is the test protocol
- * client (test/support/protocol-client.ts) rather than runAgent, whose certificate keeper is
- * being landed separately. Facts: a synthetic Linux fixture, so the verdict does not depend on
- * this machine.
+ * A real agent (enroll + runAgent, the code `facet-agent run` runs) enrolled to the live
+ * connector: after its Ed25519-authenticated welcome it asks for its device certificate
+ * (certRequest with a CSR for its P-256 key), and the agent's browser-store installer puts what
+ * the connector's device CA issued into `home`'s NSS database. Its facts are a synthetic Linux
+ * fixture, so the policy's verdict does not depend on this machine.
  */
 async function startAgent(home: string): Promise<RunningAgent> {
   const stateDir = mkdtempSync(path.join(dir, "agent-"));
-  const device = await enrollTestDevice(t.connector.url, t.enrollToken, { hostname: "linux-test" });
-  const bound = await t.api(`/v1/devices/${device.deviceId}/users`, { method: "POST", body: JSON.stringify({ username: USER }) });
+  const { deviceId } = await enroll({ url: t.connector.url, token: t.enrollToken, stateDir });
+  const bound = await t.api(`/v1/devices/${deviceId}/users`, { method: "POST", body: JSON.stringify({ username: USER }) });
   assert.equal(bound.status, 201, await bound.text());
-  const client = await ProtocolClient.connect(t.connector.agentUrl);
-  assert.equal((await client.authenticate(device)).type, "welcome");
-  const ack = await client.sendSnapshot(device, { seq: 1, facts: linuxFacts(), unknown: {}, collectedAt: new Date().toISOString() });
-  assert.equal(ack.type, "ack", JSON.stringify(ack));
-  const keyPem = generateCertificateKey();
-  client.sendJson({ type: "certRequest", csr: await buildCertificateRequest(keyPem, device.deviceId), requestId: "cert-1" });
-  const answer = await client.next("certificate", 30_000);
-  assert.equal(answer.type, "certificate", JSON.stringify(answer));
-  const certificatePem = (answer as { certificate: string }).certificate;
-  const record = await installerFor(home, stateDir).install(certificatePem, keyPem);
-  return { deviceId: device.deviceId, certificatePem, record, stop: async () => client.close() };
+  const installer = installerFor(home, stateDir);
+  let record: InstallRecord | undefined;
+  let certificatePem: string | undefined;
+  const ac = new AbortController();
+  const collect = async (): Promise<Collected> => ({ facts: linuxFacts(), unknown: {}, durationMs: 0 });
+  const running = runAgent({
+    stateDir,
+    signal: ac.signal,
+    collect,
+    backoff: { baseMs: 100, capMs: 1000 },
+    deviceCertificate: {
+      installer: {
+        async install(certPem: string, keyPem: string) {
+          const result = await installer.install(certPem, keyPem);
+          certificatePem = certPem;
+          record = result;
+          return result;
+        },
+      },
+    },
+  }).catch((err: unknown) => err);
+  await until("the agent's device certificate installed", () => record !== undefined, 90_000);
+  return { deviceId, certificatePem: certificatePem!, record: record!, stop: async () => { ac.abort(); return running; } };
 }
 
 let visits = 0;
