@@ -65,6 +65,8 @@ async function withAgent(
     collect: collector.collect,
     backoff: { baseMs: 20, capMs: 100 },
     handshakeTimeoutMs: 3000,
+    // These tests are about snapshots; the device certificate has its own (test/agent/device-certificate.test.ts).
+    deviceCertificate: false,
     ...extra,
   });
   let settled = false;
