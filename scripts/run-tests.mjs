@@ -28,6 +28,12 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
-  { cwd: root, stdio: "inherit", env: { ...process.env, FACET_LOG_LEVEL: process.env.FACET_LOG_LEVEL ?? "silent" } },
+  {
+    cwd: root,
+    stdio: "inherit",
+    // Connectors the tests start as processes (`serve`) never reach for the public OS catalog feeds:
+    // tests talk to loopback only, and feed updates have their own tests against a loopback server.
+    env: { ...process.env, FACET_LOG_LEVEL: process.env.FACET_LOG_LEVEL ?? "silent", FACET_OS_CATALOG_REFRESH: process.env.FACET_OS_CATALOG_REFRESH ?? "off" },
+  },
 );
 process.exit(result.status ?? 1);

@@ -35,7 +35,7 @@ async function facet(...args: string[]): Promise<{ stdout: string; stderr: strin
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "facet-serve-"));
   // Only the variables the processes need: no FACET_URL/FACET_TOKEN from the developer's shell.
-  env = { PATH: process.env.PATH, HOME: dir, FACET_DATABASE: join(dir, "db", "facet.db"), FACET_LOG_LEVEL: "info" };
+  env = { PATH: process.env.PATH, HOME: dir, FACET_DATABASE: join(dir, "db", "facet.db"), FACET_LOG_LEVEL: "info", FACET_OS_CATALOG_REFRESH: "off" };
   server = spawn(process.execPath, ["--import", "tsx", "connector/main.ts", "serve", "--port", "0", "--host", "127.0.0.1"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   server.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
   server.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));

@@ -34,6 +34,7 @@ export async function startReplicaProcess(database: string, id: string, options:
       FACET_CONNECTOR_STATE_DIR: dir,
       FACET_LOG_LEVEL: "info",
       FACET_CLUSTER_LEASE_MS: String(options.leaseMs ?? 1000),
+      FACET_OS_CATALOG_REFRESH: "off",
       ...cmd.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
