@@ -6,7 +6,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -36,6 +36,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "facet-serve-"));
   // Only the variables the processes need: no FACET_URL/FACET_TOKEN from the developer's shell.
   env = { PATH: process.env.PATH, HOME: dir, FACET_DATABASE: join(dir, "db", "facet.db"), FACET_LOG_LEVEL: "info", FACET_OS_CATALOG_REFRESH: "off" };
+  // serve never creates the directory of an explicitly named database (a typo would otherwise get a fresh one).
+  mkdirSync(join(dir, "db"), { mode: 0o700 });
   server = spawn(process.execPath, ["--import", "tsx", "connector/main.ts", "serve", "--port", "0", "--host", "127.0.0.1"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   server.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
   server.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));

@@ -46,7 +46,7 @@ async function serveFails(args: string[]): Promise<{ code: number | null; stderr
   child.stderr!.on("data", (d) => (stderr += d));
   child.stdout!.resume();
   const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => (child.kill("SIGKILL"), resolve(-1)), 30_000);
+    const timer = setTimeout(() => (child.kill("SIGKILL"), resolve(-1)), 90_000);
     child.on("exit", (c) => (clearTimeout(timer), resolve(c)));
   });
   return { code, stderr };
@@ -58,7 +58,7 @@ async function serveUp(args: string[]): Promise<{ child: ChildProcess; url: stri
   child.stderr!.resume();
   let out = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening within 30 s: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`not listening within 90 s: ${out}`)), 90_000);
     child.stdout!.on("data", (d) => {
       out += d;
       const m = /"url":"(http[^"]+)"[^\n]*connector listening/.exec(out);
