@@ -43,9 +43,13 @@ export function installPlan({ layout, sourceBinary, enrollUrl }: InstallInputs):
   switch (layout.platform) {
     case "linux":
       steps.push(
+        // The unit names the config directory in ReadWritePaths=; systemd refuses to start a unit whose path is missing.
+        { kind: "mkdir", path: pathOf.dirname(layout.configPath), mode: 0o755 },
         { kind: "write", path: layout.definitionPath!, mode: 0o644, content: systemdUnit(layout) },
         { kind: "run", argv: ["systemctl", "daemon-reload"] },
         { kind: "run", argv: ["systemctl", "enable", "--now", `${layout.serviceName}.service`] },
+        // `enable --now` returns once the start job is queued; this fails the install when the service did not come up.
+        { kind: "run", argv: ["systemctl", "is-active", `${layout.serviceName}.service`] },
       );
       break;
     case "darwin":

@@ -75,7 +75,8 @@ test("install on Linux copies the binary, writes the unit, reloads systemd and e
   const steps = installPlan({ layout: linux, sourceBinary: "/tmp/dl/facet-agent", enrollUrl: "https://facet.example" });
   assert.deepEqual(steps.map(kindOf), [
     "mkdir /var/lib/facet-agent", "mkdir /usr/local/bin", "copy /usr/local/bin/facet-agent", "enroll https://facet.example",
-    "write /etc/systemd/system/facet-agent.service", "run systemctl daemon-reload", "run systemctl enable --now facet-agent.service",
+    "mkdir /etc/facet-agent", "write /etc/systemd/system/facet-agent.service", "run systemctl daemon-reload", "run systemctl enable --now facet-agent.service",
+    "run systemctl is-active facet-agent.service",
   ]);
   assert.equal((steps[0] as { mode: number }).mode, 0o700);
 });
