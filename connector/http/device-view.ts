@@ -83,6 +83,44 @@ export function serializeDeviceView(device: Device, connected: boolean, cachedFa
   return `${head.slice(0, -1)},"cached_facts":${cachedFactsJson ?? "null"}}`;
 }
 
+/**
+ * A device in a list (`GET /v1/devices`, `facet devices ls`): what its row says, no facts. A full
+ * view carries the whole facts document (tens of KB a device), which a list of thousands cannot;
+ * `GET /v1/devices/{id}` has the facts, and `view=full` still pages full views.
+ */
+export interface DeviceSummary {
+  id: string;
+  name: string | null;
+  hostname: string | null;
+  identifier: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  platform: string | null;
+  /** The console user at enrollment. */
+  user: string | null;
+  connected: boolean;
+  enrolled_at: string;
+  last_seen: string | null;
+  revoked_at: string | null;
+}
+
+export function buildDeviceSummary(device: Device, connected: boolean): DeviceSummary {
+  return {
+    id: device.id,
+    name: device.name ?? device.hostname ?? null,
+    hostname: device.hostname ?? null,
+    identifier: device.serial,
+    manufacturer: device.manufacturer,
+    model: device.model,
+    platform: device.platform,
+    user: device.username,
+    connected,
+    enrolled_at: new Date(device.enrolledAt).toISOString(),
+    last_seen: iso(device.lastSeenAt),
+    revoked_at: iso(device.revokedAt),
+  };
+}
+
 /** Loads and builds views for many devices with one presence call and one snapshot query. */
 export async function buildDeviceViews(
   deps: {

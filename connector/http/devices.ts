@@ -6,7 +6,7 @@ import { RefreshError } from "../agents/hub.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { Device } from "../store/types.ts";
 import type { HttpDeps } from "./deps.ts";
-import { FACTS_VIEWS, buildDeviceView, buildDeviceViews, serializeDeviceView, type FactsView } from "./device-view.ts";
+import { FACTS_VIEWS, buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView, type FactsView } from "./device-view.ts";
 import { apiError, zodMessage } from "./errors.ts";
 import { facetFactsCacheFor, factsCacheFor } from "./facts-cache.ts";
 import { snapshotCacheFor } from "./snapshot-cache.ts";
@@ -21,9 +21,10 @@ const ListQuerySchema = z.object({
   claimed_user: z.string().max(256).optional(),
   platform: z.string().max(32).optional(),
   include_revoked: z.enum(["true", "false"]).optional(),
-  view: z.enum(FACTS_VIEWS).default("authentik"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(128).optional(),
+  /** `summary` (default): the device rows, no facts; `authentik` or `facet`: DeviceViews with facts in that shape. */
+  view: z.enum(["summary", ...FACTS_VIEWS]).default("summary"),
 });
 
 const RefreshQuerySchema = z.object({
@@ -69,7 +70,9 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
-    const devices = await buildDeviceViews(viewDeps, page, q.data.view);
+    const devices =
+      q.data.view === "summary" ? await hub.presence(page.map((d) => d.id)).then((online) => page.map((d) => buildDeviceSummary(d, online.has(d.id))))
+      : await buildDeviceViews(viewDeps, page, q.data.view);
     return c.json({ devices, next_cursor: rows.length > limit ? page[page.length - 1]!.id : null });
   });
 

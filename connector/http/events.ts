@@ -1,4 +1,8 @@
-/** `GET /v1/events`: the audit trail, oldest first, paged by event id. */
+/**
+ * `GET /v1/events`: the audit trail, paged by event id: oldest first by default (a consumer
+ * following the trail), newest first with `order=newest` (a person looking at what just happened);
+ * `next_cursor` continues in the same order.
+ */
 import type { Hono } from "hono";
 import { z } from "zod";
 import { requireScope, type AuthVariables } from "./auth.ts";
@@ -14,6 +18,7 @@ const EventQuerySchema = z.object({
   device: z.string().max(128).optional(),
   cursor: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  order: z.enum(["oldest", "newest"]).default("oldest"),
   /** Okta System Log style, e.g. `event_type eq "device.assurance.policy.add"` (see event-filter.ts). */
   filter: z.string().max(1024).optional(),
 });
@@ -40,13 +45,14 @@ export function mountEvents(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
     const prefix = type && /\.\*?$/.test(type) && !type.includes(",") ? type.replace(/\*$/, "") : undefined;
     const types = type && prefix === undefined ? type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
     const { limit } = q.data;
+    const newestFirst = q.data.order === "newest";
     const rows = await deps.store.listEvents({
       types,
       typePrefix: prefix,
       deviceId: q.data.device,
       since,
       ...filtered.filter,
-      afterId: q.data.cursor,
+      ...(newestFirst ? { newestFirst, beforeId: q.data.cursor } : { afterId: q.data.cursor }),
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);

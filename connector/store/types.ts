@@ -83,6 +83,10 @@ export interface EventQuery {
   deviceId?: string;
   since?: number;
   afterId?: number;
+  /** Events with id < beforeId: the next page when paging newest first. */
+  beforeId?: number;
+  /** Newest (highest id) first; default oldest first. */
+  newestFirst?: boolean;
   limit: number;
 }
 

@@ -262,6 +262,15 @@ describe("devices", () => {
     assert.equal(new Set(seen).size, seen.length);
     for (const id of made) assert.ok(seen.includes(id));
     assert.equal((await t.api("/v1/devices?limit=0")).status, 400);
+
+    // A list carries summaries, not facts documents; view=authentik|facet pages whole DeviceViews.
+    const summary = (await get(`serial=${serial}-1`)).devices[0] as Record<string, unknown>;
+    assert.deepEqual(Object.keys(summary).sort(), ["connected", "enrolled_at", "hostname", "id", "identifier", "last_seen", "manufacturer", "model", "name", "platform", "revoked_at", "user"]);
+    assert.equal(summary.hostname, "filter-host-1");
+    const full = (await get(`serial=${serial}-1&view=facet`)).devices[0] as Record<string, unknown>;
+    assert.ok(full.cached_facts && typeof full.cached_facts === "object", "view=facet has the facts");
+    assert.ok(JSON.stringify(summary).length < JSON.stringify(full).length / 3);
+    assert.equal((await t.api("/v1/devices?view=everything")).status, 400);
   });
 });
 
@@ -329,5 +338,12 @@ describe("events", () => {
     const tokenEvents = (await (await t.api("/v1/events?type=token.created,token.revoked")).json()) as { events: { type: string }[] };
     assert.ok(tokenEvents.events.length > 0);
     assert.equal((await t.api("/v1/events?since=yesterday")).status, 400);
+
+    // order=newest pages backwards: the newest first, next_cursor continues with older ones.
+    type Page = { events: { type: string }[]; next_cursor: number | null };
+    const first = (await (await t.api(`/v1/events?device=${device.deviceId}&order=newest&limit=3`)).json()) as Page;
+    assert.deepEqual(first.events.map((e) => e.type), ["device.revoked", "snapshot.rejected", "snapshot.accepted"]);
+    const second = (await (await t.api(`/v1/events?device=${device.deviceId}&order=newest&limit=3&cursor=${first.next_cursor}`)).json()) as Page;
+    assert.deepEqual([second.events.map((e) => e.type), second.next_cursor], [["device.enrolled"], null]);
   });
 });

@@ -20,6 +20,9 @@ await forEachBackend("store contract: events, settings, counts", (ctx) => {
     const all = await ctx.store.listEvents({ limit: 10 });
     assert.ok(all.every((e, i) => i === 0 || e.id > all[i - 1]!.id), "ids increase");
     assert.deepEqual(await types({ afterId: all[2]!.id, limit: 1 }), ["token.created"]);
+    assert.deepEqual(await types({ newestFirst: true, limit: 2 }), ["device_x", "token.created"], "newest first");
+    assert.deepEqual(await types({ newestFirst: true, beforeId: all[3]!.id, limit: 2 }), ["device.revoked", "snapshot.rejected"], "the next page, older");
+    assert.deepEqual(await types({ newestFirst: true, typePrefix: "device.", limit: 10 }), ["device.revoked", "device.enrolled"]);
     assert.deepEqual(all[3], { id: all[3]!.id, type: "token.created", at: 400, deviceId: null, data: { type: "token.created", at: 400 } });
   });
 

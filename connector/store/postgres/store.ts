@@ -399,7 +399,8 @@ export class PostgresStore implements Store {
     if (q.deviceId !== undefined) where.push(`device_id = ${p(q.deviceId)}`);
     if (q.since !== undefined) where.push(`at >= ${p(q.since)}`);
     if (q.afterId !== undefined) where.push(`id > ${p(q.afterId)}`);
-    const sql = `SELECT id, type, at, device_id, data FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ${p(q.limit)}`;
+    if (q.beforeId !== undefined) where.push(`id < ${p(q.beforeId)}`);
+    const sql = `SELECT id, type, at, device_id, data FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id ${q.newestFirst ? "DESC" : ""} LIMIT ${p(q.limit)}`;
     const { rows } = await this.pool.query<EventRow>(sql, params);
     return rows.map(eventFromRow);
   }

@@ -69,8 +69,9 @@ export function createEventStore(db: Database): EventStore {
       if (query.deviceId !== undefined) (where.push("device_id = ?"), params.push(query.deviceId));
       if (query.since !== undefined) (where.push("at >= ?"), params.push(query.since));
       if (query.afterId !== undefined) (where.push("id > ?"), params.push(query.afterId));
+      if (query.beforeId !== undefined) (where.push("id < ?"), params.push(query.beforeId));
       params.push(query.limit);
-      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
+      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id ${query.newestFirst ? "DESC" : ""} LIMIT ?`;
       return db.prepare<unknown[], EventRow>(sql).all(...params).map(eventFromRow);
     },
   };

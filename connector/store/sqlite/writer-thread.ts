@@ -19,6 +19,12 @@ import type { ComplianceWrite, SnapshotWriteResult } from "../types.ts";
 import type { SnapshotRowWrite } from "./snapshot-writes.ts";
 import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
 
+/**
+ * In the built connector (scripts/build/commands.ts) the worker is a bundled sibling file whose
+ * name esbuild puts here; under tsx it is undefined and the TypeScript source is started.
+ */
+declare const FACET_BUILT_WRITER_WORKER: string | undefined;
+
 interface Pending {
   kind: "snapshot" | "compliance";
   resolve(results: SnapshotWriteResult[] | boolean[]): void;
@@ -69,7 +75,7 @@ export class SnapshotWriterThread {
 
   private spawn(): Worker {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
-      workerData: { entry: new URL("./writer-worker.ts", import.meta.url).href, ...this.start },
+      workerData: { entry: new URL(typeof FACET_BUILT_WRITER_WORKER === "string" ? FACET_BUILT_WRITER_WORKER : "./writer-worker.ts", import.meta.url).href, ...this.start },
     });
     this.worker = worker;
     worker.unref();

@@ -1,0 +1,91 @@
+/**
+ * Builds the three commands into plain JavaScript, so `facet`, `facet-agent` and
+ * `facet-connector` start in a Node start-up, not a TypeScript compile (tsx costs 2–5 s a call):
+ *
+ *   dist/facet.mjs  dist/facet-agent.mjs  dist/facet-connector.mjs
+ *   dist/sqlite-writer.mjs + dist/worker-boot.mjs   the connector's SQLite writer thread
+ *
+ * `npm install` runs it (the `prepare` script); `npm run build` after editing the sources. The
+ * wrappers in bin/ (on PATH through `npm link` or `export PATH=$PWD/bin:$PATH`) load these files.
+ * npm packages stay outside the bundles: better-sqlite3 is a native addon and pino starts its own
+ * worker, both of which must load from node_modules, which is why outDir must sit inside the
+ * checkout (Node finds node_modules by walking up from the bundle).
+ *
+ *   npx tsx scripts/build/main.ts      (npm run build)
+ */
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { build } from "esbuild";
+
+export const COMMANDS = {
+  facet: "connector/cli/main.ts",
+  "facet-agent": "agent/cli/main.ts",
+  "facet-connector": "connector/main.ts",
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** The file name writer-thread.ts starts in a built connector (see its BUILT_WRITER_WORKER). */
+export const WRITER_WORKER_FILE = "sqlite-writer.mjs";
+
+export interface BuiltCommands {
+  /** Holds the bundles. */
+  distDir: string;
+  /** Holds a wrapper per command: put it on PATH. */
+  binDir: string;
+  seconds: number;
+}
+
+/**
+ * Bundles into `<outDir>/dist` and, when `withBin`, writes wrappers into `<outDir>/bin` (tests
+ * build into a private directory of their own this way; the checkout's bin/ is committed).
+ */
+export async function buildCommands(opts: { root: string; outDir: string; withBin?: boolean }): Promise<BuiltCommands> {
+  const started = performance.now();
+  const distDir = opts.withBin ? path.join(opts.outDir, "dist") : opts.outDir;
+  mkdirSync(distDir, { recursive: true });
+  await build({
+    absWorkingDir: opts.root,
+    entryPoints: [
+      ...Object.entries(COMMANDS).map(([name, entry]) => ({ in: entry, out: name })),
+      { in: "connector/store/sqlite/writer-worker.ts", out: WRITER_WORKER_FILE.replace(/\.mjs$/, "") },
+    ],
+    outdir: distDir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    sourcemap: "linked",
+    logLevel: "warning",
+    // The writer thread's entry is a sibling .mjs in a build, a .ts file under tsx.
+    define: { FACET_BUILT_WRITER_WORKER: JSON.stringify(`./${WRITER_WORKER_FILE}`) },
+  });
+  copyFileSync(path.join(opts.root, "connector/store/sqlite/worker-boot.mjs"), path.join(distDir, "worker-boot.mjs"));
+  const binDir = opts.withBin ? path.join(opts.outDir, "bin") : path.join(opts.root, "bin");
+  if (opts.withBin) {
+    mkdirSync(binDir, { recursive: true });
+    for (const name of Object.keys(COMMANDS) as CommandName[]) {
+      const file = path.join(binDir, name);
+      writeFileSync(file, wrapperSource(name));
+      chmodSync(file, 0o755);
+    }
+  }
+  return { distDir, binDir, seconds: (performance.now() - started) / 1000 };
+}
+
+/** What bin/<name> holds: load the bundle, or say in one line how to build it. */
+export function wrapperSource(name: CommandName): string {
+  return `#!/usr/bin/env node
+// \`${name}\`: runs the built dist/${name}.mjs (\`npm install\` or \`npm run build\` makes it).
+// A dynamic import works whether Node reads this extension-less file as CommonJS or as ESM.
+import("../dist/${name}.mjs").catch((error) => {
+  if (error && error.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("${name}.mjs")) {
+    process.stderr.write("${name}: not built yet: run \`npm run build\` in the Facet checkout\\n");
+    process.exit(1);
+  }
+  throw error;
+});
+`;
+}
