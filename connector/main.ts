@@ -14,6 +14,7 @@ import { createLogger } from "./log.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS, MAX_CATALOG_MAX_AGE_DAYS, MIN_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 import { DEFAULT_PORT, defaultDatabasePath } from "./paths.ts";
 import { isPostgresLocation } from "./store/open.ts";
+import { FACET_VERSION } from "./version.ts";
 import { integerOption } from "../shared/cli/integer-option.ts";
 import { parseDuration } from "./cli/config.ts";
 import { DEFAULT_CATALOG_SOURCES } from "./os-catalog/sources.ts";
@@ -44,7 +45,9 @@ function feedUrl(value: string): string {
   return value;
 }
 
-const program = new Command("facet-connector").description("Facet connector: receives signed device facts and answers identity providers");
+const program = new Command("facet-connector")
+  .description("Facet connector: receives signed device facts and answers identity providers")
+  .version(FACET_VERSION, "-V, --version", "print the version");
 
 program
   .command("serve")

@@ -6,7 +6,10 @@
  *   const api = new FacetClient({ url: "http://127.0.0.1:8787", token });
  *   const { devices } = await api.listDevices({ platform: "linux" });
  */
-import type { DeviceView, FactsView } from "../http/device-view.ts";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { DeviceSummary, DeviceView, FactsView } from "../http/device-view.ts";
+import { NetworkError, describeNetworkFailure } from "./network-error.ts";
 import type { Scope } from "../store/types.ts";
 
 export class ApiError extends Error {
@@ -65,6 +68,7 @@ export interface DeviceListQuery {
 }
 
 export interface EventListQuery {
+  order?: "oldest" | "newest";
   type?: string;
   since?: string;
   device?: string;
@@ -72,15 +76,32 @@ export interface EventListQuery {
   limit?: number;
 }
 
-export class FacetClient {
-  private readonly base: string;
+export interface ClientOptions {
+  url: string;
+  token: string;
+  timeoutMs?: number;
+  /** PEM of a CA to trust besides the system's. */
+  ca?: string | Buffer;
+}
 
-  constructor(private readonly options: { url: string; token: string; timeoutMs?: number }) {
-    this.base = options.url.replace(/\/+$/, "");
+export class FacetClient {
+
+  private options: ClientOptions | null;
+  private readonly resolve: (() => Promise<ClientOptions>) | null;
+
+  /** Options, or a function that finds them at the first request (the CLI reads its config lazily). */
+  constructor(options: ClientOptions | (() => Promise<ClientOptions>)) {
+    this.options = typeof options === "function" ? null : options;
+    this.resolve = typeof options === "function" ? options : null;
+  }
+
+  private async connection(): Promise<ClientOptions> {
+    this.options ??= await this.resolve!();
+    return this.options;
   }
 
   listDevices(query: DeviceListQuery = {}) {
-    return this.request<{ devices: DeviceView[]; next_cursor: string | null }>("GET", "/v1/devices", query);
+    return this.request<{ devices: DeviceSummary[]; next_cursor: string | null }>("GET", "/v1/devices", query);
   }
 
   /** `view`: authentik's view of the facts (the server's default) or Facet's full document. */
@@ -112,7 +133,7 @@ export class FacetClient {
     return this.request<{ device_id: string; username: string; removed: true }>("DELETE", `/v1/devices/${encodeURIComponent(id)}/users/${encodeURIComponent(username)}`);
   }
 
-  createEnrollToken(spec: { label?: string; max_uses?: number; expires_in?: number; user?: string }) {
+  createEnrollToken(spec: { label?: string; max_uses?: number | null; expires_in?: number | null; user?: string }) {
     return this.request<EnrollTokenInfo & { token: string }>("POST", "/v1/tokens/enroll", undefined, spec);
   }
 
@@ -128,6 +149,10 @@ export class FacetClient {
     return this.request<ApiTokenInfo & { token: string }>("POST", "/v1/tokens/api", undefined, spec);
   }
 
+  whoami() {
+    return this.request<ApiTokenInfo>("GET", "/v1/whoami");
+  }
+
   listApiTokens() {
     return this.request<{ tokens: ApiTokenInfo[] }>("GET", "/v1/tokens/api");
   }
@@ -136,31 +161,71 @@ export class FacetClient {
     return this.request<{ id: string; revoked: true }>("POST", `/v1/tokens/api/${encodeURIComponent(id)}/revoke`);
   }
 
-  async request<T>(method: string, path: string, query?: object, body?: unknown, timeoutMs = this.options.timeoutMs ?? 30_000): Promise<T> {
-    const url = new URL(this.base + path);
+  async request<T>(method: string, path: string, query?: object, body?: unknown, timeoutMs?: number): Promise<T> {
+    const options = await this.connection();
+    const url = new URL(options.url.replace(/\/+$/, "") + path);
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
     }
-    const response = await fetch(url, {
+    const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
+    const { status, text } = await send(url, {
       method,
       headers: {
-        authorization: `Bearer ${this.options.token}`,
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        authorization: `Bearer ${options.token}`,
+        accept: "application/json",
+        ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}),
       },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
+      ...(options.ca ? { ca: options.ca } : {}),
+      timeoutMs: timeoutMs ?? options.timeoutMs ?? 30_000,
+      payload,
     });
-    const text = await response.text();
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {
-      json = null;
+      json = undefined;
     }
-    if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `HTTP ${response.status}`);
+    if (status < 200 || status >= 300) {
+      const error = (json as { error?: { code?: string; message?: string } } | null | undefined)?.error;
+      if (json === undefined) throw new ApiError(status, "http_error", `${url.origin} answered HTTP ${status} with a body that is not the connector's JSON (a proxy, or not a Facet connector?)`);
+      throw new ApiError(status, error?.code ?? "http_error", error?.message ?? `HTTP ${status}`);
     }
+    if (json === undefined) throw new ApiError(status, "bad_answer", `${url.origin} answered with something other than JSON: is this a Facet connector?`);
     return json as T;
   }
 }
+
+/**
+ * One HTTP(S) request with node:http(s) rather than fetch: its errors carry the codes that say
+ * what went wrong (ECONNREFUSED, ENOTFOUND, UNABLE_TO_VERIFY_LEAF_SIGNATURE…), and it takes a CA.
+ */
+function send(url: URL, opts: { method: string; headers: Record<string, string>; ca?: string | Buffer; timeoutMs: number; payload?: Buffer | undefined }): Promise<{ status: number; text: string }> {
+  const display = `${url.origin}${url.pathname}`;
+  return new Promise((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException) => reject(new NetworkError(display, describeNetworkFailure(error, url), error.code));
+    const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(
+      url,
+      { method: opts.method, headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) {
+            request.destroy(Object.assign(new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`), { code: "TOO_LARGE" }));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        response.on("error", fail);
+      },
+    );
+    request.setTimeout(opts.timeoutMs, () => request.destroy(Object.assign(new Error("timed out"), { code: "TIMEOUT" })));
+    request.on("error", fail);
+    request.end(opts.payload);
+  });
+}
+
+/** Far above any answer the API gives (a device view is ~100 KB); a bound on a misbehaving server. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;

@@ -4,18 +4,14 @@
  * parser first, so every issue is listed at once, before anything is sent.
  */
 import { readFileSync } from "node:fs";
-import { InvalidArgumentError, type Command } from "commander";
-import { parsePolicyBody } from "../policy/parse.ts";
-import type { FacetClient } from "./client.ts";
-import { renderTable } from "./table.ts";
+import type { Command } from "commander";
+import { print, printJson } from "./output.ts";
+import type { Cli } from "./program.ts";
+import { renderTable, type Cell } from "./table.ts";
+import { UsageError } from "./usage-error.ts";
 
 type Json = Record<string, any>;
 
-const print = (text: string): void => void process.stdout.write(`${text}\n`);
-const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
-
-/** A bad file is a usage error: main.ts prints it and exits 2, like commander's own. */
-class UsageError extends InvalidArgumentError {}
 
 /** Reads a JSON file (or `-` for stdin): a clear error for a missing file or bad JSON. */
 function readJsonFile(path: string): unknown {
@@ -32,8 +28,10 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-function validPolicyFile(path: string): unknown {
+/** The connector's own parser, loaded when a file is checked (zod and CEL are most of a start-up). */
+async function validPolicyFile(path: string): Promise<unknown> {
   const body = readJsonFile(path);
+  const { parsePolicyBody } = await import("../policy/parse.ts");
   const parsed = parsePolicyBody(body);
   if (!parsed.ok) throw new UsageError([`${path}: ${parsed.code === "unsupported_platform" ? parsed.message : "invalid policy"}`, ...parsed.issues.map((i) => `  ${i.path}: ${i.message}`)].join("\n"));
   return body;
@@ -59,6 +57,11 @@ function policySummary(p: Json): string {
   return parts.join(", ");
 }
 
+function statusCell(status: string): Cell {
+  const colour = status === "PASS" ? "green" : status === "FAIL" ? "red" : "yellow";
+  return { text: status, style: [colour] };
+}
+
 export function renderCompliance(result: Json, now = Date.now()): string {
   const out: string[] = [`device ${result.deviceId}: ${result.result}${result.passing ? " (passing)" : " (not passing)"}, facts ${result.factsAge === null ? "never reported" : `${result.factsAge}s old`}`];
   for (const p of result.policies as Json[]) {
@@ -67,14 +70,15 @@ export function renderCompliance(result: Json, now = Date.now()): string {
     out.push(
       renderTable(
         ["CHECK", "STATUS", "OBSERVED", "EXPECTED", "GRACE LEFT", "MESSAGE"],
-        (p.checks as Json[]).map((c) => [c.check, c.status, short(c.observed), short(c.expected), c.status === "FAIL" ? timeLeft(c.graceUntil, now) : "-", c.message ? short(c.message, 80) : ""]),
+        (p.checks as Json[]).map((c): Cell[] => [c.check, statusCell(c.status), short(c.observed), short(c.expected), c.status === "FAIL" ? timeLeft(c.graceUntil, now) : "-", c.message ? short(c.message, 80) : ""]),
       ),
     );
   }
   return out.join("\n");
 }
 
-export function registerPolicyCommands(program: Command, client: () => FacetClient): void {
+export function registerPolicyCommands(program: Command, cli: Cli): void {
+  const client = () => cli.client();
   const policies = program.command("policies").description("device assurance policies (Okta's JSON shape)");
 
   policies
@@ -82,7 +86,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
     .description("list policies")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }) => {
-      const list = await client().request<Json[]>("GET", "/v1/device-assurances");
+      const list = await (await client()).request<Json[]>("GET", "/v1/device-assurances");
       if (o.json) return printJson(list);
       if (list.length === 0) return print("no policies");
       print(renderTable(["ID", "NAME", "PLATFORM", "VERSION", "UPDATED", "REQUIRES"], list.map((p) => [p.id, p.name, p.platform, p.version, p.lastUpdate, policySummary(p)])));
@@ -91,7 +95,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
   policies
     .command("show <id>")
     .description("print a policy as JSON")
-    .action(async (id: string) => printJson(await client().request("GET", `/v1/device-assurances/${encodeURIComponent(id)}`)));
+    .action(async (id: string) => printJson(await (await client()).request("GET", `/v1/device-assurances/${encodeURIComponent(id)}`)));
 
   policies
     .command("create")
@@ -99,7 +103,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
     .requiredOption("-f, --file <path>", "policy JSON (- for stdin)")
     .option("--json", "print the created policy as JSON")
     .action(async (o: { file: string; json?: boolean }) => {
-      const created = await client().request<Json>("POST", "/v1/device-assurances", undefined, validPolicyFile(o.file));
+      const created = await (await client()).request<Json>("POST", "/v1/device-assurances", undefined, await validPolicyFile(o.file));
       if (o.json) return printJson(created);
       print(`created ${created.id} (${created.name}, ${created.platform})`);
     });
@@ -110,7 +114,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
     .requiredOption("-f, --file <path>", "policy JSON (- for stdin)")
     .option("--json", "print the new policy as JSON")
     .action(async (id: string, o: { file: string; json?: boolean }) => {
-      const replaced = await client().request<Json>("PUT", `/v1/device-assurances/${encodeURIComponent(id)}`, undefined, validPolicyFile(o.file));
+      const replaced = await (await client()).request<Json>("PUT", `/v1/device-assurances/${encodeURIComponent(id)}`, undefined, await validPolicyFile(o.file));
       if (o.json) return printJson(replaced);
       print(`replaced ${replaced.id}: now version ${replaced.version}`);
     });
@@ -119,7 +123,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
     .command("rm <id>")
     .description("delete a policy and its compliance state")
     .action(async (id: string) => {
-      await client().request("DELETE", `/v1/device-assurances/${encodeURIComponent(id)}`);
+      await (await client()).request("DELETE", `/v1/device-assurances/${encodeURIComponent(id)}`);
       print(`deleted ${id}`);
     });
 
@@ -130,7 +134,7 @@ export function registerPolicyCommands(program: Command, client: () => FacetClie
     .option("--policy <id...>", "only these policies (default: all)")
     .option("--json", "print JSON")
     .action(async (id: string, o: { policy?: string[]; json?: boolean }) => {
-      const result = await client().request<Json>("POST", `/v1/devices/${encodeURIComponent(id)}/evaluate`, undefined, o.policy ? { policies: o.policy } : {});
+      const result = await (await client()).request<Json>("POST", `/v1/devices/${encodeURIComponent(id)}/evaluate`, undefined, o.policy ? { policies: o.policy } : {});
       if (o.json) return printJson(result);
       // Grace left is counted from the connector's clock at evaluation, not this machine's.
       print(renderCompliance(result, Date.parse(result.evaluatedAt)));

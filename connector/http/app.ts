@@ -21,6 +21,7 @@ import { factsCacheFor } from "./facts-cache.ts";
 import { mountPolicyRoutes } from "./policy-routes.ts";
 import { snapshotCacheFor } from "./snapshot-cache.ts";
 import { mountTokens } from "./tokens.ts";
+import { mountWhoami } from "./whoami.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
 import { mountConsole } from "../console/index.ts";
 
@@ -67,6 +68,7 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   mountEvents(app, deps);
   mountTokens(app, deps);
   mountPolicyRoutes(app, deps);
+  mountWhoami(app, deps);
   for (const mount of extraRoutes) mount(app, deps);
   mountConsole(app, deps);
   // After a restart the first read of each device would otherwise be a cold one (cache-warmer.ts).

@@ -67,7 +67,8 @@ export function hasScope(token: ApiToken, scope: Scope): boolean {
 /** How an auth failure is written; Facet's `{ error }` shape by default (the Fleet-compatible API has its own). */
 export type AuthErrorRenderer = (c: Context, status: 400 | 401 | 403, code: "bad_request" | "unauthorized" | "forbidden", message: string, headers: Record<string, string>) => Response | Promise<Response>;
 
-export function requireScope(store: TokenLookup, scope: Scope, render: AuthErrorRenderer = apiError): MiddlewareHandler<{ Variables: AuthVariables }> {
+/** `scope` null: any valid token (GET /v1/whoami). */
+export function requireScope(store: TokenLookup, scope: Scope | null, render: AuthErrorRenderer = apiError): MiddlewareHandler<{ Variables: AuthVariables }> {
   const apiError = render;
   return async (c, next) => {
     const header = c.req.header("authorization");
@@ -86,7 +87,7 @@ export function requireScope(store: TokenLookup, scope: Scope, render: AuthError
         "WWW-Authenticate": `${REALM}, error="invalid_token"`,
       });
     }
-    if (!hasScope(token, scope)) {
+    if (scope !== null && !hasScope(token, scope)) {
       return apiError(c, 403, "forbidden", `the API token lacks the scope "${scope}"`, {
         "WWW-Authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"`,
       });

@@ -86,7 +86,7 @@ export function serializeDeviceView(device: Device, connected: boolean, cachedFa
 /**
  * A device in a list (`GET /v1/devices`, `facet devices ls`): what its row says, no facts. A full
  * view carries the whole facts document (tens of KB a device), which a list of thousands cannot;
- * `GET /v1/devices/{id}` has the facts, and `view=full` still pages full views.
+ * `GET /v1/devices/{id}` has the facts, and `view=authentik|facet` still pages full views.
  */
 export interface DeviceSummary {
   id: string;

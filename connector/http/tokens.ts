@@ -5,22 +5,27 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
+import { SCOPES } from "../tokens/scopes.ts";
 import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
 import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
 import { UsernameSchema } from "../signin/request.ts";
 
-export const SCOPES = [
-  "admin", "devices:read", "devices:refresh", "devices:write", "policies:read", "policies:write",
-  "events:read", "endpoint:check", "tokens:write", "fleet:read",
-] as const satisfies readonly Scope[];
+export { SCOPES };
+
+/**
+ * An enrollment token nobody bounded is bounded anyway: omitted `max_uses` and `expires_in` take
+ * these defaults; `null` asks explicitly for no limit.
+ */
+export const ENROLL_TOKEN_DEFAULTS = { maxUses: 100, expiresInSeconds: 7 * 24 * 3600 } as const;
 
 const CreateEnrollSchema = z.strictObject({
   label: z.string().max(200).optional(),
-  max_uses: z.number().int().positive().max(1_000_000).optional(),
-  /** Lifetime in seconds from now; omitted means it never expires. */
-  expires_in: z.number().int().positive().max(10 * 365 * 24 * 3600).optional(),
+  /** Omitted: ENROLL_TOKEN_DEFAULTS.maxUses; null: unlimited. */
+  max_uses: z.number().int().positive().max(1_000_000).nullable().optional(),
+  /** Lifetime in seconds from now. Omitted: ENROLL_TOKEN_DEFAULTS.expiresInSeconds; null: never expires. */
+  expires_in: z.number().int().positive().max(10 * 365 * 24 * 3600).nullable().optional(),
   /** Every device enrolled with the token is bound to this user: the issuer vouches for who will use it. */
   user: UsernameSchema.optional(),
 });
@@ -29,6 +34,11 @@ const CreateApiSchema = z.strictObject({
   name: z.string().min(1).max(200),
   scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
 });
+
+function expiresAt(expiresIn: number | null | undefined, now: number): number | null {
+  if (expiresIn === null) return null;
+  return now + (expiresIn ?? ENROLL_TOKEN_DEFAULTS.expiresInSeconds) * 1000;
+}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -80,8 +90,8 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
       {
         username: parsed.data.user ?? null,
         label: parsed.data.label ?? null,
-        maxUses: parsed.data.max_uses ?? null,
-        expiresAt: parsed.data.expires_in !== undefined ? now + parsed.data.expires_in * 1000 : null,
+        maxUses: parsed.data.max_uses === undefined ? ENROLL_TOKEN_DEFAULTS.maxUses : parsed.data.max_uses,
+        expiresAt: expiresAt(parsed.data.expires_in, now),
       },
       now,
     );

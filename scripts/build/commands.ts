@@ -13,7 +13,7 @@
  *
  *   npx tsx scripts/build/main.ts      (npm run build)
  */
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -25,8 +25,9 @@ export const COMMANDS = {
 
 export type CommandName = keyof typeof COMMANDS;
 
-/** The file name writer-thread.ts starts in a built connector (see its BUILT_WRITER_WORKER). */
+/** The file name writer-thread.ts starts in a built connector (see its FACET_BUILT_WRITER_*). */
 export const WRITER_WORKER_FILE = "sqlite-writer.mjs";
+const WORKER_PLACEHOLDER = { boot: "@@facet-writer-boot@@", entry: "@@facet-writer-entry@@" };
 
 export interface BuiltCommands {
   /** Holds the bundles. */
@@ -43,8 +44,10 @@ export interface BuiltCommands {
 export async function buildCommands(opts: { root: string; outDir: string; withBin?: boolean }): Promise<BuiltCommands> {
   const started = performance.now();
   const distDir = opts.withBin ? path.join(opts.outDir, "dist") : opts.outDir;
+  // Old chunks would pile up: each build names its own by content hash.
+  rmSync(path.join(distDir, "chunks"), { recursive: true, force: true });
   mkdirSync(distDir, { recursive: true });
-  await build({
+  const result = await build({
     absWorkingDir: opts.root,
     entryPoints: [
       ...Object.entries(COMMANDS).map(([name, entry]) => ({ in: entry, out: name })),
@@ -53,16 +56,29 @@ export async function buildCommands(opts: { root: string; outDir: string; withBi
     outdir: distDir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
+    // Lazily imported modules (the policy parser, the config schema) become chunks of their own,
+    // so the npm packages only they use (zod, the CEL engine) load only when they are needed.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     packages: "external",
     platform: "node",
     target: "node20",
     format: "esm",
     sourcemap: "linked",
     logLevel: "warning",
-    // The writer thread's entry is a sibling .mjs in a build, a .ts file under tsx.
-    define: { FACET_BUILT_WRITER_WORKER: JSON.stringify(`./${WRITER_WORKER_FILE}`) },
+    // Where the writer thread's files are depends on the chunk writer-thread.ts lands in, known
+    // only after the build: a placeholder now, the relative paths below.
+    define: { FACET_BUILT_WRITER_BOOT: JSON.stringify(WORKER_PLACEHOLDER.boot), FACET_BUILT_WRITER_ENTRY: JSON.stringify(WORKER_PLACEHOLDER.entry) },
+    metafile: true,
   });
   copyFileSync(path.join(opts.root, "connector/store/sqlite/worker-boot.mjs"), path.join(distDir, "worker-boot.mjs"));
+  const holders = Object.keys(result.metafile.outputs).filter((out) => out.endsWith(".mjs") && readFileSync(path.join(opts.root, out), "utf8").includes(WORKER_PLACEHOLDER.boot));
+  if (holders.length === 0) throw new Error("the built connector does not start its SQLite writer thread where the build expects (writer-thread.ts)");
+  for (const out of holders) {
+    const file = path.join(opts.root, out);
+    const relative = (target: string) => `./${path.relative(path.dirname(file), path.join(distDir, target)).split(path.sep).join("/")}`.replace(/^\.\/\.\.\//, "../");
+    writeFileSync(file, readFileSync(file, "utf8").replaceAll(WORKER_PLACEHOLDER.boot, relative("worker-boot.mjs")).replaceAll(WORKER_PLACEHOLDER.entry, relative(WRITER_WORKER_FILE)));
+  }
   const binDir = opts.withBin ? path.join(opts.outDir, "bin") : path.join(opts.root, "bin");
   if (opts.withBin) {
     mkdirSync(binDir, { recursive: true });

@@ -81,7 +81,7 @@ describe("facet-connector serve and the facet CLI", () => {
 
     const ls = await facet("devices", "ls");
     assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, /^ID\s+NAME\s+PLATFORM\s+SERIAL/);
+    assert.match(ls.stdout, /^ID\s+NAME\s+PLATFORM\s+USER\s+SERIAL/);
     assert.ok(ls.stdout.includes(device.deviceId));
     assert.ok(ls.stdout.includes(facts.hardware!.serial!));
 
@@ -108,7 +108,7 @@ describe("facet-connector serve and the facet CLI", () => {
     assert.equal((await client.closed).code, 4004);
 
     const events = JSON.parse((await facet("events", "--json", "--type", "device.*")).stdout) as { type: string }[];
-    assert.deepEqual(events.map((e) => e.type), ["device.enrolled", "device.revoked"]);
+    assert.deepEqual(events.map((e) => e.type), ["device.revoked", "device.enrolled"], "newest first");
   });
 
   test("reports API errors with the code and exits 1", async () => {

@@ -20,10 +20,12 @@ import type { SnapshotRowWrite } from "./snapshot-writes.ts";
 import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
 
 /**
- * In the built connector (scripts/build/commands.ts) the worker is a bundled sibling file whose
- * name esbuild puts here; under tsx it is undefined and the TypeScript source is started.
+ * In the built connector (scripts/build/commands.ts) the boot module and the worker are bundled
+ * files whose paths, relative to the file this code ends up in, the build writes here; under tsx
+ * it is undefined and the TypeScript source beside this file is started.
  */
-declare const FACET_BUILT_WRITER_WORKER: string | undefined;
+declare const FACET_BUILT_WRITER_BOOT: string | undefined;
+declare const FACET_BUILT_WRITER_ENTRY: string | undefined;
 
 interface Pending {
   kind: "snapshot" | "compliance";
@@ -74,8 +76,9 @@ export class SnapshotWriterThread {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
-      workerData: { entry: new URL(typeof FACET_BUILT_WRITER_WORKER === "string" ? FACET_BUILT_WRITER_WORKER : "./writer-worker.ts", import.meta.url).href, ...this.start },
+    const built = typeof FACET_BUILT_WRITER_BOOT === "string" && typeof FACET_BUILT_WRITER_ENTRY === "string";
+    const worker = new Worker(new URL(built ? FACET_BUILT_WRITER_BOOT : "./worker-boot.mjs", import.meta.url), {
+      workerData: { entry: new URL(built ? FACET_BUILT_WRITER_ENTRY : "./writer-worker.ts", import.meta.url).href, ...this.start },
     });
     this.worker = worker;
     worker.unref();
