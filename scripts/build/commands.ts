@@ -13,7 +13,7 @@
  *
  *   npx tsx scripts/build/main.ts      (npm run build)
  */
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -72,6 +72,9 @@ export async function buildCommands(opts: { root: string; outDir: string; withBi
     metafile: true,
   });
   copyFileSync(path.join(opts.root, "connector/store/sqlite/worker-boot.mjs"), path.join(distDir, "worker-boot.mjs"));
+  // The console reads its stylesheet and script from ./assets beside its module
+  // (connector/console/assets.ts): that module ends up in an entry or in a chunk, so both get them.
+  for (const dir of [distDir, path.join(distDir, "chunks")]) cpSync(path.join(opts.root, "connector/console/assets"), path.join(dir, "assets"), { recursive: true });
   const holders = Object.keys(result.metafile.outputs).filter((out) => out.endsWith(".mjs") && readFileSync(path.join(opts.root, out), "utf8").includes(WORKER_PLACEHOLDER.boot));
   if (holders.length === 0) throw new Error("the built connector does not start its SQLite writer thread where the build expects (writer-thread.ts)");
   for (const out of holders) {
