@@ -8,6 +8,7 @@ import { exitQuietlyOnClosedPipe } from "./output.ts";
 import { createProgram, run } from "./program.ts";
 
 exitQuietlyOnClosedPipe();
-const code = await run(createProgram(), process.argv.slice(2));
+const argv = process.argv.slice(2);
+const code = await run(await createProgram(argv), argv);
 // Let stdout drain (a pipe may still hold a large --json) before the exit code is set.
 process.exitCode = code;

@@ -15,7 +15,6 @@ import { registerDeviceCommands } from "./devices.ts";
 import { registerEventCommands } from "./events.ts";
 import { NetworkError } from "./network-error.ts";
 import { note } from "./output.ts";
-import { registerOsCatalogCommands } from "./os-catalog.ts";
 import { registerPolicyCommands } from "./policies.ts";
 import { registerTokenCommands } from "./tokens.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
@@ -36,7 +35,16 @@ Exit codes: 0 success; 1 the connector answered with an error or could not be re
 error (unknown command or option, bad value, unreadable file). Colour only on a terminal, never
 with NO_COLOR set.`;
 
-export function createProgram(): Command {
+/**
+ * The `os-catalog` commands build catalogs from feeds (zod schemas, a YAML parser): loading them
+ * costs more than the rest of a start-up, so they are loaded only when the words ask for them (or
+ * for everything, as completion and help do); otherwise a stand-in lists the command in the help.
+ */
+function wantsOsCatalog(argv: string[]): boolean {
+  return argv.some((a) => a === "os-catalog" || a === "completion" || a === "help");
+}
+
+export async function createProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("facet")
     .description("Administer a Facet connector")
     .version(FACET_VERSION, "-V, --version", "print the version")
@@ -64,7 +72,8 @@ export function createProgram(): Command {
   registerTokenCommands(program, cli);
   registerEventCommands(program, cli);
   registerPolicyCommands(program, cli);
-  registerOsCatalogCommands(program, cli.client);
+  if (wantsOsCatalog(argv)) (await import("./os-catalog.ts")).registerOsCatalogCommands(program, cli.client);
+  else program.command("os-catalog").description("the OS release catalog behind dynamic OS version requirements: show, update, build, import");
   registerContextCommands(program, cli);
   registerCompletionCommand(program);
   return program;

@@ -42,7 +42,7 @@ before(async () => {
   server.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
   server.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
   const urlFile = join(dir, "db", "connector.url");
-  for (let i = 0; i < 300 && !existsSync(urlFile); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 1200 && !existsSync(urlFile); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(existsSync(urlFile), `connector did not start:\n${logs}`);
   url = readFileSync(urlFile, "utf8").trim();
   // The URL file is written before the log line reaches the pipe.
