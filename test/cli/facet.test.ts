@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
@@ -25,6 +25,7 @@ const servers: ChildProcess[] = [];
 
 /** `facet-connector serve` through PATH; resolves with its URL once it listens. */
 async function serve(stateDir: string, extra: string[] = []): Promise<{ url: string; token: string }> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const child = spawn("facet-connector", ["serve", "--port", "0", "--database", join(stateDir, "facet.db"), ...extra], { env, stdio: ["ignore", "ignore", "pipe"] });
   servers.push(child);
   let logs = "";
