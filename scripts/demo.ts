@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   process.stdout.write(run("facet-agent", "agent/cli/main.ts", ["enroll", "--url", url, "--token", token.token, "--state-dir", agentState]));
 
   step("Agent run: collect real facts, sign, push over the WebSocket");
-  background("agent/cli/main.ts", ["run", "--state-dir", agentState]);
+  // The demo's throwaway device certificate stays out of this machine's browsers.
+  background("agent/cli/main.ts", ["run", "--state-dir", agentState, "--no-browser-certificate"]);
   const device = await until(
     "the first snapshot to be acknowledged",
     () => {

@@ -33,7 +33,10 @@ const result = spawnSync(
     stdio: "inherit",
     // Connectors the tests start as processes (`serve`) never reach for the public OS catalog feeds:
     // tests talk to loopback only, and feed updates have their own tests against a loopback server.
-    env: { ...process.env, FACET_LOG_LEVEL: process.env.FACET_LOG_LEVEL ?? "silent", FACET_OS_CATALOG_REFRESH: process.env.FACET_OS_CATALOG_REFRESH ?? "off" },
+    env: { ...process.env, FACET_LOG_LEVEL: process.env.FACET_LOG_LEVEL ?? "silent", FACET_OS_CATALOG_REFRESH: process.env.FACET_OS_CATALOG_REFRESH ?? "off",
+      // Agents the tests run never write into the developer's own browser certificate stores;
+      // the browser tests install into stores of their own.
+      FACET_NO_BROWSER_CERTIFICATE: process.env.FACET_NO_BROWSER_CERTIFICATE ?? "1" },
   },
 );
 process.exit(result.status ?? 1);

@@ -31,7 +31,7 @@ interface AgentRun {
 /** `facet-agent run --log-file …` with a clean environment (no FACET_* from the test runner). */
 function runAgentProcess(stateDir: string, logFile: string, extra: string[] = []): AgentRun {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, "run", "--state-dir", stateDir, "--log-file", logFile, "--log-level", "info", ...extra], {
-    env: { PATH: process.env.PATH, HOME: path.dirname(stateDir), FACET_RECONNECT_BASE_MS: "100", FACET_RECONNECT_CAP_MS: "400" },
+    env: { PATH: process.env.PATH, HOME: path.dirname(stateDir), FACET_RECONNECT_BASE_MS: "100", FACET_RECONNECT_CAP_MS: "400", FACET_NO_BROWSER_CERTIFICATE: "1" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

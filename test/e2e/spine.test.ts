@@ -142,7 +142,7 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "facet-e2e-"));
   // Only what the processes need: no FACET_* from the developer's shell leaks in.
-  env = { PATH: process.env.PATH, HOME: dir, FACET_DATABASE: join(dir, "db", "facet.db"), FACET_OS_CATALOG_REFRESH: "off" };
+  env = { PATH: process.env.PATH, HOME: dir, FACET_DATABASE: join(dir, "db", "facet.db"), FACET_OS_CATALOG_REFRESH: "off", FACET_NO_BROWSER_CERTIFICATE: "1" };
   connector = startConnector(0);
   await listening(connector);
   url = readFileSync(join(dir, "db", "connector.url"), "utf8").trim();

@@ -8,6 +8,7 @@ import { AgentError, EXIT_DEVICE_REJECTED } from "../../errors.ts";
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from "../../log-file.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import { runAgent } from "../../transport/agent-loop.ts";
+import { browserStoreInstaller } from "../../certificate/browser-stores.ts";
 import { action, stateDirFrom, withCommonOptions, type CommonOptions } from "../common.ts";
 import { enrollFromDeploymentConfig } from "../../service/first-start.ts";
 import { onDeviceRejected } from "../../service/rejected.ts";
@@ -21,6 +22,8 @@ interface RunFlags extends CommonOptions {
   logMaxBytes?: number;
   rejectedExitCode?: number;
   disableTaskWhenRejected?: string;
+  browserCertificate: boolean;
+  signInHost?: string[];
 }
 
 const exitStatus = integerOption({ min: 0, max: 255, what: "an exit status" });
@@ -45,7 +48,12 @@ export function runCommand(): Command {
       .addOption(new Option("--log-file <path>", `write the log (JSON lines) to this file instead of stderr, 0600, rotated by size keeping ${DEFAULT_LOG_KEEP} old files`).env("FACET_LOG_FILE"))
       .addOption(new Option("--log-max-bytes <n>", "rotate the log file before it grows past this size").default(DEFAULT_LOG_MAX_BYTES, "10 MiB").argParser(logBytes))
       .addOption(new Option("--rejected-exit-code <status>", "exit status when the connector rejects this device (revoked, unknown)").default(EXIT_DEVICE_REJECTED).argParser(exitStatus))
-      .addOption(new Option("--disable-task-when-rejected <task>", "Windows: disable this scheduled task when the device is rejected (Task Scheduler restarts whatever the exit status)")),
+      .addOption(new Option("--disable-task-when-rejected <task>", "Windows: disable this scheduled task when the device is rejected (Task Scheduler restarts whatever the exit status)"))
+      .addOption(
+        new Option("--no-browser-certificate", "do not install the device certificate into the console user's browsers (sign-ins then cannot prove this device)")
+          .env("FACET_NO_BROWSER_CERTIFICATE"),
+      )
+      .addOption(new Option("--sign-in-host <host...>", "macOS: hosts users sign in at, for the keychain's identity preference").env("FACET_SIGN_IN_HOSTS")),
   ).action(
     action(async (flags: RunFlags) => {
       // Opening the log file can fail (a bad path): that is reported on stderr like any other start-up error.
@@ -68,6 +76,9 @@ export function runCommand(): Command {
           signal: ac.signal,
           logger: log,
           ...(flags.ca !== undefined ? { caFile: flags.ca } : {}),
+          ...(flags.browserCertificate
+            ? { deviceCertificate: { installer: browserStoreInstaller({ stateDir: stateDirFrom(flags), log, ...(flags.signInHost ? { signInHosts: flags.signInHost } : {}) }) } }
+            : {}),
           backoff: {
             ...(flags.reconnectBaseMs !== undefined ? { baseMs: flags.reconnectBaseMs } : {}),
             ...(flags.reconnectCapMs !== undefined ? { capMs: flags.reconnectCapMs } : {}),
