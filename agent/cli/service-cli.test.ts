@@ -33,7 +33,8 @@ function runOptions(args: string[]): Record<string, unknown> {
 
 test("run accepts the arguments the systemd unit, the launchd plist and the Windows task pass", () => {
   const unitArgs = /^ExecStart=\S+ run (.*)$/m.exec(systemdUnit(serviceLayout("linux")))![1]!.split(" ");
-  const { logLevel: _fromEnv, ...unitOpts } = runOptions(unitArgs);
+  // The log level and the browser-certificate opt-out come from the test runner's environment.
+  const { logLevel: _fromEnv, browserCertificate: _optOut, ...unitOpts } = runOptions(unitArgs);
   assert.deepEqual(unitOpts, { stateDir: "/var/lib/facet-agent", logMaxBytes: 10 * 1024 * 1024, rejectedExitCode: EXIT_DEVICE_REJECTED });
 
   const plistArgs = [...launchdPlist(serviceLayout("darwin")).matchAll(/^ {4}<string>(.*)<\/string>$/gm)].map((m) => m[1]!).slice(2);
