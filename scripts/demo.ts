@@ -6,9 +6,9 @@
  * cached facts read back through the admin CLI. `--keep` leaves connector and agent running.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -61,6 +61,8 @@ function stopAll(): void {
 
 async function main(): Promise<void> {
   step(`Connector on SQLite (${database})`);
+  // The connector creates no database directory itself (a typo in --database must not make a new, empty installation).
+  mkdirSync(dirname(database), { mode: 0o700 });
   background("connector/main.ts", ["serve", "--port", "0", "--database", database]);
   const urlFile = join(dir, "connector", "connector.url");
   const url = await until("the connector to listen", () => (existsSync(urlFile) ? readFileSync(urlFile, "utf8").trim() : null), 20_000);
