@@ -111,7 +111,8 @@ describe('"__proto__" keys', () => {
     const facts = sampleFacts({ network: { ...sampleFacts().network, hostname: '"__proto__":{}' } } as never);
     assert.deepEqual(await sendSigned(client, device, canonicalJson(body(device, client, 7, facts as never))), { type: "ack", seq: 7 });
     client.close();
-    const fresh = await (await t.api(`/v1/devices/${device.deviceId}`)).json() as { cached_facts: { data: unknown } };
+    // Facet's own view: the signed document as it was stored (the default view is authentik's).
+    const fresh = await (await t.api(`/v1/devices/${device.deviceId}?view=facet`)).json() as { cached_facts: { data: unknown } };
     const reopened = await openStore(t.databasePath);
     try {
       const after = (await reopened.latestSnapshot(device.deviceId))!;

@@ -110,7 +110,7 @@ export class ResendingAgent {
       } else if (frame.type === "error" && frame.code === "replayed_seq" && seq <= lastSeq) {
         this.storedOnReplay.push(seq);
         this.outstanding.delete(seq);
-      } else if (frame.type === "error" && frame.code === "internal") {
+      } else if (frame.type === "error" && (frame.code === "internal" || frame.code === "store_unavailable")) {
         // A real agent backs off and reconnects; nothing after this frame is sent on this connection.
         this.internalErrors += 1;
         failing = true;
