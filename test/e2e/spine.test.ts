@@ -10,7 +10,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -141,6 +141,8 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "facet-e2e-"));
+  // The connector creates no database directory of its own (a mistyped --database must not start an empty installation).
+  mkdirSync(join(dir, "db"), { mode: 0o700 });
   // Only what the processes need: no FACET_* from the developer's shell leaks in.
   env = { PATH: process.env.PATH, HOME: dir, FACET_DATABASE: join(dir, "db", "facet.db"), FACET_OS_CATALOG_REFRESH: "off", FACET_NO_BROWSER_CERTIFICATE: "1" };
   connector = startConnector(0);
@@ -205,7 +207,8 @@ describe("the spine with real processes", { timeout: 180_000 }, () => {
   });
 
   test("the admin CLI shows the device as a tree and its facts as JSON", async () => {
-    const rest = (await (await api(`/v1/devices/${deviceId}`)).json()) as { cached_facts: { data: unknown; unknown: unknown } };
+    // The CLI shows Facet's own view (explicit nulls), not the authentik view REST serves by default.
+    const rest = (await (await api(`/v1/devices/${deviceId}?view=facet`)).json()) as { cached_facts: { data: unknown; unknown: unknown } };
     const [show, factsJson] = await Promise.all([cli(ADMIN_CLI, "devices", "show", deviceId), cli(ADMIN_CLI, "facts", deviceId, "--json")]);
     assert.ok(show.includes(deviceId));
     assert.match(show, /hostname:\s+\S+/);
