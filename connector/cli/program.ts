@@ -97,7 +97,8 @@ const words = (path: Command[]) => path.map((c) => c.name()).join(" ");
 export async function run(program: Command, argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: "user" });
-    return EXIT_OK;
+    // A command that finished but failed in part (os-catalog update with a source down) set its own status.
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too, having printed what was asked.
