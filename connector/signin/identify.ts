@@ -48,6 +48,9 @@ export interface IdentifyDeps {
 
 const refused = (reason: RefusalReason, detail: string, device: Device | null = null): Identified => ({ kind: "refused", reason, detail, device });
 
+const notBound = (device: Device, bindings: DeviceBinding[] | undefined, username: string): Identified =>
+  refused("not_bound", `device ${device.id} is bound to ${(bindings ?? []).map((b) => b.username).join(", ") || "nobody"}, not to ${username}`, device);
+
 const boundTo = (bindings: DeviceBinding[] | undefined, username: string) =>
   (bindings ?? []).some((b) => b.username.toLowerCase() === username.toLowerCase());
 
@@ -73,8 +76,7 @@ async function byCertificate(deps: IdentifyDeps, check: EndpointCheck): Promise<
       // Trust on first use, by the identity provider's word: only while the device has no binding
       // at all, so a second user can never attach themselves to someone else's device.
       if (!deps.limits.bindOnVerifiedSignIn || (bindings?.length ?? 0) > 0) {
-        const owners = (bindings ?? []).map((b) => b.username).join(", ") || "nobody";
-        return refused("not_bound", `device ${device.id} is bound to ${owners}, not to ${check.username}`, device);
+        return notBound(device, bindings, check.username);
       }
       const outcome = await deps.store.bindUser(
         { deviceId: device.id, username: check.username, source: "idp", boundBy: "sign-in", boundAt: now },
@@ -112,8 +114,7 @@ async function lookup(deps: IdentifyDeps, check: EndpointCheck): Promise<Identif
     const device = devices[0]!;
     const bindings = (await deps.store.bindingsOf([device.id])).get(device.id);
     if (!boundTo(bindings, check.username)) {
-      const owners = (bindings ?? []).map((b) => b.username).join(", ") || "nobody";
-      return refused("not_bound", `device ${device.id} is bound to ${owners}, not to ${check.username}`, device);
+      return notBound(device, bindings, check.username);
     }
   }
   return { kind: "devices", devices, proof: "lookup", certificate: null, boundNow: false };
