@@ -270,7 +270,8 @@ export function restInput(): fc.Arbitrary<RestInput> {
       .map((v) => ({ method: "POST" as const, path: "/v1/enroll", body: JSON.stringify(v), contentType: json, auth: "none" as const })),
     fc
       .record({
-        max_uses: fc.oneof(fc.integer({ max: 0 }), fc.string(), fc.constant(null), fc.double({ noInteger: true }), fc.integer({ min: 1_000_001 })),
+        // Not null (it asks for unlimited uses) nor NaN or ±Infinity, which JSON.stringify writes as null.
+        max_uses: fc.oneof(fc.integer({ max: 0 }), fc.string(), fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1_000_001 })),
         label: fc.oneof(fc.string({ maxLength: 300 }), fc.integer()),
       })
       .map((v) => ({ method: "POST" as const, path: "/v1/tokens/enroll", body: JSON.stringify(v), contentType: json, auth: "admin" as const })),
