@@ -7,7 +7,7 @@ import { canonicalJson } from "../../shared/signing/canonical.ts";
 import { keyPairFromSeed } from "../../shared/signing/sign.ts";
 import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
 import { AGENT_VERSION } from "../version.ts";
-import { buildSnapshotBody, signSnapshot } from "./build.ts";
+import { buildSnapshotBody, signSnapshot, snapshotFrameBytes } from "./build.ts";
 import { fitToPayload } from "./fit.ts";
 import type { SnapshotContent } from "./build.ts";
 import { withFacetVendor } from "./vendor.ts";
@@ -49,6 +49,17 @@ test("a refresh answer carries its requestId outside the signed body", () => {
   const frame = signSnapshot(body, pair.secretKey, "req-9");
   assert.equal(frame.requestId, "req-9");
   assert.equal(signSnapshot(body, pair.secretKey).requestId, undefined);
+});
+
+test("a frame's size is known without signing it, to the byte, for every key and requestId", () => {
+  const body = buildSnapshotBody("dev_1", nonce, { seq: 12, collectedAt: "2026-01-01T00:00:00.000Z", facts: nullFacts, unknown: { disks: "not collected" } });
+  for (const seed of [0, 1, 7, 255]) {
+    const key = keyPairFromSeed(Buffer.alloc(32, seed)).secretKey;
+    for (const requestId of [undefined, "req-\"9\" ✓"]) {
+      const signed = Buffer.byteLength(JSON.stringify(signSnapshot(body, key, requestId)), "utf8");
+      assert.equal(snapshotFrameBytes(body, requestId), signed);
+    }
+  }
 });
 
 test("adds Facet's vendor entry beside other vendors' data", () => {

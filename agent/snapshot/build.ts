@@ -33,5 +33,20 @@ export function buildSnapshotBody(deviceId: string, nonce: string, content: Snap
 export function signSnapshot(body: SnapshotBody, secretKey: Uint8Array, requestId?: string): SnapshotFrame {
   const text = canonicalJson(body);
   const signature = sign("snapshot", Buffer.from(text, "utf8"), secretKey).toString("base64");
-  return { type: "snapshot", body: text, signature, ...(requestId !== undefined ? { requestId } : {}) };
+  return snapshotFrame(text, signature, requestId);
+}
+
+/**
+ * An Ed25519 signature is always 64 bytes, 88 base64 characters that JSON never escapes, so a
+ * frame's size is known without signing it: sizing a snapshot costs no signature.
+ */
+const SIGNATURE_PLACEHOLDER = "A".repeat(88);
+
+/** The UTF-8 size of the frame `signSnapshot` would produce for this body and requestId. */
+export function snapshotFrameBytes(body: SnapshotBody, requestId?: string): number {
+  return Buffer.byteLength(JSON.stringify(snapshotFrame(canonicalJson(body), SIGNATURE_PLACEHOLDER, requestId)), "utf8");
+}
+
+function snapshotFrame(body: string, signature: string, requestId: string | undefined): SnapshotFrame {
+  return { type: "snapshot", body, signature, ...(requestId !== undefined ? { requestId } : {}) };
 }

@@ -1,8 +1,9 @@
 /**
- * The one snapshot that was sent but not yet acknowledged, kept on disk so it survives a restart
- * of the agent as well as a dropped connection. Only the newest matters (a newer snapshot
- * supersedes an older one), so there is a single slot. A corrupt file is discarded with a warning:
- * it is a cache, and the seq it used is already recorded in the state file.
+ * The one snapshot that was sent but not yet acknowledged. The running agent holds it in memory
+ * (`PendingSlot`) across dropped connections; the file mirrors it only so a restarted agent can
+ * resend it. Only the newest matters (a newer snapshot supersedes an older one), so there is a
+ * single slot. A corrupt file is discarded with a warning: it is a cache, and the seq it used is
+ * already recorded in the state file.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { z } from "zod";
@@ -59,4 +60,35 @@ export function loadPending(file: string, deviceId: string, log: Logger): Pendin
 
 export function clearPending(file: string): void {
   rmSync(file, { force: true });
+}
+
+/**
+ * The pending snapshot of a running agent: read from disk once (crash recovery), then kept in
+ * memory; every change is written through so the file always matches.
+ */
+export class PendingSlot {
+  private current: PendingSnapshot | undefined;
+
+  constructor(
+    private readonly file: string,
+    deviceId: string,
+    log: Logger,
+  ) {
+    this.current = loadPending(file, deviceId, log);
+  }
+
+  get(): PendingSnapshot | undefined {
+    return this.current;
+  }
+
+  /** On disk (fsync) before it is held, so a frame never leaves for a seq a crash could lose. */
+  set(pending: PendingSnapshot): void {
+    savePending(this.file, pending);
+    this.current = pending;
+  }
+
+  clear(): void {
+    clearPending(this.file);
+    this.current = undefined;
+  }
 }

@@ -16,6 +16,7 @@ import { loadKeyPair } from "../identity/key-file.ts";
 import { statePaths } from "../identity/state-dir.ts";
 import { StateStore } from "../identity/state-file.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { PendingSlot } from "../snapshot/pending.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { runSession, type SessionEvent } from "./session.ts";
 import { readCaFile } from "./tls.ts";
@@ -73,6 +74,8 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
           ...(certOptions?.now !== undefined ? { now: certOptions.now } : {}),
         });
 
+  const pending = new PendingSlot(paths.pending, state.current.deviceId, log);
+
   let attempt = 0;
   while (!options.signal.aborted) {
     const started = Date.now();
@@ -81,7 +84,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
       ...(ca !== undefined ? { ca } : {}),
       state,
       keyPair,
-      pendingFile: paths.pending,
+      pending,
       collect,
       log,
       signal: options.signal,

@@ -7,7 +7,8 @@
  *
  * Every incoming frame is parsed with the shared zod schemas; a frame that does not parse is
  * logged and ignored, never a crash. Snapshots are sent one at a time from a queue so `seq` is
- * reserved in order, and each seq is on disk (fsync) before its frame leaves. After welcome the
+ * reserved in order, and each seq is on disk (fsync) before its frame leaves. The unacknowledged
+ * snapshot lives in a `PendingSlot` the reconnect loop hands to every session. After welcome the
  * device certificate keeper (agent/certificate/keeper.ts), when given, asks for a certificate over
  * the same session; `certificate` frames and errors answering its requests go to it. The session ends
  * with an outcome the reconnect loop acts on: reconnect, stop for good (revoked/unknown device),
@@ -29,13 +30,14 @@ import {
   type SnapshotFrame,
   type Welcome,
 } from "../../shared/protocol/messages.ts";
+import type { SnapshotBody } from "../../shared/protocol/snapshot.ts";
 import type { DeviceCertificateKeeper } from "../certificate/keeper.ts";
 import { AgentError } from "../errors.ts";
 import type { StateStore } from "../identity/state-file.ts";
 import type { Logger } from "../log.ts";
-import { buildSnapshotBody, signSnapshot, type SnapshotContent } from "../snapshot/build.ts";
+import { buildSnapshotBody, signSnapshot, snapshotFrameBytes, type SnapshotContent } from "../snapshot/build.ts";
 import { fitToPayload } from "../snapshot/fit.ts";
-import { clearPending, loadPending, savePending, type PendingSnapshot } from "../snapshot/pending.ts";
+import type { PendingSlot, PendingSnapshot } from "../snapshot/pending.ts";
 import { withFacetVendor } from "../snapshot/vendor.ts";
 import { AGENT_VERSION } from "../version.ts";
 
@@ -46,7 +48,8 @@ export interface SessionOptions {
   ca?: string;
   state: StateStore;
   keyPair: DeviceKeyPair;
-  pendingFile: string;
+  /** The unacknowledged snapshot; it outlives the session so the next one can resend it. */
+  pending: PendingSlot;
   collect: () => Promise<Collected>;
   log: Logger;
   signal: AbortSignal;
@@ -252,8 +255,8 @@ class AgentSession {
   private onAck(seq: number): void {
     if (this.phase !== "ready") return this.unexpected("ack");
     this.replays = 0;
-    const pending = loadPending(this.o.pendingFile, this.o.state.current.deviceId, this.log);
-    if (pending && pending.seq <= seq) clearPending(this.o.pendingFile);
+    const pending = this.o.pending.get();
+    if (pending && pending.seq <= seq) this.o.pending.clear();
     this.o.state.recordAck(seq, this.now());
     this.log.info({ seq }, "snapshot acknowledged");
     this.o.onEvent?.({ type: "ack", seq });
@@ -269,14 +272,14 @@ class AgentSession {
     }
     if (this.o.certificates?.handleError(frame)) return;
     this.log.warn({ code: frame.code, message: frame.message, seq: frame.seq }, "connector rejected a frame");
-    const pending = loadPending(this.o.pendingFile, this.o.state.current.deviceId, this.log);
+    const pending = this.o.pending.get();
     const concernsPending = pending !== undefined && (frame.seq === undefined || frame.seq === pending.seq);
     switch (frame.code) {
       case "replayed_seq": {
         // The connector already holds this seq (our ack got lost, or the state file was restored):
         // move past everything it has seen and send fresh facts under a new seq.
         this.o.state.raiseSeqTo(Math.max(this.welcome?.lastSeq ?? 0, frame.seq ?? 0));
-        if (concernsPending) clearPending(this.o.pendingFile);
+        if (concernsPending) this.o.pending.clear();
         this.replays += 1;
         if (this.replays > MAX_REPLAYS_PER_SESSION) {
           this.drop("the connector keeps reporting replayed seq; reconnecting to learn its lastSeq");
@@ -291,7 +294,7 @@ class AgentSession {
       case "clock_skew":
       case "bad_signature":
         // Resending the same bytes would be rejected the same way; the next interval collects anew.
-        if (concernsPending) clearPending(this.o.pendingFile);
+        if (concernsPending) this.o.pending.clear();
         if (frame.code === "clock_skew") this.log.error("this device's clock is off; fix its time sync (NTP) so its snapshots are accepted");
         return;
       default:
@@ -310,15 +313,15 @@ class AgentSession {
   private async sendInitial(): Promise<void> {
     const welcome = this.welcome;
     if (!welcome || this.phase !== "ready") return;
-    const pending = loadPending(this.o.pendingFile, this.o.state.current.deviceId, this.log);
+    const pending = this.o.pending.get();
     if (pending) {
       const ageMs = this.now().getTime() - Date.parse(pending.collectedAt);
       if (pending.seq <= welcome.lastSeq) {
         // Accepted before the ack reached us.
-        clearPending(this.o.pendingFile);
+        this.o.pending.clear();
       } else if (ageMs > welcome.limits.maxSnapshotAgeSeconds * 1000) {
         this.log.info({ seq: pending.seq, ageSeconds: Math.round(ageMs / 1000) }, "unacknowledged snapshot is too old to resend; collecting fresh facts");
-        clearPending(this.o.pendingFile);
+        this.o.pending.clear();
       } else {
         this.log.info({ seq: pending.seq }, "resending the unacknowledged snapshot");
         this.sendContent(pending, undefined, true);
@@ -341,7 +344,7 @@ class AgentSession {
     // The seq is durable before the frame exists, so no restart can ever reuse it.
     content.seq = this.o.state.nextSeq();
     const pending: PendingSnapshot = { deviceId: this.o.state.current.deviceId, ...content };
-    savePending(this.o.pendingFile, pending);
+    this.o.pending.set(pending);
     this.log.debug({ seq: content.seq, collectMs: Math.round(collected.durationMs) }, "collected facts");
     if (collected.repaired?.length) this.log.warn({ paths: collected.repaired.slice(0, 20), count: collected.repaired.length }, "facts cut or nulled to fit the facts schema");
     this.sendContent(pending, requestId, false);
@@ -350,7 +353,7 @@ class AgentSession {
   private fit(content: SnapshotContent): SnapshotContent | undefined {
     const max = this.welcome?.limits.maxPayload ?? Infinity;
     // Measured with the largest seq a body can carry, so reserving the real seq cannot tip it over.
-    const measure = (c: SnapshotContent) => frameBytes(this.frameFor({ ...c, seq: Number.MAX_SAFE_INTEGER }, "x".repeat(128)));
+    const measure = (c: SnapshotContent) => snapshotFrameBytes(this.bodyFor({ ...c, seq: Number.MAX_SAFE_INTEGER }), "x".repeat(128));
     const result = fitToPayload(content, max, measure);
     if (!result) {
       this.log.error({ maxPayload: max }, "even a trimmed snapshot exceeds the connector's maxPayload; not sending");
@@ -360,13 +363,12 @@ class AgentSession {
     return { ...result.content };
   }
 
-  private frameFor(content: SnapshotContent, requestId?: string): SnapshotFrame {
-    const body = buildSnapshotBody(this.o.state.current.deviceId, this.nonce, content);
-    return signSnapshot(body, this.o.keyPair.secretKey, requestId);
+  private bodyFor(content: SnapshotContent): SnapshotBody {
+    return buildSnapshotBody(this.o.state.current.deviceId, this.nonce, content);
   }
 
   private sendContent(content: SnapshotContent, requestId: string | undefined, resend: boolean): void {
-    const frame = this.frameFor(content, requestId);
+    const frame = signSnapshot(this.bodyFor(content), this.o.keyPair.secretKey, requestId);
     const bytes = frameBytes(frame);
     if (this.send(frame)) {
       this.log.info({ seq: content.seq, bytes, resend, requestId }, "snapshot sent");
