@@ -20,6 +20,7 @@ import { parseDuration } from "./cli/config.ts";
 import { DEFAULT_CATALOG_SOURCES } from "./os-catalog/sources.ts";
 import { lockDatabase, type InstanceLock } from "./instance-lock.ts";
 import { checkSqliteLocation } from "./preflight.ts";
+import { logFileLimit } from "./file-limit.ts";
 import { StartupError } from "./startup-errors.ts";
 import { startupFailure } from "./startup-failure.ts";
 
@@ -164,6 +165,7 @@ async function serve(opts: ServeOptions, log: ReturnType<typeof createLogger>): 
     { url: connector.url, agentUrl: connector.agentUrl, store: connector.store.kind, database: postgres ? "postgres" : resolve(database) },
     "connector listening",
   );
+  logFileLimit(log);
 
   let stopping = false;
   const stop = (signal: string) => {
