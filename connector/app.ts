@@ -18,6 +18,11 @@ import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agents/chann
 import { LocalAgentHub } from "./agents/hub.ts";
 import { PublicKeyCache } from "./agents/key-cache.ts";
 import { snapshotCacheFor } from "./http/snapshot-cache.ts";
+import { facetFactsCacheFor, factsCacheFor } from "./http/facts-cache.ts";
+import { apiTokenCacheStats } from "./http/auth.ts";
+import { ConnectorMetrics } from "./metrics/index.ts";
+import { countingDecisions } from "./metrics/signin.ts";
+import { instrumentStore } from "./metrics/store.ts";
 import { createHttpApp, type RouteModule } from "./http/app.ts";
 import type { AuthVariables } from "./http/auth.ts";
 import { DecisionLog } from "./events/decisions.ts";
@@ -79,6 +84,8 @@ export interface Connector {
   pruneEvents(): Promise<number>;
   /** Writes the buffered `signin.decision` events now (they are written every 250 ms anyway). */
   flushDecisions(): Promise<void>;
+  /** The connector's Prometheus metrics (served at `/metrics`). */
+  metrics: ConnectorMetrics;
   /** Closes agent sessions (1001), finishes pending writes, stops listening, closes an owned store. */
   close(): Promise<void>;
 }
@@ -89,7 +96,8 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const now = options.now ?? systemClock;
   const log = options.logger ?? createLogger();
   const ownsStore = !options.store;
-  const store = options.store ?? (await openStore(options.database!));
+  const metrics = new ConnectorMetrics();
+  const store = instrumentStore(options.store ?? (await openStore(options.database!)), metrics.storeOperations);
   // Before anything that runs timers or holds connections, so a bad CA file fails the start cleanly.
   const deviceCa = await loadDeviceCa({ store, now: now(), log, ...(options.deviceCaFiles ? { files: options.deviceCaFiles } : {}) }).catch(async (err: unknown) => {
     if (ownsStore) await store.close();
@@ -113,9 +121,20 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     if (check.ok) return check;
     return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
   };
-  const deps = { store, hub, now, limits, log, rejections, decisions, verifyClientCertificate, deviceCa };
+  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics };
   const app = createHttpApp(deps, options.routes);
-  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys: new PublicKeyCache(), snapshots: snapshotCacheFor(deps) });
+  const keys = new PublicKeyCache();
+  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys, snapshots: snapshotCacheFor(deps) });
+  metrics.watch({
+    connectedAgents: () => hub.size,
+    caches: {
+      facts: () => factsCacheFor(deps),
+      facts_facet_view: () => facetFactsCacheFor(deps),
+      snapshots: () => snapshotCacheFor(deps),
+      public_keys: () => keys,
+      api_tokens: () => apiTokenCacheStats(store),
+    },
+  });
 
   // Slow-loris protection for the REST side (headers and body alike; WebSocket connections are
   // exempt once upgraded). Node checks these timeouts every connectionsCheckingInterval, 30 s by
@@ -160,6 +179,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     deviceCa,
     server,
     osCatalog,
+    metrics,
     pruneEvents: () => pruner.runNow(),
     flushDecisions: () => decisions.flush(),
     close() {

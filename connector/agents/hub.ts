@@ -36,6 +36,14 @@ export interface AgentHub {
   refresh(deviceId: string, timeoutMs: number): Promise<StoredSnapshot>;
   /** Closes the device's session (revocation). Resolves true if one was open. */
   disconnect(deviceId: string, reason: string, closeCode?: number): Promise<boolean>;
+  /** The link to other replicas, for hubs that have one (cluster/hub.ts); /readyz reports it. */
+  replicaBus?(): ReplicaBusState;
+}
+
+export interface ReplicaBusState {
+  replicaId: string;
+  /** Whether the LISTEN connection is up: while it is down, revocations and refreshes relayed from other replicas are missed. */
+  listening: boolean;
 }
 
 /** What the hub needs from a live session. */

@@ -9,17 +9,22 @@ import { publicKeyFromRaw, WeakPublicKeyError } from "../../shared/signing/verif
 export class PublicKeyCache {
   /** null for a stored key the strict rules refuse (enrolled before they existed): it verifies nothing. */
   private readonly keys = new Map<string, KeyObject | null>();
+  /** Lookups answered and not, since start (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(private readonly capacity = 10_000) {}
 
   get(publicKeyBase64: string): KeyObject | null {
     const hit = this.keys.get(publicKeyBase64);
     if (hit !== undefined) {
+      this.hits++;
       // Map keeps insertion order: re-inserting makes this the most recently used.
       this.keys.delete(publicKeyBase64);
       this.keys.set(publicKeyBase64, hit);
       return hit;
     }
+    this.misses++;
     let key: KeyObject | null;
     try {
       key = publicKeyFromRaw(Buffer.from(publicKeyBase64, "base64"));

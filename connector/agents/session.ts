@@ -27,6 +27,7 @@ import type { AgentConnection, LocalAgentHub } from "./hub.ts";
 import { checkAgentFrame } from "./frame.ts";
 import { ingestSnapshot, type IngestContext, type SessionDevice } from "./ingest.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import type { ConnectorMetrics } from "../metrics/index.ts";
 
 export interface SessionContext extends IngestContext {
   store: Store;
@@ -42,6 +43,8 @@ export interface SessionContext extends IngestContext {
   snapshots?: { put(snapshot: StoredSnapshot): void };
   /** Signs the devices' certificates (`certRequest`). */
   deviceCa: DeviceCa;
+  /** Counts snapshots accepted and refused (connector/metrics/). */
+  metrics?: Pick<ConnectorMetrics, "snapshotAccepted" | "snapshotRejected">;
 }
 
 type State = "awaiting_auth" | "ready" | "closed";
@@ -209,11 +212,13 @@ export class AgentSession implements AgentConnection {
     const deviceId = device.id;
     const result = await ingestSnapshot(this.ctx, { device, nonce: this.nonce }, frame);
     if (result.ok) {
+      this.ctx.metrics?.snapshotAccepted();
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
       this.ctx.snapshots?.put(result.snapshot);
       if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
       return;
     }
+    this.ctx.metrics?.snapshotRejected(result.code);
     await this.record("snapshot.rejected", deviceId, { code: result.code, ...(result.seq !== undefined ? { seq: result.seq } : {}) });
     this.sendError(result.code, result.message, { seq: result.seq, requestId: frame.requestId });
     if (frame.requestId) this.ctx.hub.failed(deviceId, frame.requestId, result.code, result.message);
@@ -258,6 +263,7 @@ export class AgentSession implements AgentConnection {
   /** A frame rejected before it reached a handler: error frame, event, and optionally close. */
   private async rejectFrame(code: ErrorCode, message: string, closeCode?: number): Promise<void> {
     const type = this.state === "ready" ? "snapshot.rejected" : "agent.protocol_error";
+    if (type === "snapshot.rejected") this.ctx.metrics?.snapshotRejected(code);
     // Recorded before the peer hears of it, so whoever sees the error can already read the event.
     await this.record(type, this.device?.id ?? null, { code, remoteAddress: this.remoteAddress ?? null });
     this.sendError(code, message);

@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
-import { LocalAgentHub, RefreshError, type AgentConnection, type RefreshFailure } from "../agents/hub.ts";
+import { LocalAgentHub, RefreshError, type AgentConnection, type RefreshFailure, type ReplicaBusState } from "../agents/hub.ts";
 import type { PostgresStore } from "../store/postgres/store.ts";
 import type { StoredSnapshot } from "../store/types.ts";
 import { ClusterBus, type BusMessage } from "./bus.ts";
@@ -89,6 +89,10 @@ export class ClusterAgentHub extends LocalAgentHub {
     hub.sweepTimer = setInterval(() => void hub.sweep(), hub.opts.sweepMs);
     hub.sweepTimer.unref();
     return hub;
+  }
+
+  replicaBus(): ReplicaBusState {
+    return { replicaId: this.replicaId, listening: this.bus.isListening };
   }
 
   // ——— sessions on this replica ———

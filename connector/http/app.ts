@@ -24,6 +24,7 @@ import { mountTokens } from "./tokens.ts";
 import { mountWhoami } from "./whoami.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
 import { mountConsole } from "../console/index.ts";
+import { mountMetrics } from "../metrics/route.ts";
 
 export type RouteModule = (app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps) => void;
 
@@ -60,6 +61,8 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
   mountReadiness(app as unknown as Hono, deps);
+  // Before the routes it times (the endpoint check).
+  if (deps.metrics) mountMetrics(app, { store: deps.store, metrics: deps.metrics });
   mountEnroll(app as unknown as Hono, deps);
   mountDeviceCa(app, deps);
   mountDevices(app, deps);

@@ -32,15 +32,22 @@ interface TokenCache {
   found: Map<string, { token: ApiToken; until: number }>;
   /** Bumped by forgetApiTokens, so a lookup that raced a revocation is not cached. */
   generation: number;
+  /** Lookups answered from the cache and not, since start (for /metrics). */
+  hits: number;
+  misses: number;
 }
 const tokenCaches = new WeakMap<TokenLookup, TokenCache>();
 
 async function findToken(store: TokenLookup, hash: string): Promise<ApiToken | null> {
   let cache = tokenCaches.get(store);
-  if (!cache) tokenCaches.set(store, (cache = { found: new Map(), generation: 0 }));
+  if (!cache) tokenCaches.set(store, (cache = { found: new Map(), generation: 0, hits: 0, misses: 0 }));
   const now = performance.now();
   const hit = cache.found.get(hash);
-  if (hit && hit.until > now) return hit.token;
+  if (hit && hit.until > now) {
+    cache.hits++;
+    return hit.token;
+  }
+  cache.misses++;
   cache.found.delete(hash);
   const generation = cache.generation;
   const token = await store.findApiTokenByHash(hash);
@@ -50,6 +57,12 @@ async function findToken(store: TokenLookup, hash: string): Promise<ApiToken | n
     cache.found.set(hash, { token, until: now + TOKEN_CACHE_MS });
   }
   return token;
+}
+
+/** How often this store's token lookups were answered from the cache. */
+export function apiTokenCacheStats(store: TokenLookup): { hits: number; misses: number } {
+  const cache = tokenCaches.get(store);
+  return { hits: cache?.hits ?? 0, misses: cache?.misses ?? 0 };
 }
 
 /** Drops every remembered token of this store: called when a token is revoked here. */

@@ -7,6 +7,7 @@ import type { RejectionEvents } from "../events/rejections.ts";
 import type { DecisionLog } from "../events/decisions.ts";
 import type { CertificateVerifier } from "../signin/identify.ts";
 import type { DeviceCa } from "../device-ca/authority.ts";
+import type { ConnectorMetrics } from "../metrics/index.ts";
 
 export interface HttpDeps {
   store: Store;
@@ -25,4 +26,6 @@ export interface HttpDeps {
    * to `deviceFromForwardedCertificate(deps.deviceCa, value, deps.now())` (connector/device-ca/verify.ts).
    */
   deviceCa: DeviceCa;
+  /** The connector's Prometheus metrics; without them there is no `/metrics` route. */
+  metrics?: ConnectorMetrics;
 }

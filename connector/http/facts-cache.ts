@@ -29,6 +29,9 @@ export class FactsJsonCache {
   // hit cost more than the lookup itself); eviction gives used entries a second chance (CLOCK).
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  /** Lookups answered and not, since start (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   /** `view`: which `cached_facts.data` this cache holds (device-view.ts); one cache per view. */
   constructor(private readonly maxBytes: number, private readonly view: FactsView = "authentik") {}
@@ -36,7 +39,11 @@ export class FactsJsonCache {
   /** The serialized `cached_facts` of `deviceId` at exactly `seq`, if held. */
   get(deviceId: string, seq: number): string | undefined {
     const entry = this.entries.get(deviceId);
-    if (!entry || entry.seq !== seq) return undefined;
+    if (!entry || entry.seq !== seq) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     entry.used = true;
     return entry.json;
   }

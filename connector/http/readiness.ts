@@ -1,16 +1,25 @@
 /**
  * `GET /readyz`: whether this connector can do its job now — above all, whether its store accepts
- * writes (a full disk, a read-only file, PostgreSQL gone). `/healthz` stays liveness: the process
- * answers. A load balancer or orchestrator routes by /readyz; a supervisor restarts by /healthz.
+ * writes (a full disk, a read-only file, PostgreSQL gone) and, with replicas on PostgreSQL,
+ * whether it hears the others (the LISTEN connection of cluster/bus.ts: without it revocations
+ * and refreshes relayed by other replicas are missed). Either failing answers 503. `/healthz`
+ * stays liveness: the process answers. A load balancer or orchestrator routes by /readyz; a
+ * supervisor restarts by /healthz.
  *
- * The probe is a real write (a settings row), plus, for SQLite, the free space of the database's
- * filesystem: SQLite can still commit a tiny row into WAL space it already holds while a
- * snapshot, which needs new pages, fails. Results are kept for a second, so polling cannot turn
- * into a write load. Other helpers may add detail (catalog, replica bus) beside `store`.
+ * The OS release catalog's state is detail, never a 503: a stale catalog makes dynamic OS checks
+ * UNKNOWN (policy/catalog/freshness.ts), which taking the connector out of service would not fix.
+ *
+ * The store probe is a real write (a settings row), plus, for SQLite, the free space of the
+ * database's filesystem: SQLite can still commit a tiny row into WAL space it already holds while
+ * a snapshot, which needs new pages, fails. Results are kept for a second, so polling cannot turn
+ * into a write load.
  */
 import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
+import type { AgentHub, ReplicaBusState } from "../agents/hub.ts";
+import { catalogFreshness } from "../policy/catalog/freshness.ts";
+import { CATALOG_SETTING_KEY, compareCatalogVersions, newestCatalog, type OsCatalog } from "../policy/catalog/index.ts";
 import type { Store } from "../store/types.ts";
 
 /** Below this many free bytes a snapshot (a few KB of rows and index pages, WAL frames) may not fit. */
@@ -25,6 +34,27 @@ export interface StoreReadiness {
   freeBytes?: number;
   /** Why the store cannot write, when it cannot. */
   error?: string;
+}
+
+export type CatalogReadiness =
+  | {
+      loaded: true;
+      /** `imported`: updated or imported into the store; `bundled`: the one this build ships (newer, or none stored). */
+      source: "imported" | "bundled";
+      version: string;
+      confirmedAt: string;
+      ageDays: number;
+      maxAgeDays: number;
+      stale: boolean;
+    }
+  | { loaded: false; error: string };
+
+export interface Readiness {
+  ready: boolean;
+  store: StoreReadiness;
+  osCatalog: CatalogReadiness;
+  /** Only with replicas on PostgreSQL. */
+  replicaBus?: ReplicaBusState;
 }
 
 export async function probeStore(store: Store, now: number): Promise<StoreReadiness> {
@@ -44,18 +74,43 @@ export async function probeStore(store: Store, now: number): Promise<StoreReadin
   try {
     await store.putSetting(PROBE_KEY, { at: now });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return { ...readiness, writable: false, error: `${typeof code === "string" ? `${code}: ` : ""}${(error as Error).message}`.slice(0, 300) };
+    return { ...readiness, writable: false, error: describe(error) };
   }
   return readiness;
 }
 
-export function mountReadiness(app: Hono, deps: { store: Store; now: () => number }): void {
-  let cached: { at: number; result: Promise<StoreReadiness> } | undefined;
+export async function probeCatalog(store: Pick<Store, "getSetting">, now: number, maxAgeDays: number): Promise<CatalogReadiness> {
+  try {
+    const stored = await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY);
+    const catalog = newestCatalog(stored, store);
+    const f = catalogFreshness(catalog, now, maxAgeDays);
+    const source = stored && compareCatalogVersions(stored.version, catalog.version) === 0 ? "imported" : "bundled";
+    return { loaded: true, source, version: f.version, confirmedAt: f.confirmedAt, ageDays: f.ageDays, maxAgeDays: f.maxAgeDays, stale: f.stale };
+  } catch (error) {
+    return { loaded: false, error: describe(error) };
+  }
+}
+
+export async function probeReadiness(deps: { store: Store; hub?: Pick<AgentHub, "replicaBus">; now: number; maxCatalogAgeDays: number }): Promise<Readiness> {
+  const [store, osCatalog] = await Promise.all([probeStore(deps.store, deps.now), probeCatalog(deps.store, deps.now, deps.maxCatalogAgeDays)]);
+  const replicaBus = deps.hub?.replicaBus?.();
+  const ready = store.writable && (replicaBus?.listening ?? true);
+  return { ready, store, osCatalog, ...(replicaBus ? { replicaBus } : {}) };
+}
+
+export function mountReadiness(app: Hono, deps: { store: Store; hub?: AgentHub; now: () => number; limits: { osCatalogMaxAgeDays: number } }): void {
+  let cached: { at: number; result: Promise<Readiness> } | undefined;
   app.get("/readyz", async (c) => {
     const at = performance.now();
-    if (!cached || at - cached.at > PROBE_CACHE_MS) cached = { at, result: probeStore(deps.store, deps.now()) };
-    const store = await cached.result;
-    return c.json({ ready: store.writable, store }, store.writable ? 200 : 503, store.writable ? {} : { "Retry-After": "5" });
+    if (!cached || at - cached.at > PROBE_CACHE_MS) {
+      cached = { at, result: probeReadiness({ store: deps.store, hub: deps.hub, now: deps.now(), maxCatalogAgeDays: deps.limits.osCatalogMaxAgeDays }) };
+    }
+    const readiness = await cached.result;
+    return c.json(readiness, readiness.ready ? 200 : 503, readiness.ready ? {} : { "Retry-After": "5" });
   });
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return `${typeof code === "string" ? `${code}: ` : ""}${(error as Error).message}`.slice(0, 300);
 }

@@ -21,12 +21,19 @@ interface Entry {
 
 export class SnapshotCache {
   private readonly entries = new Map<string, Entry>();
+  /** Lookups answered and not, since start (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(private readonly maxEntries: number) {}
 
   get(deviceId: string, seq: number): StoredSnapshot | undefined {
     const entry = this.entries.get(deviceId);
-    if (!entry || entry.snapshot.seq !== seq) return undefined;
+    if (!entry || entry.snapshot.seq !== seq) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     entry.used = true;
     return entry.snapshot;
   }

@@ -8,7 +8,7 @@
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 
-export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write" | "fleet:read";
+export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write" | "fleet:read" | "metrics:read";
 
 export interface ApiToken {
   id: string;

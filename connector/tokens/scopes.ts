@@ -3,5 +3,5 @@ import type { Scope } from "../store/types.ts";
 
 export const SCOPES = [
   "admin", "devices:read", "devices:refresh", "devices:write", "policies:read", "policies:write",
-  "events:read", "endpoint:check", "tokens:write", "fleet:read",
+  "events:read", "endpoint:check", "tokens:write", "fleet:read", "metrics:read",
 ] as const satisfies readonly Scope[];
