@@ -17,8 +17,6 @@ import { SnapshotBatcher } from "./agents/batcher.ts";
 import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agents/channel.ts";
 import { LocalAgentHub } from "./agents/hub.ts";
 import { PublicKeyCache } from "./agents/key-cache.ts";
-import { snapshotCacheFor } from "./http/snapshot-cache.ts";
-import { facetFactsCacheFor, factsCacheFor } from "./http/facts-cache.ts";
 import { apiTokenCacheStats } from "./http/auth.ts";
 import { ConnectorMetrics } from "./metrics/index.ts";
 import { countingDecisions } from "./metrics/signin.ts";
@@ -36,6 +34,7 @@ import type { CertificateVerifier } from "./signin/identify.ts";
 import { startCatalogRefresher, type CatalogRefresher } from "./os-catalog/refresher.ts";
 import { setBaselineCatalog, type OsCatalog } from "./policy/catalog/index.ts";
 import { createLogger } from "./log.ts";
+import { LatestFacts } from "./lookup/index.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
@@ -121,16 +120,19 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     if (check.ok) return check;
     return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
   };
-  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics };
+  const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
+  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup };
   const app = createHttpApp(deps, options.routes);
   const keys = new PublicKeyCache();
-  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys, snapshots: snapshotCacheFor(deps) });
+  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys });
+  // After a restart the first read of each device would otherwise be a cold one (lookup/warm.ts).
+  void lookup.warm();
   metrics.watch({
     connectedAgents: () => hub.size,
     caches: {
-      facts: () => factsCacheFor(deps),
-      facts_facet_view: () => facetFactsCacheFor(deps),
-      snapshots: () => snapshotCacheFor(deps),
+      facts: () => lookup.stats().facts.authentik,
+      facts_facet_view: () => lookup.stats().facts.facet,
+      snapshots: () => lookup.stats().snapshots,
       public_keys: () => keys,
       api_tokens: () => apiTokenCacheStats(store),
     },

@@ -37,10 +37,10 @@ export interface SessionContext extends IngestContext {
   /** Every event a session records is a rejection; they go through this per-source limiter. */
   rejections: RejectionEvents;
   /**
-   * The lookup routes' parsed-snapshot cache (http/snapshot-cache.ts). An accepted snapshot goes
-   * in as it is acked, so the device's next sign-in or GET does not read and parse it back.
+   * The connector's latest-facts lookup (connector/lookup/). An accepted snapshot goes in as it
+   * is acked, so the device's next sign-in or GET does not read and parse it back.
    */
-  snapshots?: { put(snapshot: StoredSnapshot): void };
+  lookup?: { accepted(snapshot: StoredSnapshot): void };
   /** Signs the devices' certificates (`certRequest`). */
   deviceCa: DeviceCa;
   /** Counts snapshots accepted and refused (connector/metrics/). */
@@ -214,7 +214,7 @@ export class AgentSession implements AgentConnection {
     if (result.ok) {
       this.ctx.metrics?.snapshotAccepted();
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
-      this.ctx.snapshots?.put(result.snapshot);
+      this.ctx.lookup?.accepted(result.snapshot);
       if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
       return;
     }

@@ -8,7 +8,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { DeviceSummary, DeviceView, FactsView } from "../http/device-view.ts";
+import type { DeviceSummary, DeviceView, FactsView } from "../lookup/device-view.ts";
 import { NetworkError, describeNetworkFailure } from "./network-error.ts";
 import type { Scope } from "../store/types.ts";
 

@@ -19,7 +19,6 @@ import type { Device } from "../store/types.ts";
 import { requireScope, type AuthErrorRenderer, type AuthVariables } from "../http/auth.ts";
 import { loadPolicies } from "../http/compliance.ts";
 import type { HttpDeps } from "../http/deps.ts";
-import { snapshotCacheFor } from "../http/snapshot-cache.ts";
 import { caProfile } from "./ca-profile.ts";
 import { fleetHost, numericId, SERIAL_STAND_IN_PREFIX } from "./host.ts";
 
@@ -51,19 +50,18 @@ const fleetAuthError: AuthErrorRenderer = (c, status, _code, message, headers) =
 export function mountFleetApi(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
   const auth = requireScope(store, "fleet:read", fleetAuthError);
-  const snapshots = snapshotCacheFor(deps);
 
   async function hostsFor(devices: Device[], populate: { software: boolean; users: boolean; policies: boolean; deviceMapping: boolean }) {
     const ids = devices.map((d) => d.id);
     const [bindings, online, latest, policies] = await Promise.all([
       populate.deviceMapping ? store.bindingsOf(ids) : Promise.resolve(new Map()),
       deps.hub.presence(ids),
-      store.latestSnapshots(ids.filter((id, i) => !snapshots.get(id, devices[i]!.lastSeq))),
+      deps.lookup.latestSnapshots(devices, { remember: false }),
       populate.policies ? loadPolicies(store, undefined) : Promise.resolve({ ok: true as const, policies: [] as Policy[] }),
     ]);
     const hosts = [];
     for (const device of devices) {
-      const snapshot = snapshots.get(device.id, device.lastSeq) ?? latest.get(device.id) ?? null;
+      const snapshot = latest.get(device.id) ?? null;
       let verdicts: { id: number; name: string; result: "PASS" | "FAIL" | "UNKNOWN" | "GRACE"; passing: boolean }[] = [];
       if (populate.policies && policies.ok && policies.policies.length > 0) {
         // Evaluated now, as a sign-in would be: authentik reads these as the device's current verdicts.

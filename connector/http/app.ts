@@ -7,7 +7,6 @@ import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AuthVariables } from "./auth.ts";
-import { warmLookupCaches } from "./cache-warmer.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountDeviceCa } from "./device-ca.ts";
 import { mountDevices } from "./devices.ts";
@@ -17,9 +16,7 @@ import { mountEnroll } from "./enroll.ts";
 import { mountReadiness } from "./readiness.ts";
 import { apiError } from "./errors.ts";
 import { mountEvents } from "./events.ts";
-import { factsCacheFor } from "./facts-cache.ts";
 import { mountPolicyRoutes } from "./policy-routes.ts";
-import { snapshotCacheFor } from "./snapshot-cache.ts";
 import { mountTokens } from "./tokens.ts";
 import { mountWhoami } from "./whoami.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
@@ -74,8 +71,6 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   mountWhoami(app, deps);
   for (const mount of extraRoutes) mount(app, deps);
   mountConsole(app, deps);
-  // After a restart the first read of each device would otherwise be a cold one (cache-warmer.ts).
-  void warmLookupCaches({ store: deps.store, factsTtlMs: deps.limits.factsTtlMs }, factsCacheFor(deps), snapshotCacheFor(deps));
   app.notFound((c) => apiError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     if (isStoreUnavailable(error)) {

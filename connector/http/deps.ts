@@ -8,6 +8,7 @@ import type { DecisionLog } from "../events/decisions.ts";
 import type { CertificateVerifier } from "../signin/identify.ts";
 import type { DeviceCa } from "../device-ca/authority.ts";
 import type { ConnectorMetrics } from "../metrics/index.ts";
+import type { LatestFacts } from "../lookup/index.ts";
 
 export interface HttpDeps {
   store: Store;
@@ -28,4 +29,6 @@ export interface HttpDeps {
   deviceCa: DeviceCa;
   /** The connector's Prometheus metrics; without them there is no `/metrics` route. */
   metrics?: ConnectorMetrics;
+  /** The latest facts of each device, cached (connector/lookup/); one per connector. */
+  lookup: LatestFacts;
 }

@@ -13,7 +13,6 @@ import type { DeviceBinding } from "../store/types.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
-import { snapshotCacheFor } from "./snapshot-cache.ts";
 
 const BindSchema = z.strictObject({ username: UsernameSchema });
 
@@ -22,13 +21,12 @@ export function bindingJson(b: DeviceBinding) {
 }
 
 export function mountDeviceUsers(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
-  const { store } = deps;
-  const snapshots = snapshotCacheFor(deps);
+  const { store, lookup } = deps;
 
   app.get("/v1/devices/:id/users", requireScope(store, "devices:read"), async (c) => {
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
-    const [bindings, snapshot] = await Promise.all([store.bindingsOf([device.id]), snapshots.get(device.id, device.lastSeq) ?? store.latestSnapshot(device.id)]);
+    const [bindings, snapshot] = await Promise.all([store.bindingsOf([device.id]), lookup.latestSnapshot(device, { remember: false })]);
     const reported = (snapshot?.facts.users ?? []).map((u) => u.username).filter((u): u is string => typeof u === "string");
     return c.json({
       device_id: device.id,

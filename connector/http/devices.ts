@@ -6,10 +6,8 @@ import { RefreshError } from "../agents/hub.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { Device } from "../store/types.ts";
 import type { HttpDeps } from "./deps.ts";
-import { FACTS_VIEWS, buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView, type FactsView } from "./device-view.ts";
+import { FACTS_VIEWS, buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView, type FactsView } from "../lookup/device-view.ts";
 import { apiError, zodMessage } from "./errors.ts";
-import { facetFactsCacheFor, factsCacheFor } from "./facts-cache.ts";
-import { snapshotCacheFor } from "./snapshot-cache.ts";
 
 
 const ListQuerySchema = z.object({
@@ -33,26 +31,12 @@ const RefreshQuerySchema = z.object({
   view: z.enum(FACTS_VIEWS).default("authentik"),
 });
 
-/** `?view=facet`: Facet's full document instead of authentik's view (device-view.ts). */
+/** `?view=facet`: Facet's full document instead of authentik's view (lookup/device-view.ts). */
 const ViewQuerySchema = z.object({ view: z.enum(FACTS_VIEWS).default("authentik") });
 
 export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, hub } = deps;
   const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
-  const factsCaches = { authentik: factsCacheFor(deps), facet: facetFactsCacheFor(deps) };
-  const snapshotCache = snapshotCacheFor(deps);
-
-  /** The device's latest `cached_facts` as JSON; the device row just read says which seq is the latest. */
-  async function latestFactsJson(device: Device, view: FactsView): Promise<string | null> {
-    const factsCache = factsCaches[view];
-    const cached = factsCache.get(device.id, device.lastSeq);
-    if (cached !== undefined) return cached;
-    const snapshot = snapshotCache.get(device.id, device.lastSeq) ?? (await store.latestSnapshot(device.id));
-    if (!snapshot) return null;
-    // The parse is paid anyway: keeping it spares the device's next sign-in (endpoint.ts) the cold read.
-    snapshotCache.put(snapshot);
-    return factsCache.put(snapshot, deps.limits.factsTtlMs);
-  }
 
   app.get("/v1/devices", requireScope(store, "devices:read"), async (c) => {
     const q = ListQuerySchema.safeParse(c.req.query());
@@ -81,7 +65,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
-    const [online, factsJson] = await Promise.all([hub.presence([device.id]), latestFactsJson(device, q.data.view)]);
+    const [online, factsJson] = await Promise.all([hub.presence([device.id]), deps.lookup.latestFactsJson(device, q.data.view)]);
     return c.body(serializeDeviceView(device, online.has(device.id), factsJson), 200, { "content-type": "application/json" });
   });
 

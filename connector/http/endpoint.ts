@@ -21,10 +21,8 @@ import type { Device, StoredSnapshot } from "../store/types.ts";
 import { hasScope, requireScope, type AuthVariables } from "./auth.ts";
 import { loadPolicies } from "./compliance.ts";
 import type { HttpDeps } from "./deps.ts";
-import { serializeDeviceView } from "./device-view.ts";
+import { serializeDeviceView } from "../lookup/device-view.ts";
 import { apiError, readJson, zodMessage } from "./errors.ts";
-import { factsCacheFor } from "./facts-cache.ts";
-import { snapshotCacheFor } from "./snapshot-cache.ts";
 
 export { EndpointCheckSchema, MAX_REFRESH_WAIT_SECONDS } from "../signin/request.ts";
 
@@ -38,31 +36,12 @@ interface DeviceResult {
 
 export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
-  const snapshotCache = snapshotCacheFor(deps);
-  const factsCache = factsCacheFor(deps);
   const refresher = new SignInRefresher(deps.hub, deps.limits.signInRefreshIntervalMs, deps.now);
-  const factsJson = (snapshot: StoredSnapshot): string => factsCache.get(snapshot.deviceId, snapshot.seq) ?? factsCache.put(snapshot, deps.limits.factsTtlMs);
-
-  /** Each device's latest snapshot: the device rows were just read, so their `lastSeq` says which one that is. */
-  async function latestSnapshots(devices: Device[]): Promise<Map<string, StoredSnapshot>> {
-    const out = new Map<string, StoredSnapshot>();
-    const missing: string[] = [];
-    for (const d of devices) {
-      const hit = snapshotCache.get(d.id, d.lastSeq);
-      if (hit) out.set(d.id, hit);
-      else missing.push(d.id);
-    }
-    if (missing.length === 0) return out;
-    for (const [id, snapshot] of await store.latestSnapshots(missing)) {
-      snapshotCache.put(snapshot);
-      out.set(id, snapshot);
-    }
-    return out;
-  }
 
   async function judge(devices: Device[], policies: Policy[], check: EndpointCheck): Promise<DeviceResult[]> {
     const refreshed = check.refresh ? await refresher.refreshAll(devices.map((d) => d.id), check.refreshWait * 1000) : new Map<string, RefreshOutcome | null>();
-    const cached = await latestSnapshots(devices);
+    // The device rows were just read, so their `lastSeq` says which snapshot is the latest.
+    const cached = await deps.lookup.latestSnapshots(devices);
     const byId = new Map(policies.map((p) => [p.id, p]));
     const results: DeviceResult[] = [];
     for (const device of devices) {
@@ -124,7 +103,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
 
     const head = JSON.stringify({ passing, result: chosen.combined.result, messages: [...new Set(messages)], reason: null, proof: identified.proof });
     const device = mayReadDevices
-      ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? factsJson(chosen.snapshot) : null)
+      ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? deps.lookup.factsJsonOf(chosen.snapshot) : null)
       : JSON.stringify({ id: chosen.device.id, name: label(chosen) });
     const tail = JSON.stringify({
       devices: results.map((r) => ({
@@ -138,7 +117,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
       policies: chosen.combined.policies,
       checks: chosen.combined.checks,
     });
-    // Spliced so a device view's cached facts are serialized once per (device, seq) (facts-cache.ts).
+    // Spliced so a device view's cached facts are serialized once per (device, seq) (lookup/facts-cache.ts).
     return c.body(`${head.slice(0, -1)},"device":${device},${tail.slice(1)}`, 200, { "content-type": "application/json" });
   });
 }

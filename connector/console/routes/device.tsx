@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import type { DeviceView } from "../../http/device-view.ts";
+import type { DeviceView } from "../../lookup/device-view.ts";
 import type { CheckResult } from "../../policy/types.ts";
 import type { FactEvent, StoredSnapshot } from "../../store/types.ts";
 import { isApiError, type ApiErrorBody } from "../api.ts";

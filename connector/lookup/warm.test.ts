@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Device, StoredSnapshot } from "../store/types.ts";
-import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./cache-warmer.ts";
+import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./warm.ts";
 import { FactsJsonCache } from "./facts-cache.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 

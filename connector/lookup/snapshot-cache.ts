@@ -10,48 +10,34 @@
  *   const cache = new SnapshotCache(4096);
  *   const hit = cache.get(device.id, device.lastSeq);
  */
+import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
-import { perApp } from "./per-app.ts";
-
-interface Entry {
-  snapshot: StoredSnapshot;
-  /** Read since it last reached the old end: gets a second chance instead of eviction (CLOCK). */
-  used: boolean;
-}
 
 export class SnapshotCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, StoredSnapshot>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(private readonly maxEntries: number) {
+    this.entries = new LRUCache({ max: maxEntries });
+  }
 
   get(deviceId: string, seq: number): StoredSnapshot | undefined {
-    const entry = this.entries.get(deviceId);
-    if (!entry || entry.snapshot.seq !== seq) {
+    const snapshot = this.entries.get(deviceId);
+    if (!snapshot || snapshot.seq !== seq) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    entry.used = true;
-    return entry.snapshot;
+    return snapshot;
   }
 
   put(snapshot: StoredSnapshot): void {
-    const previous = this.entries.get(snapshot.deviceId);
+    const previous = this.entries.peek(snapshot.deviceId);
     // Two requests can race a miss; never let an older seq replace a newer one.
-    if (previous && previous.snapshot.seq > snapshot.seq) return;
-    this.entries.delete(snapshot.deviceId);
-    this.entries.set(snapshot.deviceId, { snapshot, used: false });
-    while (this.entries.size > this.maxEntries) {
-      const [id, entry] = this.entries.entries().next().value!;
-      this.entries.delete(id);
-      if (entry.used) {
-        entry.used = false;
-        this.entries.set(id, entry);
-      }
-    }
+    if (previous && previous.seq > snapshot.seq) return;
+    this.entries.set(snapshot.deviceId, snapshot);
   }
 
   get size(): number {
@@ -68,6 +54,3 @@ export class SnapshotCache {
  * (≈ 12,000): a parsed ~3.7 KB facts document measured ≈ 5.2 KB of heap, so ≈ 64 MB when full.
  */
 export const SNAPSHOT_CACHE_ENTRIES = 12_288;
-
-/** The one snapshot cache of an app's routes, as factsCacheFor. */
-export const snapshotCacheFor = perApp(() => new SnapshotCache(SNAPSHOT_CACHE_ENTRIES));

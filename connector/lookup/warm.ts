@@ -10,7 +10,7 @@
  * device was seen, or on the first store error (a closed store, a database restart) — it is an
  * optimisation, never a reason to fail.
  *
- *   warmLookupCaches(deps); // fire and forget
+ *   void warmLookupCaches(deps, facts, snapshots); // fire and forget (LatestFacts.warm)
  */
 import type { Device, StoredSnapshot } from "../store/types.ts";
 import type { FactsJsonCache } from "./facts-cache.ts";

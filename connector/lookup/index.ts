@@ -1,0 +1,129 @@
+/**
+ * "The latest facts of a device", owned in one place: the parsed-snapshot cache, the serialized
+ * `cached_facts` caches (one per view), their warming after start-up, and the authentik view
+ * (device-view.ts). One instance is built by `createConnector` and handed to the REST routes
+ * (`HttpDeps.lookup`) and to the agent channel, which puts each snapshot in as it is acked.
+ *
+ * Why an answer is never stale: every read is keyed by the (device, seq) of a device row the
+ * caller has just read, and stored snapshots are immutable (snapshot-cache.ts, facts-cache.ts).
+ *
+ *   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
+ *   void lookup.warm();
+ *   const json = await lookup.latestFactsJson(device, "authentik");
+ */
+import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { FactsView } from "./device-view.ts";
+import { FACET_VIEW_CACHE_BYTES, FACTS_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
+import { SNAPSHOT_CACHE_ENTRIES, SnapshotCache } from "./snapshot-cache.ts";
+import { warmLookupCaches, type WarmDeps } from "./warm.ts";
+
+export interface LatestFactsOptions {
+  store: WarmDeps["store"] & { latestSnapshot(deviceId: string): Promise<StoredSnapshot | null> };
+  factsTtlMs: number;
+  /** Bounds; the defaults are sized for a 10,000-device fleet (facts-cache.ts, snapshot-cache.ts). */
+  snapshotEntries?: number;
+  factsBytes?: number;
+  facetFactsBytes?: number;
+}
+
+/** What a device row must say for its cached facts to be found: which seq is the latest. */
+export type DeviceSeq = Pick<Device, "id" | "lastSeq">;
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+}
+
+export interface LookupStats {
+  snapshots: CacheStats;
+  facts: Record<FactsView, CacheStats & { bytes: number }>;
+}
+
+export class LatestFacts {
+  private readonly store: LatestFactsOptions["store"];
+  private readonly factsTtlMs: number;
+  private readonly snapshots: SnapshotCache;
+  private readonly facts: Record<FactsView, FactsJsonCache>;
+
+  constructor(options: LatestFactsOptions) {
+    this.store = options.store;
+    this.factsTtlMs = options.factsTtlMs;
+    this.snapshots = new SnapshotCache(options.snapshotEntries ?? SNAPSHOT_CACHE_ENTRIES);
+    this.facts = {
+      authentik: new FactsJsonCache(options.factsBytes ?? FACTS_CACHE_BYTES, "authentik"),
+      facet: new FactsJsonCache(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, "facet"),
+    };
+  }
+
+  /** The device's latest snapshot if it is held, without reading the store. */
+  cachedSnapshot(device: DeviceSeq): StoredSnapshot | undefined {
+    return this.snapshots.get(device.id, device.lastSeq);
+  }
+
+  /**
+   * The device's latest snapshot, from the cache or the store. `remember: false` for readers of
+   * many devices at once (the Fleet API's pages), which would otherwise push sign-in devices out.
+   */
+  async latestSnapshot(device: DeviceSeq, options: { remember?: boolean } = {}): Promise<StoredSnapshot | null> {
+    const hit = this.snapshots.get(device.id, device.lastSeq);
+    if (hit) return hit;
+    const snapshot = await this.store.latestSnapshot(device.id);
+    if (snapshot && options.remember !== false) this.snapshots.put(snapshot);
+    return snapshot;
+  }
+
+  /** Each device's latest snapshot (devices that never reported are absent), one store query for the misses. */
+  async latestSnapshots(devices: DeviceSeq[], options: { remember?: boolean } = {}): Promise<Map<string, StoredSnapshot>> {
+    const out = new Map<string, StoredSnapshot>();
+    const missing: string[] = [];
+    for (const d of devices) {
+      const hit = this.snapshots.get(d.id, d.lastSeq);
+      if (hit) out.set(d.id, hit);
+      else missing.push(d.id);
+    }
+    if (missing.length === 0) return out;
+    for (const [id, snapshot] of await this.store.latestSnapshots(missing)) {
+      if (options.remember !== false) this.snapshots.put(snapshot);
+      out.set(id, snapshot);
+    }
+    return out;
+  }
+
+  /** The serialized `cached_facts` of this snapshot in `view`, serialized at most once per (device, seq). */
+  factsJsonOf(snapshot: StoredSnapshot, view: FactsView = "authentik"): string {
+    const cache = this.facts[view];
+    return cache.get(snapshot.deviceId, snapshot.seq) ?? cache.put(snapshot, this.factsTtlMs);
+  }
+
+  /** The device's latest `cached_facts` as JSON, or null when it never reported. */
+  async latestFactsJson(device: DeviceSeq, view: FactsView = "authentik"): Promise<string | null> {
+    const cache = this.facts[view];
+    const cached = cache.get(device.id, device.lastSeq);
+    if (cached !== undefined) return cached;
+    const snapshot = this.snapshots.get(device.id, device.lastSeq) ?? (await this.store.latestSnapshot(device.id));
+    if (!snapshot) return null;
+    // The parse is paid anyway: keeping it spares the device's next sign-in the cold read.
+    this.snapshots.put(snapshot);
+    return cache.put(snapshot, this.factsTtlMs);
+  }
+
+  /** A snapshot the agent channel has just stored and acked: the device's next read needs no store query. */
+  accepted(snapshot: StoredSnapshot): void {
+    this.snapshots.put(snapshot);
+  }
+
+  /** Fills the caches in the background (warm.ts); resolves with how many devices were put in. */
+  warm(): Promise<number> {
+    return warmLookupCaches({ store: this.store, factsTtlMs: this.factsTtlMs }, this.facts.authentik, this.snapshots);
+  }
+
+  /** Hits, misses and sizes since start-up, for metrics. */
+  stats(): LookupStats {
+    const facts = (c: FactsJsonCache) => ({ hits: c.hits, misses: c.misses, entries: c.size, bytes: c.heldBytes });
+    return {
+      snapshots: { hits: this.snapshots.hits, misses: this.snapshots.misses, entries: this.snapshots.size },
+      facts: { authentik: facts(this.facts.authentik), facet: facts(this.facts.facet) },
+    };
+  }
+}
