@@ -4,25 +4,25 @@
  * changed key can never be served stale.
  */
 import type { KeyObject } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { publicKeyFromRaw, WeakPublicKeyError } from "../../shared/signing/verify.ts";
 
 export class PublicKeyCache {
-  /** null for a stored key the strict rules refuse (enrolled before they existed): it verifies nothing. */
-  private readonly keys = new Map<string, KeyObject | null>();
+  /** `key` null for a stored key the strict rules refuse (enrolled before they existed): it verifies nothing. */
+  private readonly keys: LRUCache<string, { key: KeyObject | null }>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(capacity = 10_000) {
+    this.keys = new LRUCache({ max: capacity });
+  }
 
   get(publicKeyBase64: string): KeyObject | null {
     const hit = this.keys.get(publicKeyBase64);
     if (hit !== undefined) {
       this.hits++;
-      // Map keeps insertion order: re-inserting makes this the most recently used.
-      this.keys.delete(publicKeyBase64);
-      this.keys.set(publicKeyBase64, hit);
-      return hit;
+      return hit.key;
     }
     this.misses++;
     let key: KeyObject | null;
@@ -32,8 +32,7 @@ export class PublicKeyCache {
       if (!(error instanceof WeakPublicKeyError)) throw error;
       key = null;
     }
-    this.keys.set(publicKeyBase64, key);
-    if (this.keys.size > this.capacity) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(publicKeyBase64, { key });
     return key;
   }
 }
