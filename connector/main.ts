@@ -215,4 +215,5 @@ program
     }
   });
 
-await program.parseAsync(process.argv);
+// No top-level await: the packaged connector is a CommonJS bundle (a Node 22 SEA runs no ESM main).
+void program.parseAsync(process.argv);

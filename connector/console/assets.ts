@@ -17,9 +17,12 @@ interface Asset {
   url: string;
 }
 
+/** The packaged connector (scripts/package/connector/) has no ./assets directory: it carries them here. */
+declare const FACET_EMBEDDED_CONSOLE_ASSETS: Record<AssetName, string> | undefined;
+
 const assets = new Map<AssetName, Asset>(
   NAMES.map((name) => {
-    const body = readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
+    const body = typeof FACET_EMBEDDED_CONSOLE_ASSETS === "object" ? FACET_EMBEDDED_CONSOLE_ASSETS[name] : readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
     const hash = createHash("sha256").update(body).digest("hex").slice(0, 12);
     const [base, ext] = name.split(".") as [string, string];
     return [name, { body, type: TYPES[ext]!, url: `/console/assets/${base}.${hash}.${ext}` }];

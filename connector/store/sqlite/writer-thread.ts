@@ -26,6 +26,11 @@ import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.
  */
 declare const FACET_BUILT_WRITER_BOOT: string | undefined;
 declare const FACET_BUILT_WRITER_ENTRY: string | undefined;
+/**
+ * In the packaged connector (scripts/package/connector/) there are no files beside the code: the
+ * writer's whole bundle is this string, run as an eval worker.
+ */
+declare const FACET_EMBEDDED_WRITER: string | undefined;
 
 interface Pending {
   kind: "snapshot" | "compliance";
@@ -76,10 +81,7 @@ export class SnapshotWriterThread {
   }
 
   private spawn(): Worker {
-    const built = typeof FACET_BUILT_WRITER_BOOT === "string" && typeof FACET_BUILT_WRITER_ENTRY === "string";
-    const worker = new Worker(new URL(built ? FACET_BUILT_WRITER_BOOT : "./worker-boot.mjs", import.meta.url), {
-      workerData: { entry: new URL(built ? FACET_BUILT_WRITER_ENTRY : "./writer-worker.ts", import.meta.url).href, ...this.start },
-    });
+    const worker = typeof FACET_EMBEDDED_WRITER === "string" ? new Worker(FACET_EMBEDDED_WRITER, { eval: true, workerData: { ...this.start } }) : this.spawnFromFiles();
     this.worker = worker;
     worker.unref();
     worker.on("message", (reply: WriterReply) => {
@@ -94,6 +96,13 @@ export class SnapshotWriterThread {
     worker.on("error", (error) => this.lost(worker, error));
     worker.on("exit", (code) => this.lost(worker, new Error(`the SQLite writer thread exited with code ${code}`)));
     return worker;
+  }
+
+  private spawnFromFiles(): Worker {
+    const built = typeof FACET_BUILT_WRITER_BOOT === "string" && typeof FACET_BUILT_WRITER_ENTRY === "string";
+    return new Worker(new URL(built ? FACET_BUILT_WRITER_BOOT : "./worker-boot.mjs", import.meta.url), {
+      workerData: { entry: new URL(built ? FACET_BUILT_WRITER_ENTRY : "./writer-worker.ts", import.meta.url).href, ...this.start },
+    });
   }
 
   /** The thread died: nothing it had not answered is known to be committed, so those writes fail. */

@@ -1,0 +1,95 @@
+/**
+ * Bundles the connector for a single executable: one CommonJS file with everything inside it,
+ * since a Node 22 SEA main runs as CommonJS and its `require` reaches only built-in modules.
+ *
+ * What the checkout's connector reads from files beside its code is carried in the bundle instead:
+ *   - the SQLite writer thread (writer-thread.ts) becomes a second bundle, embedded as a string and
+ *     started as an eval worker (FACET_EMBEDDED_WRITER);
+ *   - the console's stylesheet and script (console/assets.ts) become FACET_EMBEDDED_CONSOLE_ASSETS;
+ *   - better-sqlite3's `require('bindings')` resolves to sqlite-binding.ts, which loads the addon
+ *     the executable carries as a SEA asset.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { build, type BuildOptions, type Plugin } from "esbuild";
+
+export interface ConnectorBundle {
+  file: string;
+  bytes: number;
+  /** A line unique to this bundle's content, embedded in the binary so tests can find the app. */
+  marker: string;
+  inputs: string[];
+}
+
+const CONSOLE_ASSETS = ["console.css", "console.js"] as const;
+
+/** Optional accelerators and drivers their packages load in a try/catch, and pg's Workers-only socket. */
+const ABSENT = ["bufferutil", "utf-8-validate", "pg-native", "cloudflare:sockets"];
+
+/** `bindings` (better-sqlite3's addon locator) becomes the loader of the embedded addon. */
+function embeddedSqliteAddon(root: string): Plugin {
+  const loader = path.join(root, "scripts", "package", "connector", "sqlite-binding.ts");
+  return {
+    name: "facet-embedded-sqlite-addon",
+    setup(b) {
+      b.onResolve({ filter: /^bindings$/ }, () => ({ path: "bindings", namespace: "facet-sqlite-addon" }));
+      // better-sqlite3 calls the module itself: `require('bindings')('better_sqlite3.node')`.
+      b.onLoad({ filter: /.*/, namespace: "facet-sqlite-addon" }, () => ({
+        contents: `module.exports = require(${JSON.stringify(loader)}).default;`,
+        loader: "js",
+        resolveDir: root,
+      }));
+    },
+  };
+}
+
+function common(root: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    write: false,
+    metafile: true,
+    minify: true,
+    keepNames: true,
+    legalComments: "none",
+    logLevel: "silent",
+    external: ABSENT,
+    plugins: [embeddedSqliteAddon(root)],
+    // The sources are ESM; in a CommonJS bundle `import.meta.url` is rebuilt from __filename.
+    define: { "import.meta.url": "__facetImportMetaUrl" },
+    banner: { js: 'var __facetImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  };
+}
+
+export async function bundleConnector(opts: { root: string; outDir: string; version: string }): Promise<ConnectorBundle> {
+  const base = common(opts.root);
+  const writer = await build({ ...base, entryPoints: ["connector/store/sqlite/writer-worker.ts"] });
+  const writerCode = writer.outputFiles?.[0]?.text;
+  if (!writerCode) throw new Error("esbuild produced no writer-thread bundle");
+  const consoleAssets = Object.fromEntries(CONSOLE_ASSETS.map((name) => [name, readFileSync(path.join(opts.root, "connector", "console", "assets", name), "utf8")]));
+  const main = await build({
+    ...base,
+    entryPoints: ["connector/main.ts"],
+    define: {
+      ...base.define,
+      FACET_EMBEDDED_WRITER: JSON.stringify(writerCode),
+      FACET_EMBEDDED_CONSOLE_ASSETS: JSON.stringify(consoleAssets),
+    },
+  });
+  const out = main.outputFiles?.[0];
+  if (!out) throw new Error("esbuild produced no connector bundle");
+  const digest = createHash("sha256").update(out.contents).digest("hex").slice(0, 32);
+  const marker = `facet-connector-bundle ${opts.version} ${digest}`;
+  // The entry's `#!` line must stay first or the bundle does not parse; the marker goes after it.
+  const hashbang = /^#!.*\n/.exec(out.text)?.[0] ?? "";
+  const text = `${hashbang}// ${marker}\n${out.text.slice(hashbang.length)}`;
+  mkdirSync(opts.outDir, { recursive: true });
+  const file = path.join(opts.outDir, "facet-connector.cjs");
+  writeFileSync(file, text);
+  const inputs = [...new Set([...Object.keys(main.metafile!.inputs), ...Object.keys(writer.metafile!.inputs)])];
+  return { file, bytes: Buffer.byteLength(text), marker, inputs };
+}
