@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { openStore } from "../store/open.ts";
 import type { ComplianceWrite, StoredSnapshot } from "../store/types.ts";
-import { evaluateDevice } from "./compliance.ts";
-import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "./testing/fixtures.ts";
+import { evaluateDevice } from "./service.ts";
+import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "../policy/testing/fixtures.ts";
 
 /** A SQLite file with three enrolled Linux devices and one stored policy, removed after the test. */
 async function threeLinuxDevices(t: TestContext) {

@@ -7,11 +7,11 @@ import type { Logger } from "pino";
 import { noteStaleCatalogUnknowns } from "../events/stale-catalog.ts";
 import { DEFAULT_MAX_FACT_AGE_SECONDS, type ConnectorLimits } from "../options.ts";
 import type { ComplianceWrite, Device, Store, StoredPolicy, StoredSnapshot } from "../store/types.ts";
-import { CATALOG_SETTING_KEY, newestCatalog, type OsCatalog } from "./catalog/index.ts";
-import { evaluatePolicy } from "./evaluate.ts";
-import { userText } from "./user-words.ts";
-import type { Policy, PolicyBody } from "./schema.ts";
-import type { CheckResult, CheckState, PolicyEvaluation, PolicyResult } from "./types.ts";
+import { CATALOG_SETTING_KEY, newestCatalog, type OsCatalog } from "../policy/catalog/index.ts";
+import { evaluatePolicy } from "../policy/evaluate.ts";
+import type { Policy, PolicyBody } from "../policy/schema.ts";
+import { evaluationBody } from "../policy/combine.ts";
+import type { CheckState, PolicyEvaluation } from "../policy/types.ts";
 
 export interface ComplianceDeps {
   store: Store;
@@ -179,69 +179,4 @@ function commitNext(store: Store, queue: { inFlight: boolean; next: WriteBatch |
       queue.inFlight = false;
       if (queue.next) commitNext(store, queue);
     });
-}
-
-/** One policy's evaluation as the API serves it. */
-export function evaluationBody(e: PolicyEvaluation) {
-  return { policyId: e.policyId, name: e.policyName, platform: e.platform, applicable: e.applicable, result: e.result, passing: e.passing, factsAge: e.factsAge, checks: e.checks };
-}
-
-export interface CombinedEvaluation {
-  result: PolicyResult;
-  passing: boolean;
-  factsAge: number | null;
-  checks: (CheckResult & { policyId: string })[];
-  policies: ReturnType<typeof evaluationBody>[];
-}
-
-/**
- * Several policies for one device, as Okta reads an assurance list: the policies for the device's
- * platform must all pass; policies for other platforms do not apply. No applicable policy → FAIL.
- */
-export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEvaluation {
-  const applicable = evaluations.filter((e) => e.applicable);
-  const passing = applicable.length > 0 && applicable.every((e) => e.passing);
-  const has = (r: PolicyResult) => applicable.some((e) => e.result === r);
-  let result: PolicyResult;
-  if (applicable.length === 0) result = "FAIL";
-  else if (!passing) result = has("FAIL") ? "FAIL" : "UNKNOWN";
-  else result = has("GRACE") ? "GRACE" : has("UNKNOWN") ? "UNKNOWN" : "PASS";
-  return {
-    result,
-    passing,
-    factsAge: evaluations[0]?.factsAge ?? null,
-    checks: applicable.flatMap((e) => e.checks.map((c) => ({ ...c, policyId: e.policyId }))),
-    policies: evaluations.map(evaluationBody),
-  };
-}
-
-/**
- * What a person signing in is told: each failing, unknown or in-grace check in user words
- * (user-words.ts; the admin's detail stays in `checks`), with the remediation unless the policy
- * hides it (`displayRemediationMode: HIDE`).
- */
-export function userMessages(evaluations: PolicyEvaluation[], policies: Map<string, Policy>): string[] {
-  const applicable = evaluations.filter((e) => e.applicable);
-  if (evaluations.length > 0 && applicable.length === 0) {
-    const platforms = [...new Set(evaluations.map((e) => e.platform))].join(", ");
-    return [`No device policy applies to this device's platform (policies cover ${platforms}).`];
-  }
-  const messages: string[] = [];
-  for (const e of applicable) {
-    const show = policies.get(e.policyId)?.displayRemediationMode !== "HIDE";
-    // Facts too old (or none) make every other check UNKNOWN too: the age is the one thing to say.
-    const factsUnknown = e.checks.some((c) => (c.check === "facts" || c.check === "maxFactAge") && c.status === "UNKNOWN");
-    for (const c of e.checks) {
-      if (factsUnknown && c.status === "UNKNOWN" && c.check !== "facts" && c.check !== "maxFactAge") continue;
-      if (c.status === "UNKNOWN" && e.passing && e.result !== "GRACE") continue;
-      const said = userText(c);
-      if (said === null) continue;
-      let text = said;
-      // A remediation is for the device's owner; an UNKNOWN's sentence already says what to do.
-      if (show && c.remediation && (c.status === "FAIL" || said === c.message)) text += ` ${c.remediation}`;
-      if (c.graceUntil) text += ` Access is allowed until ${c.graceUntil.slice(0, 16).replace("T", " ")} UTC while you fix this.`;
-      messages.push(text);
-    }
-  }
-  return [...new Set(messages)];
 }

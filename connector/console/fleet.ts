@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { OS_FAMILIES } from "../../shared/facts/schema.ts";
-import { evaluateDevice, policyFromStored } from "../policy/compliance.ts";
+import { evaluateDevice, policyFromStored } from "../compliance/service.ts";
 import type { ComplianceSummary, Device, FleetCounts, FleetQuery, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import type { ConsoleEnv } from "./env.ts";
 import { patchAges, type PatchAges } from "./patch-age.ts";

@@ -13,7 +13,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { evaluateDevice } from "../policy/compliance.ts";
+import { evaluateDevice } from "../compliance/service.ts";
 import type { Policy } from "../policy/schema.ts";
 import type { Device } from "../store/types.ts";
 import { requireScope, type AuthErrorRenderer, type AuthVariables } from "../http/auth.ts";

@@ -5,7 +5,8 @@
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { combineEvaluations, evaluateDevice, policyFromStored } from "../policy/compliance.ts";
+import { evaluateDevice, policyFromStored } from "../compliance/service.ts";
+import { combineEvaluations } from "../policy/combine.ts";
 import type { Policy } from "../policy/schema.ts";
 import type { Store } from "../store/types.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";

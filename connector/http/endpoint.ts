@@ -12,7 +12,8 @@
  * Every decision is recorded as a `signin.decision` event (events/decisions.ts).
  */
 import type { Hono } from "hono";
-import { evaluateDevice, combineEvaluations, userMessages, type CombinedEvaluation } from "../policy/compliance.ts";
+import { evaluateDevice } from "../compliance/service.ts";
+import { combineEvaluations, userMessages, type CombinedEvaluation } from "../policy/combine.ts";
 import type { Policy } from "../policy/schema.ts";
 import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../signin/identify.ts";
 import { SignInRefresher, type RefreshOutcome } from "../signin/refresh.ts";

@@ -12,7 +12,7 @@ import { readSourceStates, updateOsCatalog } from "../os-catalog/update.ts";
 import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
 import { CATALOG_PLATFORMS, type OsCatalog } from "../policy/catalog/schema.ts";
 import { baselineCatalog, CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalogSchema } from "../policy/catalog/index.ts";
-import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
+import { currentCatalog, forgetCatalog } from "../compliance/service.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError, readJson } from "./errors.ts";

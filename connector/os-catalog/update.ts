@@ -20,7 +20,7 @@ import { LINUX_DISTROS, linuxDistroFromEndOfLife, windowsCyclesFromEndOfLife, WI
 import { msrcDocumentIds, parseMsrcCvrf } from "../policy/catalog/sources/msrc.ts";
 import { parseSofaMacosFeed } from "../policy/catalog/sources/sofa.ts";
 import { refuseUpdate } from "../policy/catalog/validate-update.ts";
-import { currentCatalog, forgetCatalog } from "../policy/compliance.ts";
+import { currentCatalog, forgetCatalog } from "../compliance/service.ts";
 import type { Store } from "../store/types.ts";
 import { FeedFetchError, fetchFeed } from "./fetch-feed.ts";
 import type { CatalogSources } from "./sources.ts";

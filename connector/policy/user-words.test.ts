@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
-import { userMessages } from "./compliance.ts";
+import { userMessages } from "./combine.ts";
 import { evaluatePolicy } from "./evaluate.ts";
 import { inputOf, linuxFacts, macFacts, policyOf, redatedCatalog } from "./testing/fixtures.ts";
 
