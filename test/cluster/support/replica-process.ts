@@ -1,13 +1,12 @@
 /**
  * A connector replica as a real child process (`facet-connector serve --database postgres://…`),
- * started with the command line `spawnReplicaCommand` gives, so a test can `kill -9` it.
+ * so a test can `kill -9` it.
  * Resolves once the process logs "connector listening" with its URL (port 0: any free port).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnReplicaCommand } from "../../../connector/cluster/replicas.ts";
 
 export interface ReplicaProcess {
   id: string;
@@ -20,6 +19,15 @@ export interface ReplicaProcess {
   readonly exited: Promise<number | string>;
   /** SIGKILL if still running, then removes its state directory. */
   stop(): Promise<void>;
+}
+
+/** argv + env for one replica process (node with tsx), for child_process.spawn. */
+function spawnReplicaCommand(database: string, port: number, replicaId: string): { command: string; args: string[]; env: Record<string, string> } {
+  return {
+    command: process.execPath,
+    args: ["--import", "tsx", new URL("../../../connector/main.ts", import.meta.url).pathname, "serve", "--database", database, "--port", String(port), "--host", "127.0.0.1"],
+    env: { FACET_REPLICA_ID: replicaId },
+  };
 }
 
 export async function startReplicaProcess(database: string, id: string, options: { leaseMs?: number; startTimeoutMs?: number } = {}): Promise<ReplicaProcess> {
