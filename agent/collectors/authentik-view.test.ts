@@ -14,7 +14,7 @@ import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import { FactsSchema, type Facts } from "../../shared/facts/schema.ts";
 import { fixture } from "./fixtures.ts";
 import { collectFacts, collectWith, defaultCollectors } from "./index.ts";
-import type { ProbeContext } from "./probe.ts";
+import { known, type ProbeContext } from "./probe.ts";
 import type { RunResult } from "./runner/run.ts";
 import { WINDOWS_FIREWALL_SCRIPT } from "./network/windows.ts";
 import { WINDOWS_VERSION_SCRIPT } from "./os/windows.ts";
@@ -28,7 +28,7 @@ function recordedContext(platform: NodeJS.Platform, commands: Record<string, str
     stdout === undefined ? { ok: false, reason: `${name}: command not found` } : { ok: true, stdout, stderr: "", code: 0 };
   return {
     platform,
-    elevated: true,
+    elevated: known(true),
     run: async (argv) => answer(argv.join(" "), commands[argv.join(" ")], argv[0] ?? "?"),
     powershell: async (script) => answer(script, scripts[script], "powershell"),
     readText: async (path) => ({ ok: false, reason: `${path}: no such file` }),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Unknowns, joinPath, within, createContext } from "./probe.ts";
+import { Unknowns, joinPath, within, createContext, runsAsRoot } from "./probe.ts";
 
 test("a failed probe becomes null with its reason under the fact path", () => {
   const u = new Unknowns();
@@ -28,4 +28,18 @@ test("a library call that rejects becomes a reason, not a throw", async () => {
 test("reading a missing file says which file", async () => {
   const r = await createContext().readText("/nonexistent/facet/file");
   assert.deepEqual(r, { ok: false, reason: "/nonexistent/facet/file: no such file" });
+});
+
+test("on Windows elevation is an unknown with a reason, never a guessed false", () => {
+  const ctx = createContext({ platform: "win32" });
+  assert.equal(ctx.elevated.ok, false);
+  assert.match(ctx.elevated.ok ? "" : ctx.elevated.reason, /not probed on Windows/);
+  assert.equal(runsAsRoot(ctx), false);
+  ctx.close();
+});
+
+test("on POSIX elevation is known: root or not", () => {
+  const ctx = createContext({ platform: "linux" });
+  assert.deepEqual(ctx.elevated, { ok: true, value: process.getuid?.() === 0 });
+  ctx.close();
 });

@@ -63,8 +63,11 @@ export function stdoutOf(result: RunResult): Probe<string> {
 
 export interface ProbeContext {
   platform: NodeJS.Platform;
-  /** Whether the agent runs as root / SYSTEM; several facts need it. */
-  elevated: boolean;
+  /**
+   * Whether the agent runs as root; several POSIX facts need it. Unknown on Windows, where no
+   * probe depends on it and the process's token is not inspected.
+   */
+  elevated: Probe<boolean>;
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Runs a script in the run's one PowerShell session (Windows). */
   powershell(script: string, timeoutMs?: number): Promise<RunResult>;
@@ -96,7 +99,7 @@ export function createContext(options: ContextOptions = {}): ProbeContext {
   let session: ShellSession | null = null;
   return {
     platform,
-    elevated: platform === "win32" ? false : process.getuid?.() === 0,
+    elevated: platform === "win32" ? unknown("not probed on Windows: no Windows probe depends on it") : known(process.getuid?.() === 0),
     run: (argv, runOptions) => runCommand(argv, { timeoutMs, env: options.env, ...runOptions }),
     powershell: (script, ms) => {
       session ??= new ShellSession(powershellDialect);
@@ -128,11 +131,7 @@ export function goArch(arch: string = os.arch()): string {
   return ({ x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm" } as Record<string, string>)[arch] ?? arch;
 }
 
-/** Fills in the elevation check on Windows (net session needs no output parsing: exit code says it). */
-export async function detectElevation(ctx: ProbeContext): Promise<boolean> {
-  if (ctx.platform !== "win32") return ctx.elevated;
-  const result = await ctx.powershell(
-    "([Security.Principal.WindowsPrincipal][Security.Principal.WindowsIdentity]::GetCurrent()).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)",
-  );
-  return result.ok && result.stdout.trim() === "True";
+/** True only when the agent is known to run as root. */
+export function runsAsRoot(ctx: Pick<ProbeContext, "elevated">): boolean {
+  return ctx.elevated.ok && ctx.elevated.value;
 }

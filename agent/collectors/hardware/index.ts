@@ -7,7 +7,7 @@ import os from "node:os";
 import si from "systeminformation";
 import nodeMachineId from "node-machine-id";
 import type { Collector, FamilyResult } from "../types.ts";
-import { Unknowns, within, known, unknown, type Probe, type ProbeContext } from "../probe.ts";
+import { Unknowns, within, known, runsAsRoot, unknown, type Probe, type ProbeContext } from "../probe.ts";
 import { cpuName, firmwareString, modelOf, type SiHardware } from "./normalize.ts";
 import { dmiUnavailableReason } from "./linux.ts";
 import { probeLinuxVirtual } from "./virtual.ts";
@@ -60,7 +60,7 @@ export function hardwareCollector(ctx: ProbeContext): Collector<"hardware"> {
       if (!hw.ok) {
         return { value: null, unknown: { "": hw.reason } };
       }
-      const why = ctx.platform === "linux" ? await dmiUnavailableReason(ctx.elevated)
+      const why = ctx.platform === "linux" ? await dmiUnavailableReason(runsAsRoot(ctx))
         : ctx.platform === "darwin" ? darwinUnavailableReason : "not reported by WMI";
       const { system, cpu, mem } = hw.value;
       const manufacturer = u.take("manufacturer", firmwareString("manufacturer", system.manufacturer, why));

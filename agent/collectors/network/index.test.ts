@@ -5,7 +5,7 @@ import { parseIptablesInput, parseNftRuleset, parseProcNetRoute, parseResolvConf
 import { parseAlfGlobalState, parseBlockAll, parseGlobalState, parseRouteGetDefault, parseStealthMode } from "./darwin.ts";
 import { firewallEnabledFromProfiles, parseFirewallProfiles, parseRouteAndDns } from "./windows.ts";
 import { linuxFirewallVerdict } from "./index.ts";
-import { createContext } from "../probe.ts";
+import { createContext, known } from "../probe.ts";
 import { networkCollector } from "./index.ts";
 
 const f = (name: string) => fixture(import.meta.url, name);
@@ -89,7 +89,7 @@ test("reads gateway and per-interface DNS from the Windows route/DNS script", ()
 test("reports unknown when no firewall tool exists", async () => {
   // Every command fails as on a machine without them (PATH alone does not hide nft: the firewall
   // probes run with the agent's own environment in the C locale).
-  const ctx = { ...createContext({ platform: "linux" }), elevated: false, run: async (argv: readonly string[]) => ({ ok: false as const, reason: `${argv[0]}: command not found` }) };
+  const ctx = { ...createContext({ platform: "linux" }), elevated: known(false), run: async (argv: readonly string[]) => ({ ok: false as const, reason: `${argv[0]}: command not found` }) };
   const result = await networkCollector(ctx).collect();
   assert.equal(result.value?.firewall_enabled, null);
   assert.match(result.unknown.firewall_enabled!, /nft: command not found/);

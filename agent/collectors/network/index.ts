@@ -5,7 +5,7 @@
 import os from "node:os";
 import type { Collector, FamilyResult } from "../types.ts";
 import type { NetworkFacts } from "../../../shared/facts/schema.ts";
-import { Unknowns, known, unknown, type Probe, type ProbeContext } from "../probe.ts";
+import { Unknowns, known, runsAsRoot, unknown, type Probe, type ProbeContext } from "../probe.ts";
 import type { RunResult } from "../runner/run.ts";
 import {
   parseFirewalldState, parseIptablesInput, parseNftRuleset, parseProcNetRoute, parseResolvConf, parseUfwStatus, type FirewallVerdict,
@@ -56,7 +56,7 @@ async function linuxFirewall(ctx: ProbeContext): Promise<Firewall> {
   const verdict = linuxFirewallVerdict([
     parsed(nft, parseNftRuleset), parsed(ipt, parseIptablesInput), parsed(ufw, parseUfwStatus), parsed(fwd, parseFirewalldState),
   ]);
-  if (!verdict.enabled.ok && !ctx.elevated) {
+  if (!verdict.enabled.ok && !runsAsRoot(ctx)) {
     verdict.enabled = unknown(`${verdict.enabled.reason}; reading firewall rules needs root`);
   }
   return verdict;

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import type { Collector, FamilyResult } from "../types.ts";
 import type { SecurityFacts } from "../../../shared/facts/schema.ts";
-import { Unknowns, errorMessage, known, unknown, type Probe, type ProbeContext } from "../probe.ts";
+import { Unknowns, errorMessage, known, runsAsRoot, unknown, type Probe, type ProbeContext } from "../probe.ts";
 import type { RunResult } from "../runner/run.ts";
 import {
   SECURE_BOOT_EFIVAR, parseGsettingsBool, parseGsettingsUint, parseLoginctlSessions, parseMokutilSbState, parseRealmList, parseSecureBootEfivar,
@@ -59,7 +59,7 @@ async function linuxScreenLock(ctx: ProbeContext): Promise<Probe<ScreenLock>> {
   if (!seat) return unknown("no user session on a seat (headless): screen lock does not apply");
   const asUser = (args: string[]) => {
     const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=/run/user/${seat.uid}/bus`, LC_ALL: "C" };
-    const runAs = ctx.elevated && seat.uid !== 0 ? ["runuser", "-u", seat.user, "--", ...args] : args;
+    const runAs = runsAsRoot(ctx) && seat.uid !== 0 ? ["runuser", "-u", seat.user, "--", ...args] : args;
     return ctx.run(runAs, { env });
   };
   const [lock, idle] = await Promise.all([
@@ -127,7 +127,7 @@ async function collectDarwin(ctx: ProbeContext, u: Unknowns): Promise<SecurityFa
   else if (user.value === null) screenLock = unknown("no user at the console (login window)");
   else {
     const uid = await ctx.run(["id", "-u", user.value]);
-    const wrap = (args: string[]) => (ctx.elevated && uid.ok ? ["launchctl", "asuser", uid.stdout.trim(), "sudo", "-u", user.value!, ...args] : args);
+    const wrap = (args: string[]) => (runsAsRoot(ctx) && uid.ok ? ["launchctl", "asuser", uid.stdout.trim(), "sudo", "-u", user.value!, ...args] : args);
     const [status, idle] = await Promise.all([
       ctx.run(wrap(["sysadminctl", "-screenLock", "status"])),
       ctx.run(wrap(["defaults", "-currentHost", "read", "com.apple.screensaver", "idleTime"])),
