@@ -64,7 +64,6 @@ export const PROBES: ProbeSpec[] = [
   { id: "win32-logicaldisk", family: "disks", os: "windows", reads: "Get-CimInstance Win32_LogicalDisk | Format-List", parser: "disks/windows.ts#parseLogicalDisks" },
   { id: "win32-encryptablevolume", family: "disks", os: "windows", reads: "Get-CimInstance -Namespace root\\cimv2\\Security\\MicrosoftVolumeEncryption Win32_EncryptableVolume | Format-List", parser: "disks/windows.ts#parseEncryptableVolumes" },
   { id: "lsblk-json", family: "disks", os: "linux", reads: "lsblk -J -b -o NAME,PATH,TYPE,… (util-linux < 2.33: -p -o NAME,TYPE,…)", parser: "disks/linux.ts#parseLsblk" },
-  { id: "dmsetup-table-crypt", family: "disks", os: "linux", reads: "dmsetup table --target crypt", parser: "disks/linux.ts#parseDmsetupCryptTable" },
   // network
   { id: "socketfilterfw-globalstate", family: "network", os: "darwin", reads: "socketfilterfw --getglobalstate", parser: "network/darwin.ts#parseGlobalState" },
   { id: "socketfilterfw-stealthmode", family: "network", os: "darwin", reads: "socketfilterfw --getstealthmode", parser: "network/darwin.ts#parseStealthMode" },
@@ -132,7 +131,6 @@ export const GAPS: Record<string, string> = {
   "os/linux/apt-get-s-upgrade": "threads paste `apt list --upgradable` or the real upgrade's summary, not the simulation's Inst lines; one (grep-filtered) simulation found",
   "disks/darwin/fdesetup-status": "issue threads paraphrase fdesetup (\"FileVault is On. Institutional key\") rather than paste it; one verbatim recording found",
   "disks/windows/win32-encryptablevolume": "searched the code corpus for Win32_EncryptableVolume Format-List transcripts: only scripts reading ConversionStatus, no recorded output",
-  "disks/linux/dmsetup-table-crypt": "searched for `dmsetup table` transcripts with crypt targets: threads show cryptsetup status instead, and a crypt table line carries the volume key in hex, so people do not paste it",
   "network/darwin/alf-globalstate": "a single digit (0/1/2); the plist is gone on macOS 15, and no transcript was found",
   "network/darwin/route-get-default": "issue threads show `route -n get default | grep gateway` rather than the whole output; one whole transcript found",
   "network/windows/route-dns": "Get-NetRoute/Get-DnsClientServerAddress are shown as tables; the list-view transcripts found were \"expected result\" text, not recordings",

@@ -1,6 +1,6 @@
 /**
  * The systemd unit for the agent. Hardened as far as the probes allow: the agent runs as root
- * because serials (DMI), disk encryption (dmsetup, lsblk) and firewall state need it, so the unit
+ * because serials (DMI), disk encryption (lsblk over /dev/mapper) and firewall state need it, so the unit
  * takes away what a fact collector never needs instead.
  *
  * Deliberately not set, and why:

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "../fixtures.ts";
-import { parseDmsetupCryptTable, parseLsblk } from "./linux.ts";
+import { parseLsblk } from "./linux.ts";
 import { darwinVolumes, parseApfsList, parseDiskutilList, parseFdesetupStatus } from "./darwin.ts";
 import { bitlockerState, windowsVolumes } from "./windows.ts";
 import { createContext } from "../probe.ts";
@@ -48,13 +48,6 @@ test("marks a filesystem on LUKS as encrypted, its ESP as boot partition and a U
 
 test("reports unknown when lsblk output is not JSON", () => {
   assert.deepEqual(parseLsblk("lsblk: unknown column: MOUNTPOINTS"), { ok: false, reason: "lsblk: output is not JSON" });
-});
-
-test("treats dmsetup without device-mapper (this container) as unrecognised, not as 'no encryption'", () => {
-  assert.equal(parseDmsetupCryptTable(f("debian-12-container.dmsetup-table-crypt.txt")).ok, false);
-  assert.deepEqual(parseDmsetupCryptTable("luks-1: 0 975699968 crypt aes-xts-plain64 :64:logon:cryptsetup:1 0 259:2 32768\n"), {
-    ok: true, value: [{ name: "luks-1", cipher: "aes-xts-plain64" }],
-  });
 });
 
 test("reads FileVault state per APFS volume on an Apple silicon layout", () => {

@@ -97,18 +97,3 @@ function toVolume(dev: LsblkDevice, mounts: string[], lineage: Lineage): Volume 
     reasons,
   };
 }
-
-/**
- * `dmsetup table --target crypt`: "name: start length crypt cipher key iv_offset device offset".
- * A second, root-only witness of which dm devices are dm-crypt mappings.
- */
-export function parseDmsetupCryptTable(text: string): Probe<Array<{ name: string; cipher: string }>> {
-  if (/No devices found/i.test(text)) return known([]);
-  const rows: Array<{ name: string; cipher: string }> = [];
-  for (const line of text.split("\n")) {
-    const m = /^(\S+):\s+\d+\s+\d+\s+crypt\s+(\S+)/.exec(line.trim());
-    if (m) rows.push({ name: m[1]!, cipher: m[2]! });
-  }
-  if (rows.length === 0 && text.trim()) return unknown("dmsetup: unrecognised output");
-  return known(rows);
-}
