@@ -21,7 +21,7 @@ import { apiTokenCacheStats } from "./http/auth.ts";
 import { ConnectorMetrics } from "./metrics/index.ts";
 import { countingDecisions } from "./metrics/signin.ts";
 import { instrumentStore } from "./metrics/store.ts";
-import { createHttpApp, type RouteModule } from "./http/app.ts";
+import { createHttpApp } from "./http/app.ts";
 import type { AuthVariables } from "./http/auth.ts";
 import { DecisionLog } from "./events/decisions.ts";
 import { startEventPruner } from "./events/retention.ts";
@@ -58,8 +58,6 @@ export interface ConnectorOptions {
   hub?: LocalAgentHub;
   /** The OS release catalog to start from instead of the bundled one (tests pin a frozen one). */
   baselineCatalog?: OsCatalog;
-  /** Extra REST route modules (policies, endpoint check). */
-  routes?: RouteModule[];
   /** The admin's device CA (PEM files); default: one generated once and kept in the store (device-ca/stored-ca.ts). */
   deviceCaFiles?: DeviceCaFiles;
 }
@@ -122,7 +120,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   };
   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
   const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup };
-  const app = createHttpApp(deps, options.routes);
+  const app = createHttpApp(deps);
   const keys = new PublicKeyCache();
   const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys });
   // After a restart the first read of each device would otherwise be a cold one (lookup/warm.ts).

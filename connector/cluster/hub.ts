@@ -284,8 +284,3 @@ export class ClusterAgentHub extends LocalAgentHub {
     await this.presenceTable.release().catch(() => {});
   }
 }
-
-/** Starts the cluster hub on a PostgreSQL store. */
-export function createClusterHub(store: PostgresStore, options: ClusterHubOptions = {}): Promise<ClusterAgentHub> {
-  return ClusterAgentHub.start(store, options);
-}

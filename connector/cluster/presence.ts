@@ -23,11 +23,6 @@ export interface PresenceOptions {
 
 export const DEFAULT_PRESENCE: PresenceOptions = { leaseMs: 15_000, flushDelayMs: 10 };
 
-export interface PresenceHolder {
-  deviceId: string;
-  replicaId: string;
-}
-
 export class PresenceTable {
   private readonly changes = new Map<string, "up" | "down">();
   private flushTimer: NodeJS.Timeout | undefined;

@@ -23,9 +23,7 @@ import { isStoreUnavailable } from "../store/unavailable.ts";
 import { mountConsole } from "../console/index.ts";
 import { mountMetrics } from "../metrics/route.ts";
 
-export type RouteModule = (app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps) => void;
-
-export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): Hono<{ Variables: AuthVariables }> {
+export function createHttpApp(deps: HttpDeps): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const tooLarge = (c: Context) => apiError(c, 413, "payload_too_large", `the request body is larger than ${deps.limits.maxBodyBytes} bytes`);
   const limitBody = bodyLimit({
@@ -69,7 +67,6 @@ export function createHttpApp(deps: HttpDeps, extraRoutes: RouteModule[] = []): 
   mountTokens(app, deps);
   mountPolicyRoutes(app, deps);
   mountWhoami(app, deps);
-  for (const mount of extraRoutes) mount(app, deps);
   mountConsole(app, deps);
   app.notFound((c) => apiError(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {

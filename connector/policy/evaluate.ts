@@ -30,12 +30,6 @@ export const NO_FACTS: Facts = { os: null, disks: null, network: null, hardware:
 
 const FAMILY_PLATFORM: Record<string, Platform> = { mac_os: "MACOS", windows: "WINDOWS", linux: "LINUX" };
 
-/** The policy platform a facts document belongs to, or null when the OS family is unknown or unsupported. */
-export function platformOf(facts: Facts | null): Platform | null {
-  const family = facts?.os?.family ?? null;
-  return family === null ? null : (FAMILY_PLATFORM[family] ?? null);
-}
-
 /** How stale a stored `lastPassedAt` may get while a check keeps passing. */
 export const LAST_PASSED_RESOLUTION_MS = 15 * 60_000;
 
