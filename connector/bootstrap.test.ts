@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chownSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureAdminToken } from "./bootstrap.ts";
+import { ensureAdminToken, resetAdminToken } from "./bootstrap.ts";
 import { createLogger } from "./log.ts";
 import { openStore } from "./store/open.ts";
 
@@ -60,5 +60,36 @@ test("a file owned by another user is refused", { skip: process.getuid?.() !== 0
     chownSync(path, 65534, 65534);
     await assert.rejects(ensureAdminToken(store, dir, Date.now(), log), /owned by uid 65534/);
     assert.equal(readFileSync(path, "utf8"), "");
+  });
+});
+
+test("reset-admin-token revokes the bootstrap token and writes a new one 0600; the next start keeps it", async () => {
+  await withState(async (dir, store) => {
+    const first = await ensureAdminToken(store, dir, Date.now(), log);
+    const oldSecret = readFileSync(first.path, "utf8");
+    const [oldToken] = await store.listApiTokens();
+    const reset = await resetAdminToken(store, dir, Date.now());
+    assert.equal(reset.revoked, oldToken!.id);
+    assert.notEqual(readFileSync(reset.path, "utf8"), oldSecret);
+    assert.equal(statSync(reset.path).mode & 0o777, 0o600);
+    const tokens = await store.listApiTokens();
+    assert.ok(tokens.find((t) => t.id === oldToken!.id)?.revokedAt, "the old token is revoked");
+    assert.deepEqual(tokens.find((t) => t.id === reset.tokenId)?.scopes, ["admin"]);
+    const events = await store.listEvents({ types: ["token.revoked"], limit: 10 });
+    assert.deepEqual(events.map((e) => e.data), [{ kind: "api", id: oldToken!.id, by: "reset-admin-token" }]);
+    assert.equal((await ensureAdminToken(store, dir, Date.now(), log)).created, false, "a restart does not replace it again");
+  });
+});
+
+test("reset-admin-token refuses a symlink at admin.token, as the first start does", async () => {
+  await withState(async (dir, store) => {
+    await ensureAdminToken(store, dir, Date.now(), log);
+    rmSync(join(dir, "admin.token"));
+    const target = join(dir, "attacker-reads-this");
+    writeFileSync(target, "", { mode: 0o644 });
+    symlinkSync(target, join(dir, "admin.token"));
+    await assert.rejects(resetAdminToken(store, dir, Date.now()), /symlink/);
+    assert.equal(readFileSync(target, "utf8"), "");
+    assert.equal((await store.listApiTokens()).filter((t) => t.revokedAt === null).length, 1, "nothing issued or revoked");
   });
 });

@@ -2,6 +2,9 @@
  * First start: create an admin API token and write it, mode 0600, to `<database dir>/admin.token`
  * so the `facet` CLI on the same host finds it. The log says where it is, never what it is.
  * Also writes `<database dir>/connector.url` (not secret) so the CLI knows the port.
+ *
+ * `facet-connector reset-admin-token` (resetAdminToken) replaces that token when its file is lost
+ * or leaked: the one way back in without another admin token, for whoever can open the database.
  */
 import { closeSync, existsSync, fchmodSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -19,18 +22,49 @@ export async function ensureAdminToken(store: Store, stateDir: string, now: numb
   const existing = await store.getSetting<string>(BOOTSTRAP_SETTING);
   if (existing !== null) {
     if (!existsSync(path)) {
-      log.warn({ path, tokenId: existing }, "the bootstrap admin token file is gone; create a new admin token with `facet tokens create --api --scope admin` using another admin token");
+      log.warn({ path, tokenId: existing }, "the bootstrap admin token file is gone; `facet-connector reset-admin-token` with this connector's --database revokes that token and writes a new one (docs/operations.md)");
     }
     return { created: false, path };
   }
   // Checked before a token exists, so a refusal leaves nothing behind in the database.
   clearStaleTokenFile(path);
+  const tokenId = await writeAdminToken(store, path, now, "bootstrap");
+  log.info({ path, tokenId }, "created the admin API token");
+  return { created: true, path };
+}
+
+export interface AdminTokenReset {
+  path: string;
+  tokenId: string;
+  /** The bootstrap token revoked, or null when there was none (or it was revoked already). */
+  revoked: string | null;
+}
+
+/**
+ * Revokes the bootstrap admin token and writes a new one to `<stateDir>/admin.token`, with the
+ * same care as the first start. Needs only the database, so it works with the connector stopped;
+ * a running one stops accepting the old token within its token cache's lifetime (http/auth.ts).
+ */
+export async function resetAdminToken(store: Store, stateDir: string, now: number): Promise<AdminTokenReset> {
+  const path = join(stateDir, ADMIN_TOKEN_FILE);
+  clearStaleTokenFile(path);
+  const previous = await store.getSetting<string>(BOOTSTRAP_SETTING);
+  const tokenId = await writeAdminToken(store, path, now, "reset-admin-token");
+  let revoked: string | null = null;
+  if (previous !== null && (await store.revokeApiToken(previous, now))) {
+    revoked = previous;
+    await store.recordEvent({ type: "token.revoked", at: now, deviceId: null, data: { kind: "api", id: previous, by: "reset-admin-token" } });
+  }
+  return { path, tokenId, revoked };
+}
+
+/** Issues an admin token, writes its secret to `path` (0600, exclusively) and makes it the bootstrap token. */
+async function writeAdminToken(store: Store, path: string, now: number, by: string): Promise<string> {
   const { token, secret } = await issueApiToken(store, { name: "bootstrap admin", scopes: ["admin"] }, now);
   writeSecretExclusively(path, `${secret}\n`);
   await store.putSetting(BOOTSTRAP_SETTING, token.id);
-  await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "api", id: token.id, scopes: token.scopes, by: "bootstrap" } });
-  log.info({ path, tokenId: token.id }, "created the admin API token");
-  return { created: true, path };
+  await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "api", id: token.id, scopes: token.scopes, by } });
+  return token.id;
 }
 
 /**

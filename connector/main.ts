@@ -12,7 +12,8 @@ import { createConnector } from "./app.ts";
 import { ensureAdminToken, writeUrlFile } from "./bootstrap.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS, MAX_CATALOG_MAX_AGE_DAYS, MIN_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
-import { DEFAULT_PORT, defaultDatabasePath } from "./paths.ts";
+import { databaseLocation, DEFAULT_PORT, defaultStateDir, sqliteFilePath } from "./paths.ts";
+import { addMaintenanceCommands } from "./maintenance/commands.ts";
 import { isPostgresLocation } from "./store/open.ts";
 import { FACET_VERSION } from "./version.ts";
 import { integerOption } from "../shared/cli/integer-option.ts";
@@ -131,12 +132,12 @@ async function serve(opts: ServeOptions, log: ReturnType<typeof createLogger>): 
   if (Boolean(opts.deviceCaCert) !== Boolean(opts.deviceCaKey)) throw new StartupError("usage", "--device-ca-cert and --device-ca-key must be given together");
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readTlsFile(opts.tlsCert, "certificate"), key: readTlsFile(opts.tlsKey, "key") } : undefined;
   const explicit = opts.database ?? (process.env.FACET_DATABASE_URL || undefined);
-  const database = explicit ?? defaultDatabasePath();
+  const database = databaseLocation(opts.database);
   const postgres = isPostgresLocation(database);
-  const stateDir = opts.stateDir ?? (postgres ? dirname(defaultDatabasePath()) : dirname(resolve(database)));
+  const stateDir = opts.stateDir ?? defaultStateDir(database, postgres);
   let lock: InstanceLock | undefined;
   if (!postgres) {
-    const path = resolve(database.startsWith("sqlite:") ? database.slice("sqlite:".length) : database);
+    const path = sqliteFilePath(database);
     checkSqliteLocation(path, explicit !== undefined || Boolean(process.env.FACET_DATABASE));
     if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     lock = lockDatabase(path);
@@ -203,7 +204,7 @@ program
   .description("apply pending database migrations and exit (serve also applies them at start)")
   .addOption(new Option("--database <location>", "SQLite file path or postgres:// URL").env("FACET_DATABASE"))
   .action(async (opts: { database?: string }) => {
-    const database = opts.database ?? process.env.FACET_DATABASE_URL ?? defaultDatabasePath();
+    const database = databaseLocation(opts.database);
     if (isPostgresLocation(database)) {
       const { runPostgresMigrations } = await import("./store/postgres/run-migrations.ts");
       const report = await runPostgresMigrations(database);
@@ -214,6 +215,8 @@ program
       console.log(`SQLite database ${resolve(database)} is up to date`);
     }
   });
+
+addMaintenanceCommands(program);
 
 // No top-level await: the packaged connector is a CommonJS bundle (a Node 22 SEA runs no ESM main).
 void program.parseAsync(process.argv);

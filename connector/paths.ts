@@ -4,7 +4,7 @@
  * FACET_DATABASE overrides for both the connector and the CLI.
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FACET_DATABASE) return env.FACET_DATABASE;
@@ -14,3 +14,18 @@ export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): strin
 }
 
 export const DEFAULT_PORT = 8787;
+
+/** The database a command uses: its --database flag, else FACET_DATABASE_URL, else the default path. */
+export function databaseLocation(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? (env.FACET_DATABASE_URL || undefined) ?? defaultDatabasePath(env);
+}
+
+/** A SQLite location's file, absolute (a `sqlite:` prefix dropped). */
+export function sqliteFilePath(location: string): string {
+  return resolve(location.startsWith("sqlite:") ? location.slice("sqlite:".length) : location);
+}
+
+/** Where admin.token and connector.url go by default: beside a SQLite database, else the default state directory. */
+export function defaultStateDir(location: string, postgres: boolean): string {
+  return postgres ? dirname(defaultDatabasePath()) : dirname(sqliteFilePath(location));
+}

@@ -108,6 +108,21 @@ describe("serve fails with one line and a documented exit code", () => {
     assert.equal(readFileSync(path, "utf8"), "my notes, not a database\n".repeat(20));
   });
 
+  test("a database migrated by a newer Facet (a downgrade): exit 12, one line, nothing changed", async () => {
+    const path = join(tempDir(), "facet.db");
+    await (await openStore(path)).close();
+    const db = new Database(path);
+    const known = db.pragma("user_version", { simple: true }) as number;
+    db.pragma(`user_version = ${known + 1}`);
+    db.close();
+    const { code, stderr } = await serveFails(["--database", path]);
+    assert.equal(code, 12, stderr);
+    assertOneLine(stderr, new RegExp(`schema version ${known + 1} is newer than this connector knows \\(${known}\\); upgrade the connector`));
+    const reopened = new Database(path, { readonly: true });
+    assert.equal(reopened.pragma("user_version", { simple: true }), known + 1);
+    reopened.close();
+  });
+
   test("another application's SQLite database: exit 12, left untouched", async () => {
     const path = join(tempDir(), "other.db");
     const db = new Database(path);
