@@ -68,7 +68,7 @@ const isRoot = posix && process.geteuid!() === 0;
 const canDrop = isRoot && existsSync("/usr/bin/setpriv");
 const unprivileged = isRoot ? 65534 : undefined;
 
-test("install and uninstall without root stop before touching anything, with exit 77 and how to fix it", { timeout: 60_000, skip: !posix || (isRoot && !canDrop) }, async () => {
+test("install and uninstall without root stop before touching anything, with exit 77 and how to fix it", { timeout: 180_000, skip: !posix || (isRoot && !canDrop) }, async () => {
   const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), "facet-noroot-")), "state");
   const install = await cliAs(unprivileged, ["install", "--url", "http://127.0.0.1:1", "--token", "fct_enroll_x", "--binary", "/bin/true", "--state-dir", stateDir]);
   assert.equal(install.code, EXIT_NOT_ADMIN);

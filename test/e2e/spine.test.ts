@@ -63,7 +63,7 @@ function start(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): 
   return {
     process: child,
     lines,
-    waitForLog(pred, what, ms = 20_000) {
+    waitForLog(pred, what, ms = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const hit = lines.find(pred);
@@ -129,7 +129,7 @@ async function acceptedSeqs(device: string): Promise<number[]> {
   return events.map((e) => e.data.seq);
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -158,7 +158,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("the spine with real processes", { timeout: 180_000 }, () => {
+describe("the spine with real processes", { timeout: 420_000 }, () => {
   let enrollToken: string;
 
   test("an admin creates an enrollment token and an agent enrolls with it", async () => {
