@@ -22,7 +22,7 @@ const skip = await postgresSkipReason();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("a replica killed mid-ingest", { skip, timeout: 120_000 }, () => {
+describe("a replica killed mid-ingest", { skip, timeout: 300_000 }, () => {
   let schema: TestSchema;
   let store: Store;
   let a: ReplicaProcess;

@@ -67,7 +67,7 @@ export async function startReplicaProcess(database: string, id: string, options:
     });
     child.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
     void exited.then((how) => reject(new Error(`replica ${id} exited (${how}) before listening:\n${logs}`)));
-    setTimeout(() => reject(new Error(`replica ${id} did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${logs}`)), options.startTimeoutMs ?? 30_000).unref();
+    setTimeout(() => reject(new Error(`replica ${id} did not start within ${options.startTimeoutMs ?? 90_000} ms:\n${logs}`)), options.startTimeoutMs ?? 90_000).unref();
   });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
