@@ -8,6 +8,10 @@
  *   facet os-catalog import catalog.json
  *
  * `build` runs here, not on the connector: it reads saved feed files and writes a catalog file.
+ *
+ * Every field shown comes from feeds on the internet (through the connector or saved files), so
+ * each goes through `escapeControl` (terminal-safe.ts): a release name cannot move the cursor,
+ * retitle the terminal or forge a row.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
@@ -18,12 +22,14 @@ import { loadBundledCatalog } from "../policy/catalog/index.ts";
 import { CATALOG_PLATFORMS, OsCatalogSchema, type OsCatalog } from "../policy/catalog/schema.ts";
 import { refuseUpdate } from "../policy/catalog/validate-update.ts";
 import type { FacetClient } from "./client.ts";
+import { print, printJson } from "./output.ts";
 import { renderTable } from "./table.ts";
+import { escapeControl } from "./terminal-safe.ts";
 
 type Json = Record<string, any>;
 
-const print = (text: string): void => void process.stdout.write(`${text}\n`);
-const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
+/** A field from a feed or the connector, as inert text ("-" when absent). */
+const t = (value: unknown, absent = "-"): string => (value === undefined || value === null ? absent : escapeControl(String(value)));
 
 /** A bad file is a usage error: main.ts prints it and exits 2, like commander's own. */
 class UsageError extends InvalidArgumentError {}
@@ -45,22 +51,22 @@ function readCatalogFile(path: string): OsCatalog {
     throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = OsCatalogSchema.safeParse(json);
-  if (!parsed.success) throw new UsageError([`${path}: invalid OS catalog`, ...parsed.error.issues.slice(0, 20).map((i) => `  ${i.path.map(String).join(".")}: ${i.message}`)].join("\n"));
+  if (!parsed.success) throw new UsageError([`${path}: invalid OS catalog`, ...parsed.error.issues.slice(0, 20).map((i) => `  ${t(i.path.map(String).join("."))}: ${t(i.message)}`)].join("\n"));
   return parsed.data;
 }
 
 /** The catalog's age in one line; a stale one says what it costs and how to fix it. */
 export function freshnessLine(f: Json): string {
-  const confirmed = String(f.confirmedAt ?? f.publishedAt).slice(0, 10);
-  if (!f.stale) return `confirmed ${confirmed}, ${f.ageDays} days ago (limit ${f.maxAgeDays} days): current, stale from ${f.staleFrom}`;
-  const why = f.datedInFuture ? `confirmation dated ${confirmed}, in the future` : `last confirmed ${confirmed}, ${f.ageDays} days ago, past the ${f.maxAgeDays}-day limit since ${f.staleFrom}`;
+  const confirmed = t(String(f.confirmedAt ?? f.publishedAt).slice(0, 10));
+  if (!f.stale) return `confirmed ${confirmed}, ${t(f.ageDays)} days ago (limit ${t(f.maxAgeDays)} days): current, stale from ${t(f.staleFrom)}`;
+  const why = f.datedInFuture ? `confirmation dated ${confirmed}, in the future` : `last confirmed ${confirmed}, ${t(f.ageDays)} days ago, past the ${t(f.maxAgeDays)}-day limit since ${t(f.staleFrom)}`;
   return `STALE: ${why}. Checks against the latest OS release or patch are UNKNOWN (never PASS) until it is updated: facet os-catalog update (or facet os-catalog import <file>)`;
 }
 
 function sourceLines(sources: Json[]): string {
   return renderTable(
     ["SOURCE", "LAST CONFIRMED", "LAST ATTEMPT", "SAID / LAST ERROR"],
-    sources.map((s) => [`${s.id} ${s.url}`, s.lastConfirmedAt ?? "never", s.lastAttemptAt ?? "never", s.lastError ? `ERROR: ${s.lastError}` : (s.said ?? "-")]),
+    sources.map((s) => [`${t(s.id)} ${t(s.url)}`, t(s.lastConfirmedAt, "never"), t(s.lastAttemptAt, "never"), s.lastError ? `ERROR: ${t(s.lastError)}` : t(s.said)]),
   );
 }
 
@@ -75,13 +81,13 @@ export function registerOsCatalogCommands(program: Command, client: () => FacetC
       const r = await client().request<Json>("GET", "/v1/os-catalog");
       if (o.json) return printJson(r.catalog);
       const c = r.catalog;
-      print(`OS catalog ${c.version} (${r.source}), published ${c.publishedAt}`);
+      print(`OS catalog ${t(c.version)} (${t(r.source)}), published ${t(c.publishedAt)}`);
       if (r.freshness) print(freshnessLine(r.freshness));
-      if (r.platforms) for (const p of CATALOG_PLATFORMS) if (r.platforms[p]) print(`  ${p.padEnd(8)}${freshnessLine(r.platforms[p])}${c.sources?.[p] ? ` — from ${c.sources[p].from}` : ""}`);
+      if (r.platforms) for (const p of CATALOG_PLATFORMS) if (r.platforms[p]) print(`  ${p.padEnd(8)}${freshnessLine(r.platforms[p])}${c.sources?.[p] ? ` — from ${t(c.sources[p].from)}` : ""}`);
       print("");
-      print(renderTable(["macOS", "NAME", "LATEST", "RELEASED", "SUPPORTED"], c.macos.map((m: Json) => [m.major, m.name, m.latest, m.latestReleased, m.supported ? "yes" : "no"])));
+      print(renderTable(["macOS", "NAME", "LATEST", "RELEASED", "SUPPORTED"], c.macos.map((m: Json) => [t(m.major), t(m.name), t(m.latest), t(m.latestReleased), m.supported ? "yes" : "no"])));
       print("");
-      print(renderTable(["WINDOWS", "RELEASE", "BUILD", "LATEST UBR", "END OF SUPPORT"], c.windows.map((w: Json) => [w.product, w.release, w.build, `${w.updates.at(-1).ubr} (${w.updates.at(-1).date})`, w.endOfSupport ?? "-"])));
+      print(renderTable(["WINDOWS", "RELEASE", "BUILD", "LATEST UBR", "END OF SUPPORT"], c.windows.map((w: Json) => [t(w.product), t(w.release), t(w.build), `${t(w.updates.at(-1)?.ubr)} (${t(w.updates.at(-1)?.date)})`, t(w.endOfSupport)])));
       if (r.sources) {
         print("");
         print(sourceLines(r.sources));
@@ -97,10 +103,10 @@ export function registerOsCatalogCommands(program: Command, client: () => FacetC
       const r = await client().request<Json>("POST", "/v1/os-catalog/update", undefined, {}, 180_000);
       if (o.json) return printJson(r);
       if (r.changes.length > 0) {
-        print(`OS catalog ${r.previous} → ${r.version}:`);
-        for (const line of r.changes) print(`  ${line}`);
-      } else print(`OS catalog ${r.version}: no release changed`);
-      for (const s of r.sources as Json[]) print(s.lastError ? `${s.id}: FAILED: ${s.lastError}` : `${s.id}: confirmed (${s.said})`);
+        print(`OS catalog ${t(r.previous)} → ${t(r.version)}:`);
+        for (const line of r.changes) print(`  ${t(line)}`);
+      } else print(`OS catalog ${t(r.version)}: no release changed`);
+      for (const s of r.sources as Json[]) print(s.lastError ? `${t(s.id)}: FAILED: ${t(s.lastError)}` : `${t(s.id)}: confirmed (${t(s.said)})`);
       if (r.freshness) print(freshnessLine(r.freshness));
       if (r.outcome === "failed") process.exitCode = 1;
     });
@@ -126,18 +132,18 @@ export function registerOsCatalogCommands(program: Command, client: () => FacetC
       const next = assembleCatalog(base, built.parts, now);
       for (const platform of CATALOG_PLATFORMS) {
         const problem = refuseUpdate(base, next, platform, now);
-        if (problem) throw new UsageError(`refused: ${problem}`);
+        if (problem) throw new UsageError(`refused: ${t(problem)}`);
       }
       const tmp = `${o.output}.tmp-${process.pid}`;
       writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
       renameSync(tmp, o.output);
-      for (const line of built.used) print(`read ${line}`);
+      for (const line of built.used) print(`read ${t(line)}`);
       const changes = diffCatalogs(base, next);
-      print(`wrote ${o.output}: OS catalog ${next.version} (from ${base.version}), ${changes.length} changes`);
-      for (const line of changes.slice(0, 50)) print(`  ${line}`);
+      print(`wrote ${t(o.output)}: OS catalog ${t(next.version)} (from ${t(base.version)}), ${changes.length} changes`);
+      for (const line of changes.slice(0, 50)) print(`  ${t(line)}`);
       if (changes.length > 50) print(`  … and ${changes.length - 50} more`);
       const unconfirmed = CATALOG_PLATFORMS.filter((p) => next.sources?.[p]?.confirmedAt !== new Date(now).toISOString());
-      if (unconfirmed.length > 0) print(`not confirmed by these files (kept from ${base.version}): ${unconfirmed.join(", ")}`);
+      if (unconfirmed.length > 0) print(`not confirmed by these files (kept from ${t(base.version)}): ${unconfirmed.join(", ")}`);
     });
 
   catalog
@@ -145,7 +151,7 @@ export function registerOsCatalogCommands(program: Command, client: () => FacetC
     .description("import a catalog file (from `facet os-catalog build`) into the connector")
     .action(async (file: string) => {
       const r = await client().request<Json>("PUT", "/v1/os-catalog", undefined, readCatalogFile(file));
-      print(`imported OS catalog ${r.imported} (was ${r.previous})`);
+      print(`imported OS catalog ${t(r.imported)} (was ${t(r.previous)})`);
       if (r.freshness?.stale) print(`warning: ${freshnessLine(r.freshness)}`);
     });
 }
