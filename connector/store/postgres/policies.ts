@@ -14,6 +14,7 @@ import type {
   StoredPolicy,
 } from "../types.ts";
 import type { Migration } from "./migrations.ts";
+import type { PostgresAccess } from "./access.ts";
 import { complianceRecordFromRow, policyFromRow, type ComplianceRecordRow, type PolicyRow } from "../rows.ts";
 
 export function policyMigration(version: number): Migration {
@@ -55,13 +56,11 @@ export function policyMigration(version: number): Migration {
   };
 }
 
-export interface PostgresAccess {
-  pool: pg.Pool;
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-}
 
 const insertEvent = (c: pg.ClientBase, e: NewEvent) =>
   c.query("INSERT INTO events (type, at, device_id, data) VALUES ($1, $2, $3, $4)", [e.type, e.at, e.deviceId, JSON.stringify(e.data)]);
+
+export type { PostgresAccess } from "./access.ts";
 
 export function createPostgresPolicyStore(db: PostgresAccess): PolicyStore & ComplianceStore {
   return {
