@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { openPostgresStore } from "./store.ts";
-import { MIGRATIONS } from "./migrations.ts";
+import { MIGRATIONS } from "./migrations/index.ts";
 import { createTestSchema, postgresSkipReason, type TestSchema } from "./test-schema.ts";
 import { parsePostgresLocation, redactLocation } from "./connection.ts";
 

@@ -13,54 +13,11 @@ import type {
   PolicyStore,
   StoredPolicy,
 } from "../types.ts";
-import type { Migration } from "./migrations.ts";
 import type { PostgresAccess } from "./access.ts";
 import { complianceRecordFromRow, policyFromRow, type ComplianceRecordRow, type PolicyRow } from "../rows.ts";
 
-export function policyMigration(version: number): Migration {
-  return {
-    version,
-    name: "device assurance policies and compliance",
-    sql: `
-      CREATE TABLE policies (
-        id          text PRIMARY KEY,
-        version     integer NOT NULL,
-        name        text NOT NULL,
-        platform    text NOT NULL,
-        body        text NOT NULL,
-        created_at  bigint NOT NULL,
-        updated_at  bigint NOT NULL
-      );
-
-      CREATE TABLE compliance_checks (
-        device_id        text NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
-        policy_id        text NOT NULL REFERENCES policies (id) ON DELETE CASCADE,
-        check_name       text NOT NULL,
-        first_failed_at  bigint,
-        last_passed_at   bigint,
-        PRIMARY KEY (device_id, policy_id, check_name)
-      );
-
-      CREATE TABLE compliance (
-        device_id       text NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
-        policy_id       text NOT NULL REFERENCES policies (id) ON DELETE CASCADE,
-        policy_version  integer NOT NULL,
-        result          text NOT NULL,
-        passing         boolean NOT NULL,
-        evaluated_at    bigint NOT NULL,
-        detail          text NOT NULL,
-        PRIMARY KEY (device_id, policy_id)
-      );
-      CREATE INDEX compliance_policy ON compliance (policy_id);
-    `,
-  };
-}
-
-
 const insertEvent = (c: pg.ClientBase, e: NewEvent) =>
   c.query("INSERT INTO events (type, at, device_id, data) VALUES ($1, $2, $3, $4)", [e.type, e.at, e.deviceId, JSON.stringify(e.data)]);
-
-export type { PostgresAccess } from "./access.ts";
 
 export function createPostgresPolicyStore(db: PostgresAccess): PolicyStore & ComplianceStore {
   return {

@@ -4,7 +4,7 @@
  * same advisory lock, so running both is safe).
  */
 import { createPool, parsePostgresLocation } from "./connection.ts";
-import { MIGRATIONS, migrate, type MigrationReport } from "./migrations.ts";
+import { MIGRATIONS, migrate, type MigrationReport } from "./migrations/index.ts";
 
 export async function runPostgresMigrations(url: string): Promise<MigrationReport & { known: number }> {
   const location = parsePostgresLocation(url);

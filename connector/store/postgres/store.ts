@@ -16,7 +16,7 @@ import { createPool, parsePostgresLocation, quoteIdent, type PostgresLocation } 
 import { createPostgresDeviceStore } from "./devices.ts";
 import { createPostgresEventStore } from "./events.ts";
 import { createPostgresFleetStore } from "./fleet.ts";
-import { migrate, type MigrationReport } from "./migrations.ts";
+import { migrate, type MigrationReport } from "./migrations/index.ts";
 import { createPostgresPolicyStore } from "./policies.ts";
 import { createPostgresSettingsStore } from "./settings.ts";
 import { createPostgresSnapshotStore } from "./snapshots.ts";
@@ -98,7 +98,7 @@ export class PostgresStore implements Store, PostgresAccess {
   }
 
   private async assertMigrated(): Promise<void> {
-    const { MIGRATIONS } = await import("./migrations.ts");
+    const { MIGRATIONS } = await import("./migrations/index.ts");
     const want = Math.max(...MIGRATIONS.map((m) => m.version));
     const { rows } = await this.pool
       .query<{ v: number | null }>("SELECT max(version) AS v FROM schema_migrations")

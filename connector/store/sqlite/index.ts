@@ -16,7 +16,7 @@ import { openSqliteConnection } from "./connection.ts";
 import { createDeviceStore } from "./devices.ts";
 import { createEventStore } from "./events.ts";
 import { createFleetStore } from "./fleet.ts";
-import { MIGRATIONS, migrate, type Migration } from "./migrations.ts";
+import { MIGRATIONS, migrate, type Migration } from "./migrations/index.ts";
 import { createPolicyStore } from "./policies.ts";
 import { createSettingsStore } from "./settings.ts";
 import { createSnapshotBatchWriter } from "./snapshot-writes.ts";

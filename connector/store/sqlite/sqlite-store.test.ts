@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { openSqliteStore } from "./index.ts";
-import { MIGRATIONS, migrate } from "./migrations.ts";
+import { MIGRATIONS, migrate } from "./migrations/index.ts";
 import type { Device, SnapshotWrite, Store } from "../types.ts";
 import { sampleFacts, SAMPLE_UNKNOWN } from "../../../test/support/facts.ts";
 

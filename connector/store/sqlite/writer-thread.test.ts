@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { openSqliteStore } from "./index.ts";
-import { MIGRATIONS, migrate } from "./migrations.ts";
+import { MIGRATIONS, migrate } from "./migrations/index.ts";
 import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
 import { SnapshotWriterThread } from "./writer-thread.ts";
 import type { SnapshotWrite, Store } from "../types.ts";

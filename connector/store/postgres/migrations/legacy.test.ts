@@ -1,0 +1,54 @@
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createPool, parsePostgresLocation } from "../connection.ts";
+import { openPostgresStore } from "../store.ts";
+import { createTestSchema, postgresSkipReason, type TestSchema } from "../test-schema.ts";
+import { MIGRATIONS, migrate, type Migration } from "./index.ts";
+
+const skip = await postgresSkipReason();
+
+/** The previous layout's migrations, as generated from commit 7d10593 (fixtures/README.md). */
+const LEGACY = JSON.parse(readFileSync(new URL("./fixtures/legacy-7d10593.json", import.meta.url), "utf8")) as Migration[];
+const folded = (sql: string) => sql.replace(/\s+/g, " ").trim();
+
+test("each number names the same change as in the previous layout", () => {
+  assert.deepEqual(
+    MIGRATIONS.map((m) => [m.version, m.name, folded(m.sql)]),
+    LEGACY.map((m) => [m.version, m.name, folded(m.sql)]),
+  );
+});
+
+describe("a schema migrated by the previous layout", { skip }, () => {
+  let schema: TestSchema;
+  after(async () => {
+    await schema?.drop();
+  });
+
+  test("opens without running any migration again", async () => {
+    schema = await createTestSchema();
+    const location = parsePostgresLocation(schema.url);
+    const pool = createPool(location, { max: 1, applicationName: "facet-legacy-test" });
+    try {
+      const client = await pool.connect();
+      try {
+        assert.deepEqual((await migrate(client, location.schema, LEGACY)).applied, [1, 2, 3, 4, 5]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+
+    const store = await openPostgresStore(schema.url, { poolSize: 2 });
+    try {
+      assert.deepEqual((await store.migrate()).applied, [], "nothing re-run");
+      const { rows } = await store.pool.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version");
+      assert.deepEqual(rows, LEGACY.map((m) => ({ version: m.version, name: m.name })));
+      await store.createEnrollToken({ id: "t1", label: null, username: "alice", createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h1");
+      assert.equal((await store.listEnrollTokens())[0]?.username, "alice");
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { openSqliteStore } from "../index.ts";
+import { MIGRATIONS, migrate } from "./index.ts";
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+/** Every table and index as SQL, whitespace folded: the SQL text is kept as written, indentation included. */
+function schemaOf(db: BetterSqlite3.Database): string[] {
+  return db
+    .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name")
+    .all()
+    .map((r) => r.sql.replace(/\s+/g, " ").trim());
+}
+
+function freshSchema(): string[] {
+  const db = new BetterSqlite3(":memory:");
+  migrate(db);
+  const schema = schemaOf(db);
+  db.close();
+  return schema;
+}
+
+/** A copy of a fixture made by the previous layout (fixtures/README.md), removed after the test. */
+function copyOf(name: string, t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "facet-legacy-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "facet.db");
+  copyFileSync(fixture(name), path);
+  return path;
+}
+
+test("the migrations are numbered in the one numbering, 002 being PostgreSQL's alone", () => {
+  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 3, 4, 5]);
+});
+
+test("a database the previous layout fully migrated (user_version 4) opens without running anything", async (t) => {
+  const path = copyOf("legacy-v4-7d10593.db", t);
+  const raw = new BetterSqlite3(path);
+  assert.equal(raw.pragma("user_version", { simple: true }), 4);
+  assert.deepEqual(migrate(raw), [], "nothing re-run");
+  assert.equal(raw.pragma("user_version", { simple: true }), 4);
+  assert.deepEqual(schemaOf(raw), freshSchema());
+  raw.close();
+
+  const store = openSqliteStore(path, { writerThread: false });
+  try {
+    assert.equal(await store.getSetting("fixture"), "made by the old layout");
+    await store.createEnrollToken({ id: "t1", label: null, username: "alice", createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h1");
+    assert.equal((await store.listEnrollTokens())[0]?.username, "alice");
+  } finally {
+    await store.close();
+  }
+});
+
+test("a database the previous layout left at user_version 2 gets exactly 004 and 005", (t) => {
+  const path = copyOf("legacy-v2-7d10593.db", t);
+  const db = new BetterSqlite3(path);
+  try {
+    assert.deepEqual(migrate(db), [4, 5]);
+    assert.equal(db.pragma("user_version", { simple: true }), 4);
+    assert.deepEqual(schemaOf(db), freshSchema());
+    assert.equal((db.prepare("SELECT value FROM settings WHERE key = 'fixture'").get() as { value: string }).value, '"made by the old layout"');
+  } finally {
+    db.close();
+  }
+});
