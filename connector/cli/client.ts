@@ -8,9 +8,17 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { DeviceSummary, DeviceView, FactsView } from "../lookup/device-view.ts";
+import type { Scope } from "../api/contract.ts";
+import type { DeviceListQuerySchema, DeviceSummary, FactsView } from "../api/devices.ts";
+import type { EventListQuery } from "../api/events.ts";
+import type { ApiAnswer } from "../api/routes.ts";
+import type { CreateEnrollTokenSchema } from "../api/tokens.ts";
+import type { z } from "zod";
 import { NetworkError, describeNetworkFailure } from "./network-error.ts";
-import type { Scope } from "../store/types.ts";
+
+export type { DeviceSummary, DeviceView, DeviceUsersInfo, FactsView } from "../api/devices.ts";
+export type { EventInfo, EventListQuery } from "../api/events.ts";
+export type { ApiTokenInfo, EnrollTokenInfo } from "../api/tokens.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -23,58 +31,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface EnrollTokenInfo {
-  id: string;
-  label: string | null;
-  user: string | null;
-  created_at: string;
-  expires_at: string | null;
-  max_uses: number | null;
-  uses: number;
-  revoked_at: string | null;
-  state: "active" | "expired" | "used_up" | "revoked";
-}
-
-export interface DeviceUsersInfo {
-  device_id: string;
-  bound: { username: string; source: "admin" | "enrollment" | "idp"; bound_by: string; bound_at: string }[];
-  claimed: { console_user_at_enrollment: string | null; users_reported: string[] };
-}
-
-export interface ApiTokenInfo {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  created_at: string;
-  revoked_at: string | null;
-}
-
-export interface EventInfo {
-  id: number;
-  type: string;
-  at: string;
-  device_id: string | null;
-  data: Record<string, unknown>;
-}
-
-export interface DeviceListQuery {
-  serial?: string;
-  hostname?: string;
-  user?: string;
-  platform?: string;
-  limit?: number;
-  cursor?: string;
-  include_revoked?: boolean;
-}
-
-export interface EventListQuery {
-  order?: "oldest" | "newest";
-  type?: string;
-  since?: string;
-  device?: string;
-  cursor?: number;
-  limit?: number;
-}
+/** The list's filters; `include_revoked` as a boolean. Always summaries: full views are `getDevice`'s. */
+export type DeviceListQuery = Omit<z.input<typeof DeviceListQuerySchema>, "include_revoked" | "view"> & { include_revoked?: boolean };
 
 export interface ClientOptions {
   url: string;
@@ -101,64 +59,64 @@ export class FacetClient {
   }
 
   listDevices(query: DeviceListQuery = {}) {
-    return this.request<{ devices: DeviceSummary[]; next_cursor: string | null }>("GET", "/v1/devices", query);
+    return this.request<Omit<ApiAnswer<"listDevices">, "devices"> & { devices: DeviceSummary[] }>("GET", "/v1/devices", query);
   }
 
   /** `view`: authentik's view of the facts (the server's default) or Facet's full document. */
   getDevice(id: string, view?: FactsView) {
-    return this.request<DeviceView>("GET", `/v1/devices/${encodeURIComponent(id)}`, { view });
+    return this.request<ApiAnswer<"getDevice">>("GET", `/v1/devices/${encodeURIComponent(id)}`, { view });
   }
 
   refreshDevice(id: string, waitSeconds = 5, view?: FactsView) {
-    return this.request<DeviceView>("POST", `/v1/devices/${encodeURIComponent(id)}/refresh`, { wait: waitSeconds, view }, undefined, (waitSeconds + 10) * 1000);
+    return this.request<ApiAnswer<"refreshDevice">>("POST", `/v1/devices/${encodeURIComponent(id)}/refresh`, { wait: waitSeconds, view }, undefined, (waitSeconds + 10) * 1000);
   }
 
   revokeDevice(id: string) {
-    return this.request<{ id: string; revoked_at: string; disconnected: boolean }>("POST", `/v1/devices/${encodeURIComponent(id)}/revoke`);
+    return this.request<ApiAnswer<"revokeDevice">>("POST", `/v1/devices/${encodeURIComponent(id)}/revoke`);
   }
 
   listEvents(query: EventListQuery = {}) {
-    return this.request<{ events: EventInfo[]; next_cursor: number | null }>("GET", "/v1/events", query);
+    return this.request<ApiAnswer<"listEvents">>("GET", "/v1/events", query);
   }
 
   deviceUsers(id: string) {
-    return this.request<DeviceUsersInfo>("GET", `/v1/devices/${encodeURIComponent(id)}/users`);
+    return this.request<ApiAnswer<"deviceUsers">>("GET", `/v1/devices/${encodeURIComponent(id)}/users`);
   }
 
   assignUser(id: string, username: string) {
-    return this.request<{ device_id: string; username: string; bound: "now" | "already" }>("POST", `/v1/devices/${encodeURIComponent(id)}/users`, undefined, { username });
+    return this.request<ApiAnswer<"assignUser", 200 | 201>>("POST", `/v1/devices/${encodeURIComponent(id)}/users`, undefined, { username });
   }
 
   unassignUser(id: string, username: string) {
-    return this.request<{ device_id: string; username: string; removed: true }>("DELETE", `/v1/devices/${encodeURIComponent(id)}/users/${encodeURIComponent(username)}`);
+    return this.request<ApiAnswer<"unassignUser">>("DELETE", `/v1/devices/${encodeURIComponent(id)}/users/${encodeURIComponent(username)}`);
   }
 
-  createEnrollToken(spec: { label?: string; max_uses?: number | null; expires_in?: number | null; user?: string }) {
-    return this.request<EnrollTokenInfo & { token: string }>("POST", "/v1/tokens/enroll", undefined, spec);
+  createEnrollToken(spec: z.input<typeof CreateEnrollTokenSchema>) {
+    return this.request<ApiAnswer<"createEnrollToken", 201>>("POST", "/v1/tokens/enroll", undefined, spec);
   }
 
   listEnrollTokens() {
-    return this.request<{ tokens: EnrollTokenInfo[] }>("GET", "/v1/tokens/enroll");
+    return this.request<ApiAnswer<"listEnrollTokens">>("GET", "/v1/tokens/enroll");
   }
 
   revokeEnrollToken(id: string) {
-    return this.request<{ id: string; revoked: true }>("POST", `/v1/tokens/enroll/${encodeURIComponent(id)}/revoke`);
+    return this.request<ApiAnswer<"revokeEnrollToken">>("POST", `/v1/tokens/enroll/${encodeURIComponent(id)}/revoke`);
   }
 
   createApiToken(spec: { name: string; scopes: Scope[] }) {
-    return this.request<ApiTokenInfo & { token: string }>("POST", "/v1/tokens/api", undefined, spec);
+    return this.request<ApiAnswer<"createApiToken", 201>>("POST", "/v1/tokens/api", undefined, spec);
   }
 
   whoami() {
-    return this.request<ApiTokenInfo>("GET", "/v1/whoami");
+    return this.request<ApiAnswer<"whoami">>("GET", "/v1/whoami");
   }
 
   listApiTokens() {
-    return this.request<{ tokens: ApiTokenInfo[] }>("GET", "/v1/tokens/api");
+    return this.request<ApiAnswer<"listApiTokens">>("GET", "/v1/tokens/api");
   }
 
   revokeApiToken(id: string) {
-    return this.request<{ id: string; revoked: true }>("POST", `/v1/tokens/api/${encodeURIComponent(id)}/revoke`);
+    return this.request<ApiAnswer<"revokeApiToken">>("POST", `/v1/tokens/api/${encodeURIComponent(id)}/revoke`);
   }
 
   async request<T>(method: string, path: string, query?: object, body?: unknown, timeoutMs?: number): Promise<T> {

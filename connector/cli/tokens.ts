@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { SCOPES } from "../tokens/scopes.ts";
-import type { Scope } from "../store/types.ts";
+import type { Scope } from "../api/contract.ts";
 import type { Cli } from "./program.ts";
 import { parseDuration } from "./config.ts";
 import { note, print, printJson } from "./output.ts";

@@ -12,29 +12,16 @@
  * `order_key` says, and a page past the end is `{"hosts": []}` (authentik pages until it sees one).
  */
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import { HostsQuerySchema } from "../api/fleet.ts";
 import { evaluateDevice } from "../compliance/service.ts";
 import type { Policy } from "../policy/schema.ts";
 import type { Device } from "../store/types.ts";
 import { requireScope, type AuthErrorRenderer, type AuthVariables } from "../http/auth.ts";
 import { loadPolicies } from "../http/compliance.ts";
 import type { HttpDeps } from "../http/deps.ts";
+import { query } from "../http/validate.ts";
 import { caProfile } from "./ca-profile.ts";
 import { fleetHost, numericId, SERIAL_STAND_IN_PREFIX } from "./host.ts";
-
-const MAX_PER_PAGE = 500;
-
-const flag = z.enum(["true", "false", "1", "0", "without_vulnerability_details"]).optional();
-const HostsQuerySchema = z.object({
-  page: z.coerce.number().int().min(0).max(10_000_000).default(0),
-  per_page: z.coerce.number().int().min(1).max(MAX_PER_PAGE).default(100),
-  order_key: z.string().max(64).optional(),
-  order_direction: z.enum(["asc", "desc"]).optional(),
-  populate_software: flag,
-  populate_users: flag,
-  populate_policies: flag,
-  device_mapping: flag,
-});
 
 const on = (v: string | undefined) => v !== undefined && v !== "false" && v !== "0";
 
@@ -73,12 +60,12 @@ export function mountFleetApi(app: Hono<{ Variables: AuthVariables }>, deps: Htt
     return hosts;
   }
 
-  app.get("/api/v1/fleet/hosts", auth, async (c) => {
-    const q = HostsQuerySchema.safeParse(c.req.query());
-    if (!q.success) return fleetError(c, 400, "Bad request", q.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-    const { page, per_page } = q.data;
+  const hostsQuery = query(HostsQuerySchema, (c, error) => fleetError(c, 400, "Bad request", error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
+  app.get("/api/v1/fleet/hosts", auth, hostsQuery, async (c) => {
+    const q = c.req.valid("query");
+    const { page, per_page } = q;
     const devices = await store.listDevices({ limit: per_page, offset: page * per_page });
-    const populate = { software: on(q.data.populate_software), users: on(q.data.populate_users), policies: on(q.data.populate_policies), deviceMapping: on(q.data.device_mapping) };
+    const populate = { software: on(q.populate_software), users: on(q.populate_users), policies: on(q.populate_policies), deviceMapping: on(q.device_mapping) };
     return c.json({ hosts: await hostsFor(devices, populate) });
   });
 

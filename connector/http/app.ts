@@ -9,6 +9,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountDeviceCa } from "./device-ca.ts";
+import { mountOpenApi } from "./openapi.ts";
 import { mountDevices } from "./devices.ts";
 import { mountDeviceUsers } from "./device-users.ts";
 import { mountFleetApi } from "../fleet/routes.ts";
@@ -58,6 +59,7 @@ export function createHttpApp(deps: HttpDeps): Hono<{ Variables: AuthVariables }
   mountReadiness(app as unknown as Hono, deps);
   // Before the routes it times (the endpoint check).
   if (deps.metrics) mountMetrics(app, { store: deps.store, metrics: deps.metrics });
+  mountOpenApi(app as unknown as Hono);
   mountEnroll(app as unknown as Hono, deps);
   mountDeviceCa(app, deps);
   mountDevices(app, deps);

@@ -4,20 +4,15 @@
  * returns what the last evaluations stored.
  */
 import type { Hono } from "hono";
-import { z } from "zod";
+import { EvaluateBodySchema } from "../api/devices.ts";
 import { evaluateDevice, policyFromStored } from "../compliance/service.ts";
 import { combineEvaluations } from "../policy/combine.ts";
 import type { Policy } from "../policy/schema.ts";
 import type { Store } from "../store/types.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, readJson, zodMessage } from "./errors.ts";
-
-export const MAX_POLICIES_PER_CALL = 20;
-
-export const PolicyIdsSchema = z.array(z.string().min(1).max(64)).max(MAX_POLICIES_PER_CALL);
-
-const EvaluateBodySchema = z.strictObject({ policies: PolicyIdsSchema.optional() });
+import { apiError } from "./errors.ts";
+import { jsonBody } from "./validate.ts";
 
 /** The named policies, or which ids do not exist. Duplicates are dropped. */
 export async function loadPolicies(store: Store, ids: string[] | undefined): Promise<{ ok: true; policies: Policy[] } | { ok: false; missing: string[] }> {
@@ -32,14 +27,11 @@ export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: H
   const { store } = deps;
 
   // devices:read, not endpoint:check: the answer carries every policy's checks for any device named.
-  app.post("/v1/devices/:id/evaluate", requireScope(store, "devices:read"), async (c) => {
-    const raw = c.req.header("content-length") === "0" ? { ok: true as const, value: {} } : await readJson(c);
-    if (!raw.ok) return raw.response;
-    const body = EvaluateBodySchema.safeParse(raw.value ?? {});
-    if (!body.success) return apiError(c, 400, "bad_request", zodMessage(body.error));
+  app.post("/v1/devices/:id/evaluate", requireScope(store, "devices:read"), jsonBody(EvaluateBodySchema, { optional: true }), async (c) => {
+    const body = c.req.valid("json");
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
-    const loaded = await loadPolicies(store, body.data.policies);
+    const loaded = await loadPolicies(store, body.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
     if (loaded.policies.length === 0) return apiError(c, 400, "bad_request", "no device assurance policies to evaluate");
     const snapshot = await store.latestSnapshot(device.id);

@@ -5,10 +5,11 @@
  * It reveals nothing an observer of one TLS handshake with a device certificate would not see.
  */
 import type { Hono } from "hono";
+import { DEVICE_CA_PATH } from "../api/service.ts";
 import type { AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 
-export const DEVICE_CA_PATH = "/v1/device-ca";
+export { DEVICE_CA_PATH };
 
 export function mountDeviceCa(app: Hono<{ Variables: AuthVariables }>, deps: Pick<HttpDeps, "deviceCa">): void {
   app.get(DEVICE_CA_PATH, (c) =>

@@ -7,14 +7,12 @@
  *   DELETE /v1/devices/{id}/users/{username}  an admin removes a binding
  */
 import type { Hono } from "hono";
-import { z } from "zod";
-import { UsernameSchema } from "../signin/request.ts";
+import { BindUserSchema } from "../api/devices.ts";
 import type { DeviceBinding } from "../store/types.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, readJson, zodMessage } from "./errors.ts";
-
-const BindSchema = z.strictObject({ username: UsernameSchema });
+import { apiError } from "./errors.ts";
+import { jsonBody } from "./validate.ts";
 
 export function bindingJson(b: DeviceBinding) {
   return { username: b.username, source: b.source, bound_by: b.boundBy, bound_at: new Date(b.boundAt).toISOString() };
@@ -35,13 +33,9 @@ export function mountDeviceUsers(app: Hono<{ Variables: AuthVariables }>, deps: 
     });
   });
 
-  app.post("/v1/devices/:id/users", requireScope(store, "devices:write"), async (c) => {
-    const body = await readJson(c);
-    if (!body.ok) return body.response;
-    const parsed = BindSchema.safeParse(body.value);
-    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
+  app.post("/v1/devices/:id/users", requireScope(store, "devices:write"), jsonBody(BindUserSchema), async (c) => {
     const deviceId = c.req.param("id");
-    const { username } = parsed.data;
+    const { username } = c.req.valid("json");
     const by = c.get("apiToken").id;
     const at = deps.now();
     const outcome = await store.bindUser(

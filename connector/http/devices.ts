@@ -1,80 +1,53 @@
 /** Device routes: list, show, refresh-and-wait, revoke. */
 import type { Hono } from "hono";
-import { z } from "zod";
+import { DeviceListQuerySchema, RefreshQuerySchema, ViewQuerySchema } from "../api/devices.ts";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { RefreshError } from "../agents/hub.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { Device } from "../store/types.ts";
 import type { HttpDeps } from "./deps.ts";
-import { FACTS_VIEWS, buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView, type FactsView } from "../lookup/device-view.ts";
-import { apiError, zodMessage } from "./errors.ts";
-
-
-const ListQuerySchema = z.object({
-  serial: z.string().max(256).optional(),
-  hostname: z.string().max(255).optional(),
-  /** Bound to this user by an authority. */
-  user: z.string().max(256).optional(),
-  /** Claiming this user in its own reports (console user at enrollment, users[]). */
-  claimed_user: z.string().max(256).optional(),
-  platform: z.string().max(32).optional(),
-  include_revoked: z.enum(["true", "false"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(128).optional(),
-  /** `summary` (default): the device rows, no facts; `authentik` or `facet`: DeviceViews with facts in that shape. */
-  view: z.enum(["summary", ...FACTS_VIEWS]).default("summary"),
-});
-
-const RefreshQuerySchema = z.object({
-  /** Seconds to wait for the agent's answer; 0 asks and returns 202 at once. */
-  wait: z.coerce.number().min(0).max(60).default(5),
-  view: z.enum(FACTS_VIEWS).default("authentik"),
-});
-
-/** `?view=facet`: Facet's full document instead of authentik's view (lookup/device-view.ts). */
-const ViewQuerySchema = z.object({ view: z.enum(FACTS_VIEWS).default("authentik") });
+import { buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView } from "../lookup/device-view.ts";
+import { apiError } from "./errors.ts";
+import { query } from "./validate.ts";
 
 export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, hub } = deps;
   const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
 
-  app.get("/v1/devices", requireScope(store, "devices:read"), async (c) => {
-    const q = ListQuerySchema.safeParse(c.req.query());
-    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
-    const { limit } = q.data;
+  app.get("/v1/devices", requireScope(store, "devices:read"), query(DeviceListQuerySchema), async (c) => {
+    const q = c.req.valid("query");
+    const { limit } = q;
     // One extra row tells whether another page exists without a count query.
     const rows = await store.listDevices({
-      serial: q.data.serial,
-      hostname: q.data.hostname,
-      username: q.data.user,
-      claimedUsername: q.data.claimed_user,
-      platform: q.data.platform,
-      includeRevoked: q.data.include_revoked === "true",
-      after: q.data.cursor,
+      serial: q.serial,
+      hostname: q.hostname,
+      username: q.user,
+      claimedUsername: q.claimed_user,
+      platform: q.platform,
+      includeRevoked: q.include_revoked === "true",
+      after: q.cursor,
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     const devices =
-      q.data.view === "summary" ? await hub.presence(page.map((d) => d.id)).then((online) => page.map((d) => buildDeviceSummary(d, online.has(d.id))))
-      : await buildDeviceViews(viewDeps, page, q.data.view);
+      q.view === "summary" ? await hub.presence(page.map((d) => d.id)).then((online) => page.map((d) => buildDeviceSummary(d, online.has(d.id))))
+      : await buildDeviceViews(viewDeps, page, q.view);
     return c.json({ devices, next_cursor: rows.length > limit ? page[page.length - 1]!.id : null });
   });
 
-  app.get("/v1/devices/:id", requireScope(store, "devices:read"), async (c) => {
-    const q = ViewQuerySchema.safeParse(c.req.query());
-    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
+  app.get("/v1/devices/:id", requireScope(store, "devices:read"), query(ViewQuerySchema), async (c) => {
+    const q = c.req.valid("query");
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
-    const [online, factsJson] = await Promise.all([hub.presence([device.id]), deps.lookup.latestFactsJson(device, q.data.view)]);
+    const [online, factsJson] = await Promise.all([hub.presence([device.id]), deps.lookup.latestFactsJson(device, q.view)]);
     return c.body(serializeDeviceView(device, online.has(device.id), factsJson), 200, { "content-type": "application/json" });
   });
 
-  app.post("/v1/devices/:id/refresh", requireScope(store, "devices:refresh"), async (c) => {
-    const q = RefreshQuerySchema.safeParse(c.req.query());
-    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
+  app.post("/v1/devices/:id/refresh", requireScope(store, "devices:refresh"), query(RefreshQuerySchema), async (c) => {
+    const q = c.req.valid("query");
     const device = await store.getDevice(c.req.param("id"));
     if (!device || device.revokedAt !== null) return apiError(c, 404, "not_found", "no live device with this id");
-    const waitMs = q.data.wait * 1000;
+    const waitMs = q.wait * 1000;
     if (waitMs === 0) {
       if (!(await hub.presence([device.id])).has(device.id)) {
         return apiError(c, 409, "not_connected", "the device's agent is not connected");
@@ -87,7 +60,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     try {
       const snapshot = await pending;
       const fresh = (await store.getDevice(device.id)) ?? device;
-      return c.json(buildDeviceView(fresh, snapshot, true, deps.limits.factsTtlMs, q.data.view));
+      return c.json(buildDeviceView(fresh, snapshot, true, deps.limits.factsTtlMs, q.view));
     } catch (error) {
       if (!(error instanceof RefreshError)) throw error;
       switch (error.reason) {

@@ -23,7 +23,8 @@ import { hasScope, requireScope, type AuthVariables } from "./auth.ts";
 import { loadPolicies } from "./compliance.ts";
 import type { HttpDeps } from "./deps.ts";
 import { serializeDeviceView } from "../lookup/device-view.ts";
-import { apiError, readJson, zodMessage } from "./errors.ts";
+import { apiError } from "./errors.ts";
+import { jsonBody } from "./validate.ts";
 
 export { EndpointCheckSchema, MAX_REFRESH_WAIT_SECONDS } from "../signin/request.ts";
 
@@ -54,12 +55,8 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     return results;
   }
 
-  app.post("/v1/endpoint/check", requireScope(store, "endpoint:check"), async (c) => {
-    const json = await readJson(c);
-    if (!json.ok) return json.response;
-    const parsed = EndpointCheckSchema.safeParse(json.value);
-    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
-    const check = parsed.data;
+  app.post("/v1/endpoint/check", requireScope(store, "endpoint:check"), jsonBody(EndpointCheckSchema), async (c) => {
+    const check = c.req.valid("json");
     const loaded = await loadPolicies(store, check.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
     const token = c.get("apiToken");

@@ -13,7 +13,8 @@ import { AGENT_PATH } from "../agents/channel.ts";
 import { addressSource } from "../events/rejections.ts";
 import { hashSecret, newDeviceId } from "../tokens/secrets.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, readJson, zodMessage } from "./errors.ts";
+import { apiError } from "./errors.ts";
+import { jsonBody } from "./validate.ts";
 
 const REASON_MESSAGES = {
   unknown_token: "the enrollment token is not known",
@@ -25,12 +26,8 @@ const REASON_MESSAGES = {
 } as const;
 
 export function mountEnroll(app: Hono, deps: HttpDeps): void {
-  app.post("/v1/enroll", async (c) => {
-    const body = await readJson(c);
-    if (!body.ok) return body.response;
-    const parsed = EnrollRequestSchema.safeParse(body.value);
-    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
-    const req = parsed.data;
+  app.post("/v1/enroll", jsonBody(EnrollRequestSchema), async (c) => {
+    const req = c.req.valid("json");
     const now = deps.now();
     const remoteAddress = remoteAddressOf(c);
     const rejected = (code: string) =>

@@ -4,24 +4,12 @@
  * `next_cursor` continues in the same order.
  */
 import type { Hono } from "hono";
-import { z } from "zod";
+import { EventQuerySchema } from "../api/events.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, zodMessage } from "./errors.ts";
+import { apiError } from "./errors.ts";
 import { parseEventFilter } from "./event-filter.ts";
-
-const EventQuerySchema = z.object({
-  /** Comma-separated exact types, or one prefix ending in `.` or `.*` (`device.*`). */
-  type: z.string().max(512).optional(),
-  /** ISO 8601 time or epoch milliseconds. */
-  since: z.string().max(64).optional(),
-  device: z.string().max(128).optional(),
-  cursor: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  order: z.enum(["oldest", "newest"]).default("oldest"),
-  /** Okta System Log style, e.g. `event_type eq "device.assurance.policy.add"` (see event-filter.ts). */
-  filter: z.string().max(1024).optional(),
-});
+import { query } from "./validate.ts";
 
 function parseSince(value: string): number | null {
   if (/^\d+$/.test(value)) return Number(value);
@@ -30,29 +18,28 @@ function parseSince(value: string): number | null {
 }
 
 export function mountEvents(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
-  app.get("/v1/events", requireScope(deps.store, "events:read"), async (c) => {
-    const q = EventQuerySchema.safeParse(c.req.query());
-    if (!q.success) return apiError(c, 400, "bad_request", zodMessage(q.error));
+  app.get("/v1/events", requireScope(deps.store, "events:read"), query(EventQuerySchema), async (c) => {
+    const q = c.req.valid("query");
     let since: number | undefined;
-    if (q.data.since !== undefined) {
-      const parsed = parseSince(q.data.since);
+    if (q.since !== undefined) {
+      const parsed = parseSince(q.since);
       if (parsed === null) return apiError(c, 400, "bad_request", "since: must be an ISO 8601 time or epoch milliseconds");
       since = parsed;
     }
-    const filtered = q.data.filter === undefined ? { ok: true as const, filter: {} } : parseEventFilter(q.data.filter);
+    const filtered = q.filter === undefined ? { ok: true as const, filter: {} } : parseEventFilter(q.filter);
     if (!filtered.ok) return apiError(c, 400, "bad_request", filtered.message);
-    const type = q.data.type?.trim();
+    const type = q.type?.trim();
     const prefix = type && /\.\*?$/.test(type) && !type.includes(",") ? type.replace(/\*$/, "") : undefined;
     const types = type && prefix === undefined ? type.split(",").map((t) => t.trim()).filter(Boolean) : undefined;
-    const { limit } = q.data;
-    const newestFirst = q.data.order === "newest";
+    const { limit } = q;
+    const newestFirst = q.order === "newest";
     const rows = await deps.store.listEvents({
       types,
       typePrefix: prefix,
-      deviceId: q.data.device,
+      deviceId: q.device,
       since,
       ...filtered.filter,
-      ...(newestFirst ? { newestFirst, beforeId: q.data.cursor } : { afterId: q.data.cursor }),
+      ...(newestFirst ? { newestFirst, beforeId: q.cursor } : { afterId: q.cursor }),
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);

@@ -7,7 +7,7 @@
  * `osCatalogMaxAgeDays` since a platform was last confirmed, checks against "latest" are UNKNOWN
  * (catalog/freshness.ts).
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { readSourceStates, updateOsCatalog } from "../os-catalog/update.ts";
 import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
 import { CATALOG_PLATFORMS, type OsCatalog } from "../policy/catalog/schema.ts";
@@ -15,7 +15,8 @@ import { baselineCatalog, CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalog
 import { currentCatalog, forgetCatalog } from "../compliance/service.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, readJson } from "./errors.ts";
+import { apiError } from "./errors.ts";
+import { jsonBody } from "./validate.ts";
 
 /** Overall (the least recently confirmed platform) and per platform. */
 function freshnessOf(catalog: OsCatalog, now: number, maxAgeDays: number) {
@@ -45,27 +46,28 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
     return c.json({ ...report, ...freshnessOf(catalog, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });
 
-  app.put("/v1/os-catalog", requireScope(store, "policies:write"), async (c) => {
-    const json = await readJson(c);
-    if (!json.ok) return json.response;
-    const parsed = OsCatalogSchema.safeParse(json.value);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+  const validCatalog = jsonBody(OsCatalogSchema, {
+    onInvalid: async (c: Context<{ Variables: AuthVariables }>, error) => {
+      const issues = error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
       await store.recordEvent({ type: "os_catalog.rejected", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, issues } });
       return c.json({ error: { code: "bad_request", message: `invalid OS catalog: ${issues[0]?.path}: ${issues[0]?.message}`, issues } }, 400);
-    }
+    },
+  });
+
+  app.put("/v1/os-catalog", requireScope(store, "policies:write"), validCatalog, async (c) => {
+    const catalog = c.req.valid("json");
     // A future date would keep the catalog "fresh" for as long as it lies.
-    if (Date.parse(`${parsed.data.publishedAt}T00:00:00Z`) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS)
-      return apiError(c, 400, "bad_request", `catalog publishedAt ${parsed.data.publishedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
-    const future = CATALOG_PLATFORMS.find((p) => confirmedAt(parsed.data, p) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS);
-    if (future) return apiError(c, 400, "bad_request", `catalog sources.${future}.confirmedAt ${parsed.data.sources?.[future]?.confirmedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
+    if (Date.parse(`${catalog.publishedAt}T00:00:00Z`) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS)
+      return apiError(c, 400, "bad_request", `catalog publishedAt ${catalog.publishedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
+    const future = CATALOG_PLATFORMS.find((p) => confirmedAt(catalog, p) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS);
+    if (future) return apiError(c, 400, "bad_request", `catalog sources.${future}.confirmedAt ${catalog.sources?.[future]?.confirmedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
     forgetCatalog(store);
     const inForce = await currentCatalog(store, deps.now());
-    if (compareCatalogVersions(parsed.data.version, inForce.version) < 0)
-      return c.json({ error: { code: "conflict", message: `catalog ${parsed.data.version} is older than the one in force (${inForce.version})` } }, 409);
-    await store.putSetting(CATALOG_SETTING_KEY, parsed.data);
+    if (compareCatalogVersions(catalog.version, inForce.version) < 0)
+      return c.json({ error: { code: "conflict", message: `catalog ${catalog.version} is older than the one in force (${inForce.version})` } }, 409);
+    await store.putSetting(CATALOG_SETTING_KEY, catalog);
     forgetCatalog(store);
-    await store.recordEvent({ type: "os_catalog.imported", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, version: parsed.data.version, previous: inForce.version } });
-    return c.json({ imported: parsed.data.version, previous: inForce.version, ...freshnessOf(parsed.data, deps.now(), deps.limits.osCatalogMaxAgeDays) });
+    await store.recordEvent({ type: "os_catalog.imported", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, version: catalog.version, previous: inForce.version } });
+    return c.json({ imported: catalog.version, previous: inForce.version, ...freshnessOf(catalog, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });
 }

@@ -5,13 +5,14 @@
  * saying which fields changed from what to what.
  */
 import { randomBytes } from "node:crypto";
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { PolicyInfo } from "../api/policies.ts";
 import { parsePolicyBody } from "../policy/parse.ts";
-import type { PolicyBody } from "../policy/schema.ts";
 import type { StoredPolicy } from "../store/types.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, readJson } from "./errors.ts";
+import { apiError } from "./errors.ts";
+import { validJson } from "./validate.ts";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -24,10 +25,10 @@ export function newPolicyId(): string {
 const POLICY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The policy as the API returns it: Okta's fields plus `version`. */
-export function policyJson(p: StoredPolicy) {
+export function policyJson(p: StoredPolicy): PolicyInfo {
   return {
     id: p.id,
-    ...p.body,
+    ...(p.body as Omit<PolicyInfo, "id" | "version" | "createdDate" | "lastUpdate" | "_links">),
     version: p.version,
     createdDate: new Date(p.createdAt).toISOString(),
     lastUpdate: new Date(p.updatedAt).toISOString(),
@@ -51,22 +52,26 @@ export function mountPolicies(app: Hono<{ Variables: AuthVariables }>, deps: Htt
   const read = requireScope(store, "policies:read");
   const write = requireScope(store, "policies:write");
 
-  async function validBody(c: Context<{ Variables: AuthVariables }>): Promise<{ ok: true; body: PolicyBody } | { ok: false; response: Response }> {
-    const json = await readJson(c);
-    if (!json.ok) return json;
-    const parsed = parsePolicyBody(json.value);
-    if (parsed.ok) return parsed;
+  // Beyond its schema, a policy is checked by parsePolicyBody: Okta's rules, CEL compiled; a rejection is an event.
+  const validBody = validJson(async (c: Context<{ Variables: AuthVariables }>, value) => {
+    const parsed = parsePolicyBody(value);
+    if (parsed.ok) return { ok: true, value: parsed.body };
     await store.recordEvent({ type: "device.assurance.policy.rejected", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, code: parsed.code, issues: parsed.issues.slice(0, 20) } });
     return { ok: false, response: c.json({ error: { code: parsed.code, message: parsed.message, issues: parsed.issues } }, 400) };
-  }
+  });
+  /** A malformed id is absent: a 404 before the body is read, as for any id not found. */
+  const knownIdShape: MiddlewareHandler = async (c, next) => {
+    const id = c.req.param("id")!;
+    if (!POLICY_ID.test(id)) return apiError(c, 404, "not_found", `no device assurance policy ${id}`);
+    await next();
+  };
 
   app.get("/v1/device-assurances", read, async (c) => c.json((await store.listPolicies()).map(policyJson)));
 
-  app.post("/v1/device-assurances", write, async (c) => {
-    const valid = await validBody(c);
-    if (!valid.ok) return valid.response;
+  app.post("/v1/device-assurances", write, validBody, async (c) => {
+    const body = c.req.valid("json");
     const at = deps.now();
-    const policy: StoredPolicy = { id: newPolicyId(), version: 1, name: valid.body.name, platform: valid.body.platform, body: valid.body as Record<string, unknown>, createdAt: at, updatedAt: at };
+    const policy: StoredPolicy = { id: newPolicyId(), version: 1, name: body.name, platform: body.platform, body: body as Record<string, unknown>, createdAt: at, updatedAt: at };
     await store.createPolicy(policy, {
       type: "device.assurance.policy.add",
       at,
@@ -82,13 +87,11 @@ export function mountPolicies(app: Hono<{ Variables: AuthVariables }>, deps: Htt
     return policy ? c.json(policyJson(policy)) : apiError(c, 404, "not_found", `no device assurance policy ${id}`);
   });
 
-  app.put("/v1/device-assurances/:id", write, async (c) => {
+  app.put("/v1/device-assurances/:id", write, knownIdShape, validBody, async (c) => {
     const id = c.req.param("id");
-    if (!POLICY_ID.test(id)) return apiError(c, 404, "not_found", `no device assurance policy ${id}`);
-    const valid = await validBody(c);
-    if (!valid.ok) return valid.response;
+    const body = c.req.valid("json");
     const by = c.get("apiToken").id;
-    const after = await store.replacePolicy({ id, name: valid.body.name, platform: valid.body.platform, body: valid.body as Record<string, unknown>, at: deps.now() }, (before, next) => ({
+    const after = await store.replacePolicy({ id, name: body.name, platform: body.platform, body: body as Record<string, unknown>, at: deps.now() }, (before, next) => ({
       type: "device.assurance.policy.update",
       at: next.updatedAt,
       deviceId: null,

@@ -3,14 +3,14 @@
  * admins). The secret is returned once, at creation; only its hash is stored.
  */
 import type { Hono } from "hono";
-import { z } from "zod";
+import { CreateApiTokenSchema, CreateEnrollTokenSchema, type ApiTokenInfo, type EnrollTokenInfo } from "../api/tokens.ts";
 import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
 import { SCOPES } from "../tokens/scopes.ts";
 import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
 import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
-import { apiError, readJson, zodMessage } from "./errors.ts";
-import { UsernameSchema } from "../signin/request.ts";
+import { apiError } from "./errors.ts";
+import { jsonBody } from "./validate.ts";
 
 export { SCOPES };
 
@@ -20,21 +20,6 @@ export { SCOPES };
  */
 export const ENROLL_TOKEN_DEFAULTS = { maxUses: 100, expiresInSeconds: 7 * 24 * 3600 } as const;
 
-const CreateEnrollSchema = z.strictObject({
-  label: z.string().max(200).optional(),
-  /** Omitted: ENROLL_TOKEN_DEFAULTS.maxUses; null: unlimited. */
-  max_uses: z.number().int().positive().max(1_000_000).nullable().optional(),
-  /** Lifetime in seconds from now. Omitted: ENROLL_TOKEN_DEFAULTS.expiresInSeconds; null: never expires. */
-  expires_in: z.number().int().positive().max(10 * 365 * 24 * 3600).nullable().optional(),
-  /** Every device enrolled with the token is bound to this user: the issuer vouches for who will use it. */
-  user: UsernameSchema.optional(),
-});
-
-const CreateApiSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
-});
-
 function expiresAt(expiresIn: number | null | undefined, now: number): number | null {
   if (expiresIn === null) return null;
   return now + (expiresIn ?? ENROLL_TOKEN_DEFAULTS.expiresInSeconds) * 1000;
@@ -42,20 +27,20 @@ function expiresAt(expiresIn: number | null | undefined, now: number): number | 
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function enrollTokenJson(t: EnrollToken, now: number) {
+export function enrollTokenJson(t: EnrollToken, now: number): EnrollTokenInfo {
   const state =
     t.revokedAt !== null ? "revoked"
     : t.expiresAt !== null && t.expiresAt <= now ? "expired"
     : t.maxUses !== null && t.uses >= t.maxUses ? "used_up"
     : "active";
   return {
-    id: t.id, label: t.label, user: t.username ?? null, created_at: iso(t.createdAt), expires_at: iso(t.expiresAt),
+    id: t.id, label: t.label, user: t.username ?? null, created_at: new Date(t.createdAt).toISOString(), expires_at: iso(t.expiresAt),
     max_uses: t.maxUses, uses: t.uses, revoked_at: iso(t.revokedAt), state,
   };
 }
 
-export function apiTokenJson(t: ApiToken) {
-  return { id: t.id, name: t.name, scopes: t.scopes, created_at: iso(t.createdAt), revoked_at: iso(t.revokedAt) };
+export function apiTokenJson(t: ApiToken): ApiTokenInfo {
+  return { id: t.id, name: t.name, scopes: t.scopes, created_at: new Date(t.createdAt).toISOString(), revoked_at: iso(t.revokedAt) };
 }
 
 /** Whether `caller` may grant `scope`: one it holds itself ("admin" only to an admin). */
@@ -75,23 +60,20 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
   const { store } = deps;
   const auth = requireScope(store, "tokens:write");
 
-  app.post("/v1/tokens/enroll", auth, async (c) => {
-    const body = await readJson(c);
-    if (!body.ok) return body.response;
-    const parsed = CreateEnrollSchema.safeParse(body.value);
-    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
+  app.post("/v1/tokens/enroll", auth, jsonBody(CreateEnrollTokenSchema), async (c) => {
+    const spec = c.req.valid("json");
     // Binding devices to users is a device write: a token that may only mint enrollment tokens
     // must not decide whose devices they enroll.
-    if (parsed.data.user !== undefined && !hasScope(c.get("apiToken"), "devices:write"))
+    if (spec.user !== undefined && !hasScope(c.get("apiToken"), "devices:write"))
       return apiError(c, 403, "forbidden", 'an enrollment token bound to a user needs the scope "devices:write" as well');
     const now = deps.now();
     const { token, secret } = await issueEnrollToken(
       store,
       {
-        username: parsed.data.user ?? null,
-        label: parsed.data.label ?? null,
-        maxUses: parsed.data.max_uses === undefined ? ENROLL_TOKEN_DEFAULTS.maxUses : parsed.data.max_uses,
-        expiresAt: expiresAt(parsed.data.expires_in, now),
+        username: spec.user ?? null,
+        label: spec.label ?? null,
+        maxUses: spec.max_uses === undefined ? ENROLL_TOKEN_DEFAULTS.maxUses : spec.max_uses,
+        expiresAt: expiresAt(spec.expires_in, now),
       },
       now,
     );
@@ -115,17 +97,14 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
     return c.json({ id, revoked: true });
   });
 
-  app.post("/v1/tokens/api", auth, async (c) => {
-    const body = await readJson(c);
-    if (!body.ok) return body.response;
-    const parsed = CreateApiSchema.safeParse(body.value);
-    if (!parsed.success) return apiError(c, 400, "bad_request", zodMessage(parsed.error));
+  app.post("/v1/tokens/api", auth, jsonBody(CreateApiTokenSchema), async (c) => {
+    const spec = c.req.valid("json");
     const caller = c.get("apiToken");
     // No escalation: a token can only mint tokens with scopes it holds itself.
-    const missing = parsed.data.scopes.filter((s) => !grantable(caller, s));
+    const missing = spec.scopes.filter((s) => !grantable(caller, s));
     if (missing.length > 0) return apiError(c, 403, "forbidden", `cannot grant scopes the caller lacks: ${missing.join(", ")}`);
     const now = deps.now();
-    const { token, secret } = await issueApiToken(store, parsed.data, now);
+    const { token, secret } = await issueApiToken(store, spec, now);
     await store.recordEvent({ type: "token.created", at: now, deviceId: null, data: { kind: "api", id: token.id, scopes: token.scopes, by: caller.id } });
     deps.log.info({ tokenId: token.id, by: caller.id }, "API token created");
     return c.json({ ...apiTokenJson(token), token: secret }, 201);

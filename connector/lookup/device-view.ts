@@ -16,9 +16,9 @@ import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { AuthentikFacts } from "../../shared/facts/authentik.ts";
 import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { FactsView } from "../api/devices.ts";
 
-export const FACTS_VIEWS = ["authentik", "facet"] as const;
-export type FactsView = (typeof FACTS_VIEWS)[number];
+export { FACTS_VIEWS, type FactsView } from "../api/devices.ts";
 
 export interface CachedFacts {
   data: AuthentikFacts | Facts;

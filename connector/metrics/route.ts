@@ -10,9 +10,10 @@ import type { Hono } from "hono";
 import type { AuthVariables } from "../http/auth.ts";
 import { requireScope } from "../http/auth.ts";
 import type { Store } from "../store/types.ts";
+import { METRICS_PATH } from "../api/service.ts";
 import type { ConnectorMetrics } from "./index.ts";
 
-export const METRICS_PATH = "/metrics";
+export { METRICS_PATH };
 const SIGNIN_PATH = "/v1/endpoint/check";
 
 export function mountMetrics(app: Hono<{ Variables: AuthVariables }>, deps: { store: Store; metrics: ConnectorMetrics }): void {

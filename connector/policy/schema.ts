@@ -94,6 +94,11 @@ export const PolicyBodySchema = z
   .superRefine(checkOktaRules);
 
 export type PolicyBody = z.infer<typeof PolicyBodySchema>;
+
+/** How many policies one evaluation or sign-in check may name. */
+export const MAX_POLICIES_PER_CALL = 20;
+
+export const PolicyIdsSchema = z.array(z.string().min(1).max(64)).max(MAX_POLICIES_PER_CALL);
 export type CustomCheck = z.infer<typeof CustomCheckSchema>;
 export type DynamicVersionRequirement = z.infer<typeof DynamicVersionRequirementSchema>;
 export type OsVersionConstraint = z.infer<typeof OsVersionConstraintSchema>;

@@ -11,7 +11,7 @@
  *   devices (`username`); nothing proves the sign-in comes from it.
  */
 import { z } from "zod";
-import { PolicyIdsSchema } from "../http/compliance.ts";
+import { PolicyIdsSchema } from "../policy/schema.ts";
 
 export const MAX_REFRESH_WAIT_SECONDS = 10;
 /** A forwarded PEM chain of a few certificates, URL-escaped, fits with room to spare. */
