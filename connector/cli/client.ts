@@ -1,7 +1,9 @@
 /**
  * A small typed client for the connector's REST API. The `facet` CLI is a thin layer over it;
  * tests and the bench use it too. Every non-2xx answer becomes an ApiError carrying the
- * `{ error: { code, message } }` body.
+ * `{ error: { code, message } }` body. Requests and answers are typed by the REST contract
+ * (connector/api/, `ApiAnswer<"getDevice">`), the one the connector validates and documents; the
+ * client knows nothing else of the server.
  *
  *   const api = new FacetClient({ url: "http://127.0.0.1:8787", token });
  *   const { devices } = await api.listDevices({ platform: "linux" });
