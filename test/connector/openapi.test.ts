@@ -6,6 +6,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { get } from "node:http";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
@@ -32,9 +33,11 @@ before(async () => {
   // Every feed answers 404: `POST /v1/os-catalog/update` runs its real path and reports "failed", offline.
   feeds = await startFeedServer();
   t = await startTestConnector({ limits: { osCatalogSources: feeds.sources, osCatalogFetchTimeoutMs: 5_000 } });
-  const res = await fetch(`${t.connector.url}/v1/openapi.json`);
-  assert.equal(res.status, 200);
-  doc = (await res.json()) as Json;
+  // Not through fetch's pool: validating the document blocks the event loop for seconds, past the
+  // server's keep-alive timeout, and an idle pooled connection could then be reused as it closes.
+  const { status, text } = await getWithoutKeepAlive(`${t.connector.url}/v1/openapi.json`);
+  assert.equal(status, 200);
+  doc = JSON.parse(text) as Json;
 });
 
 after(async () => {
@@ -42,6 +45,17 @@ after(async () => {
   await t.stop();
   await feeds.close();
 });
+
+function getWithoutKeepAlive(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
 
 function operations(): { method: string; path: string; op: Operation }[] {
   return Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
