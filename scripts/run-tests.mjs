@@ -27,7 +27,9 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
+  // A hung test fails after 10 minutes instead of holding CI until its own limit; the slowest
+  // suites (real browsers, replicas under PostgreSQL restarts) take a few minutes on a loaded machine.
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=600000", "--test-reporter=spec", ...files],
   {
     cwd: root,
     stdio: "inherit",
