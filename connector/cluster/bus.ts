@@ -1,8 +1,8 @@
 /**
  * A message bus between connector replicas over PostgreSQL LISTEN/NOTIFY: no extra service.
  *
- * One dedicated connection per replica LISTENs; publishing is `pg_notify` through the store's
- * pool. NOTIFY is fire-and-forget and lost while a listener is disconnected, so the listener
+ * One dedicated connection per replica LISTENs; publishing is `pg_notify` through the store
+ * (store/postgres/cluster.ts). NOTIFY is fire-and-forget and lost while a listener is disconnected, so the listener
  * reconnects on its own (backoff up to 2 s) and emits `resync` each time it is back: callers use
  * that to re-check whatever they may have missed (revocations, presence).
  *
@@ -11,6 +11,7 @@
  */
 import { EventEmitter } from "node:events";
 import pg from "pg";
+import type { ClusterStatements } from "../store/postgres/cluster.ts";
 import { clientConfig, type PostgresLocation } from "../store/postgres/connection.ts";
 
 /** NOTIFY payloads are limited to 8000 bytes; messages stay far below (ids and codes only). */
@@ -44,7 +45,7 @@ export class ClusterBus extends EventEmitter<BusEvents> {
 
   constructor(
     private readonly location: PostgresLocation,
-    private readonly pool: pg.Pool,
+    private readonly statements: Pick<ClusterStatements, "notify">,
     readonly replicaId: string,
     private readonly applicationName = "facet-connector-bus",
   ) {
@@ -122,7 +123,7 @@ export class ClusterBus extends EventEmitter<BusEvents> {
   async publish(message: BusMessage): Promise<void> {
     const payload = JSON.stringify(message);
     if (Buffer.byteLength(payload) > MAX_PAYLOAD) throw new Error(`cluster message too large (${payload.length} bytes)`);
-    await this.pool.query("SELECT pg_notify($1, $2)", [this.channel, payload]);
+    await this.statements.notify(this.channel, payload);
   }
 
   async stop(): Promise<void> {

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
 import { LocalAgentHub, RefreshError, type AgentConnection, type RefreshFailure, type ReplicaBusState } from "../agents/hub.ts";
-import type { PostgresStore } from "../store/postgres/store.ts";
+import type { ClusterStore } from "../store/postgres/cluster.ts";
 import type { StoredSnapshot } from "../store/types.ts";
 import { ClusterBus, type BusMessage } from "./bus.ts";
 import { PresenceTable } from "./presence.ts";
@@ -57,7 +57,7 @@ export class ClusterAgentHub extends LocalAgentHub {
   private readonly opts: Required<Omit<ClusterHubOptions, "log" | "replicaId">>;
 
   private constructor(
-    private readonly store: PostgresStore,
+    private readonly store: ClusterStore,
     options: ClusterHubOptions,
     private readonly log?: Logger,
   ) {
@@ -70,13 +70,13 @@ export class ClusterAgentHub extends LocalAgentHub {
       touchMs: options.touchMs ?? 60_000,
       disconnectConfirmMs: options.disconnectConfirmMs ?? 1000,
     };
-    this.bus = new ClusterBus(store.location, store.pool, this.replicaId);
-    this.presenceTable = new PresenceTable(store.pool, this.replicaId, { leaseMs, flushDelayMs: 10 }, (err) =>
+    this.bus = new ClusterBus(store.location, store.cluster, this.replicaId);
+    this.presenceTable = new PresenceTable(store.cluster, this.replicaId, { leaseMs, flushDelayMs: 10 }, (err) =>
       this.log?.warn({ err: err.message }, "presence write failed; retrying"),
     );
   }
 
-  static async start(store: PostgresStore, options: ClusterHubOptions = {}): Promise<ClusterAgentHub> {
+  static async start(store: ClusterStore, options: ClusterHubOptions = {}): Promise<ClusterAgentHub> {
     const hub = new ClusterAgentHub(store, options, options.log);
     hub.bus.on("message", (m) => hub.onMessage(m));
     hub.bus.on("error", (err) => hub.log?.warn({ err: err.message }, "cluster bus connection lost; reconnecting"));
@@ -261,12 +261,11 @@ export class ClusterAgentHub extends LocalAgentHub {
       await this.presenceTable.flush();
       await this.presenceTable.renew(held);
       if (held.length === 0) return;
-      const { rows } = await this.store.pool.query<{ id: string }>("SELECT id FROM devices WHERE id = ANY($1::text[]) AND revoked_at IS NOT NULL", [held]);
-      for (const r of rows) await super.disconnect(r.id, "device revoked", CLOSE_CODES.revoked);
+      for (const id of await this.store.cluster.revokedAmong(held)) await super.disconnect(id, "device revoked", CLOSE_CODES.revoked);
       const now = Date.now();
       if (now - this.lastTouch >= this.opts.touchMs) {
         this.lastTouch = now;
-        await this.store.pool.query("UPDATE devices SET last_seen_at = GREATEST(COALESCE(last_seen_at, 0), $2) WHERE id = ANY($1::text[])", [held, now]);
+        await this.store.cluster.touchDevices(held, now);
       }
     } catch (err) {
       this.log?.warn({ err: (err as Error).message }, "cluster sweep failed; will retry");

@@ -5,14 +5,12 @@
  * renews the leases of every agent it holds periodically. A replica that dies (kill -9, host
  * lost) renews nothing, so its agents read as disconnected once their lease runs out: nobody has
  * to notice the death or clean up. Lease times come from PostgreSQL's clock, so replicas with
- * skewed clocks still agree.
+ * skewed clocks still agree. The statements are the store's (store/postgres/cluster.ts).
  *
  * Writes are coalesced (last change per device wins) and flushed in one statement, so a
  * reconnect storm of thousands of agents costs a handful of round trips, not one per agent.
  */
-import type pg from "pg";
-
-const DB_NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+import type { ClusterStatements } from "../store/postgres/cluster.ts";
 
 export interface PresenceOptions {
   /** How long a row stays live without renewal (ms). */
@@ -29,7 +27,7 @@ export class PresenceTable {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly rows: ClusterStatements,
     readonly replicaId: string,
     readonly options: PresenceOptions = DEFAULT_PRESENCE,
     private readonly onError: (err: Error) => void = () => {},
@@ -62,16 +60,7 @@ export class PresenceTable {
       const ups = batch.filter(([, c]) => c === "up").map(([id]) => id);
       const downs = batch.filter(([, c]) => c === "down").map(([id]) => id);
       try {
-        await this.pool.query(
-          `WITH gone AS (
-             DELETE FROM presence WHERE replica_id = $1 AND device_id = ANY($2::text[])
-           )
-           INSERT INTO presence (device_id, replica_id, connected_at, lease_until)
-           SELECT d, $1, ${DB_NOW}, ${DB_NOW} + $4 FROM unnest($3::text[]) AS d
-           ON CONFLICT (device_id) DO UPDATE
-             SET replica_id = EXCLUDED.replica_id, connected_at = EXCLUDED.connected_at, lease_until = EXCLUDED.lease_until`,
-          [this.replicaId, downs, ups, this.options.leaseMs],
-        );
+        await this.rows.writePresence(this.replicaId, ups, downs, this.options.leaseMs);
       } catch (err) {
         // Put back what did not land (unless a newer change came meanwhile); renew() also
         // rewrites the full set, so nothing stays wrong for longer than one renewal.
@@ -88,37 +77,16 @@ export class PresenceTable {
    * another replica holds a live lease on the device.
    */
   async renew(held: string[]): Promise<void> {
-    await this.pool.query(
-      // One statement, each row touched once: the upsert renews our rows (and takes over expired
-      // ones), the delete drops rows of agents we no longer hold.
-      `WITH dropped AS (
-         DELETE FROM presence WHERE replica_id = $1 AND NOT (device_id = ANY($2::text[]))
-       ), replica AS (
-         INSERT INTO replicas (id, started_at, lease_until) VALUES ($1, ${DB_NOW}, ${DB_NOW} + $3)
-         ON CONFLICT (id) DO UPDATE SET lease_until = EXCLUDED.lease_until
-       )
-       INSERT INTO presence (device_id, replica_id, connected_at, lease_until)
-       SELECT d, $1, ${DB_NOW}, ${DB_NOW} + $3 FROM unnest($2::text[]) AS d
-       ON CONFLICT (device_id) DO UPDATE
-         SET replica_id = EXCLUDED.replica_id, lease_until = EXCLUDED.lease_until
-         WHERE presence.replica_id = EXCLUDED.replica_id OR presence.lease_until < ${DB_NOW}`,
-      [this.replicaId, held, this.options.leaseMs],
-    );
+    await this.rows.renewPresence(this.replicaId, held, this.options.leaseMs);
   }
 
   /** Live holders of these devices (any replica). */
   async holders(deviceIds: string[]): Promise<Map<string, string>> {
-    if (deviceIds.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ device_id: string; replica_id: string }>(
-      `SELECT device_id, replica_id FROM presence WHERE device_id = ANY($1::text[]) AND lease_until > ${DB_NOW}`,
-      [deviceIds],
-    );
-    return new Map(rows.map((r) => [r.device_id, r.replica_id]));
+    return this.rows.presenceHolders(deviceIds);
   }
 
   async allLive(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ device_id: string }>(`SELECT device_id FROM presence WHERE lease_until > ${DB_NOW} ORDER BY device_id`);
-    return rows.map((r) => r.device_id);
+    return this.rows.livePresence();
   }
 
   /** Removes this replica's rows and its replica row (clean shutdown). */
@@ -126,14 +94,11 @@ export class PresenceTable {
     clearTimeout(this.flushTimer);
     this.changes.clear();
     await this.flushing;
-    await this.pool.query("DELETE FROM presence WHERE replica_id = $1", [this.replicaId]);
-    await this.pool.query("DELETE FROM replicas WHERE id = $1", [this.replicaId]);
+    await this.rows.releaseReplica(this.replicaId);
   }
 
   /** Deletes leases expired for a long time (dead replicas); any replica may run it. */
   async collectGarbage(olderThanMs = 3600_000): Promise<number> {
-    const r = await this.pool.query(`DELETE FROM presence WHERE lease_until < ${DB_NOW} - $1`, [olderThanMs]);
-    await this.pool.query(`DELETE FROM replicas WHERE lease_until < ${DB_NOW} - $1`, [olderThanMs]);
-    return r.rowCount ?? 0;
+    return this.rows.collectPresenceGarbage(olderThanMs);
   }
 }

@@ -12,6 +12,7 @@
 import type pg from "pg";
 import type { Store } from "../types.ts";
 import type { PostgresAccess } from "./access.ts";
+import { createPostgresClusterStatements, type ClusterStatements, type ClusterStore } from "./cluster.ts";
 import { createPool, parsePostgresLocation, quoteIdent, type PostgresLocation } from "./connection.ts";
 import { createPostgresDeviceStore } from "./devices.ts";
 import { createPostgresEventStore } from "./events.ts";
@@ -47,16 +48,19 @@ type Concerns = Omit<Store, "kind" | "counts" | "close">;
 // Merged with the class below: it types the methods the constructor assigns from the concerns.
 export interface PostgresStore extends Concerns {}
 
-export class PostgresStore implements Store, PostgresAccess {
+export class PostgresStore implements Store, PostgresAccess, ClusterStore {
   readonly kind = "postgres" as const;
   readonly pool: pg.Pool;
   readonly location: PostgresLocation;
+  /** What connector/cluster/ runs (presence, NOTIFY, device upkeep): kept apart from the Store methods. */
+  readonly cluster: ClusterStatements;
   private countable: string[] | undefined;
   private closed = false;
 
   private constructor(location: PostgresLocation, pool: pg.Pool, historyLimit: number) {
     this.location = location;
     this.pool = pool;
+    this.cluster = createPostgresClusterStatements(this);
     const concerns: Concerns = {
       ...createPostgresTokenStore(this),
       ...createPostgresDeviceStore(this),
