@@ -31,28 +31,30 @@ export function instrumentStore<S extends Store>(store: S, metrics: StoreOperati
 
 function timed(target: object, operation: string, method: (...args: unknown[]) => unknown, metrics: StoreOperationMetrics) {
   const labels = { operation };
+  const observe = (start: number, failed: boolean) => {
+    metrics.duration.observe(labels, (performance.now() - start) / 1000);
+    if (failed) metrics.errors.inc(labels);
+  };
   return (...args: unknown[]): unknown => {
-    const end = metrics.duration.startTimer(labels);
+    const start = performance.now();
     let result: unknown;
     try {
       result = method.apply(target, args);
     } catch (error) {
-      end();
-      metrics.errors.inc(labels);
+      observe(start, true);
       throw error;
     }
     if (!(result instanceof Promise)) {
-      end();
+      observe(start, false);
       return result;
     }
     return result.then(
       (value) => {
-        end();
+        observe(start, false);
         return value;
       },
       (error: unknown) => {
-        end();
-        metrics.errors.inc(labels);
+        observe(start, true);
         throw error;
       },
     );
