@@ -2,7 +2,7 @@
  * The REST contract against a real connector: the served OpenAPI document is valid OpenAPI 3.1,
  * documents exactly the routes hono registered, and every documented route, called with a valid
  * request, answers a documented status with a body its documented schema accepts (JSON Schema
- * 2020-12, ajv). Requests and devices here are synthetic.
+ * 2020-12, ajv), and demands the scope it documents. Requests and devices here are synthetic.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -10,13 +10,15 @@ import { get } from "node:http";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
+import { issueApiToken } from "../../connector/tokens/issue.ts";
+import { SCOPES, type Scope } from "../../connector/api/contract.ts";
 import { ProtocolClient, enrollRequest, type TestDevice } from "../support/protocol-client.ts";
 import { sampleFacts } from "../support/facts.ts";
 import { startFeedServer, type FeedServer } from "../policy/feed-server.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
 
 type Json = Record<string, any>;
-type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: Json }> }> };
+type Operation = { operationId: string; security: Json[]; "x-facet-scope"?: Scope; responses: Record<string, { content?: Record<string, { schema: Json }> }> };
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 
@@ -174,4 +176,26 @@ test("every documented route answers a documented status with a body its schema 
   await call("revokeDevice", `/v1/devices/${deviceId}/revoke`, post());
 
   assert.deepEqual([...byId.keys()].filter((id) => !called.has(id)).sort(), [], "documented routes this test did not call");
+});
+
+test("each route demands the scope its document names, and no other", async () => {
+  const issue = async (scopes: Scope[]) => (await issueApiToken(t.connector.store, { name: "synthetic scope probe", scopes }, Date.now())).secret;
+  const unprivileged = SCOPES.filter((s) => s !== "admin");
+  const wrong: string[] = [];
+  for (const { method, path, op } of operations()) {
+    // Unknown ids: whatever the route does next (404, 400 for the missing body), it is past authorization.
+    const url = path.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
+    const status = async (token: string | null) => (await t.api(url, { method, token })).status;
+    const scope = op["x-facet-scope"];
+    if (op.security.length === 0) {
+      if ([401, 403].includes(await status(null))) wrong.push(`${method} ${path}: documented without auth, refused without a token`);
+    } else if (scope === undefined) {
+      if ((await status(null)) !== 401) wrong.push(`${method} ${path}: documented as needing a token, served without one`);
+      if ([401, 403].includes(await status(await issue(["events:read"])))) wrong.push(`${method} ${path}: documented for any token, refused one`);
+    } else {
+      if ([401, 403].includes(await status(await issue([scope])))) wrong.push(`${method} ${path}: refused a token with its documented scope ${scope}`);
+      if ((await status(await issue(unprivileged.filter((s) => s !== scope)))) !== 403) wrong.push(`${method} ${path}: served a token with every scope but ${scope}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
 });
