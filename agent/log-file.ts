@@ -11,8 +11,10 @@
  * becomes `.2`, and so on; the oldest beyond `keep` is dropped. The file and its directory are
  * created 0600/0700 (on Windows the directory inherits the ACL of the state directory).
  */
-import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
+import { AgentError, describeFsError } from "./errors.ts";
+import { ensurePrivateDir } from "./private-dir.ts";
 
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_LOG_KEEP = 5;
@@ -29,8 +31,11 @@ export class RotatingFile {
   readonly path: string;
   readonly maxBytes: number;
   readonly keep: number;
+  /** -1 after a failed reopen: the next write opens the file again. */
   private fd: number;
   private size: number;
+  /** Set while writes fail (a full disk), so stderr gets one line per outage, not one per log line. */
+  private failing = false;
   /** After a failed rotation (another process holds the file open on Windows): when to try again. */
   private retryAt = 0;
 
@@ -40,21 +45,35 @@ export class RotatingFile {
     this.keep = options.keep ?? DEFAULT_LOG_KEEP;
     if (!(this.maxBytes >= 1024)) throw new Error(`log maxBytes must be at least 1024, not ${this.maxBytes}`);
     if (!(Number.isInteger(this.keep) && this.keep >= 1)) throw new Error(`log keep must be a positive integer, not ${this.keep}`);
-    mkdirSync(path.dirname(this.path), { recursive: true, mode: 0o700 });
-    this.fd = this.open();
+    ensurePrivateDir(path.dirname(this.path), { what: "the log directory", code: "log_file_unusable", mustBeWritable: false });
+    try {
+      this.fd = this.open();
+    } catch (err) {
+      throw new AgentError("log_file_unusable", `cannot open the log file ${this.path}: ${describeFsError(err)}`);
+    }
     this.size = fstatSync(this.fd).size;
   }
 
   write(line: string): boolean {
-    const bytes = Buffer.byteLength(line);
-    if (this.size > 0 && this.size + bytes > this.maxBytes && this.size >= this.retryAt) this.rotate();
-    writeSync(this.fd, line);
-    this.size += bytes;
+    try {
+      if (this.fd === -1) this.reopen();
+      const bytes = Buffer.byteLength(line);
+      if (this.size > 0 && this.size + bytes > this.maxBytes && this.size >= this.retryAt) this.rotate();
+      writeSync(this.fd, line);
+      this.size += bytes;
+      this.failing = false;
+    } catch (err) {
+      // A log line that cannot be written must not take the agent down with it (pino would throw into
+      // whatever code was logging); stderr is the only place left to say so.
+      if (!this.failing) process.stderr.write(`facet-agent: cannot write the log file ${this.path}: ${describeFsError(err)}; log lines are dropped until it can\n`);
+      this.failing = true;
+    }
     return true;
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd !== -1) closeSync(this.fd);
+    this.fd = -1;
   }
 
   /** `<file>.1` … `<file>.<keep>`, newest first: what exists after rotations. */
@@ -80,6 +99,11 @@ export class RotatingFile {
       // Keep logging into the current file rather than lose lines; try again after another quarter.
       this.retryAt = this.size + Math.floor(this.maxBytes / 4);
     }
+    this.fd = -1;
+    this.reopen();
+  }
+
+  private reopen(): void {
     this.fd = this.open();
     this.size = fstatSync(this.fd).size;
   }

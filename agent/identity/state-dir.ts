@@ -5,9 +5,9 @@
  *
  * Precedence: `--state-dir` flag, then `FACET_STATE_DIR`, then the OS default.
  */
-import { mkdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ensurePrivateDir } from "../private-dir.ts";
 
 export interface StateDirContext {
   platform: NodeJS.Platform;
@@ -52,10 +52,12 @@ export function resolveStateDir(flag?: string, ctx: StateDirContext = currentCon
   return defaultStateDir(ctx);
 }
 
-/** Creates the directory owner-only (0700) if missing; an existing directory is left as it is. */
+/**
+ * Creates the directory owner-only (0700) if missing; an existing directory is left as it is.
+ * One that cannot be used throws `state_dir_unusable` naming the path and the cause.
+ */
 export function ensureStateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (!statSync(dir).isDirectory()) throw new Error(`state path ${dir} exists and is not a directory`);
+  ensurePrivateDir(dir, { what: "the state directory", code: "state_dir_unusable", mustBeWritable: true });
 }
 
 /** File names inside the state directory. */
