@@ -14,7 +14,7 @@
 import { closeSync, fchmodSync, fstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { AgentError, describeFsError } from "./errors.ts";
-import { ensurePrivateDir } from "./private-dir.ts";
+import { ensureDirectory } from "./ensure-dir.ts";
 
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_LOG_KEEP = 5;
@@ -45,7 +45,7 @@ export class RotatingFile {
     this.keep = options.keep ?? DEFAULT_LOG_KEEP;
     if (!(this.maxBytes >= 1024)) throw new Error(`log maxBytes must be at least 1024, not ${this.maxBytes}`);
     if (!(Number.isInteger(this.keep) && this.keep >= 1)) throw new Error(`log keep must be a positive integer, not ${this.keep}`);
-    ensurePrivateDir(path.dirname(this.path), { what: "the log directory", code: "log_file_unusable", mustBeWritable: false });
+    ensureDirectory(path.dirname(this.path), { what: "the log directory", code: "log_file_unusable", mustBeWritable: false });
     try {
       this.fd = this.open();
     } catch (err) {

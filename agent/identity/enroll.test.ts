@@ -18,7 +18,7 @@ import { StateStore } from "./state-file.ts";
 const TOKEN = "fct_enroll_0123456789abcdef";
 
 /** A real HTTP server on loopback that checks the request with the shared schema and node:crypto. */
-async function enrollServer(answer: (req: EnrollRequest) => { status: number; body: unknown }) {
+async function enrollServer(answer: (req: EnrollRequest) => { status: number; body: unknown }, host = "127.0.0.1") {
   const received: EnrollRequest[] = [];
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -32,9 +32,9 @@ async function enrollServer(answer: (req: EnrollRequest) => { status: number; bo
     const { status, body } = answer(parsed.data);
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   });
-  server.listen(0, "127.0.0.1");
+  server.listen(0, host);
   await once(server, "listening");
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prefix`;
+  const url = `http://${host}:${(server.address() as AddressInfo).port}/prefix`;
   return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
@@ -115,4 +115,27 @@ test("an unreachable connector is a clear error", { timeout: 10_000 }, async () 
 
 test("rejects a token the protocol would refuse before sending it", async () => {
   await assert.rejects(enroll({ url: "http://127.0.0.1:9", token: "short", stateDir: stateDir() }), (err: unknown) => err instanceof AgentError && /token/.test(err.message));
+});
+
+/** This machine's own non-loopback IPv4 address: http:// to it counts as crossing the network. */
+function nonLoopbackAddress(): string | undefined {
+  return Object.values(os.networkInterfaces()).flat().find((a) => a !== undefined && a.family === "IPv4" && !a.internal)?.address;
+}
+
+test("enroll --insecure to another host records the acceptance in the state; loopback records nothing", { timeout: 10_000 }, async (t) => {
+  const address = nonLoopbackAddress();
+  if (address === undefined) return t.skip("no non-loopback IPv4 address on this machine");
+  const lan = await enrollServer(() => ({ status: 201, body: { deviceId: "dev_lan", agentPath: "/v1/agent" } }), address);
+  t.after(lan.close);
+  await assert.rejects(enroll({ url: lan.url, token: TOKEN, stateDir: stateDir() }), /refusing http:\/\/ to /);
+  assert.equal(lan.received.length, 0, "the token was not sent");
+  const dir = stateDir();
+  await enroll({ url: lan.url, token: TOKEN, stateDir: dir, insecure: true });
+  assert.equal(StateStore.open(statePaths(dir).state).current.insecure, true);
+
+  const server = await enrollServer(() => ({ status: 201, body: { deviceId: "dev_local", agentPath: "/v1/agent" } }));
+  t.after(server.close);
+  const local = stateDir();
+  await enroll({ url: server.url, token: TOKEN, stateDir: local, insecure: true });
+  assert.equal(StateStore.open(statePaths(local).state).current.insecure, undefined, "loopback never needed the flag");
 });

@@ -111,6 +111,8 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
       publicKey,
       enrolledAt: new Date().toISOString(),
       seq: 0,
+      // parseConnectorUrl let cleartext to another host through, so --insecure was given: `run` needs to know.
+      ...(isCleartextToAnotherHost(base) ? { insecure: true as const } : {}),
       ...(options.caFile !== undefined ? { caFile: options.caFile } : {}),
     });
     log.info({ deviceId: parsed.data.deviceId, stateDir: options.stateDir }, "enrolled");
@@ -132,12 +134,17 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** http:// or ws:// to a host other than this one: what crosses the network unencrypted. */
+export function isCleartextToAnotherHost(url: URL): boolean {
+  return (url.protocol === "http:" || url.protocol === "ws:") && !isLoopbackHost(url.hostname);
+}
+
 /**
  * http:// to another host sends the enrollment token, and later every snapshot, in clear over the
  * network: refused unless the operator says the network is trusted (--insecure).
  */
 export function refuseCleartext(url: URL, insecure: boolean): void {
-  if (url.protocol === "http:" && !insecure && !isLoopbackHost(url.hostname)) {
+  if (isCleartextToAnotherHost(url) && !insecure) {
     throw new AgentError(
       "config_invalid",
       `refusing http:// to ${url.hostname}: the enrollment token and this device's facts would cross the network unencrypted; use https:// (or --insecure if this network is trusted)`,

@@ -7,7 +7,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { ensurePrivateDir } from "../private-dir.ts";
+import { ensureDirectory } from "../ensure-dir.ts";
 
 export interface StateDirContext {
   platform: NodeJS.Platform;
@@ -57,7 +57,7 @@ export function resolveStateDir(flag?: string, ctx: StateDirContext = currentCon
  * One that cannot be used throws `state_dir_unusable` naming the path and the cause.
  */
 export function ensureStateDir(dir: string): void {
-  ensurePrivateDir(dir, { what: "the state directory", code: "state_dir_unusable", mustBeWritable: true });
+  ensureDirectory(dir, { what: "the state directory", code: "state_dir_unusable", mustBeWritable: true });
 }
 
 /** File names inside the state directory. */

@@ -19,6 +19,11 @@ export const DeviceStateSchema = z.strictObject({
   enrolledAt: z.iso.datetime({ offset: true }),
   /** The highest seq ever handed out; the next snapshot uses seq + 1. */
   seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /**
+   * Set when `enroll --insecure` accepted http:// to a host other than this one, so `run` may keep
+   * using ws:// to it; absent, `run` refuses such a URL (transport/agent-loop.ts).
+   */
+  insecure: z.literal(true).optional(),
   /** A PEM bundle to trust for `wss://`, remembered from `enroll --ca` so `run` uses it too. */
   caFile: z.string().max(4096).optional(),
   lastAck: z.strictObject({ seq: z.number().int().positive(), at: z.iso.datetime({ offset: true }) }).optional(),

@@ -6,7 +6,12 @@ import type { Logger } from "../log.ts";
 import { asServicePlatform, serviceLayout } from "./layout.ts";
 import { enrollUnattended, unattendedConfigPath } from "./unattended.ts";
 
-export async function enrollFromDeploymentConfig(stateDir: string, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function enrollFromDeploymentConfig(
+  stateDir: string,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  o: { insecure: boolean } = { insecure: false },
+): Promise<void> {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   let systemPath: string | undefined;
   try {
@@ -17,7 +22,7 @@ export async function enrollFromDeploymentConfig(stateDir: string, log: Logger, 
   const configPath = unattendedConfigPath(env, process.platform, isRoot, systemPath);
   const hasEnv = Boolean(env.FACET_URL || env.FACET_ENROLL_TOKEN);
   if (configPath === undefined && !hasEnv) return;
-  const outcome = await enrollUnattended({ stateDir, ...(configPath !== undefined ? { configPath } : {}), env, logger: log });
+  const outcome = await enrollUnattended({ stateDir, ...(configPath !== undefined ? { configPath } : {}), env, logger: log, ...(o.insecure ? { insecure: true } : {}) });
   if (outcome.action === "enrolled") log.info({ deviceId: outcome.result.deviceId, tokenRemovedFrom: outcome.tokenRemovedFrom }, "enrolled from the deployment config");
   else if (outcome.action === "already-enrolled" && outcome.tokenRemovedFrom) log.info({ config: outcome.tokenRemovedFrom }, "removed a leftover enrollment token from the deployment config");
 }

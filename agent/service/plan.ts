@@ -4,13 +4,14 @@
  * prints is the very list that would be executed, so it cannot drift from what install does.
  * Commands are argument vectors, never shell strings.
  */
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { ServiceLayout } from "./layout.ts";
 import { launchdPlist } from "./launchd.ts";
 import { systemdUnit } from "./systemd.ts";
 import { windowsInstallCommands, windowsQueryCommand, windowsStateDirAcl, windowsStopCommand, windowsTaskXml, windowsUninstallCommands } from "./windows.ts";
+import { ensureDirectory } from "../ensure-dir.ts";
 
 export type Step =
   | { kind: "mkdir"; path: string; mode: number }
@@ -184,7 +185,7 @@ export async function executePlan(steps: Step[], exec: Executor = realExecutor, 
   for (const s of steps) {
     switch (s.kind) {
       case "mkdir":
-        mkdirSync(s.path, { recursive: true, mode: s.mode });
+        ensureDirectory(s.path, { what: "a directory of the service", code: "config_invalid", mustBeWritable: true, mode: s.mode });
         break;
       case "copy": {
         // Copy beside, then rename: replacing a running binary in place would corrupt it (ETXTBSY).

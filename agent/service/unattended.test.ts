@@ -85,3 +85,16 @@ test("a UTF-8 BOM (PowerShell's Set-Content -Encoding UTF8) is accepted", () => 
   const s = setup(`\uFEFF${JSON.stringify({ url: "https://x", enrollToken: TOKEN })}`);
   assert.equal(readUnattendedConfig(s.configPath)?.enrollToken, TOKEN);
 });
+
+test('http:// to another host needs "insecure": true in the config (or run --insecure); without it enroll refuses', async () => {
+  const allowed = setup({ url: "http://192.0.2.1:8787", enrollToken: TOKEN, insecure: true });
+  await enrollUnattended({ stateDir: allowed.stateDir, configPath: allowed.configPath, env: {}, enrollFn: allowed.enrollFn });
+  assert.equal(allowed.calls[0]!.insecure, true);
+  const byFlag = setup({ url: "http://192.0.2.1:8787", enrollToken: TOKEN });
+  await enrollUnattended({ stateDir: byFlag.stateDir, configPath: byFlag.configPath, env: {}, enrollFn: byFlag.enrollFn, insecure: true });
+  assert.equal(byFlag.calls[0]!.insecure, true);
+  // The real enroll(): refused before any request (192.0.2.1 is TEST-NET-1) and the token stays for a fixed config.
+  const refused = setup({ url: "http://192.0.2.1:8787", enrollToken: TOKEN });
+  await assert.rejects(enrollUnattended({ stateDir: refused.stateDir, configPath: refused.configPath, env: {} }), /refusing http:\/\/ to 192\.0\.2\.1.*--insecure/);
+  assert.ok(readFileSync(refused.configPath, "utf8").includes(TOKEN));
+});

@@ -6,6 +6,9 @@
  *
  *   { "url": "https://facet.example.com:8443", "enrollToken": "…", "caFile": "/etc/facet-agent/ca.pem" }
  *
+ * `"insecure": true` allows an http:// url to another host (the token crosses the network in
+ * clear), as `enroll --insecure` does; without it such a url is refused.
+ *
  * Env vars override the file: FACET_URL, FACET_ENROLL_TOKEN, FACET_CA_FILE, FACET_USERNAME;
  * FACET_CONFIG names another config file. The file is untrusted input: it is parsed with zod and a
  * bad one stops the agent with the path and what is wrong, rather than being half-used.
@@ -22,6 +25,7 @@ export const UnattendedConfigSchema = z.strictObject({
   enrollToken: z.string().min(8).max(256).optional(),
   caFile: z.string().max(4096).optional(),
   username: z.string().max(256).optional(),
+  insecure: z.boolean().optional(),
 });
 export type UnattendedConfig = z.infer<typeof UnattendedConfigSchema>;
 
@@ -73,6 +77,8 @@ export interface UnattendedOptions {
   configPath?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** `run --insecure`: as `"insecure": true` in the file. */
+  insecure?: boolean;
   /** Injected in tests; the real enroll() otherwise. */
   enrollFn?: (o: EnrollOptions) => Promise<EnrollResult>;
 }
@@ -107,6 +113,7 @@ export async function enrollUnattended(o: UnattendedOptions): Promise<Unattended
     logger: log,
     ...(config.caFile !== undefined ? { caFile: config.caFile } : {}),
     ...(config.username !== undefined ? { username: config.username } : {}),
+    ...(o.insecure || config.insecure === true ? { insecure: true } : {}),
   });
   return { action: "enrolled", result, ...optional("tokenRemovedFrom", scrub()) };
 }

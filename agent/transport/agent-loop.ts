@@ -12,6 +12,8 @@ import type { CertificateInstaller } from "../certificate/install.ts";
 import { DeviceCertificateKeeper, type IssuedDeviceCertificate } from "../certificate/keeper.ts";
 import { collectFacts } from "../collectors/index.ts";
 import type { Collected } from "../collectors/types.ts";
+import { AgentError } from "../errors.ts";
+import { isCleartextToAnotherHost } from "../identity/enroll.ts";
 import { loadKeyPair } from "../identity/key-file.ts";
 import { statePaths } from "../identity/state-dir.ts";
 import { StateStore } from "../identity/state-file.ts";
@@ -25,6 +27,11 @@ export interface RunAgentOptions {
   stateDir: string;
   signal: AbortSignal;
   logger?: Logger;
+  /**
+   * Allow ws:// to a host other than this one although enrollment did not record `--insecure`
+   * (state written by an older agent, or edited by hand). Default false.
+   */
+  insecure?: boolean;
   /** PEM file for `wss://`; defaults to the one remembered at enrollment. */
   caFile?: string;
   /** Facts source; the real collectors by default, with the device certificate's install record added. */
@@ -55,10 +62,11 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
   const log = options.logger ?? silentLogger();
   const paths = statePaths(options.stateDir);
   const state = StateStore.open(paths.state);
+  const url = agentSocketUrl(state.current.connectorUrl, state.current.agentPath);
+  refuseCleartextSocket(url, state.current, { insecure: options.insecure ?? false, stateFile: paths.state });
   const keyPair = loadKeyPair(paths.key);
   const caFile = options.caFile ?? state.current.caFile;
   const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
-  const url = agentSocketUrl(state.current.connectorUrl, state.current.agentPath);
   const stableAfterMs = options.stableAfterMs ?? 60_000;
   const collect = options.collect ?? withDeviceCertificateFacts(collectFacts, options.stateDir);
   const certOptions = options.deviceCertificate;
@@ -103,6 +111,20 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
     await sleep(delay, options.signal);
   }
   log.info("agent stopped");
+}
+
+/**
+ * ws:// to another host sends every snapshot in clear. `enroll` refuses http:// to another host
+ * without --insecure and records that it was given; a stored URL without that record (an older
+ * agent's state, a hand edit) is refused here too, unless --insecure is given to `run`.
+ */
+export function refuseCleartextSocket(socketUrl: string, state: { connectorUrl: string; insecure?: true }, o: { insecure: boolean; stateFile: string }): void {
+  const url = new URL(socketUrl);
+  if (!isCleartextToAnotherHost(url) || state.insecure === true || o.insecure) return;
+  throw new AgentError(
+    "config_invalid",
+    `refusing ws:// to ${url.hostname}: the connector URL in ${o.stateFile} is ${state.connectorUrl}, so this device's facts would cross the network unencrypted; re-enroll with https:// (or pass --insecure if this network is trusted)`,
+  );
 }
 
 /** `http://h:p` + `/v1/agent` → `ws://h:p/v1/agent` (`https` → `wss`). */

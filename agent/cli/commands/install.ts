@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { isSea } from "node:sea";
 import { Command, Option } from "commander";
 import { AgentError } from "../../errors.ts";
-import { enroll, isEnrolled } from "../../identity/enroll.ts";
+import { enroll, isEnrolled, parseConnectorUrl } from "../../identity/enroll.ts";
 import { checkKeyFilePermissions } from "../../identity/key-file.ts";
 import { statePaths } from "../../identity/state-dir.ts";
 import { adminProblem, EXIT_NOT_ADMIN, type AdminCheckEnv } from "../../service/admin.ts";
@@ -24,6 +24,7 @@ interface InstallFlags extends CommonOptions {
   force?: boolean;
   dryRun?: boolean;
   binary?: string;
+  insecure?: boolean;
 }
 
 export function installCommand(): Command {
@@ -36,6 +37,7 @@ export function installCommand(): Command {
       .option("--ca <pem>", "trust this CA bundle for the connector's TLS certificate")
       .option("--username <name>", "the device's user, instead of the detected console user")
       .option("--force", "enroll again even if this device is already enrolled")
+      .option("--insecure", "allow http:// to a connector on another host (the token and facts travel unencrypted)")
       .option("--binary <path>", "the facet-agent executable to install (default: this one)")
       .option("--dry-run", "print what would be written and run; change nothing"),
   ).action(
@@ -50,6 +52,8 @@ export function installCommand(): Command {
       }
       const enrolled = isEnrolled(stateDir) && !flags.force;
       if (!enrolled && !flags.url) throw new AgentError("config_invalid", "--url (or FACET_URL) is required to enroll this device");
+      // Before any step runs: a URL enroll would refuse (cleartext to another host) must not leave half an install.
+      if (!enrolled) parseConnectorUrl(flags.url!, { insecure: flags.insecure ?? false });
       const steps = installPlan({ layout: effective, sourceBinary, ...(enrolled ? {} : { enrollUrl: flags.url! }) });
       if (flags.dryRun) {
         process.stdout.write(`# facet-agent install --dry-run: nothing has been changed\n${describePlan(steps)}`);
@@ -65,6 +69,7 @@ export function installCommand(): Command {
             ...(flags.ca !== undefined ? { caFile: flags.ca } : {}),
             ...(flags.username !== undefined ? { username: flags.username } : {}),
             ...(flags.force ? { force: true } : {}),
+            ...(flags.insecure ? { insecure: true } : {}),
           });
           process.stdout.write(`Enrolled as ${r.deviceId} with ${r.connectorUrl}.\n`);
           // The service refuses a key others can read; catch it now, not at the first start.

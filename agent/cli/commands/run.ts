@@ -24,6 +24,7 @@ interface RunFlags extends CommonOptions {
   disableTaskWhenRejected?: string;
   browserCertificate: boolean;
   signInHost?: string[];
+  insecure?: boolean;
 }
 
 const exitStatus = integerOption({ min: 0, max: 255, what: "an exit status" });
@@ -53,7 +54,11 @@ export function runCommand(): Command {
         new Option("--no-browser-certificate", "do not install the device certificate into the console user's browsers (sign-ins then cannot prove this device)")
           .env("FACET_NO_BROWSER_CERTIFICATE"),
       )
-      .addOption(new Option("--sign-in-host <host...>", "macOS: hosts users sign in at, for the keychain's identity preference").env("FACET_SIGN_IN_HOSTS")),
+      .addOption(new Option("--sign-in-host <host...>", "macOS: hosts users sign in at, for the keychain's identity preference").env("FACET_SIGN_IN_HOSTS"))
+      .addOption(
+        new Option("--insecure", "allow http:// / ws:// to a connector on another host although enrollment did not accept it (facts travel unencrypted)")
+          .env("FACET_INSECURE"),
+      ),
   ).action(
     action(async (flags: RunFlags) => {
       // Opening the log file can fail (a bad path): that is reported on stderr like any other start-up error.
@@ -70,11 +75,12 @@ export function runCommand(): Command {
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       try {
-        await enrollFromDeploymentConfig(stateDirFrom(flags), log);
+        await enrollFromDeploymentConfig(stateDirFrom(flags), log, process.env, { insecure: flags.insecure ?? false });
         await runAgent({
           stateDir: stateDirFrom(flags),
           signal: ac.signal,
           logger: log,
+          ...(flags.insecure ? { insecure: true } : {}),
           ...(flags.ca !== undefined ? { caFile: flags.ca } : {}),
           ...(flags.browserCertificate
             ? { deviceCertificate: { installer: browserStoreInstaller({ stateDir: stateDirFrom(flags), log, ...(flags.signInHost ? { signInHosts: flags.signInHost } : {}) }) } }

@@ -1,6 +1,6 @@
 /**
- * Creating the agent's own directories (the state dir, the log file's dir), owner-only (0700), so
- * that a path the agent cannot use is refused in one line that names the path and the real cause.
+ * Creating the agent's own directories (the state dir, the log file's dir, the service's), so that
+ * a path the agent cannot use is refused in one line that names the path and the real cause.
  *
  * Why not `mkdirSync(dir, { recursive: true })`: Node's recursive mkdir reports the wrong errno on
  * a read-only filesystem (ENOENT instead of EROFS, since it retries the parent, which exists), and
@@ -22,6 +22,8 @@ export interface DirPurpose {
    * this: opening the file names the cause, and an existing file may be writable where its directory is not.
    */
   mustBeWritable: boolean;
+  /** For each directory created. Default 0700: the agent's directories are owner-only. */
+  mode?: number;
 }
 
 /**
@@ -49,9 +51,9 @@ const PSEUDO_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
 
 /**
  * Makes sure `dir` is a directory (one this process can write, if asked), creating it and its
- * missing parents 0700. Throws an AgentError with `purpose.code`: `cannot use <dir> as the state directory: …`.
+ * missing parents (0700 unless told). Throws an AgentError with `purpose.code`: `cannot use <dir> as the state directory: …`.
  */
-export function ensurePrivateDir(dir: string, purpose: DirPurpose, platform: NodeJS.Platform = process.platform): void {
+export function ensureDirectory(dir: string, purpose: DirPurpose, platform: NodeJS.Platform = process.platform): void {
   const target = path.resolve(dir);
   const fail = (cause: string): never => {
     throw new AgentError(purpose.code, `cannot use ${target} as ${purpose.what}: ${cause}`);
@@ -64,7 +66,7 @@ export function ensurePrivateDir(dir: string, purpose: DirPurpose, platform: Nod
   }
   for (const component of missing) {
     try {
-      mkdirSync(component, { mode: 0o700 });
+      mkdirSync(component, { mode: purpose.mode ?? 0o700 });
     } catch (err) {
       // Another process may create it between our stat and mkdir; that is as good as ours.
       if ((err as NodeJS.ErrnoException).code === "EEXIST" && isDirectory(component)) continue;
