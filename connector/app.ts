@@ -15,7 +15,7 @@ import type { Logger } from "pino";
 import { CLOSE_CODES } from "../shared/protocol/errors.ts";
 import { SnapshotBatcher } from "./agents/batcher.ts";
 import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agents/channel.ts";
-import { LocalAgentHub } from "./agents/hub.ts";
+import { LocalAgentHub, type ConnectionHub } from "./agents/hub.ts";
 import { PublicKeyCache } from "./agents/key-cache.ts";
 import { apiTokenCacheStats } from "./http/auth.ts";
 import { ConnectorMetrics } from "./metrics/index.ts";
@@ -54,8 +54,8 @@ export interface ConnectorOptions {
   now?: Clock;
   limits?: Partial<ConnectorLimits>;
   logger?: Logger;
-  /** The agent hub; default an in-process LocalAgentHub (a cluster hub extends it). */
-  hub?: LocalAgentHub;
+  /** The agent hub; default an in-process LocalAgentHub (on PostgreSQL, a cluster hub wrapping one). */
+  hub?: ConnectionHub;
   /** The OS release catalog to start from instead of the bundled one (tests pin a frozen one). */
   baselineCatalog?: OsCatalog;
   /** The admin's device CA (PEM files); default: one generated once and kept in the store (device-ca/stored-ca.ts). */
@@ -69,7 +69,7 @@ export interface Connector {
   agentUrl: string;
   port: number;
   store: Store;
-  hub: LocalAgentHub;
+  hub: ConnectionHub;
   app: Hono<{ Variables: AuthVariables }>;
   limits: ConnectorLimits;
   /** Issues device certificates; verifies the ones proxies forward. */
@@ -103,7 +103,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   // On PostgreSQL the default hub coordinates with other replicas (connector/cluster/), loaded
   // lazily so a SQLite-only connector never loads `pg`.
   const ownsHub = !options.hub;
-  const hub: LocalAgentHub & { stop?(): Promise<void> } =
+  const hub: ConnectionHub & { stop?(): Promise<void> } =
     options.hub ?? (store.kind === "postgres" ? await (await import("./cluster/index.ts")).hubForStore(store, { log }) : new LocalAgentHub());
   const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
   if (options.baselineCatalog) setBaselineCatalog(store, options.baselineCatalog);

@@ -60,7 +60,24 @@ interface PendingRefresh {
   timer: NodeJS.Timeout;
 }
 
-export class LocalAgentHub implements AgentHub {
+/**
+ * What the agent channel and the connector need of a hub: AgentHub plus the sessions' side.
+ * LocalAgentHub is one; the cluster hub (cluster/hub.ts) wraps one and adds the other replicas.
+ */
+export interface ConnectionHub extends AgentHub {
+  /** Registers an authenticated session; returns the one it replaces, if any. */
+  register(connection: AgentConnection): AgentConnection | undefined;
+  unregister(connection: AgentConnection): void;
+  isConnected(deviceId: string): boolean;
+  /** Sessions held by this process. */
+  readonly size: number;
+  /** The agent's answer to a refresh, stored. */
+  answered(deviceId: string, requestId: string, snapshot: StoredSnapshot): void;
+  failed(deviceId: string, requestId: string, code: ErrorCode, message: string): void;
+  closeAll(code: number, reason: string): void;
+}
+
+export class LocalAgentHub implements ConnectionHub {
   private readonly sessions = new Map<string, AgentConnection>();
   private readonly pending = new Map<string, PendingRefresh>();
 
@@ -94,6 +111,11 @@ export class LocalAgentHub implements AgentHub {
   }
 
   async connectedDeviceIds(): Promise<string[]> {
+    return this.connectedDeviceIdsNow();
+  }
+
+  /** The same, synchronously (the cluster hub marks them down at shutdown). */
+  connectedDeviceIdsNow(): string[] {
     return [...this.sessions.keys()];
   }
 

@@ -23,7 +23,7 @@ import { addressSource, deviceSource, type RejectionEvents } from "../events/rej
 import type { ConnectorLimits } from "../options.ts";
 import type { DeviceCa } from "../device-ca/authority.ts";
 import { issueDeviceCertificate } from "../device-ca/issue.ts";
-import type { AgentConnection, LocalAgentHub } from "./hub.ts";
+import type { AgentConnection, ConnectionHub } from "./hub.ts";
 import { checkAgentFrame } from "./frame.ts";
 import { ingestSnapshot, type IngestContext, type SessionDevice } from "./ingest.ts";
 import { TokenBucket } from "./rate-limit.ts";
@@ -31,7 +31,7 @@ import type { ConnectorMetrics } from "../metrics/index.ts";
 
 export interface SessionContext extends IngestContext {
   store: Store;
-  hub: LocalAgentHub;
+  hub: ConnectionHub;
   limits: ConnectorLimits;
   log: Logger;
   /** Every event a session records is a rejection; they go through this per-source limiter. */

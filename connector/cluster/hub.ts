@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
-import { LocalAgentHub, RefreshError, type AgentConnection, type RefreshFailure, type ReplicaBusState } from "../agents/hub.ts";
+import { LocalAgentHub, RefreshError, type AgentConnection, type ConnectionHub, type RefreshFailure, type ReplicaBusState } from "../agents/hub.ts";
 import type { ClusterStore } from "../store/postgres/cluster.ts";
 import type { StoredSnapshot } from "../store/types.ts";
 import { ClusterBus, type BusMessage } from "./bus.ts";
@@ -44,7 +44,9 @@ interface RelayedRefresh {
 
 const REFRESH_FAILURES = new Set<RefreshFailure>(["not_connected", "timeout", "disconnected", "rejected"]);
 
-export class ClusterAgentHub extends LocalAgentHub {
+export class ClusterAgentHub implements ConnectionHub {
+  /** This replica's own sessions; the rest of the class is what other replicas add. */
+  private readonly local = new LocalAgentHub();
   readonly replicaId: string;
   readonly bus: ClusterBus;
   readonly presenceTable: PresenceTable;
@@ -61,7 +63,6 @@ export class ClusterAgentHub extends LocalAgentHub {
     options: ClusterHubOptions,
     private readonly log?: Logger,
   ) {
-    super();
     this.replicaId = options.replicaId ?? randomUUID();
     const leaseMs = options.leaseMs ?? 15_000;
     this.opts = {
@@ -91,30 +92,62 @@ export class ClusterAgentHub extends LocalAgentHub {
     return hub;
   }
 
+  isConnected(deviceId: string): boolean {
+    return this.local.isConnected(deviceId);
+  }
+
+  get size(): number {
+    return this.local.size;
+  }
+
+  answered(deviceId: string, requestId: string, snapshot: StoredSnapshot): void {
+    this.local.answered(deviceId, requestId, snapshot);
+  }
+
+  failed(deviceId: string, requestId: string, code: ErrorCode, message: string): void {
+    this.local.failed(deviceId, requestId, code, message);
+  }
+
+  closeAll(code: number, reason: string): void {
+    const held = this.local.connectedDeviceIdsNow();
+    this.local.closeAll(code, reason);
+    for (const id of held) this.presenceTable.down(id);
+  }
+
+  /**
+   * Closes the session held here. Sessions unregister through this hub as they close, which
+   * marks them down in presence; this also covers a connection that does not.
+   */
+  private async disconnectLocal(deviceId: string, reason: string, closeCode: number): Promise<boolean> {
+    const closed = await this.local.disconnect(deviceId, reason, closeCode);
+    if (closed && !this.local.isConnected(deviceId)) this.presenceTable.down(deviceId);
+    return closed;
+  }
+
   replicaBus(): ReplicaBusState {
     return { replicaId: this.replicaId, listening: this.bus.isListening };
   }
 
   // ——— sessions on this replica ———
 
-  override register(connection: AgentConnection): AgentConnection | undefined {
-    const previous = super.register(connection);
+  register(connection: AgentConnection): AgentConnection | undefined {
+    const previous = this.local.register(connection);
     this.presenceTable.up(connection.deviceId);
     // An agent that reconnected here may still have a half-open session on another replica.
     this.publish({ to: "*", type: "takeover", deviceId: connection.deviceId });
     return previous;
   }
 
-  override unregister(connection: AgentConnection): void {
-    const held = this.isConnected(connection.deviceId);
-    super.unregister(connection);
-    if (held && !this.isConnected(connection.deviceId)) this.presenceTable.down(connection.deviceId);
+  unregister(connection: AgentConnection): void {
+    const held = this.local.isConnected(connection.deviceId);
+    this.local.unregister(connection);
+    if (held && !this.local.isConnected(connection.deviceId)) this.presenceTable.down(connection.deviceId);
   }
 
   // ——— AgentHub, cluster-wide ———
 
-  override async presence(deviceIds: string[]): Promise<Set<string>> {
-    const local = await super.presence(deviceIds);
+  async presence(deviceIds: string[]): Promise<Set<string>> {
+    const local = await this.local.presence(deviceIds);
     const remote = deviceIds.filter((id) => !local.has(id));
     if (remote.length === 0) return local;
     // This replica is the authority on its own agents: a row naming it for an agent it no longer
@@ -123,14 +156,14 @@ export class ClusterAgentHub extends LocalAgentHub {
     return local;
   }
 
-  override async connectedDeviceIds(): Promise<string[]> {
+  async connectedDeviceIds(): Promise<string[]> {
     const all = new Set(await this.presenceTable.allLive());
-    for (const id of await super.connectedDeviceIds()) all.add(id);
+    for (const id of await this.local.connectedDeviceIds()) all.add(id);
     return [...all];
   }
 
-  override async refresh(deviceId: string, timeoutMs: number): Promise<StoredSnapshot> {
-    if (this.isConnected(deviceId)) return super.refresh(deviceId, timeoutMs);
+  async refresh(deviceId: string, timeoutMs: number): Promise<StoredSnapshot> {
+    if (this.local.isConnected(deviceId)) return this.local.refresh(deviceId, timeoutMs);
     const holder = (await this.presenceTable.holders([deviceId])).get(deviceId);
     if (!holder || holder === this.replicaId) throw new RefreshError("not_connected", "the device's agent is not connected");
     const requestId = randomUUID();
@@ -150,8 +183,8 @@ export class ClusterAgentHub extends LocalAgentHub {
     return answer;
   }
 
-  override async disconnect(deviceId: string, reason: string, closeCode: number = CLOSE_CODES.revoked): Promise<boolean> {
-    const here = await super.disconnect(deviceId, reason, closeCode);
+  async disconnect(deviceId: string, reason: string, closeCode: number = CLOSE_CODES.revoked): Promise<boolean> {
+    const here = await this.disconnectLocal(deviceId, reason, closeCode);
     const holder = here ? undefined : (await this.presenceTable.holders([deviceId]).catch(() => new Map<string, string>())).get(deviceId);
     const requestId = randomUUID();
     const confirmed = holder
@@ -195,7 +228,7 @@ export class ClusterAgentHub extends LocalAgentHub {
         if (requestId) this.confirmations.delete(requestId);
         return;
       case "takeover":
-        if (deviceId && this.isConnected(deviceId)) void super.disconnect(deviceId, "replaced by a newer connection", CLOSE_CODES.replaced);
+        if (deviceId && this.local.isConnected(deviceId)) void this.disconnectLocal(deviceId, "replaced by a newer connection", CLOSE_CODES.replaced);
         return;
     }
   }
@@ -203,12 +236,12 @@ export class ClusterAgentHub extends LocalAgentHub {
   private async answerRelayed(from: string, requestId: string, deviceId: string, deadline: number): Promise<void> {
     const reply = (body: Record<string, unknown>) =>
       this.publish({ to: from, type: "refresh_result", requestId, deviceId, ...body });
-    if (!this.isConnected(deviceId)) return reply({ ok: false, reason: "not_connected", message: "the device's agent is not connected" });
+    if (!this.local.isConnected(deviceId)) return reply({ ok: false, reason: "not_connected", message: "the device's agent is not connected" });
     // Leave a little of the deadline for the answer to travel back.
     const budget = deadline - Date.now() - 50;
     if (budget <= 0) return reply({ ok: false, reason: "timeout", message: "the refresh deadline passed before the agent was asked" });
     try {
-      const snapshot = await super.refresh(deviceId, budget);
+      const snapshot = await this.local.refresh(deviceId, budget);
       reply({ ok: true, seq: snapshot.seq });
     } catch (err) {
       const e = err instanceof RefreshError ? err : new RefreshError("disconnected", (err as Error).message);
@@ -239,7 +272,7 @@ export class ClusterAgentHub extends LocalAgentHub {
   }
 
   private async disconnectHere(from: string, requestId: string, deviceId: string, reason: string, closeCode: number): Promise<void> {
-    if (await super.disconnect(deviceId, reason, closeCode)) this.publish({ to: from, type: "disconnected", requestId, deviceId });
+    if (await this.disconnectLocal(deviceId, reason, closeCode)) this.publish({ to: from, type: "disconnected", requestId, deviceId });
   }
 
   private publish(m: Omit<BusMessage, "from">): void {
@@ -256,12 +289,12 @@ export class ClusterAgentHub extends LocalAgentHub {
 
   private async sweepOnce(): Promise<void> {
     if (this.stopped) return;
-    const held = await super.connectedDeviceIds();
+    const held = await this.local.connectedDeviceIds();
     try {
       await this.presenceTable.flush();
       await this.presenceTable.renew(held);
       if (held.length === 0) return;
-      for (const id of await this.store.cluster.revokedAmong(held)) await super.disconnect(id, "device revoked", CLOSE_CODES.revoked);
+      for (const id of await this.store.cluster.revokedAmong(held)) await this.disconnectLocal(id, "device revoked", CLOSE_CODES.revoked);
       const now = Date.now();
       if (now - this.lastTouch >= this.opts.touchMs) {
         this.lastTouch = now;

@@ -4,14 +4,14 @@
  * connector never loads `pg`.
  */
 import type { Logger } from "pino";
-import { LocalAgentHub } from "../agents/hub.ts";
+import { LocalAgentHub, type ConnectionHub } from "../agents/hub.ts";
 import type { Store } from "../store/types.ts";
 import { PostgresStore } from "../store/postgres/store.ts";
 import { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";
 
 export { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";
 
-export type StoppableHub = LocalAgentHub & { stop?(): Promise<void> };
+export type StoppableHub = ConnectionHub & { stop?(): Promise<void> };
 
 export async function hubForStore(store: Store, options: ClusterHubOptions & { log?: Logger } = {}): Promise<StoppableHub> {
   if (!(store instanceof PostgresStore)) return new LocalAgentHub();
