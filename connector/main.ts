@@ -5,25 +5,16 @@
  * FACET_DEVICE_CA_KEY, FACET_LOG_LEVEL,
  * FACET_OS_CATALOG_MAX_AGE_DAYS, FACET_OS_CATALOG_REFRESH, FACET_OS_CATALOG_SOFA_URL, …).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { createConnector } from "./app.ts";
-import { ensureAdminToken, writeUrlFile } from "./bootstrap.ts";
-import { createLogger } from "./log.ts";
+import type { ServeOptions } from "./serve.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS, MAX_CATALOG_MAX_AGE_DAYS, MIN_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
-import { databaseLocation, DEFAULT_PORT, defaultStateDir, sqliteFilePath } from "./paths.ts";
+import { databaseLocation, DEFAULT_PORT } from "./paths.ts";
 import { addMaintenanceCommands } from "./maintenance/commands.ts";
-import { isPostgresLocation } from "./store/open.ts";
 import { FACET_VERSION } from "./version.ts";
 import { integerOption } from "../shared/cli/integer-option.ts";
 import { parseDuration } from "./cli/config.ts";
 import { DEFAULT_CATALOG_SOURCES } from "./os-catalog/sources.ts";
-import { lockDatabase, type InstanceLock } from "./instance-lock.ts";
-import { checkSqliteLocation } from "./preflight.ts";
-import { logFileLimit } from "./file-limit.ts";
-import { StartupError } from "./startup-errors.ts";
-import { startupFailure } from "./startup-failure.ts";
 
 const port = integerOption({ min: 0, max: 65535, what: "a port number" });
 const count = integerOption({ min: 0 });
@@ -94,110 +85,10 @@ program
   .addOption(new Option("--os-catalog-endoflife-url <url>", "endoflife.date product files, {product} replaced").env("FACET_OS_CATALOG_ENDOFLIFE_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.endoflife))
   .addOption(new Option("--os-catalog-msrc-url <url>", "MSRC CVRF documents, {id} replaced (2026-Aug)").env("FACET_OS_CATALOG_MSRC_URL").argParser(feedUrl).default(DEFAULT_CATALOG_SOURCES.msrc))
   .action(async (opts: ServeOptions) => {
-    const log = createLogger(opts.logLevel);
-    try {
-      await serve(opts, log);
-    } catch (error) {
-      const failure = startupFailure(error, opts);
-      // One line for the admin; the detail (stack, cause) only at debug.
-      log.debug({ err: error }, "startup failed");
-      process.stderr.write(`facet-connector: ${failure.message}\n`);
-      process.exit(failure.exitCode);
-    }
+    // Loaded only to serve: `--version`, `--help` and the maintenance commands start without the server's modules.
+    const { runServe } = await import("./serve.ts");
+    await runServe(opts);
   });
-
-interface ServeOptions {
-  port: number;
-  host: string;
-  database?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  deviceCaCert?: string;
-  deviceCaKey?: string;
-  defaultMaxFactAge?: number;
-  bindOnVerifiedSignIn?: boolean;
-  osCatalogRefresh: number;
-  osCatalogSofaUrl: string;
-  osCatalogEndoflifeUrl: string;
-  osCatalogMsrcUrl: string;
-  logLevel: string;
-  stateDir?: string;
-  eventRetentionDays?: number;
-  eventMaxRows?: number;
-  osCatalogMaxAgeDays?: number;
-}
-
-async function serve(opts: ServeOptions, log: ReturnType<typeof createLogger>): Promise<void> {
-  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new StartupError("usage", "--tls-cert and --tls-key must be given together");
-  if (Boolean(opts.deviceCaCert) !== Boolean(opts.deviceCaKey)) throw new StartupError("usage", "--device-ca-cert and --device-ca-key must be given together");
-  const tls = opts.tlsCert && opts.tlsKey ? { cert: readTlsFile(opts.tlsCert, "certificate"), key: readTlsFile(opts.tlsKey, "key") } : undefined;
-  const explicit = opts.database ?? (process.env.FACET_DATABASE_URL || undefined);
-  const database = databaseLocation(opts.database);
-  const postgres = isPostgresLocation(database);
-  const stateDir = opts.stateDir ?? defaultStateDir(database, postgres);
-  let lock: InstanceLock | undefined;
-  if (!postgres) {
-    const path = sqliteFilePath(database);
-    checkSqliteLocation(path, explicit !== undefined || Boolean(process.env.FACET_DATABASE));
-    if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    lock = lockDatabase(path);
-  }
-  const connector = await createConnector({
-    database,
-    host: opts.host,
-    port: opts.port,
-    logger: log,
-    limits: {
-      ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
-      ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
-      ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
-      ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
-      ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),
-      osCatalogRefreshMs: opts.osCatalogRefresh,
-      osCatalogSources: { sofa: opts.osCatalogSofaUrl, endoflife: opts.osCatalogEndoflifeUrl, msrc: opts.osCatalogMsrcUrl },
-    },
-    ...(opts.deviceCaCert && opts.deviceCaKey ? { deviceCaFiles: { certFile: opts.deviceCaCert, keyFile: opts.deviceCaKey } } : {}),
-    ...(tls ? { tls } : {}),
-  });
-  await ensureAdminToken(connector.store, stateDir, Date.now(), log);
-  writeUrlFile(stateDir, connector.url);
-  lock?.announce(connector.url);
-  log.info(
-    { url: connector.url, agentUrl: connector.agentUrl, store: connector.store.kind, database: postgres ? "postgres" : resolve(database) },
-    "connector listening",
-  );
-  logFileLimit(log);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    // A stuck close must not keep the process alive forever.
-    setTimeout(() => process.exit(1), 10_000).unref();
-    connector.close().then(
-      () => {
-        lock?.release();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
-}
-
-function readTlsFile(path: string, what: "certificate" | "key"): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new StartupError("tls", `cannot read the TLS ${what} ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message}`);
-  }
-}
 
 program
   .command("migrate")
@@ -205,6 +96,7 @@ program
   .addOption(new Option("--database <location>", "SQLite file path or postgres:// URL").env("FACET_DATABASE"))
   .action(async (opts: { database?: string }) => {
     const database = databaseLocation(opts.database);
+    const { isPostgresLocation } = await import("./store/open.ts");
     if (isPostgresLocation(database)) {
       const { runPostgresMigrations } = await import("./store/postgres/run-migrations.ts");
       const report = await runPostgresMigrations(database);

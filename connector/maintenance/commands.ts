@@ -7,10 +7,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { resetAdminToken } from "../bootstrap.ts";
 import { databaseLocation, defaultStateDir, sqliteFilePath } from "../paths.ts";
-import { isPostgresLocation, openStore } from "../store/open.ts";
-import { backupSqlite } from "./backup.ts";
 
 const databaseOption = () => new Option("--database <location>", "SQLite file path or postgres:// URL (as given to serve)").env("FACET_DATABASE");
 
@@ -22,6 +19,8 @@ export function addMaintenanceCommands(program: Command): void {
     .requiredOption("--out <file>", "the backup file to create (never overwritten)")
     .action((opts: { database?: string; out: string }) =>
       run(async () => {
+        // The store's modules load only when a command runs: `facet-connector --version` stays light.
+        const [{ isPostgresLocation }, { backupSqlite }] = await Promise.all([import("../store/open.ts"), import("./backup.ts")]);
         const database = databaseLocation(opts.database);
         if (isPostgresLocation(database)) throw new Error("the database is PostgreSQL: back it up with pg_dump (docs/operations.md § PostgreSQL)");
         const report = await backupSqlite(sqliteFilePath(database), resolve(opts.out));
@@ -36,6 +35,7 @@ export function addMaintenanceCommands(program: Command): void {
     .addOption(new Option("--state-dir <dir>", "where admin.token is written (default: as serve, the database's directory)").env("FACET_CONNECTOR_STATE_DIR"))
     .action((opts: { database?: string; stateDir?: string }) =>
       run(async () => {
+        const [{ isPostgresLocation, openStore }, { resetAdminToken }] = await Promise.all([import("../store/open.ts"), import("../bootstrap.ts")]);
         const database = databaseLocation(opts.database);
         const postgres = isPostgresLocation(database);
         // Opening a missing SQLite file would create an empty database with an admin token for nobody.

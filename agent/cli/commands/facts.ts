@@ -1,9 +1,6 @@
 /** `facet-agent facts [--json]`: collect this device's facts and print them; nothing is sent. */
 import { Command } from "commander";
 import { FACTS_VERSION } from "../../../shared/facts/schema.ts";
-import { renderFactsTree } from "../../../shared/facts/tree.ts";
-import { collectFacts } from "../../collectors/index.ts";
-import { withFacetVendor } from "../../snapshot/vendor.ts";
 import { AGENT_VERSION } from "../../version.ts";
 import { action, withCommonOptions, type CommonOptions } from "../common.ts";
 
@@ -20,6 +17,12 @@ export function factsCommand(): Command {
       .option("--all", "show every item of long lists (processes, software)"),
   ).action(
     action(async (flags: FactsFlags) => {
+      // Loaded only to collect: the probes' modules are the bulk of the agent.
+      const [{ collectFacts }, { withFacetVendor }, { renderFactsTree }] = await Promise.all([
+        import("../../collectors/index.ts"),
+        import("../../snapshot/vendor.ts"),
+        import("../../../shared/facts/tree.ts"),
+      ]);
       const collectedAt = new Date().toISOString();
       // One shot: wait (bounded) for the slow pending-security-updates check rather than leave it unknown.
       const collected = await collectFacts({ oneShot: true });

@@ -7,11 +7,7 @@ import { Command, Option } from "commander";
 import { AgentError, EXIT_DEVICE_REJECTED } from "../../errors.ts";
 import { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from "../../log-file.ts";
 import { createLogger, type Logger } from "../../log.ts";
-import { runAgent } from "../../transport/agent-loop.ts";
-import { browserStoreInstaller } from "../../certificate/browser-stores.ts";
 import { action, stateDirFrom, withCommonOptions, type CommonOptions } from "../common.ts";
-import { enrollFromDeploymentConfig } from "../../service/first-start.ts";
-import { onDeviceRejected } from "../../service/rejected.ts";
 import { integerOption } from "../../../shared/cli/integer-option.ts";
 
 interface RunFlags extends CommonOptions {
@@ -61,6 +57,14 @@ export function runCommand(): Command {
       ),
   ).action(
     action(async (flags: RunFlags) => {
+      // Loaded here, not at the top: `--version`, `--help` and the other commands start without
+      // the transport, TLS and certificate modules.
+      const [{ runAgent }, { browserStoreInstaller }, { enrollFromDeploymentConfig }, { onDeviceRejected }] = await Promise.all([
+        import("../../transport/agent-loop.ts"),
+        import("../../certificate/browser-stores.ts"),
+        import("../../service/first-start.ts"),
+        import("../../service/rejected.ts"),
+      ]);
       // Opening the log file can fail (a bad path): that is reported on stderr like any other start-up error.
       const log = runLogger(flags);
       const ac = new AbortController();
