@@ -7,6 +7,7 @@
  *   npm run bench                                   # defaults: about 2–3 minutes on 2 cores
  *   npm run bench -- --idle 20000 --json out.json   # the per-process file limit's worth of agents
  *   npm run bench -- --database postgres://postgres@127.0.0.1:5432/test --replicas 2
+ *   npm run bench -- --only startup                 # how long each command takes to start (~1 min)
  *
  * docs/performance.md explains each figure and how to read it.
  */
@@ -14,7 +15,7 @@ import { Command } from "commander";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execSync } from "node:child_process";
 import { tmpdir, cpus } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import { measureVerifyCeiling } from "./verify-ceiling.ts";
 import { createApiToken, createEnrollToken, enrollDevices, seedDevices, Fleet, type EnrolledDevice } from "./fleet.ts";
@@ -26,6 +27,7 @@ import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
 import { summarizeProfile, type ProfileEntry } from "./profile-summary.ts";
 import { renderReport, type BenchReport, type OpenLoopSummary } from "./report.ts";
+import { startupRun } from "./startup.ts";
 
 const program = new Command("bench")
   .description("Load bench for the Facet connector")
@@ -45,7 +47,10 @@ const program = new Command("bench")
   .option("--database <location>", "SQLite file (default: a temp file) or postgres:// URL")
   .option("--replicas <n>", "connector replicas on the same database", (v) => parseInt(v, 10), 1)
   .option("--agents-per-process <n>", "simulated agents per load-generator process", (v) => parseInt(v, 10), 5_000)
-  .option("--only <list>", "comma-separated subset: ingest,idle,refresh,lookup, or storm (not in the default set)")
+  .option("--startup-runs <n>", "rounds of each command in the start-up run", (v) => parseInt(v, 10), 20)
+  .option("--startup-devices <n>", "devices enrolled for `facet devices ls` in the start-up run", (v) => parseInt(v, 10), 1_000)
+  .option("--binaries <dir>", "where the start-up run looks for packaged binaries (npm run package)", "dist")
+  .option("--only <list>", "comma-separated subset: ingest,idle,refresh,lookup; or storm, startup (not in the default set)")
   .option("--profile <dir>", "write a CPU profile of the connector during ingest, the endpoint check and max lookup to this directory")
   .option("--json <file>", "write the results as JSON");
 
@@ -53,10 +58,12 @@ const opts = program.parse().opts<{
   devices: number; idle: number; ingestAgents: number; ingestSeconds: number; window: number; rate: number;
   lookupSeconds: number; maxSeconds: number; connections: number; refreshAgents: number; refreshes: number; storm: number;
   enrollSample: number; database?: string; replicas: number; agentsPerProcess: number; only?: string; profile?: string; json?: string;
+  startupRuns: number; startupDevices: number; binaries: string;
 }>();
 
 const only = new Set((opts.only ?? "ingest,idle,refresh,lookup").split(",").map((s) => s.trim()));
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+const root = resolve(new URL("../..", import.meta.url).pathname);
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 function fdLimit(): number | null {
@@ -93,7 +100,7 @@ try {
   const agentUrls = replicas.map((r) => r.agentUrl);
   log(`${replicas.length} connector replica(s) on ${database.startsWith("postgres") ? "postgres" : "sqlite"}: ${restUrls.join(", ")}`);
 
-  const needed = Math.max(only.has("lookup") || only.has("idle") ? opts.devices : 0, only.has("idle") ? opts.idle : 0, only.has("ingest") ? opts.ingestAgents : 0, only.has("refresh") ? opts.refreshAgents : 0, only.has("storm") ? opts.storm : 0);
+  const needed = Math.max(only.has("lookup") || only.has("idle") ? opts.devices : 0, only.has("idle") ? opts.idle : 0, only.has("ingest") ? opts.ingestAgents : 0, only.has("refresh") ? opts.refreshAgents : 0, only.has("storm") ? opts.storm : 0, only.has("startup") ? opts.startupDevices : 0);
   const restSample = Math.min(needed, opts.enrollSample);
   const enrollToken = await createEnrollToken(primary.url, primary.adminToken, restSample + 10);
   const apiToken = await createApiToken(primary.url, primary.adminToken, ["devices:read", "devices:refresh", "endpoint:check"]);
@@ -111,6 +118,9 @@ try {
   if (only.has("ingest")) report.results.ingest = await ingestRun(devices.slice(0, opts.ingestAgents), agentUrls, ceiling.verifiesPerSecond);
   if (only.has("lookup")) report.results.lookup = await lookupRun(devices.slice(0, opts.devices), restUrls, apiToken);
   if (only.has("storm")) report.results.storm = await stormRun(devices.slice(0, opts.storm));
+  if (only.has("startup")) {
+    report.results.startup = await startupRun({ root, runs: opts.startupRuns, connectorUrl: primary.url, apiToken, devices: opts.startupDevices, binariesDir: resolve(root, opts.binaries), log });
+  }
   report.results.counts = (await replicas[0]!.child.request<{ counts: Record<string, number> }>({ type: "counts" }, "counts")).counts;
 } finally {
   await stopReplicas(replicas);

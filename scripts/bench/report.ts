@@ -1,6 +1,7 @@
 /** The bench's printed table: each figure beside its baseline and goal, with a plain verdict. */
 import type { Percentiles } from "./stats.ts";
 import type { ProfileEntry } from "./profile-summary.ts";
+import type { StartupResult } from "./startup.ts";
 
 export interface BenchReport {
   machine: { cpus: number; cpuModel: string; node: string; fdLimit: number | null };
@@ -30,6 +31,7 @@ export interface BenchReport {
       agents: number; reattached: number; withinBackoffBounds: number; gaveUp: number; sinceRestartMs: Percentiles; attempts: Percentiles;
       rssBeforeMb: number; rssPeakMb: number; rssAfterMb: number;
     };
+    startup?: StartupResult;
     counts?: Record<string, number>;
   };
   notes: string[];
@@ -58,7 +60,7 @@ const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 
 export function renderReport(r: BenchReport): string {
   const rows: [string, string, string, string][] = [];
-  const { ceiling, idle, refresh, ingest, lookup, enroll, storm } = r.results;
+  const { ceiling, idle, refresh, ingest, lookup, enroll, storm, startup } = r.results;
   if (ceiling) rows.push(["ceiling: bare Ed25519 verify, 1 core", `${n0(ceiling.verifiesPerSecond)}/s`, `body ${ceiling.bodyBytes} B, frame ${ceiling.frameBytes} B`, ""]);
   if (enroll) rows.push(["enroll via POST /v1/enroll", `${n0(enroll.perSecond)}/s`, `${n0(enroll.devices)} devices in ${n1(enroll.seconds)} s`, ""]);
   if (ingest) {
@@ -81,6 +83,12 @@ export function renderReport(r: BenchReport): string {
   if (storm) {
     rows.push([`storm: ${n0(storm.agents)} agents after kill -9`, `${n0(storm.reattached)} re-attached`, `${n0(storm.withinBackoffBounds)} within backoff bounds; ${storm.gaveUp} gave up; p50 ${n1(storm.sinceRestartMs.p50 / 1000)} s, max ${n1(storm.sinceRestartMs.max / 1000)} s after restart`, `all back ${verdict(storm.reattached === storm.agents && storm.gaveUp === 0)}`]);
     rows.push(["storm: connector RSS", `peak ${n1(storm.rssPeakMb)} MB`, `before ${n1(storm.rssBeforeMb)} MB, after ${n1(storm.rssAfterMb)} MB`, `bounded ${verdict(storm.rssPeakMb < storm.rssBeforeMb * 1.5 + 64)}`]);
+  }
+  if (startup) {
+    for (const c of startup.cases) {
+      rows.push([`start-up: ${c.name}`, `p50 ${n0(c.medianMs)} ms`, `p90 ${n0(c.p90Ms)} ms; ${n2(c.ratioToBaseline)}× node -e 0; ${startup.runs} runs`, ""]);
+    }
+    rows.push(["start-up: machine load (1 min)", n2(startup.loadBefore), `before the rounds; ${n2(startup.loadAfter)} after`, ""]);
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ["figure", "value", "detail", "goal"][i]!.length));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
