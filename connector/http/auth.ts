@@ -14,6 +14,7 @@
  *   app.get("/v1/devices", requireScope(deps, "devices:read"), handler)
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { LRUCache } from "lru-cache";
 import type { ApiToken, Scope, TokenStore } from "../store/types.ts";
 import { hashSecret } from "../tokens/secrets.ts";
 import { apiError } from "./errors.ts";
@@ -29,7 +30,7 @@ const TOKEN_CACHE_MAX = 1_024;
 
 type TokenLookup = Pick<TokenStore, "findApiTokenByHash">;
 interface TokenCache {
-  found: Map<string, { token: ApiToken; until: number }>;
+  found: LRUCache<string, ApiToken>;
   /** Bumped by forgetApiTokens, so a lookup that raced a revocation is not cached. */
   generation: number;
   /** Lookups answered from the cache and not, since start (for /metrics). */
@@ -40,22 +41,18 @@ const tokenCaches = new WeakMap<TokenLookup, TokenCache>();
 
 async function findToken(store: TokenLookup, hash: string): Promise<ApiToken | null> {
   let cache = tokenCaches.get(store);
-  if (!cache) tokenCaches.set(store, (cache = { found: new Map(), generation: 0, hits: 0, misses: 0 }));
+  if (!cache) tokenCaches.set(store, (cache = { found: new LRUCache({ max: TOKEN_CACHE_MAX, ttl: TOKEN_CACHE_MS }), generation: 0, hits: 0, misses: 0 }));
+  // The cache's clock: a token's lifetime counts from when the lookup started, as before the await.
   const now = performance.now();
   const hit = cache.found.get(hash);
-  if (hit && hit.until > now) {
+  if (hit) {
     cache.hits++;
-    return hit.token;
+    return hit;
   }
   cache.misses++;
-  cache.found.delete(hash);
   const generation = cache.generation;
   const token = await store.findApiTokenByHash(hash);
-  if (token && generation === cache.generation) {
-    // Oldest first in a Map: dropping the first key bounds it without bookkeeping.
-    if (cache.found.size >= TOKEN_CACHE_MAX) cache.found.delete(cache.found.keys().next().value!);
-    cache.found.set(hash, { token, until: now + TOKEN_CACHE_MS });
-  }
+  if (token && generation === cache.generation) cache.found.set(hash, token, { start: now });
   return token;
 }
 

@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import type { ApiToken } from "../store/types.ts";
+import { hashSecret } from "../tokens/secrets.ts";
+import { apiTokenCacheStats, forgetApiTokens, requireScope, type AuthVariables } from "./auth.ts";
+
+// A synthetic token store that counts its lookups.
+function countingStore(secret: string) {
+  const token: ApiToken = { id: "tok1", name: "reader", scopes: ["devices:read"], createdAt: 1, revokedAt: null };
+  const store = {
+    lookups: 0,
+    async findApiTokenByHash(hash: string) {
+      store.lookups++;
+      return hash === hashSecret(secret) ? token : null;
+    },
+  };
+  return store;
+}
+
+function appFor(store: ReturnType<typeof countingStore>) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.get("/x", requireScope(store, "devices:read"), (c) => c.text(c.get("apiToken").id));
+  return (secret: string) => app.request("/x", { headers: { authorization: `Bearer ${secret}` } });
+}
+
+test("a token found is remembered: the next request costs no lookup", async () => {
+  const store = countingStore("s3cret-token-value");
+  const get = appFor(store);
+  assert.equal((await get("s3cret-token-value")).status, 200);
+  assert.equal((await get("s3cret-token-value")).status, 200);
+  assert.equal(store.lookups, 1);
+  assert.deepEqual(apiTokenCacheStats(store), { hits: 1, misses: 1 });
+});
+
+test("unknown tokens are never remembered, so guessing cannot fill the cache", async () => {
+  const store = countingStore("s3cret-token-value");
+  const get = appFor(store);
+  assert.equal((await get("wrong-token-value")).status, 401);
+  assert.equal((await get("wrong-token-value")).status, 401);
+  assert.equal(store.lookups, 2);
+});
+
+test("a revocation here forgets every remembered token at once", async () => {
+  const store = countingStore("s3cret-token-value");
+  const get = appFor(store);
+  await get("s3cret-token-value");
+  forgetApiTokens(store);
+  await get("s3cret-token-value");
+  assert.equal(store.lookups, 2);
+});
