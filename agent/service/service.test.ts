@@ -99,7 +99,6 @@ test("uninstall keeps keys and state unless --purge", () => {
 });
 
 test("the dry run prints every command and the full content of every file", () => {
-  const steps = installPlan({ layout: linux, sourceBinary: "/tmp/dl/facet-agent" });
   const text = describePlan(installPlan({ layout: linux, sourceBinary: "/tmp/dl/facet-agent", enrollUrl: "https://facet.example" }));
   assert.match(text, /^enroll with https:\/\/facet\.example into \/var\/lib\/facet-agent \(key 0600; the token is not shown\)$/m);
   for (const line of systemdUnit(linux).trimEnd().split("\n")) assert.ok(text.includes(`    ${line}`), `dry run lacks: ${line}`);

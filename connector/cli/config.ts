@@ -31,7 +31,7 @@ export interface Connection {
 }
 
 import type { Config, Context } from "./config-schema.ts";
-export type { Config, Context };
+export type { Config };
 
 export const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

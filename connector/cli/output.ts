@@ -53,8 +53,3 @@ export function exitQuietlyOnClosedPipe(): void {
   }
 }
 
-/** Tests: re-read the environment (NO_COLOR, TTY) after changing it. */
-export function resetColourForTests(env: NodeJS.ProcessEnv = process.env): void {
-  stdoutColour = colourWanted(process.stdout, env);
-  stderrColour = colourWanted(process.stderr, env);
-}

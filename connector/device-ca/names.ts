@@ -34,7 +34,3 @@ export function deviceIdFromSubjectAltName(subjectAltName: string | undefined): 
   if (ids.length !== 1) return null;
   return DEVICE_ID.test(ids[0]!) ? ids[0]! : null;
 }
-
-export function isDeviceId(value: string): boolean {
-  return DEVICE_ID.test(value);
-}

@@ -26,7 +26,6 @@ import { serializeDeviceView } from "../lookup/device-view.ts";
 import { apiError } from "./errors.ts";
 import { jsonBody } from "./validate.ts";
 
-export { EndpointCheckSchema, MAX_REFRESH_WAIT_SECONDS } from "../signin/request.ts";
 
 interface DeviceResult {
   device: Device;

@@ -24,7 +24,7 @@ import { startStormFleet } from "./storm.ts";
 import { DEFAULT_BACKOFF } from "../../agent/transport/backoff.ts";
 import { benchScript, spawnChild } from "./child.ts";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
-import { percentiles, type Percentiles } from "./stats.ts";
+import { percentiles } from "./stats.ts";
 import { summarizeProfile, type ProfileEntry } from "./profile-summary.ts";
 import { renderReport, type BenchReport, type OpenLoopSummary } from "./report.ts";
 import { startupRun } from "./startup.ts";

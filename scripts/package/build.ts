@@ -22,7 +22,7 @@ import { createGzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
 import { Writable } from "node:stream";
 import { bundleAgent, type Bundle } from "./bundle.ts";
-import { BaseUnavailableError, defaultCacheDir, fetchNodeBase, type NodeBase } from "./node-base.ts";
+import { defaultCacheDir, fetchNodeBase, type NodeBase } from "./node-base.ts";
 import { containsMarker, inspectExecutable } from "./executable.ts";
 import { signAdHoc, writeUnsignedCopy } from "./macos-sign.ts";
 import { writeArchive, fileSize } from "./archive.ts";

@@ -64,7 +64,7 @@ export async function sqliteAddonFor(opts: { root: string; target: Target; base:
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     const tail = (e.stderr ?? e.message).trim().split("\n").slice(-6).join("\n  ");
-    throw new Error(`compiling better-sqlite3 failed (needs a C++ compiler, make and Python 3):\n  ${tail}`);
+    throw new Error(`compiling better-sqlite3 failed (needs a C++ compiler, make and Python 3):\n  ${tail}`, { cause: err });
   }
   const built = path.join(src, "build", "Release", "better_sqlite3.node");
   if (!existsSync(built)) throw new Error(`node-gyp finished but wrote no ${path.relative(dir, built)}`);

@@ -20,7 +20,6 @@ const nint = z.number().int().nonnegative().nullable();
 const nnum = z.number().nonnegative().nullable();
 
 export const OS_FAMILIES = ["linux", "unix", "bsd", "windows", "mac_os", "android", "i_os", "other"] as const;
-export type OsFamily = (typeof OS_FAMILIES)[number];
 
 export const OsPatchSchema = z.looseObject({
   /** Date (ISO 8601) of the most recent security update or patch installed. */
@@ -133,7 +132,6 @@ export type Unknown = z.infer<typeof UnknownSchema>;
 export type OsFacts = z.infer<typeof OsSchema>;
 export type DiskFacts = z.infer<typeof DiskSchema>;
 export type NetworkFacts = z.infer<typeof NetworkSchema>;
-export type HardwareFacts = z.infer<typeof HardwareSchema>;
 export type SecurityFacts = z.infer<typeof SecuritySchema>;
 export type SoftwareFacts = z.infer<typeof SoftwareSchema>;
 export type ProcessFacts = z.infer<typeof ProcessSchema>;

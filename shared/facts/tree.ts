@@ -130,7 +130,6 @@ function formatScalar(value: string | number | boolean, key: string): string {
 
 /** Control characters from a device are never echoed raw to an admin's terminal. */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "⏎" : "�"));
 }
 

@@ -20,7 +20,6 @@ import { until } from "../support/until.ts";
 
 const skip = await postgresSkipReason();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("a replica killed mid-ingest", { skip, timeout: 300_000 }, () => {
   let schema: TestSchema;

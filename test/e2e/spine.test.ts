@@ -98,7 +98,7 @@ async function cli(file: string, ...args: string[]): Promise<string> {
     return (await run(process.execPath, ["--import", "tsx", file, ...args], { cwd: root, env, timeout: 60_000 })).stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`);
+    throw new Error(`${file} ${args.join(" ")} failed: ${e.message}\n${e.stderr ?? ""}`, { cause: error });
   }
 }
 

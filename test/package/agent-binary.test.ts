@@ -106,7 +106,7 @@ describe("the packaged facet-agent", { skip: process.platform !== "linux" || pro
     const { stdout } = await execFileAsync(linuxBinary(), ["install", "--dry-run", "--url", "https://facet.example:8443", "--token", "fct_enroll_dry_run_token"], { env, timeout: 30_000 });
     assert.match(stdout, new RegExp(`^install -m 0755 ${linuxBinary().replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} /usr/local/bin/facet-agent$`, "m"));
     assert.match(stdout, /^enroll with https:\/\/facet\.example:8443 into \/var\/lib\/facet-agent/m);
-    assert.match(stdout, /^    ExecStart=\/usr\/local\/bin\/facet-agent run --state-dir \/var\/lib\/facet-agent$/m);
+    assert.match(stdout, /^ {4}ExecStart=\/usr\/local\/bin\/facet-agent run --state-dir \/var\/lib\/facet-agent$/m);
     assert.match(stdout, /^run systemctl enable --now facet-agent\.service$/m);
     assert.ok(!stdout.includes("fct_enroll_dry_run_token"), "the dry run printed the token");
   });

@@ -108,4 +108,3 @@ export type WindowsRelease = z.infer<typeof WindowsRelease>;
 export type LinuxDistro = z.infer<typeof LinuxDistro>;
 export type LinuxRelease = z.infer<typeof LinuxRelease>;
 export type WindowsUpdate = z.infer<typeof WindowsUpdate>;
-export type CatalogSourceNote = z.infer<typeof SourceNote>;

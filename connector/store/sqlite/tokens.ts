@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { Database } from "better-sqlite3";
-import type { ApiToken, EnrollToken, Scope, TokenStore } from "../types.ts";
+import type { ApiToken, Scope, TokenStore } from "../types.ts";
 import { enrollTokenFromRow, type EnrollTokenRow } from "../rows.ts";
 
 interface ApiTokenRow {

@@ -23,6 +23,7 @@ try {
 } catch (error) {
   // SqliteError loses its message crossing to the parent's 'error' event; a plain Error keeps it.
   const e = error as { message?: unknown; code?: unknown };
+  // eslint-disable-next-line preserve-caught-error -- the worker boundary would carry the SqliteError cause badly; its text is copied instead
   throw new Error(`cannot start the snapshot writer on ${path}: ${String(e?.message ?? error)}${typeof e?.code === "string" ? ` (${e.code})` : ""}`);
 }
 
