@@ -79,8 +79,6 @@ module.exports = {
       from: {
         path: "^(agent|connector|shared)/",
         pathNot: [
-          // to be removed: the store backends' migrations and policy tables (issue 15, item 3).
-          "^connector/store/(sqlite|postgres)/migrations\\.ts$",
           // to be removed: the CLI's program and its command modules register each other.
           "^connector/cli/program\\.ts$",
         ],

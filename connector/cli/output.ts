@@ -15,8 +15,8 @@ export function colourWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
 const SGR = { bold: "1", dim: "2", red: "31", green: "32", yellow: "33" } as const;
 export type Style = keyof typeof SGR;
 
-let stdoutColour = colourWanted(process.stdout);
-let stderrColour = colourWanted(process.stderr);
+const stdoutColour = colourWanted(process.stdout);
+const stderrColour = colourWanted(process.stderr);
 
 /** Styles text for stdout when colour is wanted there; plain otherwise. */
 export function style(text: string, ...styles: Style[]): string {
