@@ -177,6 +177,3 @@ export const deviceRoutes = [
 ] as const;
 
 export type DeviceSummary = z.output<typeof DeviceSummarySchema>;
-export type DeviceView = z.output<typeof DeviceViewSchema>;
-export type DeviceUsersInfo = z.output<typeof DeviceUsersSchema>;
-export type DeviceListQuery = z.input<typeof DeviceListQuerySchema>;

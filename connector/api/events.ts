@@ -32,5 +32,4 @@ export const eventRoutes = [
   }),
 ] as const;
 
-export type EventInfo = z.output<typeof EventSchema>;
 export type EventListQuery = z.input<typeof EventQuerySchema>;

@@ -18,9 +18,8 @@ import type { CreateEnrollTokenSchema } from "../api/tokens.ts";
 import type { z } from "zod";
 import { NetworkError, describeNetworkFailure } from "./network-error.ts";
 
-export type { DeviceSummary, DeviceView, DeviceUsersInfo, FactsView } from "../api/devices.ts";
-export type { EventInfo, EventListQuery } from "../api/events.ts";
-export type { ApiTokenInfo, EnrollTokenInfo } from "../api/tokens.ts";
+export type { FactsView } from "../api/devices.ts";
+export type { EventListQuery } from "../api/events.ts";
 
 export class ApiError extends Error {
   constructor(

@@ -5,14 +5,12 @@
 import type { Hono } from "hono";
 import { CreateApiTokenSchema, CreateEnrollTokenSchema, type ApiTokenInfo, type EnrollTokenInfo } from "../api/tokens.ts";
 import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
-import { SCOPES } from "../tokens/scopes.ts";
 import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
 import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
 import { jsonBody } from "./validate.ts";
 
-export { SCOPES };
 
 /**
  * An enrollment token nobody bounded is bounded anyway: omitted `max_uses` and `expires_in` take

@@ -18,7 +18,7 @@ import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Device, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "../api/devices.ts";
 
-export { FACTS_VIEWS, type FactsView } from "../api/devices.ts";
+export type { FactsView } from "../api/devices.ts";
 
 export interface CachedFacts {
   data: AuthentikFacts | Facts;
