@@ -4,7 +4,6 @@ import { DeviceListQuerySchema, RefreshQuerySchema, ViewQuerySchema } from "../a
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { RefreshError } from "../agents/hub.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
-import type { Device } from "../store/types.ts";
 import type { HttpDeps } from "./deps.ts";
 import { buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView } from "../lookup/device-view.ts";
 import { apiError } from "./errors.ts";
