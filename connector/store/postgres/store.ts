@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL Store: the same contract as the SQLite store, for several connector replicas
  * sharing one database. Laid out like ../sqlite/: one file per concern (tokens.ts, devices.ts,
- * snapshots.ts, events.ts, settings.ts, policies.ts, fleet.ts), composed here with the pool, the
+ * snapshots.ts, events.ts, settings.ts, policies.ts, compliance.ts, fleet.ts), composed here with the pool, the
  * retried transaction, migrations and housekeeping.
  *
  * Every check that guards a write (seq greater than the last accepted, device live, token uses
@@ -14,6 +14,7 @@ import type { Store } from "../types.ts";
 import type { PostgresAccess } from "./access.ts";
 import { createPostgresClusterStatements, type ClusterStatements, type ClusterStore } from "./cluster.ts";
 import { createPool, parsePostgresLocation, quoteIdent, type PostgresLocation } from "./connection.ts";
+import { createPostgresComplianceStore } from "./compliance.ts";
 import { createPostgresDeviceStore } from "./devices.ts";
 import { createPostgresEventStore } from "./events.ts";
 import { createPostgresFleetStore } from "./fleet.ts";
@@ -68,6 +69,7 @@ export class PostgresStore implements Store, PostgresAccess, ClusterStore {
       ...createPostgresEventStore(this),
       ...createPostgresSettingsStore(this),
       ...createPostgresPolicyStore(this),
+      ...createPostgresComplianceStore(this),
       ...createPostgresFleetStore(pool),
     };
     Object.assign(this, concerns);
