@@ -36,7 +36,7 @@ module.exports = {
         "Loading and storing belong to connector/compliance/.",
       severity: "error",
       from: { path: "^connector/policy/", pathNot: "^connector/policy/testing/" },
-      to: { path: "^connector/(store|http|events|compliance|agents|agent-channel|lookup|cluster|console|fleet|signin)/" },
+      to: { path: "^connector/(store|http|events|compliance|agent-channel|lookup|cluster|console|fleet|signin)/" },
     },
     {
       name: "collectors-not-transport",

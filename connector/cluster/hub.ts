@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
-import { LocalAgentHub, RefreshError, type AgentConnection, type ConnectionHub, type RefreshFailure, type ReplicaBusState } from "../agents/hub.ts";
+import { LocalAgentHub, RefreshError, type AgentConnection, type ConnectionHub, type RefreshFailure, type ReplicaBusState } from "../agent-channel/hub.ts";
 import type { ClusterStore } from "../store/postgres/cluster.ts";
 import type { StoredSnapshot } from "../store/types.ts";
 import { ClusterBus, type BusMessage } from "./bus.ts";

@@ -4,7 +4,7 @@
  * connector never loads `pg`.
  */
 import type { Logger } from "pino";
-import { LocalAgentHub, type ConnectionHub } from "../agents/hub.ts";
+import { LocalAgentHub, type ConnectionHub } from "../agent-channel/hub.ts";
 import type { Store } from "../store/types.ts";
 import { PostgresStore } from "../store/postgres/store.ts";
 import { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";

@@ -1,7 +1,7 @@
 /** What every REST route module receives. */
 import type { Logger } from "pino";
 import type { Store } from "../store/types.ts";
-import type { AgentHub } from "../agents/hub.ts";
+import type { AgentHub } from "../agent-channel/hub.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import type { RejectionEvents } from "../events/rejections.ts";
 import type { DecisionLog } from "../events/decisions.ts";

@@ -2,7 +2,7 @@
 import type { Hono } from "hono";
 import { DeviceListQuerySchema, RefreshQuerySchema, ViewQuerySchema } from "../api/devices.ts";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
-import { RefreshError } from "../agents/hub.ts";
+import { RefreshError } from "../agent-channel/hub.ts";
 import { requireScope, type AuthVariables } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView } from "../lookup/device-view.ts";

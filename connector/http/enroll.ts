@@ -9,7 +9,7 @@ import { EnrollRequestSchema, type EnrollResponse } from "../../shared/protocol/
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { weakPublicKeyReason } from "../../shared/signing/strict.ts";
 import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
-import { AGENT_PATH } from "../agents/channel.ts";
+import { AGENT_PATH } from "../agent-channel/channel.ts";
 import { addressSource } from "../events/rejections.ts";
 import { hashSecret, newDeviceId } from "../tokens/secrets.ts";
 import type { HttpDeps } from "./deps.ts";

@@ -17,7 +17,7 @@
 import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
-import type { AgentHub, ReplicaBusState } from "../agents/hub.ts";
+import type { AgentHub, ReplicaBusState } from "../agent-channel/hub.ts";
 import { catalogFreshness } from "../policy/catalog/freshness.ts";
 import { CATALOG_SETTING_KEY, compareCatalogVersions, newestCatalog, type OsCatalog } from "../policy/catalog/index.ts";
 import type { Store } from "../store/types.ts";

@@ -4,7 +4,7 @@
  * between use the cached facts). An auth server cannot turn a burst of checks into a burst of
  * collections on someone's laptop.
  */
-import type { AgentHub } from "../agents/hub.ts";
+import type { AgentHub } from "../agent-channel/hub.ts";
 import type { StoredSnapshot } from "../store/types.ts";
 
 export type RefreshOutcome = { ok: true; snapshot: StoredSnapshot } | { ok: false; reason: string };

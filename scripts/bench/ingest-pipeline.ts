@@ -10,9 +10,9 @@
 import { generateKeyPairSync, verify } from "node:crypto";
 import { Command } from "commander";
 import { openStore } from "../../connector/store/open.ts";
-import { checkAgentFrame } from "../../connector/agents/frame.ts";
-import { ingestSnapshot } from "../../connector/agents/ingest.ts";
-import { PublicKeyCache } from "../../connector/agents/key-cache.ts";
+import { checkAgentFrame } from "../../connector/agent-channel/frame.ts";
+import { ingestSnapshot } from "../../connector/agent-channel/ingest.ts";
+import { PublicKeyCache } from "../../connector/agent-channel/key-cache.ts";
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import { canonicalJson } from "../../shared/signing/canonical.ts";
 import { domainMessage } from "../../shared/signing/domains.ts";

@@ -7,7 +7,7 @@ import { after, afterEach, before, beforeEach, describe, test } from "node:test"
 import assert from "node:assert/strict";
 import pg from "pg";
 import { ClusterAgentHub } from "../../connector/cluster/hub.ts";
-import { RefreshError, type AgentConnection } from "../../connector/agents/hub.ts";
+import { RefreshError, type AgentConnection } from "../../connector/agent-channel/hub.ts";
 import { PostgresStore } from "../../connector/store/postgres/store.ts";
 import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../../connector/store/postgres/test-schema.ts";
 import { device, enrollToken, write } from "../store-contract/fixtures.ts";

@@ -7,7 +7,7 @@
  * (the session records the `snapshot.rejected` event).
  *
  * "Known, non-revoked" is what the session read at auth (SessionDevice), not a read per
- * snapshot: revocation closes the device's live sessions (agents/hub.ts, cluster/hub.ts), and
+ * snapshot: revocation closes the device's live sessions (agent-channel/hub.ts, cluster/hub.ts), and
  * the store's write transaction checks `revoked_at` and `last_seq` again under its lock on both
  * backends, so a snapshot racing a revocation or a second session is still refused with
  * `revoked_device` / `replayed_seq` and nothing stored.
