@@ -24,11 +24,15 @@ interface Sample {
   value: number;
 }
 
-/** A strict reader of the text format (0.0.4): every line a comment, a sample, or blank; HELP/TYPE before the samples of a family. */
+/**
+ * A strict reader of the text format (0.0.4): every line a comment, a sample, or blank; HELP/TYPE
+ * before the samples of a family. Values as Prometheus reads them (Go's ParseFloat, which takes
+ * NaN and Inf in any case: prom-client writes an unsampled event-loop lag as `Nan`).
+ */
 function parseExposition(text: string): { samples: Sample[]; types: Map<string, string> } {
   const types = new Map<string, string>();
   const samples: Sample[] = [];
-  const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|NaN|\+Inf|-Inf))(?: -?[0-9]+)?$/;
+  const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|[Nn][Aa][Nn]|[+-]?[Ii][Nn][Ff]))(?: -?[0-9]+)?$/;
   const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
   for (const [i, line] of text.split("\n").entries()) {
     if (line === "") continue;
@@ -54,7 +58,7 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     }
     const family = m[1]!.replace(/_(bucket|sum|count)$/, "");
     assert.ok(types.has(m[1]!) || types.has(family), `line ${i + 1}: ${m[1]} has no TYPE`);
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+    samples.push({ name: m[1]!, labels, value: /inf$/i.test(m[3]!) ? (m[3]!.startsWith("-") ? -Infinity : Infinity) : Number(m[3]) });
   }
   return { samples, types };
 }
