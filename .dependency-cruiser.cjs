@@ -39,6 +39,13 @@ module.exports = {
       to: { path: "^connector/(store|http|events|compliance|agent-channel|lookup|cluster|console|fleet|signin)/" },
     },
     {
+      name: "http-middleware-not-routes",
+      comment: "http/middleware/ (auth, validation, errors) is what routes build on; it knows no route.",
+      severity: "error",
+      from: { path: "^connector/http/middleware/" },
+      to: { path: "^connector/http/routes/" },
+    },
+    {
       name: "collectors-not-transport",
       comment: "Collectors return facts; how (and whether) they travel is transport's business.",
       severity: "error",

@@ -1,7 +1,7 @@
 /**
  * The REST contract, written once: each route's method, path, who may call it, and the zod
  * schemas of its query, body and answers. The route modules (connector/http/) validate requests
- * with these schemas (http/validate.ts), `GET /v1/openapi.json` is generated from them
+ * with these schemas (http/middleware/validate.ts), `GET /v1/openapi.json` is generated from them
  * (openapi.ts), and the admin CLI's client is typed by them (cli/client.ts). A test
  * (test/connector/openapi.test.ts) holds the routes hono registered and the answers they give to
  * this contract.

@@ -21,7 +21,7 @@ export const PolicySchema = PolicyBodySchema.safeExtend({
   _links: z.object({ self: z.object({ href: z.string(), hints: z.object({ allow: z.array(z.string()) }) }) }),
 });
 
-/** The answer to a sign-in check (connector/http/endpoint.ts). */
+/** The answer to a sign-in check (connector/http/routes/endpoint.ts). */
 export const EndpointCheckResultSchema = z.object({
   passing: z.boolean(),
   result: PolicyResultSchema,

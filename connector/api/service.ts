@@ -8,7 +8,7 @@ export const OPENAPI_PATH = "/v1/openapi.json";
 export const DEVICE_CA_PATH = "/v1/device-ca";
 export const METRICS_PATH = "/metrics";
 
-/** Whether the store accepts writes now (connector/http/readiness.ts). */
+/** Whether the store accepts writes now (connector/http/routes/readiness.ts). */
 export const StoreReadinessSchema = z.object({
   kind: z.enum(["sqlite", "postgres"]),
   writable: z.boolean(),

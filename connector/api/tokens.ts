@@ -5,7 +5,7 @@ import { IdParam, IsoTime, ScopeSchema, route, scope } from "./contract.ts";
 
 export const CreateEnrollTokenSchema = z.strictObject({
   label: z.string().max(200).optional(),
-  /** Omitted: ENROLL_TOKEN_DEFAULTS.maxUses (http/tokens.ts); null: unlimited. */
+  /** Omitted: ENROLL_TOKEN_DEFAULTS.maxUses (http/routes/tokens.ts); null: unlimited. */
   max_uses: z.number().int().positive().max(1_000_000).nullable().optional(),
   /** Lifetime in seconds from now. Omitted: ENROLL_TOKEN_DEFAULTS.expiresInSeconds; null: never expires. */
   expires_in: z.number().int().positive().max(10 * 365 * 24 * 3600).nullable().optional(),

@@ -16,10 +16,10 @@ import { HostsQuerySchema } from "../api/fleet.ts";
 import { evaluateDevice } from "../compliance/service.ts";
 import type { Policy } from "../policy/schema.ts";
 import type { Device } from "../store/types.ts";
-import { requireScope, type AuthErrorRenderer, type AuthVariables } from "../http/auth.ts";
-import { loadPolicies } from "../http/compliance.ts";
+import { requireScope, type AuthErrorRenderer, type AuthVariables } from "../http/middleware/auth.ts";
+import { loadPolicies } from "../http/routes/compliance.ts";
 import type { HttpDeps } from "../http/deps.ts";
-import { query } from "../http/validate.ts";
+import { query } from "../http/middleware/validate.ts";
 import { caProfile } from "./ca-profile.ts";
 import { fleetHost, numericId, SERIAL_STAND_IN_PREFIX } from "./host.ts";
 

@@ -7,8 +7,8 @@
  * Also times every `POST /v1/endpoint/check` that was answered with a decision (200).
  */
 import type { Hono } from "hono";
-import type { AuthVariables } from "../http/auth.ts";
-import { requireScope } from "../http/auth.ts";
+import type { AuthVariables } from "../http/middleware/auth.ts";
+import { requireScope } from "../http/middleware/auth.ts";
 import type { Store } from "../store/types.ts";
 import { METRICS_PATH } from "../api/service.ts";
 import type { ConnectorMetrics } from "./index.ts";

@@ -1,4 +1,4 @@
-/** Every API token scope, for validation (http/tokens.ts) and the CLI's help and checks. */
+/** Every API token scope, for validation (http/routes/tokens.ts) and the CLI's help and checks. */
 import type { Scope } from "../store/types.ts";
 
 export const SCOPES = [

@@ -8,7 +8,7 @@ import type { ClusterAgentHub } from "../../connector/cluster/hub.ts";
 import { createConnector } from "../../connector/app.ts";
 import { createLogger } from "../../connector/log.ts";
 import { createTestSchema, postgresSkipReason } from "../../connector/store/postgres/test-schema.ts";
-import type { Readiness } from "../../connector/http/readiness.ts";
+import type { Readiness } from "../../connector/http/routes/readiness.ts";
 import { startTestConnector } from "../support/connector.ts";
 import { until } from "../support/until.ts";
 

@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
+import { hasProtoKey } from "../../../shared/protocol/proto-keys.ts";
 
 export type ApiErrorCode =
   | "bad_request"

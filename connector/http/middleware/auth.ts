@@ -15,8 +15,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { LRUCache } from "lru-cache";
-import type { ApiToken, Scope, TokenStore } from "../store/types.ts";
-import { hashSecret } from "../tokens/secrets.ts";
+import type { ApiToken, Scope, TokenStore } from "../../store/types.ts";
+import { hashSecret } from "../../tokens/secrets.ts";
 import { apiError } from "./errors.ts";
 
 export type AuthVariables = { apiToken: ApiToken };

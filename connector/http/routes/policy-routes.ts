@@ -1,8 +1,8 @@
 /** Everything device assurance adds to the REST API, mounted as one module. */
 import type { Hono } from "hono";
-import type { AuthVariables } from "./auth.ts";
+import type { AuthVariables } from "../middleware/auth.ts";
 import { mountCompliance } from "./compliance.ts";
-import type { HttpDeps } from "./deps.ts";
+import type { HttpDeps } from "../deps.ts";
 import { mountEndpointCheck } from "./endpoint.ts";
 import { mountOsCatalog } from "./os-catalog.ts";
 import { mountPolicies } from "./policies.ts";

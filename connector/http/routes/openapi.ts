@@ -4,8 +4,8 @@
  * every caller may send, and holds nothing of this connector's data.
  */
 import type { Hono } from "hono";
-import { buildOpenApiDocument } from "../api/openapi.ts";
-import { OPENAPI_PATH } from "../api/service.ts";
+import { buildOpenApiDocument } from "../../api/openapi.ts";
+import { OPENAPI_PATH } from "../../api/service.ts";
 
 export function mountOpenApi(app: Hono): void {
   let body: string | undefined;

@@ -17,10 +17,10 @@
 import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hono } from "hono";
-import type { AgentHub, ReplicaBusState } from "../agent-channel/hub.ts";
-import { catalogFreshness } from "../policy/catalog/freshness.ts";
-import { CATALOG_SETTING_KEY, compareCatalogVersions, newestCatalog, type OsCatalog } from "../policy/catalog/index.ts";
-import type { Store } from "../store/types.ts";
+import type { AgentHub, ReplicaBusState } from "../../agent-channel/hub.ts";
+import { catalogFreshness } from "../../policy/catalog/freshness.ts";
+import { CATALOG_SETTING_KEY, compareCatalogVersions, newestCatalog, type OsCatalog } from "../../policy/catalog/index.ts";
+import type { Store } from "../../store/types.ts";
 
 /** Below this many free bytes a snapshot (a few KB of rows and index pages, WAL frames) may not fit. */
 export const MIN_FREE_BYTES = 256 * 1024;

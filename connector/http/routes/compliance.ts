@@ -4,15 +4,15 @@
  * returns what the last evaluations stored.
  */
 import type { Hono } from "hono";
-import { EvaluateBodySchema } from "../api/devices.ts";
-import { evaluateDevice, policyFromStored } from "../compliance/service.ts";
-import { combineEvaluations } from "../policy/combine.ts";
-import type { Policy } from "../policy/schema.ts";
-import type { Store } from "../store/types.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { jsonBody } from "./validate.ts";
+import { EvaluateBodySchema } from "../../api/devices.ts";
+import { evaluateDevice, policyFromStored } from "../../compliance/service.ts";
+import { combineEvaluations } from "../../policy/combine.ts";
+import type { Policy } from "../../policy/schema.ts";
+import type { Store } from "../../store/types.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { jsonBody } from "../middleware/validate.ts";
 
 /** The named policies, or which ids do not exist. Duplicates are dropped. */
 export async function loadPolicies(store: Store, ids: string[] | undefined): Promise<{ ok: true; policies: Policy[] } | { ok: false; missing: string[] }> {

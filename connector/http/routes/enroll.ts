@@ -5,16 +5,16 @@
  */
 import type { Hono } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { EnrollRequestSchema, type EnrollResponse } from "../../shared/protocol/enroll.ts";
-import { canonicalBytes } from "../../shared/signing/canonical.ts";
-import { weakPublicKeyReason } from "../../shared/signing/strict.ts";
-import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
-import { AGENT_PATH } from "../agent-channel/channel.ts";
-import { addressSource } from "../events/rejections.ts";
-import { hashSecret, newDeviceId } from "../tokens/secrets.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { jsonBody } from "./validate.ts";
+import { EnrollRequestSchema, type EnrollResponse } from "../../../shared/protocol/enroll.ts";
+import { canonicalBytes } from "../../../shared/signing/canonical.ts";
+import { weakPublicKeyReason } from "../../../shared/signing/strict.ts";
+import { publicKeyFromRaw, verifySignature } from "../../../shared/signing/verify.ts";
+import { AGENT_PATH } from "../../agent-channel/channel.ts";
+import { addressSource } from "../../events/rejections.ts";
+import { hashSecret, newDeviceId } from "../../tokens/secrets.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { jsonBody } from "../middleware/validate.ts";
 
 const REASON_MESSAGES = {
   unknown_token: "the enrollment token is not known",

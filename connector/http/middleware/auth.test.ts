@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { ApiToken } from "../store/types.ts";
-import { hashSecret } from "../tokens/secrets.ts";
+import type { ApiToken } from "../../store/types.ts";
+import { hashSecret } from "../../tokens/secrets.ts";
 import { apiTokenCacheStats, forgetApiTokens, requireScope, type AuthVariables } from "./auth.ts";
 
 // A synthetic token store that counts its lookups.

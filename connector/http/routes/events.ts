@@ -4,12 +4,12 @@
  * `next_cursor` continues in the same order.
  */
 import type { Hono } from "hono";
-import { EventQuerySchema } from "../api/events.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { parseEventFilter } from "./event-filter.ts";
-import { query } from "./validate.ts";
+import { EventQuerySchema } from "../../api/events.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { parseEventFilter } from "../event-filter.ts";
+import { query } from "../middleware/validate.ts";
 
 function parseSince(value: string): number | null {
   if (/^\d+$/.test(value)) return Number(value);

@@ -8,15 +8,15 @@
  * (catalog/freshness.ts).
  */
 import type { Context, Hono } from "hono";
-import { readSourceStates, updateOsCatalog } from "../os-catalog/update.ts";
-import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../policy/catalog/freshness.ts";
-import { CATALOG_PLATFORMS, type OsCatalog } from "../policy/catalog/schema.ts";
-import { baselineCatalog, CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalogSchema } from "../policy/catalog/index.ts";
-import { currentCatalog, forgetCatalog } from "../compliance/service.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { jsonBody } from "./validate.ts";
+import { readSourceStates, updateOsCatalog } from "../../os-catalog/update.ts";
+import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../../policy/catalog/freshness.ts";
+import { CATALOG_PLATFORMS, type OsCatalog } from "../../policy/catalog/schema.ts";
+import { baselineCatalog, CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalogSchema } from "../../policy/catalog/index.ts";
+import { currentCatalog, forgetCatalog } from "../../compliance/service.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { jsonBody } from "../middleware/validate.ts";
 
 /** Overall (the least recently confirmed platform) and per platform. */
 function freshnessOf(catalog: OsCatalog, now: number, maxAgeDays: number) {

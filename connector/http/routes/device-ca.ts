@@ -5,9 +5,9 @@
  * It reveals nothing an observer of one TLS handshake with a device certificate would not see.
  */
 import type { Hono } from "hono";
-import { DEVICE_CA_PATH } from "../api/service.ts";
-import type { AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
+import { DEVICE_CA_PATH } from "../../api/service.ts";
+import type { AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
 
 export { DEVICE_CA_PATH };
 

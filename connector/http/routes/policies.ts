@@ -6,13 +6,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import type { PolicyInfo } from "../api/policies.ts";
-import { parsePolicyBody } from "../policy/parse.ts";
-import type { StoredPolicy } from "../store/types.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { validJson } from "./validate.ts";
+import type { PolicyInfo } from "../../api/policies.ts";
+import { parsePolicyBody } from "../../policy/parse.ts";
+import type { StoredPolicy } from "../../store/types.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { validJson } from "../middleware/validate.ts";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

@@ -7,12 +7,12 @@
  *   DELETE /v1/devices/{id}/users/{username}  an admin removes a binding
  */
 import type { Hono } from "hono";
-import { BindUserSchema } from "../api/devices.ts";
-import type { DeviceBinding } from "../store/types.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { jsonBody } from "./validate.ts";
+import { BindUserSchema } from "../../api/devices.ts";
+import type { DeviceBinding } from "../../store/types.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { jsonBody } from "../middleware/validate.ts";
 
 export function bindingJson(b: DeviceBinding) {
   return { username: b.username, source: b.source, bound_by: b.boundBy, bound_at: new Date(b.boundAt).toISOString() };

@@ -3,13 +3,13 @@
  * admins). The secret is returned once, at creation; only its hash is stored.
  */
 import type { Hono } from "hono";
-import { CreateApiTokenSchema, CreateEnrollTokenSchema, type ApiTokenInfo, type EnrollTokenInfo } from "../api/tokens.ts";
-import type { ApiToken, EnrollToken, Scope } from "../store/types.ts";
-import { issueApiToken, issueEnrollToken } from "../tokens/issue.ts";
-import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { apiError } from "./errors.ts";
-import { jsonBody } from "./validate.ts";
+import { CreateApiTokenSchema, CreateEnrollTokenSchema, type ApiTokenInfo, type EnrollTokenInfo } from "../../api/tokens.ts";
+import type { ApiToken, EnrollToken, Scope } from "../../store/types.ts";
+import { issueApiToken, issueEnrollToken } from "../../tokens/issue.ts";
+import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { apiError } from "../middleware/errors.ts";
+import { jsonBody } from "../middleware/validate.ts";
 
 
 /**

@@ -1,13 +1,13 @@
 /** Device routes: list, show, refresh-and-wait, revoke. */
 import type { Hono } from "hono";
-import { DeviceListQuerySchema, RefreshQuerySchema, ViewQuerySchema } from "../api/devices.ts";
-import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
-import { RefreshError } from "../agent-channel/hub.ts";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
-import { buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView } from "../lookup/device-view.ts";
-import { apiError } from "./errors.ts";
-import { query } from "./validate.ts";
+import { DeviceListQuerySchema, RefreshQuerySchema, ViewQuerySchema } from "../../api/devices.ts";
+import { CLOSE_CODES } from "../../../shared/protocol/errors.ts";
+import { RefreshError } from "../../agent-channel/hub.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
+import { buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView } from "../../lookup/device-view.ts";
+import { apiError } from "../middleware/errors.ts";
+import { query } from "../middleware/validate.ts";
 
 export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, hub } = deps;

@@ -3,8 +3,8 @@
  * checks a token with it before saving a context, whatever scopes the token has.
  */
 import type { Hono } from "hono";
-import { requireScope, type AuthVariables } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
+import { requireScope, type AuthVariables } from "../middleware/auth.ts";
+import type { HttpDeps } from "../deps.ts";
 import { apiTokenJson } from "./tokens.ts";
 
 export function mountWhoami(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {

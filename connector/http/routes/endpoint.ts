@@ -12,19 +12,19 @@
  * Every decision is recorded as a `signin.decision` event (events/decisions.ts).
  */
 import type { Hono } from "hono";
-import { evaluateDevice } from "../compliance/service.ts";
-import { combineEvaluations, userMessages, type CombinedEvaluation } from "../policy/combine.ts";
-import type { Policy } from "../policy/schema.ts";
-import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../signin/identify.ts";
-import { SignInRefresher, type RefreshOutcome } from "../signin/refresh.ts";
-import { EndpointCheckSchema, type EndpointCheck } from "../signin/request.ts";
-import type { Device, StoredSnapshot } from "../store/types.ts";
-import { hasScope, requireScope, type AuthVariables } from "./auth.ts";
+import { evaluateDevice } from "../../compliance/service.ts";
+import { combineEvaluations, userMessages, type CombinedEvaluation } from "../../policy/combine.ts";
+import type { Policy } from "../../policy/schema.ts";
+import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../../signin/identify.ts";
+import { SignInRefresher, type RefreshOutcome } from "../../signin/refresh.ts";
+import { EndpointCheckSchema, type EndpointCheck } from "../../signin/request.ts";
+import type { Device, StoredSnapshot } from "../../store/types.ts";
+import { hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
 import { loadPolicies } from "./compliance.ts";
-import type { HttpDeps } from "./deps.ts";
-import { serializeDeviceView } from "../lookup/device-view.ts";
-import { apiError } from "./errors.ts";
-import { jsonBody } from "./validate.ts";
+import type { HttpDeps } from "../deps.ts";
+import { serializeDeviceView } from "../../lookup/device-view.ts";
+import { apiError } from "../middleware/errors.ts";
+import { jsonBody } from "../middleware/validate.ts";
 
 
 interface DeviceResult {
