@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
-import { runCommand, type RunOptions, type RunResult } from "./runner/run.ts";
+import { runProgram, type RunOptions, type RunResult } from "./runner/run.ts";
 import { ShellSession, powershellDialect } from "./runner/session.ts";
 
 export type Probe<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -100,7 +100,7 @@ export function createContext(options: ContextOptions = {}): ProbeContext {
   return {
     platform,
     elevated: platform === "win32" ? unknown("not probed on Windows: no Windows probe depends on it") : known(process.getuid?.() === 0),
-    run: (argv, runOptions) => runCommand(argv, { timeoutMs, env: options.env, ...runOptions }),
+    run: (argv, runOptions) => runProgram(argv, { timeoutMs, env: options.env, ...runOptions }),
     powershell: (script, ms) => {
       session ??= new ShellSession(powershellDialect);
       return session.run(script, ms ?? timeoutMs * 2);

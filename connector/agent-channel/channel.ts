@@ -15,13 +15,13 @@ import type { Hono } from "hono";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { addressSource, deviceSource } from "../events/rejections.ts";
 import { PendingAdmissions } from "./admission.ts";
-import { AgentSession, type SessionContext } from "./session.ts";
+import { ChannelSession, type SessionContext } from "./session.ts";
 
 export const AGENT_PATH = "/v1/agent";
 
 export interface AgentChannel {
   wss: WebSocketServer;
-  sessions: Set<AgentSession>;
+  sessions: Set<ChannelSession>;
   /** Takes over the server's upgrade requests: `/v1/agent` becomes a session, any other path gets 404. */
   attach(server: Server): void;
   close(): Promise<void>;
@@ -30,7 +30,7 @@ export interface AgentChannel {
 // One listener of each kind for every socket, finding its session through this property, so an
 // idle connection costs no closures of its own.
 const SESSION = Symbol("facet.session");
-type SessionSocket = WebSocket & { [SESSION]?: AgentSession };
+type SessionSocket = WebSocket & { [SESSION]?: ChannelSession };
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, headers = ""): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
@@ -44,8 +44,8 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     // per agent; snapshots are sent every few minutes, so bandwidth is not the constraint.
     perMessageDeflate: false,
   });
-  const sessions = new Set<AgentSession>();
-  const pending = new PendingAdmissions<AgentSession>(ctx.limits.maxUnauthenticatedPerAddress, ctx.limits.maxUnauthenticated);
+  const sessions = new Set<ChannelSession>();
+  const pending = new PendingAdmissions<ChannelSession>(ctx.limits.maxUnauthenticatedPerAddress, ctx.limits.maxUnauthenticated);
 
   app.get(AGENT_PATH, (c) => c.json({ error: { code: "upgrade_required", message: "this path speaks WebSocket" } }, 426, { Upgrade: "websocket" }));
 
@@ -113,7 +113,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
       ws.on("close", onSocketClose);
       ws.on("error", onSocketError);
       ws.on("pong", onSocketPong);
-      const session = new AgentSession(ws, ctx, remoteAddress);
+      const session = new ChannelSession(ws, ctx, remoteAddress);
       ws[SESSION] = session;
       sessions.add(session);
       pending.add(session, source);

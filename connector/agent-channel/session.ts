@@ -49,7 +49,7 @@ export interface SessionContext extends IngestContext {
 
 type State = "awaiting_auth" | "ready" | "closed";
 
-export class AgentSession implements AgentConnection {
+export class ChannelSession implements AgentConnection {
   readonly nonce = randomBytes(32).toString("base64url");
   private state: State = "awaiting_auth";
   /** Read at auth; the snapshots need no device read of their own (see ingest.ts). */

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { uniqueFacts } from "../support/facts.ts";
-import { buildCommandsForTest, runCommand, type Commands } from "../support/commands.ts";
+import { buildCommandsForTest, runByName, type Commands } from "../support/commands.ts";
 
 const tls = new URL("../../agent/transport/fixtures/tls/", import.meta.url).pathname;
 
@@ -36,7 +36,7 @@ async function serve(stateDir: string, extra: string[] = []): Promise<{ url: str
   return { url: readFileSync(urlFile, "utf8").trim(), token: readFileSync(join(stateDir, "admin.token"), "utf8").trim() };
 }
 
-const facet = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: string) => runCommand("facet", args, { env: { ...env, ...extraEnv }, ...(input !== undefined ? { input } : {}) });
+const facet = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: string) => runByName("facet", args, { env: { ...env, ...extraEnv }, ...(input !== undefined ? { input } : {}) });
 
 /** A port nothing listens on: bound, noted, closed. */
 async function closedPort(): Promise<number> {
@@ -66,7 +66,7 @@ after(() => {
 describe("commands on PATH", () => {
   test("each answers --version with the package's version", async () => {
     for (const name of ["facet", "facet-connector", "facet-agent"]) {
-      const r = await runCommand(name, ["--version"], { env });
+      const r = await runByName(name, ["--version"], { env });
       assert.deepEqual([r.code, r.stdout.trim(), r.stderr], [0, pkg.version, ""], name);
     }
   });
@@ -165,7 +165,7 @@ describe("output", () => {
 
   test("colour on a terminal only, and never with NO_COLOR", async () => {
     // script(1) gives the command a real pseudo-terminal.
-    const onTty = (extra: NodeJS.ProcessEnv) => runCommand("script", ["-qec", "facet tokens ls", "/dev/null"], { env: { ...env, TERM: "xterm", ...extra } });
+    const onTty = (extra: NodeJS.ProcessEnv) => runByName("script", ["-qec", "facet tokens ls", "/dev/null"], { env: { ...env, TERM: "xterm", ...extra } });
     const coloured = await onTty({});
     assert.equal(coloured.code, 0, coloured.stderr);
     assert.match(coloured.stdout, /\u001b\[1mID/, "bold headers on a terminal");
@@ -267,7 +267,7 @@ describe("contexts", () => {
 describe("shell completion", () => {
   test("bash completes commands and options from the program itself", async () => {
     const complete = (words: string) =>
-      runCommand("bash", ["-c", `source <(facet completion bash); COMP_WORDS=(${words}); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _facet_complete; echo "\${COMPREPLY[*]}"`], { env });
+      runByName("bash", ["-c", `source <(facet completion bash); COMP_WORDS=(${words}); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _facet_complete; echo "\${COMPREPLY[*]}"`], { env });
     assert.equal((await complete("facet dev")).stdout.trim(), "devices");
     assert.equal((await complete("facet devices l")).stdout.trim(), "ls");
     assert.equal((await complete("facet devices ls --pl")).stdout.trim(), "--platform");

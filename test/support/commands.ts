@@ -34,7 +34,7 @@ export interface Ran {
 }
 
 /** Runs a command by name (resolved through env.PATH, as a shell would), with optional stdin. */
-export function runCommand(name: string, args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string }): Promise<Ran> {
+export function runByName(name: string, args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string }): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const spawnOpts: SpawnOptions = { env: opts.env, cwd: opts.cwd ?? root, stdio: ["pipe", "pipe", "pipe"] };
     const child = spawn(name, args, spawnOpts);

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runCommand, Limiter } from "./run.ts";
+import { runProgram, Limiter } from "./run.ts";
 import { ShellSession, shDialect, framePowerShell } from "./session.ts";
 
 test("captures stdout and stderr of a real child process", async () => {
-  const r = await runCommand(["sh", "-c", "echo out; echo err >&2"]);
+  const r = await runProgram(["sh", "-c", "echo out; echo err >&2"]);
   assert.equal(r.ok, true);
   if (r.ok) {
     assert.equal(r.stdout, "out\n");
@@ -13,25 +13,25 @@ test("captures stdout and stderr of a real child process", async () => {
 });
 
 test("passes arguments without shell interpolation", async () => {
-  const r = await runCommand(["printf", "%s", "$(id) ; rm -rf /"]);
+  const r = await runProgram(["printf", "%s", "$(id) ; rm -rf /"]);
   assert.equal(r.ok && r.stdout, "$(id) ; rm -rf /");
 });
 
 test("reports a missing command as 'command not found'", async () => {
-  const r = await runCommand(["facet-no-such-tool-xyz", "--status"]);
+  const r = await runProgram(["facet-no-such-tool-xyz", "--status"]);
   assert.deepEqual(r, { ok: false, reason: "facet-no-such-tool-xyz: command not found" });
 });
 
 test("kills a command that outlives its timeout and says so", async () => {
   const started = Date.now();
-  const r = await runCommand(["sleep", "10"], { timeoutMs: 150 });
+  const r = await runProgram(["sleep", "10"], { timeoutMs: 150 });
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.reason, "sleep: timed out after 150 ms");
   assert.ok(Date.now() - started < 3000);
 });
 
 test("keeps output and exit code of a failing command", async () => {
-  const r = await runCommand(["sh", "-c", "echo 'assessments disabled'; exit 1"]);
+  const r = await runProgram(["sh", "-c", "echo 'assessments disabled'; exit 1"]);
   assert.equal(r.ok, false);
   if (!r.ok) {
     assert.equal(r.code, 1);
@@ -41,7 +41,7 @@ test("keeps output and exit code of a failing command", async () => {
 });
 
 test("stops reading past maxBytes", async () => {
-  const r = await runCommand(["sh", "-c", "yes facet | head -c 100000"], { maxBytes: 1000 });
+  const r = await runProgram(["sh", "-c", "yes facet | head -c 100000"], { maxBytes: 1000 });
   assert.deepEqual(r, { ok: false, reason: "sh: output exceeded 1000 bytes" });
 });
 

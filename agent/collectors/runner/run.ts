@@ -68,7 +68,7 @@ export function firstLine(text: string, max = 200): string {
  * because some tools (`csrutil`, `spctl`) answer through their exit code; callers that expect a
  * non-zero code read `failure.stdout`.
  */
-export function runCommand(argv: readonly string[], options: RunOptions = {}, limiter = defaultLimiter): Promise<RunResult> {
+export function runProgram(argv: readonly string[], options: RunOptions = {}, limiter = defaultLimiter): Promise<RunResult> {
   return limiter.use(() => runOnce(argv, options));
 }
 
