@@ -62,3 +62,11 @@ test("keeps an array item expanded when one of its facts is unknown, so the reas
   const text = renderFactsTree({ users: [{ id: "0", username: "root", name: null }] }, { "users[0].name": "no full name recorded" });
   assert.match(text, /^ {2}\[0\]\n {4}id: 0\n {4}username: root\n {4}name: \? unknown — no full name recorded$/m);
 });
+
+test("finds a vendor fact's reason under the dotted path the agent writes (a vendor id holds dots)", () => {
+  const vendorFacts = { vendor: { "facet.dev/agent": { device_certificate: { not_after: null } } } };
+  const reasons = { "vendor.facet.dev/agent.device_certificate.not_after": "no device certificate has been installed yet" };
+  const text = renderFactsTree(vendorFacts, reasons);
+  assert.match(text, /^ {6}not_after: \? unknown — no device certificate has been installed yet$/m);
+  assert.doesNotMatch(text, /no reason recorded|other unknowns/);
+});

@@ -37,20 +37,23 @@ export function renderFactsTree(
   const lines: string[] = [];
   const placed = new Set<string>();
 
-  const reasonFor = (path: string): string => {
-    const reason = unknown[path];
-    if (reason !== undefined) {
-      placed.add(path);
+  // The agent and the authentik view key reasons by the plain dotted path (`vendor.facet.dev/agent.x`);
+  // the bracketed form is accepted as well.
+  const reasonFor = (path: string, plain: string): string => {
+    for (const key of [path, plain]) {
+      const reason = unknown[key];
+      if (reason === undefined) continue;
+      placed.add(key);
       return `${UNKNOWN_MARK} — ${oneLine(reason)}`;
     }
     return `${UNKNOWN_MARK} — (no reason recorded)`;
   };
 
-  const visit = (label: string, path: string, value: Json | undefined, depth: number): void => {
+  const visit = (label: string, path: string, plain: string, value: Json | undefined, depth: number): void => {
     const pad = indent.repeat(depth);
     const head = label === "" ? "\"\"" : oneLine(label);
     if (value === null || value === undefined) {
-      lines.push(`${pad}${head}: ${reasonFor(path)}`);
+      lines.push(`${pad}${head}: ${reasonFor(path, plain)}`);
       return;
     }
     if (Array.isArray(value)) {
@@ -68,7 +71,7 @@ export function renderFactsTree(
         // stays expanded so its reason shows in place.
         const row = compactRow(item);
         if (row !== undefined) lines.push(`${pad}${indent}[${i}] ${row}`);
-        else visit(`[${i}]`, `${path}[${i}]`, item, depth + 1);
+        else visit(`[${i}]`, `${path}[${i}]`, `${plain}[${i}]`, item, depth + 1);
       });
       if (value.length > maxItems) {
         lines.push(`${pad}${indent}… ${value.length - maxItems} more`);
@@ -80,13 +83,13 @@ export function renderFactsTree(
       lines.push(`${pad}${head}`);
       const keys = Object.keys(value);
       if (keys.length === 0) lines.push(`${pad}${indent}(empty)`);
-      for (const key of keys) visit(key, joinPath(path, key), value[key], depth + 1);
+      for (const key of keys) visit(key, joinPath(path, key), `${plain}.${key}`, value[key], depth + 1);
       return;
     }
     lines.push(`${pad}${head}: ${formatScalar(value, label)}`);
   };
 
-  for (const key of Object.keys(facts)) visit(key, key, facts[key] as Json | undefined, 0);
+  for (const key of Object.keys(facts)) visit(key, key, key, facts[key] as Json | undefined, 0);
 
   const leftover = Object.keys(unknown)
     .filter((path) => !placed.has(path))
