@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -25,12 +25,14 @@ function freshSchema(): string[] {
   return schema;
 }
 
-/** A copy of a fixture made by the previous layout (fixtures/README.md), removed after the test. */
+/** A database file rebuilt from a dump of one the previous layout made (fixtures/README.md), removed after the test. */
 function copyOf(name: string, t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "facet-legacy-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, "facet.db");
-  copyFileSync(fixture(name), path);
+  const db = new BetterSqlite3(path);
+  db.exec(readFileSync(fixture(name), "utf8"));
+  db.close();
   return path;
 }
 
@@ -39,7 +41,7 @@ test("the migrations are numbered in the one numbering, 002 being PostgreSQL's a
 });
 
 test("a database the previous layout fully migrated (user_version 4) opens without running anything", async (t) => {
-  const path = copyOf("legacy-v4-7d10593.db", t);
+  const path = copyOf("legacy-v4-7d10593.sql", t);
   const raw = new BetterSqlite3(path);
   assert.equal(raw.pragma("user_version", { simple: true }), 4);
   assert.deepEqual(migrate(raw), [], "nothing re-run");
@@ -58,7 +60,7 @@ test("a database the previous layout fully migrated (user_version 4) opens witho
 });
 
 test("a database the previous layout left at user_version 2 gets exactly 004 and 005", (t) => {
-  const path = copyOf("legacy-v2-7d10593.db", t);
+  const path = copyOf("legacy-v2-7d10593.sql", t);
   const db = new BetterSqlite3(path);
   try {
     assert.deepEqual(migrate(db), [4, 5]);
