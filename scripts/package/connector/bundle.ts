@@ -9,18 +9,10 @@
  *   - better-sqlite3's `require('bindings')` resolves to sqlite-binding.ts, which loads the addon
  *     the executable carries as a SEA asset.
  */
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { build, type BuildOptions, type Plugin } from "esbuild";
-
-export interface ConnectorBundle {
-  file: string;
-  bytes: number;
-  /** A line unique to this bundle's content, embedded in the binary so tests can find the app. */
-  marker: string;
-  inputs: string[];
-}
+import { singleFileBuildOptions, writeMarkedBundle, type Bundle } from "../bundle.ts";
 
 const CONSOLE_ASSETS = ["console.css", "console.js"] as const;
 
@@ -45,27 +37,10 @@ function embeddedSqliteAddon(root: string): Plugin {
 }
 
 function common(root: string): BuildOptions {
-  return {
-    absWorkingDir: root,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    write: false,
-    metafile: true,
-    minify: true,
-    keepNames: true,
-    legalComments: "none",
-    logLevel: "silent",
-    external: ABSENT,
-    plugins: [embeddedSqliteAddon(root)],
-    // The sources are ESM; in a CommonJS bundle `import.meta.url` is rebuilt from __filename.
-    define: { "import.meta.url": "__facetImportMetaUrl" },
-    banner: { js: 'var __facetImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  };
+  return { ...singleFileBuildOptions(root), external: ABSENT, plugins: [embeddedSqliteAddon(root)] };
 }
 
-export async function bundleConnector(opts: { root: string; outDir: string; version: string }): Promise<ConnectorBundle> {
+export async function bundleConnector(opts: { root: string; outDir: string; version: string }): Promise<Bundle> {
   const base = common(opts.root);
   const writer = await build({ ...base, entryPoints: ["connector/store/sqlite/writer-worker.ts"] });
   const writerCode = writer.outputFiles?.[0]?.text;
@@ -82,14 +57,6 @@ export async function bundleConnector(opts: { root: string; outDir: string; vers
   });
   const out = main.outputFiles?.[0];
   if (!out) throw new Error("esbuild produced no connector bundle");
-  const digest = createHash("sha256").update(out.contents).digest("hex").slice(0, 32);
-  const marker = `facet-connector-bundle ${opts.version} ${digest}`;
-  // The entry's `#!` line must stay first or the bundle does not parse; the marker goes after it.
-  const hashbang = /^#!.*\n/.exec(out.text)?.[0] ?? "";
-  const text = `${hashbang}// ${marker}\n${out.text.slice(hashbang.length)}`;
-  mkdirSync(opts.outDir, { recursive: true });
-  const file = path.join(opts.outDir, "facet-connector.cjs");
-  writeFileSync(file, text);
   const inputs = [...new Set([...Object.keys(main.metafile!.inputs), ...Object.keys(writer.metafile!.inputs)])];
-  return { file, bytes: Buffer.byteLength(text), marker, inputs };
+  return writeMarkedBundle(out, { app: "facet-connector", version: opts.version, outDir: opts.outDir, inputs });
 }
