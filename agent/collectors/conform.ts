@@ -9,7 +9,7 @@
  * does not fit becomes `null` as a whole.
  */
 import { FactsSchema, type Facts } from "../../shared/facts/schema.ts";
-import { joinPath } from "./probe.ts";
+import { joinFactPath } from "../../shared/facts/paths.ts";
 
 const UNKNOWN_PATH_MAX = 256;
 const UNKNOWN_REASON_MAX = 1024;
@@ -86,5 +86,5 @@ function lookup(root: unknown, path: readonly Key[]): Container | undefined {
 }
 
 function pathLabel(path: readonly Key[]): string {
-  return path.reduce<string>((acc, key) => joinPath(acc, typeof key === "number" ? `[${key}]` : String(key)), "");
+  return path.reduce<string>((acc, key) => joinFactPath(acc, typeof key === "number" ? `[${key}]` : String(key)), "");
 }

@@ -13,7 +13,8 @@
 import { FACET_VENDOR_KEY, type Facts } from "../../shared/facts/schema.ts";
 import type { Collected, Collector, Family, FamilyResult } from "./types.ts";
 import { conformFacts } from "./conform.ts";
-import { createContext, errorMessage, joinPath, type ProbeContext } from "./probe.ts";
+import { createContext, errorMessage, type ProbeContext } from "./probe.ts";
+import { joinFactPath } from "../../shared/facts/paths.ts";
 import { hardwareCollector } from "./hardware/index.ts";
 import { osCollector } from "./os/index.ts";
 import { disksCollector } from "./disks/index.ts";
@@ -86,7 +87,7 @@ export async function collectWith(collectors: AnyCollector[], options: CollectOp
       if (collector.cacheForMs && !("" in result.unknown)) cache.set(collector.family, { at: now(), result });
     }
     (facts as Record<string, unknown>)[collector.family] = result.value;
-    for (const [path, reason] of Object.entries(result.unknown)) unknown[joinPath(collector.family, path)] = reason;
+    for (const [path, reason] of Object.entries(result.unknown)) unknown[joinFactPath(collector.family, path)] = reason;
     if (result.value === null && !(collector.family in unknown)) unknown[collector.family] = `${collector.family}: no value and no reason given`;
     timings[collector.family] = Math.round(performance.now() - t0);
   }));

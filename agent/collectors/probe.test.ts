@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Unknowns, joinPath, within, createContext, runsAsRoot } from "./probe.ts";
+import { Unknowns, within, createContext, runsAsRoot } from "./probe.ts";
+import { joinFactPath as joinPath } from "../../shared/facts/paths.ts";
 
 test("a failed probe becomes null with its reason under the fact path", () => {
   const u = new Unknowns();

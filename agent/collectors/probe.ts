@@ -7,6 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import { runProgram, type RunOptions, type RunResult } from "./runner/run.ts";
 import { ShellSession, powershellDialect } from "./runner/session.ts";
+import { joinFactPath } from "../../shared/facts/paths.ts";
 
 export type Probe<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -28,16 +29,10 @@ export class Unknowns {
   }
   /** Reasons from a nested collector, re-keyed under `prefix`. */
   merge(prefix: string, other: Record<string, string>): void {
-    for (const [key, reason] of Object.entries(other)) this.map[joinPath(prefix, key)] = reason;
+    for (const [key, reason] of Object.entries(other)) this.map[joinFactPath(prefix, key)] = reason;
   }
 }
 
-/** `joinPath("disks", "[0].name")` → `disks[0].name`; `joinPath("network", "")` → `network`. */
-export function joinPath(prefix: string, key: string): string {
-  if (!key) return prefix;
-  if (!prefix) return key;
-  return key.startsWith("[") ? `${prefix}${key}` : `${prefix}.${key}`;
-}
 
 /** Settles `promise` into a Probe within `ms`; for library calls (systeminformation) that have no timeout of their own. */
 export async function within<T>(label: string, ms: number, promise: Promise<T>): Promise<Probe<T>> {

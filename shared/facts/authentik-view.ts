@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { AuthentikFactsSchema, type AuthentikFacts } from "./authentik.ts";
+import { joinFactPath } from "./paths.ts";
 import type { Facts, Unknown } from "./schema.ts";
 
 export interface AuthentikView {
@@ -62,7 +63,7 @@ function fitObject(schema: z.ZodObject, value: unknown, path: string, walk: Walk
   const inside: Walk = { unknown: walk.unknown, omitted: {} };
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     const field = shape[key];
-    const at = joinPath(path, key);
+    const at = joinFactPath(path, key);
     if (!field) {
       const kept = withoutNulls(v);
       if (kept !== undefined) out[key] = kept;
@@ -128,6 +129,3 @@ function withoutNulls(value: unknown): unknown {
   return value;
 }
 
-function joinPath(parent: string, key: string): string {
-  return parent === "" ? key : `${parent}.${key}`;
-}

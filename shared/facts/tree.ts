@@ -16,6 +16,8 @@
  * are listed at the end rather than silently dropped.
  */
 
+import { joinFactPath } from "./paths.ts";
+
 export interface FactsTreeOptions {
   /** Items shown per array before `… N more` (processes and software run to thousands). Default 25. */
   maxArrayItems?: number;
@@ -37,23 +39,20 @@ export function renderFactsTree(
   const lines: string[] = [];
   const placed = new Set<string>();
 
-  // The agent and the authentik view key reasons by the plain dotted path (`vendor.facet.dev/agent.x`);
-  // the bracketed form is accepted as well.
-  const reasonFor = (path: string, plain: string): string => {
-    for (const key of [path, plain]) {
-      const reason = unknown[key];
-      if (reason === undefined) continue;
-      placed.add(key);
+  const reasonFor = (path: string): string => {
+    const reason = unknown[path];
+    if (reason !== undefined) {
+      placed.add(path);
       return `${UNKNOWN_MARK} — ${oneLine(reason)}`;
     }
     return `${UNKNOWN_MARK} — (no reason recorded)`;
   };
 
-  const visit = (label: string, path: string, plain: string, value: Json | undefined, depth: number): void => {
+  const visit = (label: string, path: string, value: Json | undefined, depth: number): void => {
     const pad = indent.repeat(depth);
     const head = label === "" ? "\"\"" : oneLine(label);
     if (value === null || value === undefined) {
-      lines.push(`${pad}${head}: ${reasonFor(path, plain)}`);
+      lines.push(`${pad}${head}: ${reasonFor(path)}`);
       return;
     }
     if (Array.isArray(value)) {
@@ -71,7 +70,7 @@ export function renderFactsTree(
         // stays expanded so its reason shows in place.
         const row = compactRow(item);
         if (row !== undefined) lines.push(`${pad}${indent}[${i}] ${row}`);
-        else visit(`[${i}]`, `${path}[${i}]`, `${plain}[${i}]`, item, depth + 1);
+        else visit(`[${i}]`, `${path}[${i}]`, item, depth + 1);
       });
       if (value.length > maxItems) {
         lines.push(`${pad}${indent}… ${value.length - maxItems} more`);
@@ -83,13 +82,13 @@ export function renderFactsTree(
       lines.push(`${pad}${head}`);
       const keys = Object.keys(value);
       if (keys.length === 0) lines.push(`${pad}${indent}(empty)`);
-      for (const key of keys) visit(key, joinPath(path, key), `${plain}.${key}`, value[key], depth + 1);
+      for (const key of keys) visit(key, joinFactPath(path, key), value[key], depth + 1);
       return;
     }
     lines.push(`${pad}${head}: ${formatScalar(value, label)}`);
   };
 
-  for (const key of Object.keys(facts)) visit(key, key, key, facts[key] as Json | undefined, 0);
+  for (const key of Object.keys(facts)) visit(key, key, facts[key] as Json | undefined, 0);
 
   const leftover = Object.keys(unknown)
     .filter((path) => !placed.has(path))
@@ -109,12 +108,6 @@ function compactRow(item: Json): string | undefined {
   if (entries.length === 0 || !entries.every(([, v]) => v !== null && isScalar(v))) return undefined;
   const row = entries.map(([k, v]) => `${oneLine(k)}: ${formatScalar(v as string | number | boolean, k)}`).join(", ");
   return row.length <= COMPACT_ROW_MAX ? row : undefined;
-}
-
-function joinPath(parent: string, key: string): string {
-  if (parent === "") return key;
-  // Vendor ids such as `facet.dev/agent` contain dots; bracket them so the path stays unambiguous.
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
 function countSuffix(n: number): string {

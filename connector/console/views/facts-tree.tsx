@@ -1,9 +1,10 @@
 /**
  * A facts document as a tree of nested lists. A `null` leaf shows "unknown" with the agent's
- * reason from the snapshot's `unknown` map (same paths as shared/facts/tree.ts: `disks[0].x`);
+ * reason from the snapshot's `unknown` map (keyed by shared/facts/paths.ts: `disks[0].x`);
  * reasons whose path is not in the document are listed after the tree, never dropped.
  */
 import type { Child } from "hono/jsx";
+import { joinFactPath } from "../../../shared/facts/paths.ts";
 
 const MAX_ITEMS = 50;
 /** Families that run to hundreds of rows start folded. */
@@ -38,7 +39,7 @@ export function FactsTree(props: { facts: Record<string, unknown>; unknown: Reco
     if (Array.isArray(value) || typeof value === "object") {
       const entries: [string, string, Json][] = Array.isArray(value)
         ? value.slice(0, MAX_ITEMS).map((v, i) => [`[${i}]`, `${path}[${i}]`, v])
-        : Object.entries(value).map(([k, v]) => [k, path ? `${path}.${k}` : k, v]);
+        : Object.entries(value).map(([k, v]) => [k, joinFactPath(path, k), v]);
       if (entries.length === 0) {
         return (
           <li>
