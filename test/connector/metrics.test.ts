@@ -5,6 +5,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { linuxFacts } from "../../connector/policy/testing/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { generateKeyPair } from "../../shared/signing/sign.ts";
@@ -142,5 +143,20 @@ describe("GET /metrics", () => {
     } finally {
       await other.stop();
     }
+  });
+
+  // The reference parser: the Prometheus project's own Python client (Debian python3-prometheus-client).
+  const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import prometheus_client"]).status === 0);
+  test("the Prometheus project's own parser reads the scrape, family by family", { skip: python ? false : "python3-prometheus-client is not installed" }, async () => {
+    const text = await (await t.api("/metrics")).text();
+    const reader = "import json,sys\nfrom prometheus_client.parser import text_string_to_metric_families as f\nprint(json.dumps({m.name: [m.type, len(m.samples)] for m in f(sys.stdin.read())}))";
+    const res = spawnSync(python!, ["-c", reader], { input: text, encoding: "utf8" });
+    assert.equal(res.status, 0, res.stderr);
+    const families = JSON.parse(res.stdout) as Record<string, [string, number]>;
+    const { samples, types } = parseExposition(text);
+    assert.equal(Object.keys(families).length, types.size, "as many families as TYPE lines");
+    assert.deepEqual(families["facet_signin_checks"]?.[0], "counter");
+    assert.deepEqual(families["facet_signin_check_duration_seconds"]?.[0], "histogram");
+    assert.equal(Object.values(families).reduce((n, [, count]) => n + count, 0), samples.length, "every sample read");
   });
 });
