@@ -32,7 +32,8 @@ import { loadDeviceCa, type DeviceCaFiles } from "./device-ca/stored-ca.ts";
 import { deviceFromForwardedCertificate } from "./device-ca/verify.ts";
 import type { CertificateVerifier } from "./signin/identify.ts";
 import { startCatalogRefresher, type CatalogRefresher } from "./os-catalog/refresher.ts";
-import { setBaselineCatalog, type OsCatalog } from "./policy/catalog/index.ts";
+import type { OsCatalog } from "./policy/catalog/index.ts";
+import { ComplianceService } from "./compliance/service.ts";
 import { createLogger } from "./log.ts";
 import { LatestFacts } from "./lookup/index.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
@@ -106,8 +107,8 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const hub: ConnectionHub & { stop?(): Promise<void> } =
     options.hub ?? (store.kind === "postgres" ? await (await import("./cluster/index.ts")).hubForStore(store, { log }) : new LocalAgentHub());
   const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
-  if (options.baselineCatalog) setBaselineCatalog(store, options.baselineCatalog);
-  await logCatalogFreshness(store, now(), limits.osCatalogMaxAgeDays, log);
+  const compliance = new ComplianceService({ store, now, limits, log, ...(options.baselineCatalog ? { baselineCatalog: options.baselineCatalog } : {}) });
+  await logCatalogFreshness(store, compliance.catalogs.baseline, now(), limits.osCatalogMaxAgeDays, log);
 
   const rejections = new RejectionEvents({ store, now, log, perWindow: limits.rejectionEventsPerWindow, windowMs: limits.rejectionWindowMs });
   const pruner = startEventPruner({ store, limits, now, log });
@@ -119,7 +120,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
   };
   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
-  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup };
+  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance };
   const app = createHttpApp(deps);
   const keys = new PublicKeyCache();
   const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys });
@@ -165,7 +166,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const scheme = options.tls ? "https" : "http";
   const url = `${scheme}://${hostInUrl}:${port}`;
   // After listening, in the background: an unreachable feed must not delay start-up.
-  const osCatalog = limits.osCatalogRefreshMs > 0 ? startCatalogRefresher({ store, now, log, sources: limits.osCatalogSources, intervalMs: limits.osCatalogRefreshMs, timeoutMs: limits.osCatalogFetchTimeoutMs }) : null;
+  const osCatalog = limits.osCatalogRefreshMs > 0 ? startCatalogRefresher({ store, catalogs: compliance.catalogs, now, log, sources: limits.osCatalogSources, intervalMs: limits.osCatalogRefreshMs, timeoutMs: limits.osCatalogFetchTimeoutMs }) : null;
 
   let closing: Promise<void> | undefined;
   return {

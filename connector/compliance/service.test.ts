@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { openStore } from "../store/open.ts";
 import type { ComplianceWrite, StoredSnapshot } from "../store/types.ts";
-import { evaluateDevice } from "./service.ts";
+import { ComplianceService } from "./service.ts";
 import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "../policy/testing/fixtures.ts";
 
 /** A SQLite file with three enrolled Linux devices and one stored policy, removed after the test. */
@@ -22,11 +22,11 @@ async function threeLinuxDevices(t: TestContext) {
   const policy = policyOf({ name: "linux", platform: "LINUX", firewallEnabled: true });
   await store.createPolicy({ id: policy.id, version: 1, name: policy.name, platform: "LINUX", body: {}, createdAt: CATALOG_NOW, updatedAt: CATALOG_NOW }, { type: "policy.created", at: CATALOG_NOW, deviceId: null, data: {} });
   const snapshot = (deviceId: string): StoredSnapshot => ({ deviceId, seq: 1, collectedAt: CATALOG_NOW - 60_000, receivedAt: CATALOG_NOW, body: "{}", signature: "", facts: linuxFacts(), unknown: {} });
-  return { store, devices, policy, snapshot, deps: { store, now: () => CATALOG_NOW } };
+  return { store, devices, policy, snapshot, compliance: new ComplianceService({ store, now: () => CATALOG_NOW }) };
 }
 
 test("evaluations that write in the same turn share one durable transaction, and each is stored", async (t) => {
-  const { store, devices, policy, snapshot, deps } = await threeLinuxDevices(t);
+  const { store, devices, policy, snapshot, compliance } = await threeLinuxDevices(t);
   const calls: number[] = [];
   const record = store.recordCompliance.bind(store);
   store.recordCompliance = (writes) => {
@@ -34,17 +34,17 @@ test("evaluations that write in the same turn share one durable transaction, and
     return record(writes);
   };
 
-  const results = await Promise.all(devices.map((d) => evaluateDevice(deps, d, snapshot(d.id), [policy])));
+  const results = await Promise.all(devices.map((d) => compliance.evaluateDevice(d, snapshot(d.id), [policy])));
 
   assert.deepEqual(calls, [3], "one transaction held all three first evaluations");
   assert.ok(results.every((r) => r[0]!.applicable));
   for (const d of devices) assert.equal((await store.getCompliance(d.id)).length, 1, `${d.id}'s record is stored`);
-  await evaluateDevice(deps, devices[0]!, snapshot("dev_a"), [policy]);
+  await compliance.evaluateDevice(devices[0]!, snapshot("dev_a"), [policy]);
   assert.deepEqual(calls, [3], "an unchanged result writes nothing");
 });
 
 test("while one compliance transaction is in flight, later writes wait and then share the next one, in order", async (t) => {
-  const { store, devices, policy, snapshot, deps } = await threeLinuxDevices(t);
+  const { store, devices, policy, snapshot, compliance } = await threeLinuxDevices(t);
   const calls: string[][] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -55,12 +55,12 @@ test("while one compliance transaction is in flight, later writes wait and then 
     return record(writes);
   };
 
-  const first = evaluateDevice(deps, devices[0]!, snapshot("dev_a"), [policy]);
+  const first = compliance.evaluateDevice(devices[0]!, snapshot("dev_a"), [policy]);
   while (calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
   // Two more evaluations in later turns, while the first transaction has not committed.
-  const second = evaluateDevice(deps, devices[1]!, snapshot("dev_b"), [policy]);
+  const second = compliance.evaluateDevice(devices[1]!, snapshot("dev_b"), [policy]);
   await new Promise((resolve) => setImmediate(resolve));
-  const third = evaluateDevice(deps, devices[2]!, snapshot("dev_c"), [policy]);
+  const third = compliance.evaluateDevice(devices[2]!, snapshot("dev_c"), [policy]);
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(calls, [["dev_a"]], "nothing else starts while a transaction is in flight");
 

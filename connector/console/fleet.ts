@@ -9,7 +9,6 @@
  */
 import { z } from "zod";
 import { OS_FAMILIES } from "../../shared/facts/schema.ts";
-import { evaluateDevice, policyFromStored } from "../compliance/service.ts";
 import type { ComplianceSummary, Device, FleetCounts, FleetQuery, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import type { ConsoleEnv } from "./env.ts";
 import { patchAges, type PatchAges } from "./patch-age.ts";
@@ -95,8 +94,8 @@ export async function loadFleetPage(env: ConsoleEnv, filters: FleetFilters): Pro
 
   const stale = page.filter((r) => r.device.revokedAt === null && needsEvaluation(snapshots.get(r.device.id) ?? null, stored.filter((s) => s.deviceId === r.device.id), policies));
   if (stale.length > 0) {
-    const built = policies.map(policyFromStored);
-    await Promise.all(stale.map((r) => evaluateDevice(env.deps, r.device, snapshots.get(r.device.id) ?? null, built)));
+    const built = policies.map((p) => env.deps.compliance.policyFromStored(p));
+    await Promise.all(stale.map((r) => env.deps.compliance.evaluateDevice(r.device, snapshots.get(r.device.id) ?? null, built)));
   }
   const [summaries, counts, ages] = await Promise.all([stale.length > 0 ? store.complianceSummaries(ids) : stored, store.countFleet(base), patchAges(env, base)]);
 

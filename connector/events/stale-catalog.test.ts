@@ -5,7 +5,6 @@ import { Writable } from "node:stream";
 import { evaluatePolicy } from "../policy/evaluate.ts";
 import { CATALOG_NOW, inputOf, macFacts, policyOf, TEST_CATALOG } from "../policy/testing/fixtures.ts";
 import type { NewEvent } from "../store/types.ts";
-import { setBaselineCatalog } from "../policy/catalog/index.ts";
 import { logCatalogFreshness, noteStaleCatalogUnknowns, STALE_CATALOG_EVENT, STALE_CATALOG_EVENT_INTERVAL_MS } from "./stale-catalog.ts";
 
 const STALE_NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -60,11 +59,10 @@ describe("os_catalog.stale events", () => {
 
 describe("the catalog's age at start", () => {
   const store = { getSetting: async () => null };
-  setBaselineCatalog(store, TEST_CATALOG);
 
   test("is a warning naming the version, age and the import command when stale", async () => {
     const { lines, log } = logSink();
-    const f = await logCatalogFreshness(store, STALE_NOW, 45, log);
+    const f = await logCatalogFreshness(store, TEST_CATALOG, STALE_NOW, 45, log);
     assert.equal(f?.stale, true);
     const warning = lines.find((l) => l.level === 40);
     assert.ok(warning, "no warning logged");
@@ -73,13 +71,13 @@ describe("the catalog's age at start", () => {
 
   test("is a warning in the last week before it goes stale", async () => {
     const { lines, log } = logSink();
-    await logCatalogFreshness(store, Date.parse("2025-12-24T00:00:00Z"), 45, log);
+    await logCatalogFreshness(store, TEST_CATALOG, Date.parse("2025-12-24T00:00:00Z"), 45, log);
     assert.match(String(lines.find((l) => l.level === 40)?.msg), /40 days old; it goes stale on 2025-12-30: import a newer one/);
   });
 
   test("is an info line with the date it goes stale while current", async () => {
     const { lines, log } = logSink();
-    await logCatalogFreshness(store, CATALOG_NOW, 45, log);
+    await logCatalogFreshness(store, TEST_CATALOG, CATALOG_NOW, 45, log);
     assert.equal(lines.filter((l) => (l.level as number) >= 40).length, 0);
     assert.match(String(lines[0]?.msg), /goes stale on 2025-12-30/);
   });

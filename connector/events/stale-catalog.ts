@@ -77,9 +77,9 @@ export async function noteStaleCatalogUnknowns(deps: StaleCatalogDeps, deviceId:
 export const STALE_SOON_DAYS = 7;
 
 /** Logs the catalog in force and its age: a warning when stale or within a week of it. */
-export async function logCatalogFreshness(store: Pick<Store, "getSetting">, now: number, maxAgeDays: number, log: Logger): Promise<CatalogFreshness | null> {
+export async function logCatalogFreshness(store: Pick<Store, "getSetting">, baseline: OsCatalog, now: number, maxAgeDays: number, log: Logger): Promise<CatalogFreshness | null> {
   try {
-    const freshness = catalogFreshness(newestCatalog(await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY), store), now, maxAgeDays);
+    const freshness = catalogFreshness(newestCatalog(await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY), baseline), now, maxAgeDays);
     const line = `OS release catalog ${freshness.version} is ${freshness.ageDays} days old; it goes stale on ${freshness.staleFrom}`;
     if (freshness.stale) log.warn({ osCatalog: freshness }, `dynamic OS version checks will be UNKNOWN: ${staleCatalogMessage(freshness)}`);
     else if (freshness.maxAgeDays - freshness.ageDays < STALE_SOON_DAYS) log.warn({ osCatalog: freshness }, `${line}: import a newer one before then`);

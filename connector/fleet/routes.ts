@@ -13,11 +13,9 @@
  */
 import type { Context, Hono } from "hono";
 import { HostsQuerySchema } from "../api/fleet.ts";
-import { evaluateDevice } from "../compliance/service.ts";
 import type { Policy } from "../policy/schema.ts";
 import type { Device } from "../store/types.ts";
 import { requireScope, type AuthErrorRenderer, type AuthVariables } from "../http/middleware/auth.ts";
-import { loadPolicies } from "../http/routes/compliance.ts";
 import type { HttpDeps } from "../http/deps.ts";
 import { query } from "../http/middleware/validate.ts";
 import { caProfile } from "./ca-profile.ts";
@@ -44,7 +42,7 @@ export function mountFleetApi(app: Hono<{ Variables: AuthVariables }>, deps: Htt
       populate.deviceMapping ? store.bindingsOf(ids) : Promise.resolve(new Map()),
       deps.hub.presence(ids),
       deps.lookup.latestSnapshots(devices, { remember: false }),
-      populate.policies ? loadPolicies(store, undefined) : Promise.resolve({ ok: true as const, policies: [] as Policy[] }),
+      populate.policies ? deps.compliance.loadPolicies(undefined) : Promise.resolve({ ok: true as const, policies: [] as Policy[] }),
     ]);
     const hosts = [];
     for (const device of devices) {
@@ -52,7 +50,7 @@ export function mountFleetApi(app: Hono<{ Variables: AuthVariables }>, deps: Htt
       let verdicts: { id: number; name: string; result: "PASS" | "FAIL" | "UNKNOWN" | "GRACE"; passing: boolean }[] = [];
       if (populate.policies && policies.ok && policies.policies.length > 0) {
         // Evaluated now, as a sign-in would be: authentik reads these as the device's current verdicts.
-        const evaluations = await evaluateDevice(deps, device, snapshot, policies.policies);
+        const evaluations = await deps.compliance.evaluateDevice(device, snapshot, policies.policies);
         verdicts = evaluations.filter((e) => e.applicable).map((e) => ({ id: numericId(e.policyId), name: e.policyName, result: e.result as "PASS", passing: e.passing }));
       }
       hosts.push(fleetHost({ device, facts: snapshot?.facts ?? null, online: online.has(device.id), bindings: bindings.get(device.id) ?? [], policies: verdicts, populate }));

@@ -9,6 +9,7 @@ import type { CertificateVerifier } from "../signin/identify.ts";
 import type { DeviceCa } from "../device-ca/authority.ts";
 import type { ConnectorMetrics } from "../metrics/index.ts";
 import type { LatestFacts } from "../lookup/index.ts";
+import type { ComplianceService } from "../compliance/service.ts";
 
 export interface HttpDeps {
   store: Store;
@@ -31,4 +32,6 @@ export interface HttpDeps {
   metrics?: ConnectorMetrics;
   /** The latest facts of each device, cached (connector/lookup/); one per connector. */
   lookup: LatestFacts;
+  /** Loads policies, evaluates devices and stores the outcome (connector/compliance/); one per connector. */
+  compliance: ComplianceService;
 }

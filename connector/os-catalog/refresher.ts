@@ -14,10 +14,11 @@
 import type { Logger } from "pino";
 import type { Store } from "../store/types.ts";
 import type { CatalogSources } from "./sources.ts";
-import { readSourceStates, updateOsCatalog, type UpdateReport } from "./update.ts";
+import { readSourceStates, updateOsCatalog, type UpdateDeps, type UpdateReport } from "./update.ts";
 
 export interface RefresherOptions {
   store: Store;
+  catalogs: UpdateDeps["catalogs"];
   now: () => number;
   log: Logger;
   sources: CatalogSources;
@@ -54,7 +55,7 @@ export function startCatalogRefresher(options: RefresherOptions): CatalogRefresh
 
   async function run(): Promise<UpdateReport | null> {
     if (stopped || !(await due())) return null;
-    const report = await updateOsCatalog({ store, now: options.now, sources: options.sources, timeoutMs: options.timeoutMs, log, signal: abort.signal });
+    const report = await updateOsCatalog({ store, catalogs: options.catalogs, now: options.now, sources: options.sources, timeoutMs: options.timeoutMs, log, signal: abort.signal });
     if (stopped) return report;
     const failed = report.sources.filter((s) => s.lastError);
     if (failed.length > 0) {

@@ -20,7 +20,7 @@ import { LINUX_DISTROS, linuxDistroFromEndOfLife, windowsCyclesFromEndOfLife, WI
 import { msrcDocumentIds, parseMsrcCvrf } from "../policy/catalog/sources/msrc.ts";
 import { parseSofaMacosFeed } from "../policy/catalog/sources/sofa.ts";
 import { refuseUpdate } from "../policy/catalog/validate-update.ts";
-import { currentCatalog, forgetCatalog } from "../compliance/service.ts";
+import type { CatalogInForce } from "../compliance/catalog.ts";
 import type { Store } from "../store/types.ts";
 import { FeedFetchError, fetchFeed } from "./fetch-feed.ts";
 import type { CatalogSources } from "./sources.ts";
@@ -50,6 +50,8 @@ const MAX_BYTES: Record<SourceId, number> = { sofa: 16 * 1024 * 1024, endoflife:
 
 export interface UpdateDeps {
   store: Store;
+  /** The connector's catalog in force: updated from, and forgotten once a new one is stored. */
+  catalogs: Pick<CatalogInForce, "current" | "forget">;
   now: () => number;
   sources: CatalogSources;
   timeoutMs: number;
@@ -131,8 +133,8 @@ function partsFor(platform: CatalogPlatform, fetched: Partial<Record<SourceId, F
 export async function updateOsCatalog(deps: UpdateDeps): Promise<UpdateReport> {
   const now = deps.now();
   const at = new Date(now).toISOString();
-  forgetCatalog(deps.store);
-  const inForce = await currentCatalog(deps.store, now);
+  deps.catalogs.forget();
+  const inForce = await deps.catalogs.current(now);
   const states = await readSourceStates(deps.store, deps.sources);
   const results = await Promise.all(SOURCE_IDS.map((id) => FETCHERS[id](deps, now).then((r) => ({ id, ok: true as const, ...r }), (error: unknown) => ({ id, ok: false as const, error: oneLine(error) }))));
 
@@ -156,7 +158,7 @@ export async function updateOsCatalog(deps: UpdateDeps): Promise<UpdateReport> {
   const changes = diffCatalogs(inForce, next);
   if (platformsOf(accepted).length > 0) {
     await deps.store.putSetting(CATALOG_SETTING_KEY, next);
-    forgetCatalog(deps.store);
+    deps.catalogs.forget();
   }
   const updatedStates = states.map((s): SourceState => {
     const r = results.find((x) => x.id === s.id)!;

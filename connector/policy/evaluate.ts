@@ -95,7 +95,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   const facts = input.facts ?? NO_FACTS;
   const factsAgeMs = input.collectedAt === null ? null : Math.max(0, now - input.collectedAt);
   const platform = platformCheck(input, facts);
-  const ctx: CheckContext = { policy, facts, unknown: input.unknown, catalog: input.catalog, catalogMaxAgeDays: input.catalogMaxAgeDays, now };
+  const ctx: CheckContext = { policy, facts, unknown: input.unknown, catalog: input.catalog, catalogMaxAgeDays: input.catalogMaxAgeDays, now, expressions: input.expressions };
 
   let outcomes: CheckOutcome[] = platform.status === "PASS" ? runChecks(ctx) : [];
   const fresh = freshness(input, factsAgeMs);

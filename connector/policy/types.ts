@@ -1,6 +1,7 @@
 /** The shapes evaluation speaks: one check's outcome, a policy's result, grace state. */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { OsCatalog } from "./catalog/schema.ts";
+import type { CompiledExpressions } from "./cel/compile.ts";
 import type { Platform, Policy } from "./schema.ts";
 
 export type CheckStatus = "PASS" | "FAIL" | "UNKNOWN";
@@ -46,6 +47,8 @@ export interface CheckContext {
   /** Past this age the catalog cannot vouch for "latest" (default DEFAULT_CATALOG_MAX_AGE_DAYS). */
   catalogMaxAgeDays?: number;
   now: number;
+  /** Custom checks' compiled expressions, kept by the caller between evaluations. */
+  expressions: CompiledExpressions;
 }
 
 export interface EvaluationInput {
@@ -60,6 +63,8 @@ export interface EvaluationInput {
   defaultMaxFactAge?: string;
   now: number;
   state: ReadonlyMap<string, CheckState>;
+  /** Custom checks' compiled expressions, kept by the caller between evaluations. */
+  expressions: CompiledExpressions;
 }
 
 export interface PolicyEvaluation {

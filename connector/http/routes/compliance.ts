@@ -5,23 +5,11 @@
  */
 import type { Hono } from "hono";
 import { EvaluateBodySchema } from "../../api/devices.ts";
-import { evaluateDevice, policyFromStored } from "../../compliance/service.ts";
 import { combineEvaluations } from "../../policy/combine.ts";
-import type { Policy } from "../../policy/schema.ts";
-import type { Store } from "../../store/types.ts";
 import { requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
 import { apiError } from "../middleware/errors.ts";
 import { jsonBody } from "../middleware/validate.ts";
-
-/** The named policies, or which ids do not exist. Duplicates are dropped. */
-export async function loadPolicies(store: Store, ids: string[] | undefined): Promise<{ ok: true; policies: Policy[] } | { ok: false; missing: string[] }> {
-  if (ids === undefined) return { ok: true, policies: (await store.listPolicies()).map(policyFromStored) };
-  const unique = [...new Set(ids)];
-  const found = await store.getPolicies(unique);
-  const missing = unique.filter((id) => !found.some((p) => p.id === id));
-  return missing.length > 0 ? { ok: false, missing } : { ok: true, policies: found.map(policyFromStored) };
-}
 
 export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
@@ -31,11 +19,11 @@ export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: H
     const body = c.req.valid("json");
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
-    const loaded = await loadPolicies(store, body.policies);
+    const loaded = await deps.compliance.loadPolicies(body.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
     if (loaded.policies.length === 0) return apiError(c, 400, "bad_request", "no device assurance policies to evaluate");
     const snapshot = await store.latestSnapshot(device.id);
-    const evaluations = await evaluateDevice(deps, device, snapshot, loaded.policies);
+    const evaluations = await deps.compliance.evaluateDevice(device, snapshot, loaded.policies);
     return c.json({ deviceId: device.id, evaluatedAt: new Date(deps.now()).toISOString(), ...combineEvaluations(evaluations) });
   });
 

@@ -12,7 +12,6 @@
  * Every decision is recorded as a `signin.decision` event (events/decisions.ts).
  */
 import type { Hono } from "hono";
-import { evaluateDevice } from "../../compliance/service.ts";
 import { combineEvaluations, userMessages, type CombinedEvaluation } from "../../policy/combine.ts";
 import type { Policy } from "../../policy/schema.ts";
 import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../../signin/identify.ts";
@@ -20,7 +19,6 @@ import { SignInRefresher, type RefreshOutcome } from "../../signin/refresh.ts";
 import { EndpointCheckSchema, type EndpointCheck } from "../../signin/request.ts";
 import type { Device, StoredSnapshot } from "../../store/types.ts";
 import { hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
-import { loadPolicies } from "./compliance.ts";
 import type { HttpDeps } from "../deps.ts";
 import { serializeDeviceView } from "../../lookup/device-view.ts";
 import { apiError } from "../middleware/errors.ts";
@@ -48,7 +46,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     for (const device of devices) {
       const fresh = refreshed.get(device.id);
       const snapshot = (fresh?.ok ? fresh.snapshot : null) ?? cached.get(device.id) ?? null;
-      const evaluations = await evaluateDevice(deps, device, snapshot, policies);
+      const evaluations = await deps.compliance.evaluateDevice(device, snapshot, policies);
       results.push({ device, snapshot, combined: combineEvaluations(evaluations), messages: userMessages(evaluations, byId), refreshFailure: fresh && !fresh.ok ? fresh.reason : undefined });
     }
     return results;
@@ -56,7 +54,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
 
   app.post("/v1/endpoint/check", requireScope(store, "endpoint:check"), jsonBody(EndpointCheckSchema), async (c) => {
     const check = c.req.valid("json");
-    const loaded = await loadPolicies(store, check.policies);
+    const loaded = await deps.compliance.loadPolicies(check.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
     const token = c.get("apiToken");
     const mayReadDevices = hasScope(token, "devices:read");

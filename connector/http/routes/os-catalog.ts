@@ -11,8 +11,7 @@ import type { Context, Hono } from "hono";
 import { readSourceStates, updateOsCatalog } from "../../os-catalog/update.ts";
 import { catalogFreshness, confirmedAt, PUBLISHED_AHEAD_TOLERANCE_MS } from "../../policy/catalog/freshness.ts";
 import { CATALOG_PLATFORMS, type OsCatalog } from "../../policy/catalog/schema.ts";
-import { baselineCatalog, CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalogSchema } from "../../policy/catalog/index.ts";
-import { currentCatalog, forgetCatalog } from "../../compliance/service.ts";
+import { CATALOG_SETTING_KEY, compareCatalogVersions, OsCatalogSchema } from "../../policy/catalog/index.ts";
 import { requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
 import { apiError } from "../middleware/errors.ts";
@@ -28,21 +27,22 @@ function freshnessOf(catalog: OsCatalog, now: number, maxAgeDays: number) {
 
 export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
+  const { catalogs } = deps.compliance;
 
   app.get("/v1/os-catalog", requireScope(store, "policies:read"), async (c) => {
-    forgetCatalog(store);
+    catalogs.forget();
     const now = deps.now();
-    const [catalog, sources] = await Promise.all([currentCatalog(store, now), readSourceStates(store, deps.limits.osCatalogSources)]);
-    return c.json({ source: catalog === baselineCatalog(store) ? "bundled" : "stored", ...freshnessOf(catalog, now, deps.limits.osCatalogMaxAgeDays), sources, catalog });
+    const [catalog, sources] = await Promise.all([catalogs.current(now), readSourceStates(store, deps.limits.osCatalogSources)]);
+    return c.json({ source: catalog === catalogs.baseline ? "bundled" : "stored", ...freshnessOf(catalog, now, deps.limits.osCatalogMaxAgeDays), sources, catalog });
   });
 
   // One at a time per process: a second caller waits for the running update's report.
   let running: ReturnType<typeof updateOsCatalog> | null = null;
   app.post("/v1/os-catalog/update", requireScope(store, "policies:write"), async (c) => {
-    running ??= updateOsCatalog({ store, now: deps.now, sources: deps.limits.osCatalogSources, timeoutMs: deps.limits.osCatalogFetchTimeoutMs, log: deps.log }).finally(() => (running = null));
+    running ??= updateOsCatalog({ store, catalogs, now: deps.now, sources: deps.limits.osCatalogSources, timeoutMs: deps.limits.osCatalogFetchTimeoutMs, log: deps.log }).finally(() => (running = null));
     const report = await running;
-    forgetCatalog(store);
-    const catalog = await currentCatalog(store, deps.now());
+    catalogs.forget();
+    const catalog = await catalogs.current(deps.now());
     return c.json({ ...report, ...freshnessOf(catalog, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });
 
@@ -61,12 +61,12 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
       return apiError(c, 400, "bad_request", `catalog publishedAt ${catalog.publishedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
     const future = CATALOG_PLATFORMS.find((p) => confirmedAt(catalog, p) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS);
     if (future) return apiError(c, 400, "bad_request", `catalog sources.${future}.confirmedAt ${catalog.sources?.[future]?.confirmedAt} is in the future (connector time ${new Date(deps.now()).toISOString()})`);
-    forgetCatalog(store);
-    const inForce = await currentCatalog(store, deps.now());
+    catalogs.forget();
+    const inForce = await catalogs.current(deps.now());
     if (compareCatalogVersions(catalog.version, inForce.version) < 0)
       return c.json({ error: { code: "conflict", message: `catalog ${catalog.version} is older than the one in force (${inForce.version})` } }, 409);
     await store.putSetting(CATALOG_SETTING_KEY, catalog);
-    forgetCatalog(store);
+    catalogs.forget();
     await store.recordEvent({ type: "os_catalog.imported", at: deps.now(), deviceId: null, data: { by: c.get("apiToken").id, version: catalog.version, previous: inForce.version } });
     return c.json({ imported: catalog.version, previous: inForce.version, ...freshnessOf(catalog, deps.now(), deps.limits.osCatalogMaxAgeDays) });
   });

@@ -19,7 +19,8 @@ import { dirname } from "node:path";
 import type { Hono } from "hono";
 import type { AgentHub, ReplicaBusState } from "../../agent-channel/hub.ts";
 import { catalogFreshness } from "../../policy/catalog/freshness.ts";
-import { CATALOG_SETTING_KEY, compareCatalogVersions, newestCatalog, type OsCatalog } from "../../policy/catalog/index.ts";
+import type { CatalogInForce } from "../../compliance/catalog.ts";
+import { CATALOG_SETTING_KEY, compareCatalogVersions, type OsCatalog } from "../../policy/catalog/index.ts";
 import type { Store } from "../../store/types.ts";
 
 /** Below this many free bytes a snapshot (a few KB of rows and index pages, WAL frames) may not fit. */
@@ -79,10 +80,10 @@ export async function probeStore(store: Store, now: number): Promise<StoreReadin
   return readiness;
 }
 
-export async function probeCatalog(store: Pick<Store, "getSetting">, now: number, maxAgeDays: number): Promise<CatalogReadiness> {
+export async function probeCatalog(store: Pick<Store, "getSetting">, catalogs: Pick<CatalogInForce, "newest">, now: number, maxAgeDays: number): Promise<CatalogReadiness> {
   try {
     const stored = await store.getSetting<OsCatalog>(CATALOG_SETTING_KEY);
-    const catalog = newestCatalog(stored, store);
+    const catalog = catalogs.newest(stored);
     const f = catalogFreshness(catalog, now, maxAgeDays);
     const source = stored && compareCatalogVersions(stored.version, catalog.version) === 0 ? "imported" : "bundled";
     return { loaded: true, source, version: f.version, confirmedAt: f.confirmedAt, ageDays: f.ageDays, maxAgeDays: f.maxAgeDays, stale: f.stale };
@@ -91,19 +92,19 @@ export async function probeCatalog(store: Pick<Store, "getSetting">, now: number
   }
 }
 
-export async function probeReadiness(deps: { store: Store; hub?: Pick<AgentHub, "replicaBus">; now: number; maxCatalogAgeDays: number }): Promise<Readiness> {
-  const [store, osCatalog] = await Promise.all([probeStore(deps.store, deps.now), probeCatalog(deps.store, deps.now, deps.maxCatalogAgeDays)]);
+export async function probeReadiness(deps: { store: Store; catalogs: Pick<CatalogInForce, "newest">; hub?: Pick<AgentHub, "replicaBus">; now: number; maxCatalogAgeDays: number }): Promise<Readiness> {
+  const [store, osCatalog] = await Promise.all([probeStore(deps.store, deps.now), probeCatalog(deps.store, deps.catalogs, deps.now, deps.maxCatalogAgeDays)]);
   const replicaBus = deps.hub?.replicaBus?.();
   const ready = store.writable && (replicaBus?.listening ?? true);
   return { ready, store, osCatalog, ...(replicaBus ? { replicaBus } : {}) };
 }
 
-export function mountReadiness(app: Hono, deps: { store: Store; hub?: AgentHub; now: () => number; limits: { osCatalogMaxAgeDays: number } }): void {
+export function mountReadiness(app: Hono, deps: { store: Store; compliance: { catalogs: Pick<CatalogInForce, "newest"> }; hub?: AgentHub; now: () => number; limits: { osCatalogMaxAgeDays: number } }): void {
   let cached: { at: number; result: Promise<Readiness> } | undefined;
   app.get("/readyz", async (c) => {
     const at = performance.now();
     if (!cached || at - cached.at > PROBE_CACHE_MS) {
-      cached = { at, result: probeReadiness({ store: deps.store, hub: deps.hub, now: deps.now(), maxCatalogAgeDays: deps.limits.osCatalogMaxAgeDays }) };
+      cached = { at, result: probeReadiness({ store: deps.store, catalogs: deps.compliance.catalogs, hub: deps.hub, now: deps.now(), maxCatalogAgeDays: deps.limits.osCatalogMaxAgeDays }) };
     }
     const readiness = await cached.result;
     return c.json(readiness, readiness.ready ? 200 : 503, readiness.ready ? {} : { "Retry-After": "5" });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, setBaselineCatalog, windowsReleases, windowsSupported } from "./index.ts";
+import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, windowsReleases, windowsSupported } from "./index.ts";
 import { OsCatalogSchema, type OsCatalog } from "./schema.ts";
 import { TEST_CATALOG } from "../testing/fixtures.ts";
 
@@ -57,15 +57,14 @@ describe("imported catalogs are validated", () => {
 
   test("an older stored catalog never replaces the bundled one", () => {
     const shipped = loadBundledCatalog();
-    assert.equal(newestCatalog({ ...clone(), version: "2024.1.1" }).version, shipped.version);
-    assert.equal(newestCatalog({ ...clone(), version: "2030.1.1" }).version, "2030.1.1");
-    assert.equal(newestCatalog(null).version, shipped.version);
+    assert.equal(newestCatalog({ ...clone(), version: "2024.1.1" }, shipped).version, shipped.version);
+    assert.equal(newestCatalog({ ...clone(), version: "2030.1.1" }, shipped).version, "2030.1.1");
+    assert.equal(newestCatalog(null, shipped).version, shipped.version);
   });
 
   test("a connector's baseline stands in for the bundled catalog", () => {
-    const store = {};
-    setBaselineCatalog(store, bundled);
-    assert.equal(newestCatalog(null, store).version, "2025.11.14");
-    assert.equal(newestCatalog({ ...clone(), version: "2025.12.1" }, store).version, "2025.12.1");
+    const baseline = OsCatalogSchema.parse(bundled);
+    assert.equal(newestCatalog(null, baseline).version, "2025.11.14");
+    assert.equal(newestCatalog({ ...clone(), version: "2025.12.1" }, baseline).version, "2025.12.1");
   });
 });

@@ -10,33 +10,19 @@ export { OsCatalogSchema, type OsCatalog } from "./schema.ts";
 /** The key under which an imported catalog is kept in the store's settings. */
 export const CATALOG_SETTING_KEY = "policy.osCatalog";
 
-let bundledCatalog: OsCatalog | null = null;
-
-/** The catalog shipped with this Facet release (validated once, like any other catalog). */
+/**
+ * The catalog shipped with this Facet release, validated like any other catalog. Each call parses
+ * it again: a connector loads it once and keeps it (compliance/catalog.ts).
+ */
 export function loadBundledCatalog(): OsCatalog {
-  bundledCatalog ??= OsCatalogSchema.parse(bundled);
-  return bundledCatalog;
+  return OsCatalogSchema.parse(bundled);
 }
 
 /**
- * A connector may start from another baseline than the bundled catalog (`createConnector({
- * baselineCatalog })`): tests pin a frozen catalog so their "latest" never moves when the bundled
- * one is rebuilt. Keyed by store, like the connector's other per-store state.
+ * Picks the newer of the baseline (the bundled catalog, or the one a connector was started from)
+ * and the stored catalog, so upgrading Facet never goes backwards.
  */
-const baselines = new WeakMap<object, OsCatalog>();
-
-export function setBaselineCatalog(store: object, catalog: OsCatalog): void {
-  baselines.set(store, OsCatalogSchema.parse(catalog));
-}
-
-/** The catalog a connector on `store` starts from: its baseline, or the bundled one. */
-export function baselineCatalog(store?: object): OsCatalog {
-  return (store && baselines.get(store)) ?? loadBundledCatalog();
-}
-
-/** Picks the newer of the baseline (bundled) and the stored catalog, so upgrading Facet never goes backwards. */
-export function newestCatalog(imported: OsCatalog | null, store?: object): OsCatalog {
-  const shipped = baselineCatalog(store);
+export function newestCatalog(imported: OsCatalog | null, shipped: OsCatalog): OsCatalog {
   if (!imported) return shipped;
   return compareCatalogVersions(imported.version, shipped.version) >= 0 ? imported : shipped;
 }

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { evaluatePolicy } from "../evaluate.ts";
 import { parsePolicyBody } from "../parse.ts";
 import { inputOf, linuxFacts, macFacts, policyOf, windowsFacts } from "../testing/fixtures.ts";
-import { CEL_POLICY_BUDGET_MS, compileExpression, compiledCacheSize, compiledFor } from "./compile.ts";
+import { CEL_POLICY_BUDGET_MS, compileExpression, CompiledExpressions } from "./compile.ts";
 
 const appleOnly = {
   name: "Only Apple devices",
@@ -65,13 +65,13 @@ describe("custom checks (CEL over facts)", () => {
   });
 
   test("compiles once per policy version and reuses it", () => {
-    const before = compiledCacheSize();
-    const first = compiledFor("dap_cache", 1, "c", "true");
-    const again = compiledFor("dap_cache", 1, "c", "true");
+    const expressions = new CompiledExpressions();
+    const first = expressions.compiledFor("dap_cache", 1, "c", "true");
+    const again = expressions.compiledFor("dap_cache", 1, "c", "true");
     assert.ok(first.ok && again.ok);
     assert.equal(first.compiled, again.compiled);
-    assert.equal(compiledCacheSize(), before + 1);
-    const next = compiledFor("dap_cache", 2, "c", "true");
+    assert.equal(expressions.size, 1);
+    const next = expressions.compiledFor("dap_cache", 2, "c", "true");
     assert.ok(next.ok);
     assert.notEqual(next.compiled, first.compiled);
   });

@@ -7,6 +7,7 @@
  * `runBounded`. There is no `eval` and no host function is exposed to expressions.
  */
 import { Environment, type ASTNode } from "@marcbachmann/cel-js";
+import { LRUCache } from "lru-cache";
 import { LIMITS } from "../schema.ts";
 import { runBounded } from "./bounded.ts";
 import { FACTS_VARIABLE, referencedFactPaths, type FactPath } from "./paths.ts";
@@ -99,22 +100,30 @@ export function compileExpression(expression: string): CompileResult {
   return { ok: true, compiled };
 }
 
-/** Compiled expressions per policy version; bounded so a stream of policy edits cannot grow it forever. */
-const cache = new Map<string, CompiledExpression>();
-const CACHE_ENTRIES = 2048;
+/**
+ * Compiled expressions per policy version, for whoever evaluates policies (one instance per
+ * connector, owned by its compliance service). Bounded so a stream of policy edits cannot grow it forever.
+ *
+ *   const expressions = new CompiledExpressions();
+ *   const result = expressions.compiledFor(policy.id, policy.version, check.name, check.expression);
+ */
+export class CompiledExpressions {
+  private readonly cache: LRUCache<string, CompiledExpression>;
 
-export function compiledFor(policyId: string, version: number, name: string, expression: string): CompileResult {
-  const key = `${policyId}\u0000${version}\u0000${name}`;
-  const hit = cache.get(key);
-  if (hit && hit.expression === expression) return { ok: true, compiled: hit };
-  const result = compileExpression(expression);
-  if (result.ok) {
-    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(key, result.compiled);
+  constructor(maxEntries = 2048) {
+    this.cache = new LRUCache({ max: maxEntries });
   }
-  return result;
-}
 
-export function compiledCacheSize(): number {
-  return cache.size;
+  compiledFor(policyId: string, version: number, name: string, expression: string): CompileResult {
+    const key = `${policyId}\u0000${version}\u0000${name}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expression === expression) return { ok: true, compiled: hit };
+    const result = compileExpression(expression);
+    if (result.ok) this.cache.set(key, result.compiled);
+    return result;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
 }

@@ -7,7 +7,7 @@
  * about a null inside a list element → UNKNOWN. Any other error, a non-bool result or running out
  * of time → FAIL: a broken check fails closed and says why.
  */
-import { CEL_CHECK_TIMEOUT_MS, compiledFor } from "../cel/compile.ts";
+import { CEL_CHECK_TIMEOUT_MS } from "../cel/compile.ts";
 import { runBounded, runDirect } from "../cel/bounded.ts";
 import { formatFactPath, resolveFactPath } from "../cel/paths.ts";
 import type { CustomCheck } from "../schema.ts";
@@ -38,7 +38,7 @@ export function checkCustom(ctx: CheckContext, custom: CustomCheck, budget: CelB
   const check = `custom:${custom.name}`;
   const expected = custom.expression;
   const remediation = custom.remediation ?? null;
-  const compiled = compiledFor(ctx.policy.id, ctx.policy.version, custom.name, custom.expression);
+  const compiled = ctx.expressions.compiledFor(ctx.policy.id, ctx.policy.version, custom.name, custom.expression);
   if (!compiled.ok) return policyError(check, null, expected, `Custom check "${custom.name}" does not compile: ${compiled.error}`);
 
   const observed: Record<string, unknown> = {};

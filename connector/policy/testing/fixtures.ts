@@ -1,6 +1,7 @@
 /** Facts documents and policies for tests: realistic devices of each platform, overridable per test. */
 import type { Facts, Unknown } from "../../../shared/facts/schema.ts";
 import { OsCatalogSchema, type OsCatalog } from "../catalog/index.ts";
+import { CompiledExpressions } from "../cel/compile.ts";
 import frozen from "./catalog-2025-11-14.json" with { type: "json" };
 import { parsePolicyBody } from "../parse.ts";
 import type { Policy } from "../schema.ts";
@@ -101,6 +102,9 @@ export function policyOf(body: Record<string, unknown>, id = "dap_test", version
   return { ...parsed.body, id, version, createdDate: "2025-11-01T00:00:00.000Z", lastUpdate: "2025-11-01T00:00:00.000Z" };
 }
 
+/** Shared by the tests' evaluations, as one connector's compliance service shares its own. */
+const TEST_EXPRESSIONS = new CompiledExpressions();
+
 export function inputOf(
   policy: Policy,
   facts: Facts | null,
@@ -116,6 +120,7 @@ export function inputOf(
     ...(options.catalogMaxAgeDays !== undefined ? { catalogMaxAgeDays: options.catalogMaxAgeDays } : {}),
     now,
     state: options.state ?? new Map(),
+    expressions: TEST_EXPRESSIONS,
   };
 }
 
