@@ -1,9 +1,11 @@
 /**
  * The baselines the connector is compared against in the same run, each in its own process like
  * the connector: `ws` — a bare `ws` server that accepts connections and does nothing else;
- * `hono` — a bare hono route on @hono/node-server returning a fixed JSON document.
+ * `hono` — bare hono routes on @hono/node-server; `http` — a bare node:http server. The HTTP
+ * ones answer `GET /v1/devices/:id` and `POST /v1/endpoint/check` (its body read, not parsed)
+ * with fixed JSON documents the bench sets to the connector's own answers.
  *
- *   tsx scripts/bench/baseline-server.ts ws|hono   (IPC: replies {type:"listening", port})
+ *   tsx scripts/bench/baseline-server.ts ws|hono|http   (IPC: replies {type:"listening", port})
  */
 import { createServer } from "node:http";
 import { serve } from "@hono/node-server";
@@ -12,6 +14,8 @@ import { WebSocketServer } from "ws";
 
 const mode = process.argv[2];
 let json = "{}";
+let checkJson = "{}";
+const JSON_TYPE = { "content-type": "application/json" };
 
 function report(): void {
   globalThis.gc?.();
@@ -33,7 +37,11 @@ if (mode === "ws") {
   });
 } else if (mode === "hono") {
   const app = new Hono();
-  app.get("/v1/devices/:id", (c) => c.body(json, 200, { "content-type": "application/json" }));
+  app.get("/v1/devices/:id", (c) => c.body(json, 200, JSON_TYPE));
+  app.post("/v1/endpoint/check", async (c) => {
+    await c.req.arrayBuffer();
+    return c.body(checkJson, 200, JSON_TYPE);
+  });
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
     process.send?.({ type: "listening", port: info.port });
   });
@@ -41,15 +49,29 @@ if (mode === "ws") {
     console.error(err);
     process.exit(1);
   });
+} else if (mode === "http") {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const body = req.method === "POST" ? checkJson : json;
+      res.writeHead(200, { ...JSON_TYPE, "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    process.send?.({ type: "listening", port: typeof address === "object" && address ? address.port : 0 });
+  });
 } else {
-  console.error("usage: baseline-server.ts ws|hono");
+  console.error("usage: baseline-server.ts ws|hono|http");
   process.exit(2);
 }
 
 process.on("message", (raw) => {
-  const message = raw as { type: string; json?: string };
+  const message = raw as { type: string; json?: string; checkJson?: string };
   if (message.type === "setJson" && message.json !== undefined) {
     json = message.json;
+    checkJson = message.checkJson ?? checkJson;
     process.send?.({ type: "ok" });
   } else if (message.type === "status") report();
 });

@@ -4,10 +4,12 @@
  * each source address has its own file and ephemeral-port budget).
  */
 import { enrollSignature } from "./snapshot-frames.ts";
-import { generateBenchKey } from "./device-keys.ts";
+import { generateBenchKey, type BenchKey } from "./device-keys.ts";
+import { seedSqliteDevices } from "./sqlite-seed.ts";
 import { benchScript, spawnChild, type Child } from "./child.ts";
 import type { IngestReport, WorkerDevice } from "./worker-protocol.ts";
 import { benchFacts } from "./facts-document.ts";
+import type { SnapshotSize } from "./snapshot-sizes.ts";
 
 export interface EnrolledDevice extends WorkerDevice {}
 
@@ -60,27 +62,58 @@ export async function enrollDevices(baseUrls: string[], enrollToken: string, cou
   return out;
 }
 
+interface NewDevice {
+  index: number;
+  key: BenchKey;
+  publicKey: string;
+  hostname: string;
+  username: string;
+}
+
+function newDevices(count: number, firstIndex: number): NewDevice[] {
+  return Array.from({ length: count }, (_, i) => {
+    const index = firstIndex + i;
+    const key = generateBenchKey();
+    return { index, key, publicKey: key.publicKeyRaw.toString("base64"), hostname: benchFacts(index).network?.hostname ?? `bench-${index}`, username: `user${index}` };
+  });
+}
+
+const enrolled = (d: NewDevice, deviceId: string): EnrolledDevice => ({ deviceId, index: d.index, seed: d.key.seed.toString("base64"), publicKey: d.publicKey });
+
 /**
  * Enrolls many devices straight through the connector's store (IPC to the connector process):
- * the same transaction as POST /v1/enroll without HTTP, so a 10,000-device fleet is ready in
- * seconds. The REST path is measured separately on a sample.
+ * the same transaction as POST /v1/enroll without HTTP, one per device. The REST path is measured
+ * separately on a sample; a SQLite fleet is seeded faster before the connector starts (seedFile).
  */
 export async function seedDevices(connector: Child, count: number, firstIndex: number): Promise<EnrolledDevice[]> {
   const out: EnrolledDevice[] = [];
   for (let start = 0; start < count; start += 2000) {
-    const chunk = Array.from({ length: Math.min(2000, count - start) }, (_, i) => {
-      const index = firstIndex + start + i;
-      const key = generateBenchKey();
-      return { index, key, publicKey: key.publicKeyRaw.toString("base64"), hostname: benchFacts(index).network?.hostname ?? `bench-${index}`, username: `user${index}` };
-    });
+    const chunk = newDevices(Math.min(2000, count - start), firstIndex + start);
     const reply = await connector.request<{ deviceIds: string[] }>(
       { type: "seed", devices: chunk.map(({ publicKey, hostname, username }) => ({ publicKey, hostname, username })) } as never,
       "seeded",
       600_000,
     );
-    chunk.forEach((c, i) => out.push({ deviceId: reply.deviceIds[i]!, index: c.index, seed: c.key.seed.toString("base64"), publicKey: c.publicKey }));
+    chunk.forEach((c, i) => out.push(enrolled(c, reply.deviceIds[i]!)));
   }
   return out;
+}
+
+/** Enrolls devices into a SQLite file before a connector opens it: one transaction (sqlite-seed.ts). */
+export async function seedFile(path: string, count: number, firstIndex: number): Promise<EnrolledDevice[]> {
+  const devices = newDevices(count, firstIndex);
+  const ids = await seedSqliteDevices(path, devices);
+  return devices.map((d, i) => enrolled(d, ids[i]!));
+}
+
+/** Stores each device's first signed snapshot through the connector's store, in batches: no agent connections. */
+export async function storeSnapshots(connector: Child, devices: EnrolledDevice[], size: SnapshotSize): Promise<number> {
+  let accepted = 0;
+  for (let start = 0; start < devices.length; start += 1000) {
+    const reply = await connector.request<{ accepted: number }>({ type: "storeSnapshots", snapshots: devices.slice(start, start + 1000), size } as never, "storedSnapshots", 600_000);
+    accepted += reply.accepted;
+  }
+  return accepted;
 }
 
 export interface FleetOptions {
@@ -91,6 +124,8 @@ export interface FleetOptions {
   perProcess: number;
   /** Loopback source addresses to spread connections over (127.0.0.x). */
   sourceAddresses: number;
+  /** The snapshot body the agents send. */
+  size: SnapshotSize;
 }
 
 export interface FleetConnectResult {
@@ -112,7 +147,7 @@ export class Fleet {
       const devices = options.devices.slice(p * options.perProcess, (p + 1) * options.perProcess);
       const child = spawnChild(benchScript("load-worker.ts"));
       const localAddresses = Array.from({ length: perProcessAddresses }, () => `127.0.0.${address++}`);
-      child.send({ type: "init", url: options.agentUrls[p % options.agentUrls.length], devices, localAddresses });
+      child.send({ type: "init", url: options.agentUrls[p % options.agentUrls.length], devices, localAddresses, size: options.size });
       workers.push(child);
     }
     await Promise.all(workers.map((w) => w.next("ready", 60_000)));
@@ -153,8 +188,8 @@ export class Fleet {
     return { frames: replies.reduce((n, r) => n + r.frames, 0), ms: Math.max(...replies.map((r) => r.ms)) };
   }
 
-  async ingest(warmupMs: number, durationMs: number, window: number): Promise<IngestReport[]> {
-    const startAt = Date.now() + 300;
+  /** Every agent sends from `startAt` (epoch ms; default in 300 ms) for `durationMs`, `window` snapshots in flight each. */
+  async ingest(warmupMs: number, durationMs: number, window: number, startAt = Date.now() + 300): Promise<IngestReport[]> {
     return Promise.all(
       this.workers.map((w) => w.request<IngestReport>({ type: "ingest", startAt, warmupMs, durationMs, window } as never, "ingested", durationMs + 60_000)),
     );

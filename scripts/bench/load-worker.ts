@@ -4,10 +4,9 @@
  * descriptors are spread over processes and loopback source addresses.
  */
 import WebSocket from "ws";
-import { benchFacts, benchUnknown } from "./facts-document.ts";
 import { benchKeyFromSeed } from "./device-keys.ts";
 import { BENCH_AGENT_VERSION, BenchAgent } from "./bench-agent.ts";
-import { snapshotTemplate } from "./snapshot-frames.ts";
+import { templateFor } from "./snapshot-sizes.ts";
 import type { WorkerCommand, WorkerReply, IngestReport } from "./worker-protocol.ts";
 
 let agents: BenchAgent[] = [];
@@ -80,6 +79,7 @@ function ingest(startAt: number, warmupMs: number, durationMs: number, window: n
   let ackedInWindow = 0;
   let sent = 0;
   let exhausted = 0;
+  let lastAckAt = 0;
   let running = true;
   const live = agents.filter((a) => a.open);
   const total = live.reduce((n, a) => n + a.presigned, 0);
@@ -97,6 +97,7 @@ function ingest(startAt: number, warmupMs: number, durationMs: number, window: n
       const now = Date.now();
       const t0 = sentAt.shift();
       acked += 1;
+      lastAckAt = now;
       if (now >= measureFrom && now <= endAt) {
         ackedInWindow += 1;
         if (t0 !== undefined) latencies.push(performance.now() - t0);
@@ -126,6 +127,7 @@ function ingest(startAt: number, warmupMs: number, durationMs: number, window: n
       errors,
       latencies,
       closed: live.filter((a) => !a.open).length,
+      lastAckAt,
     };
     // Let in-flight acks drain so the next phase starts from a quiet connector.
     setTimeout(() => reply(report), 300);
@@ -140,7 +142,7 @@ process.on("message", (raw) => {
       localAddresses = command.localAddresses;
       agents = command.devices.map((d, i) => {
         const key = benchKeyFromSeed(Buffer.from(d.seed, "base64"), Buffer.from(d.publicKey, "base64"));
-        const template = snapshotTemplate(d.deviceId, BENCH_AGENT_VERSION, benchFacts(d.index), benchUnknown());
+        const template = templateFor(command.size, d.deviceId, d.index, BENCH_AGENT_VERSION);
         const localAddress = command.localAddresses.length > 0 ? command.localAddresses[i % command.localAddresses.length] : undefined;
         return new BenchAgent({ url: command.url, deviceId: d.deviceId, key: key.privateKey, template, localAddress });
       });

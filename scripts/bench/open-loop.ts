@@ -12,7 +12,11 @@ export interface OpenLoopOptions {
   method: "GET" | "POST";
   /** Called per request to vary the path (e.g. a different device each time). */
   path: (i: number) => string;
-  body?: (i: number) => string;
+  body?: (i: number) => string | undefined;
+  /** Per request, overrides `method` (a run mixing reads and checks). */
+  methodOf?: (i: number) => "GET" | "POST";
+  /** A small integer recorded with each sample, to split a mixed run's figures by request kind. */
+  kindOf?: (i: number) => number;
   headers?: Record<string, string>;
   ratePerSecond: number;
   durationMs: number;
@@ -34,6 +38,9 @@ export interface OpenLoopResult {
   achievedRate: number;
   /** Set when the run stopped early because the server fell behind the schedule. */
   overloaded?: string;
+  /** Every completed request: when it was due (ms since `startedAtEpochMs`), its latency and its kind. */
+  samples: { dueMs: number[]; latencyMs: number[]; kind: number[] };
+  startedAtEpochMs: number;
 }
 
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
@@ -45,6 +52,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const early: number[] = [];
   const late: number[] = [];
   const statuses: Record<string, number> = {};
+  const samples = { dueMs: [] as number[], latencyMs: [] as number[], kind: [] as number[] };
   let errors = 0;
   let completed = 0;
   let sent = 0;
@@ -57,7 +65,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
           agent,
           host: target.hostname,
           port: target.port,
-          method: options.method,
+          method: options.methodOf?.(i) ?? options.method,
           path: options.path(i),
           headers: {
             ...options.headers,
@@ -70,6 +78,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
             const latency = performance.now() - dueAt;
             latencies.push(latency);
             (dueAt - started < 1000 ? early : late).push(latency);
+            samples.dueMs.push(dueAt - started);
+            samples.latencyMs.push(latency);
+            samples.kind.push(options.kindOf?.(i) ?? 0);
             statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
             completed += 1;
             resolve();
@@ -86,6 +97,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 
   const inflight: Promise<void>[] = [];
   const started = performance.now();
+  const startedAtEpochMs = Date.now();
   const maxOutstanding = options.maxOutstanding ?? Math.max(500, options.ratePerSecond * 2);
   let overloaded: string | undefined;
   await new Promise<void>((resolve) => {
@@ -108,5 +120,6 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   agent.destroy();
   return {
     sent, completed, errors, statuses, latencyMs: percentiles(latencies), firstSecondMs: percentiles(early), afterFirstSecondMs: percentiles(late), achievedRate: (completed / elapsed) * 1000, ...(overloaded ? { overloaded } : {}),
+    samples, startedAtEpochMs,
   };
 }

@@ -2,12 +2,16 @@
 import type { Percentiles } from "./stats.ts";
 import type { ProfileEntry } from "./profile-summary.ts";
 import type { StartupResult } from "./startup.ts";
+import type { SnapshotSize } from "./snapshot-sizes.ts";
+import type { WarmResult } from "./loadgen-process.ts";
 
 export interface BenchReport {
-  machine: { cpus: number; cpuModel: string; node: string; fdLimit: number | null };
+  machine: { cpus: number; cpuModel: string; node: string; fdLimit: number | null; loadAverage: number };
   config: Record<string, unknown>;
   results: {
-    ceiling?: { verifiesPerSecond: number; bodyBytes: number; frameBytes: number };
+    ceilings?: Partial<Record<SnapshotSize, { verifiesPerSecond: number; bodyBytes: number; frameBytes: number }>>;
+    seed?: { devices: number; seconds: number };
+    seedSnapshots?: { devices: number; accepted: number; seconds: number; size: SnapshotSize };
     enroll?: { devices: number; seconds: number; perSecond: number };
     idle?: {
       asked: number; attempted: number; connected: number; heldByConnector: number; failed: number; firstError: string | null;
@@ -17,13 +21,16 @@ export interface BenchReport {
     };
     refresh?: { connected: number; requests: number; concurrency: number; statuses: Record<string, number>; latencyMs: Percentiles };
     ingest?: {
-      agents: number; window: number; presignSeconds: number; seconds: number; acked: number; perSecond: number; ceilingPerSecond: number;
-      ratioToCeiling: number; ackLatencyMs: Percentiles; errors: Record<string, number>;
+      size: SnapshotSize; bodyBytes: number; agents: number; window: number; presigned: number; presignSeconds: number; seconds: number; acked: number;
+      perSecond: number; ceilingPerSecond: number; ratioToCeiling: number; ackLatencyMs: Percentiles; errors: Record<string, number>;
+      cpu: CpuPerUnit; verifyUs: number; mainToVerify: number; allToVerify: number;
       batches: { transactions: number; snapshotsPerTransaction: number; msPerTransaction: number }; profile?: ProfileEntry[] | undefined;
-    };
+    }[];
     lookup?: {
-      devices: number; responseBytes: number;
-      get: OpenLoopSummary; endpointCheck: OpenLoopSummary | { skipped: string };
+      devices: number; size: SnapshotSize; responseBytes: number;
+      warm?: Partial<Record<"get" | "check", WarmResult>> | undefined;
+      get: LookupRuns; endpointCheck: LookupRuns | { skipped: string };
+      burst?: BurstResult | undefined;
       max: { connector: CannonSummary; bare: CannonSummary; ratio: number };
       profile?: ProfileEntry[] | undefined;
     };
@@ -36,6 +43,38 @@ export interface BenchReport {
   };
   notes: string[];
   wallSeconds?: number;
+}
+
+/** CPU time of a process's threads over a run, grouped: "main", workers by script, the rest by name. */
+export interface ThreadCpu {
+  wallMs: number;
+  groups: { name: string; threads: number; cpuMs: number }[];
+}
+
+/** CPU µs per request or snapshot served in a run. */
+export interface CpuPerUnit {
+  units: number;
+  wallMs: number;
+  mainUs: number;
+  allUs: number;
+  others: { name: string; threads: number; us: number }[];
+  /** Main-thread CPU ÷ wall time: how close the event loop was to saturated. */
+  mainBusy: number;
+}
+
+/** One lookup kind at the open-loop rate: the connector (and its CPU per request) and the bare servers, same run. */
+export interface LookupRuns {
+  connector: OpenLoopSummary;
+  cpu: CpuPerUnit;
+  bareHttp: OpenLoopSummary;
+  bareHono: OpenLoopSummary;
+  p99ToHono: number;
+}
+
+export interface BurstResult {
+  agents: number; connected: number; acked: number; seconds: number; perSecond: number; ackLatencyMs: Percentiles;
+  rate: number; achieved: number; overloaded?: string | undefined;
+  lookups: Partial<Record<"get" | "check", { before: Percentiles; during: Percentiles; after: Percentiles }>>;
 }
 
 export interface OpenLoopSummary {
@@ -58,24 +97,56 @@ const n1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
 const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 
+const cpuDetail = (c: CpuPerUnit) =>
+  `main ${n0(c.mainUs)} µs (${n0(c.mainBusy * 100)} % busy)` + c.others.filter((o) => o.us >= 1).map((o) => `, ${o.name} ×${o.threads} ${n0(o.us)} µs`).join("") + `; all threads ${n0(c.allUs)} µs`;
+
 export function renderReport(r: BenchReport): string {
   const rows: [string, string, string, string][] = [];
-  const { ceiling, idle, refresh, ingest, lookup, enroll, storm, startup } = r.results;
-  if (ceiling) rows.push(["ceiling: bare Ed25519 verify, 1 core", `${n0(ceiling.verifiesPerSecond)}/s`, `body ${ceiling.bodyBytes} B, frame ${ceiling.frameBytes} B`, ""]);
+  const { ceilings, idle, refresh, ingest, lookup, enroll, storm, startup, seed, seedSnapshots } = r.results;
+  for (const [size, ceiling] of Object.entries(ceilings ?? {})) {
+    rows.push([`ceiling: bare Ed25519 verify, 1 core, ${size}`, `${n0(ceiling.verifiesPerSecond)}/s`, `${n0(1e6 / ceiling.verifiesPerSecond)} µs each; body ${n0(ceiling.bodyBytes)} B, frame ${n0(ceiling.frameBytes)} B`, ""]);
+  }
+  if (seed) rows.push(["seed: devices written to the SQLite file", `${n0(seed.devices / seed.seconds)}/s`, `${n0(seed.devices)} devices in ${n1(seed.seconds)} s (one transaction)`, ""]);
+  if (seedSnapshots) rows.push([`seed: stored ${seedSnapshots.size} snapshots`, `${n0(seedSnapshots.accepted / seedSnapshots.seconds)}/s`, `${n0(seedSnapshots.accepted)} of ${n0(seedSnapshots.devices)} in ${n1(seedSnapshots.seconds)} s, signed and written through the store`, ""]);
   if (enroll) rows.push(["enroll via POST /v1/enroll", `${n0(enroll.perSecond)}/s`, `${n0(enroll.devices)} devices in ${n1(enroll.seconds)} s`, ""]);
-  if (ingest) {
-    rows.push(["ingest: snapshots verified+stored+acked", `${n0(ingest.perSecond)}/s`, `${n2(ingest.ratioToCeiling)} of ceiling; ${ingest.agents} agents × window ${ingest.window}`, `≥ 5,000/s ${verdict(ingest.perSecond >= 5000)}; ≥ 0.55 ${verdict(ingest.ratioToCeiling >= 0.55)}`]);
-    rows.push(["ingest: send→ack latency", `p50 ${n1(ingest.ackLatencyMs.p50)} ms`, `p99 ${n1(ingest.ackLatencyMs.p99)} ms; errors ${JSON.stringify(ingest.errors)}`, ""]);
-    rows.push(["ingest: store transactions", `${n1(ingest.batches.snapshotsPerTransaction)} snapshots each`, `${n2(ingest.batches.msPerTransaction)} ms each; ${n0(ingest.batches.transactions)} transactions (warm-up included)`, ""]);
+  for (const i of ingest ?? []) {
+    const goal = i.size === "small" ? `CPU ≤ 1.8× verify ${verdict(i.allToVerify <= 1.8)}` : `≥ 1,500/s ${verdict(i.perSecond >= 1500)}`;
+    rows.push([`ingest ${i.size} (${n0(i.bodyBytes)} B): verified+stored+acked`, `${n0(i.perSecond)}/s`, `${n2(i.ratioToCeiling)} of ceiling; ${i.agents} agents × window ${i.window}`, goal]);
+    rows.push([`ingest ${i.size}: connector CPU per snapshot`, `${n0(i.cpu.allUs)} µs`, `${cpuDetail(i.cpu)}; ÷ verify ${n0(i.verifyUs)} µs → main ${n2(i.mainToVerify)}×, all ${n2(i.allToVerify)}×`, ""]);
+    rows.push([`ingest ${i.size}: send→ack latency`, `p50 ${n1(i.ackLatencyMs.p50)} ms`, `p99 ${n1(i.ackLatencyMs.p99)} ms; errors ${JSON.stringify(i.errors)}`, ""]);
+    rows.push([`ingest ${i.size}: store transactions`, `${n1(i.batches.snapshotsPerTransaction)} snapshots each`, `${n2(i.batches.msPerTransaction)} ms each; ${n0(i.batches.transactions)} transactions (warm-up included)`, ""]);
   }
   if (idle) {
     rows.push(["idle: authenticated agents held", n0(idle.heldByConnector), `of ${n0(idle.asked)} asked; fd limit ${r.machine.fdLimit ?? "?"}; connect ${n1(idle.connectSeconds)} s`, `${verdict(idle.heldByConnector >= idle.attempted)} (all attempted)`]);
     rows.push(["idle: connector RSS per agent", `${n1(idle.perAgentKb)} KB`, `bare ws ${n1(idle.bare.perConnectionKb)} KB/conn → ${n2(idle.ratioToBare)}×; JS heap ${n1(idle.perAgentHeapKb)} KB/agent`, `≤ 1.5× ${verdict(idle.ratioToBare <= 1.5)}`]);
   }
   if (lookup) {
-    rows.push([`lookup: GET /v1/devices/{id} @ ${n0(lookup.get.rate)}/s`, `p50 ${n2(lookup.get.latencyMs.p50)} ms`, `${tail(lookup.get)}; served ${n0(lookup.get.achieved)}/s${lookup.get.overloaded ? " (fell behind)" : ""}; ${n0(lookup.devices)} devices; ${JSON.stringify(lookup.get.statuses)}`, `p99 < 5 ms ${verdict(lookup.get.latencyMs.p99 < 5)}`]);
+    const bare = (l: LookupRuns) => `bare http p50 ${n2(l.bareHttp.latencyMs.p50)} / p99 ${n2(l.bareHttp.latencyMs.p99)} ms, bare hono p50 ${n2(l.bareHono.latencyMs.p50)} / p99 ${n2(l.bareHono.latencyMs.p99)} ms`;
+    const lookupRows = (name: string, l: LookupRuns) => {
+      rows.push([`lookup: ${name} @ ${n0(l.connector.rate)}/s`, `p50 ${n2(l.connector.latencyMs.p50)} ms`, `${tail(l.connector)}; served ${n0(l.connector.achieved)}/s${l.connector.overloaded ? " (fell behind)" : ""}; ${n0(lookup.devices)} ${lookup.size} devices; ${JSON.stringify(l.connector.statuses)}`, `p99 ≤ 3× hono ${verdict(l.p99ToHono <= 3)} (${n2(l.p99ToHono)}×)`]);
+      rows.push([`lookup: ${name}, same-run baselines`, `hono p99 ${n2(l.bareHono.latencyMs.p99)} ms`, bare(l), ""]);
+      rows.push([`lookup: ${name}, connector CPU per request`, `main ${n0(l.cpu.mainUs)} µs`, cpuDetail(l.cpu), name.startsWith("POST") ? `main ≤ 150 µs ${verdict(l.cpu.mainUs <= 150)}` : ""]);
+    };
+    for (const [kind, w] of Object.entries(lookup.warm ?? {})) {
+      rows.push([`lookup: warm-up pass, ${kind}`, `${n0(w.requests / w.seconds)}/s`, `every device once in ${n1(w.seconds)} s, closed loop; p50 ${n2(w.latencyMs.p50)} ms, p99 ${n2(w.latencyMs.p99)} ms; ${w.non2xx} non-2xx, ${w.errors} errors`, ""]);
+    }
+    lookupRows("GET /v1/devices/{id}", lookup.get);
     if ("skipped" in lookup.endpointCheck) rows.push(["lookup: POST /v1/endpoint/check", "skipped", lookup.endpointCheck.skipped, ""]);
-    else rows.push([`lookup: POST /v1/endpoint/check @ ${n0(lookup.endpointCheck.rate)}/s`, `p50 ${n2(lookup.endpointCheck.latencyMs.p50)} ms`, `${tail(lookup.endpointCheck)}; served ${n0(lookup.endpointCheck.achieved)}/s${lookup.endpointCheck.overloaded ? " (fell behind)" : ""}; ${JSON.stringify(lookup.endpointCheck.statuses)}`, `p99 < 5 ms ${verdict(lookup.endpointCheck.latencyMs.p99 < 5)}`]);
+    else lookupRows("POST /v1/endpoint/check", lookup.endpointCheck);
+    const b = lookup.burst;
+    if (b) {
+      rows.push([`burst: ${n0(b.agents)} agents snapshot at once`, `${n0(b.perSecond)}/s`, `${n0(b.acked)} acked in ${n1(b.seconds)} s; ack p50 ${n0(b.ackLatencyMs.p50)} ms, p99 ${n0(b.ackLatencyMs.p99)} ms`, ""]);
+      for (const [kind, w] of Object.entries(b.lookups)) {
+        const standalone = kind === "get" ? lookup.get : "skipped" in lookup.endpointCheck ? undefined : lookup.endpointCheck;
+        const honoP99 = standalone?.bareHono.latencyMs.p99 ?? NaN;
+        rows.push([
+          `burst: ${kind === "get" ? "GET device" : "endpoint check"} during the burst`,
+          `p50 ${n2(w.during.p50)} ms`,
+          `p99 ${n2(w.during.p99)} ms (${n0(w.during.count)} requests); before the burst p99 ${n2(w.before.p99)}, after ${n2(w.after.p99)}; no-burst run p99 ${n2(standalone?.connector.latencyMs.p99 ?? NaN)}; bare hono p99 ${n2(honoP99)}`,
+          `p99 ≤ 3× hono ${verdict(w.during.p99 <= 3 * honoP99)} (${n2(w.during.p99 / honoP99)}×)`,
+        ]);
+      }
+    }
     rows.push(["lookup: max GET /v1/devices/{id}", `${n0(lookup.max.connector.requestsPerSecond)}/s`, `bare hono ${n0(lookup.max.bare.requestsPerSecond)}/s → ${n2(lookup.max.ratio)}×; ${lookup.responseBytes} B body`, `≥ 0.4× ${verdict(lookup.max.ratio >= 0.4)}`]);
   }
   if (refresh) rows.push([`refresh-and-wait, ${n0(refresh.connected)} agents connected`, `p50 ${n1(refresh.latencyMs.p50)} ms`, `p99 ${n1(refresh.latencyMs.p99)} ms; ${refresh.requests} requests; ${JSON.stringify(refresh.statuses)}`, ""]);
@@ -93,16 +164,17 @@ export function renderReport(r: BenchReport): string {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ["figure", "value", "detail", "goal"][i]!.length));
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
   const out = [
-    `Facet connector bench — ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, fd limit ${r.machine.fdLimit ?? "?"}, database ${String(r.config.database)}, replicas ${String(r.config.replicas)}`,
+    `Facet connector bench — ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, fd limit ${r.machine.fdLimit ?? "?"}, database ${String(r.config.database)}, replicas ${String(r.config.replicas)}, load average ${n2(r.machine.loadAverage)} at the start`,
     "",
     line(["figure", "value", "detail", "goal"]),
     "| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |",
     ...rows.map(line),
     "",
   ];
-  if (ingest?.profile) {
-    out.push("Connector CPU during ingest (self time, top functions):");
-    for (const e of ingest.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
+  for (const i of ingest ?? []) {
+    if (!i.profile) continue;
+    out.push(`Connector CPU during ingest, ${i.size} snapshots (self time, top functions):`);
+    for (const e of i.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
     out.push("");
   }
   if (lookup?.profile) {

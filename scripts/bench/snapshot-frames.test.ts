@@ -8,6 +8,8 @@ import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.t
 import { benchFacts, benchUnknown } from "./facts-document.ts";
 import { generateBenchKey } from "./device-keys.ts";
 import { canonicalSnapshotBody, signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
+import { realFacts, realUnknown } from "./real-facts.ts";
+import { templateFor } from "./snapshot-sizes.ts";
 
 const nonce = "n0nce-0123456789abcdef";
 const collectedAt = "2026-11-23T14:00:00.000Z";
@@ -37,4 +39,17 @@ test("a signed frame passes the protocol schema and verifies with both Ed25519 l
   assert.ok(verifySignature("snapshot", body, signature, publicKeyFromRaw(key.publicKeyRaw)));
   assert.ok(verifyWithTweetnacl("snapshot", body, signature, key.publicKeyRaw));
   assert.ok(!verifySignature("auth", body, signature, publicKeyFromRaw(key.publicKeyRaw)), "domain separation holds");
+});
+
+test("the real-size template is byte-identical to the shared canonical JSON, a valid snapshot, and the recorded inventories' size", () => {
+  for (const index of [0, 1, 300, 65535, 49999]) {
+    const t = templateFor("real", `dev_${index}`, index, "0.1.0-bench");
+    const body = { v: 1, deviceId: `dev_${index}`, seq: 7, collectedAt, nonce, agentVersion: "0.1.0-bench", facts: realFacts(index), unknown: realUnknown() };
+    const text = canonicalSnapshotBody(t, 7, collectedAt, nonce);
+    assert.equal(text, canonicalJson(body));
+    const parsed = SnapshotBodySchema.parse(JSON.parse(text));
+    assert.equal(parsed.facts.network?.hostname, realFacts(index).network?.hostname);
+    assert.ok(Buffer.byteLength(text) > 40_000, `body is ${Buffer.byteLength(text)} bytes`);
+  }
+  assert.notEqual(realFacts(1).hardware?.machine_id, realFacts(2).hardware?.machine_id);
 });

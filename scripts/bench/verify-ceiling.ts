@@ -1,15 +1,15 @@
 /**
- * The ingest ceiling: how many ~4 KB snapshot signatures node:crypto's native Ed25519 verifies per
- * second on one core of this machine, measured the same way the connector verifies (domain prefix
+ * The ingest ceiling: how many snapshot signatures (of the body size the run sends) node:crypto's
+ * native Ed25519 verifies per second on one core of this machine, measured the same way the connector verifies (domain prefix
  * concatenated, one cached KeyObject per device). Nothing a connector does per snapshot can be
  * cheaper than this, so ingest is reported as a fraction of it.
  */
 import { verify } from "node:crypto";
 import { domainMessage } from "../../shared/signing/domains.ts";
 import { publicKeyFromRaw } from "../../shared/signing/verify.ts";
-import { benchFacts, benchUnknown } from "./facts-document.ts";
 import { generateBenchKey } from "./device-keys.ts";
-import { signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
+import { signedSnapshotFrame } from "./snapshot-frames.ts";
+import { templateFor, type SnapshotSize } from "./snapshot-sizes.ts";
 
 export interface CeilingResult {
   verifiesPerSecond: number;
@@ -17,10 +17,10 @@ export interface CeilingResult {
   frameBytes: number;
 }
 
-export function measureVerifyCeiling(durationMs = 2000): CeilingResult {
+export function measureVerifyCeiling(size: SnapshotSize, durationMs = 2000): CeilingResult {
   const samples = Array.from({ length: 64 }, (_, i) => {
     const key = generateBenchKey();
-    const frameBytes = signedSnapshotFrame(snapshotTemplate(`dev_${i}`, "0.1.0-bench", benchFacts(i), benchUnknown()), key.privateKey, 1, "nonce-0123456789abcdef");
+    const frameBytes = signedSnapshotFrame(templateFor(size, `dev_${i}`, i, "0.1.0-bench"), key.privateKey, 1, "nonce-0123456789abcdef");
     const frame = JSON.parse(frameBytes.toString("utf8")) as { body: string; signature: string };
     return {
       body: Buffer.from(frame.body, "utf8"),

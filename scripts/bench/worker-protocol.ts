@@ -1,4 +1,6 @@
 /** IPC messages between the bench and its load-generator processes. */
+import type { SnapshotSize } from "./snapshot-sizes.ts";
+
 export interface WorkerDevice {
   deviceId: string;
   index: number;
@@ -8,7 +10,7 @@ export interface WorkerDevice {
 }
 
 export type WorkerCommand =
-  | { type: "init"; url: string; devices: WorkerDevice[]; localAddresses: string[] }
+  | { type: "init"; url: string; devices: WorkerDevice[]; localAddresses: string[]; size: SnapshotSize }
   | { type: "connect"; concurrency: number }
   | { type: "connectPlain"; url: string; concurrency: number }
   | { type: "presign"; perAgent: number }
@@ -27,6 +29,8 @@ export interface IngestReport {
   /** Send-to-ack milliseconds of every snapshot acked inside the measured window. */
   latencies: number[];
   closed: number;
+  /** Epoch ms of the last ack (0 when none came): with the start, a burst's throughput. */
+  lastAckAt: number;
 }
 
 export type WorkerReply =
