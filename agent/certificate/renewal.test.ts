@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { DEFAULT_LIMITS } from "../../connector/options.ts";
 import { issueDeviceCertificate } from "../../connector/device-ca/issue.ts";
-import { DeviceTable, newTestCa } from "../../connector/device-ca/test-support.ts";
+import { DeviceTable, newTestCa } from "../../test/support/device-ca.ts";
 import { buildCertificateRequest, generateCertificateKey } from "./csr.ts";
 import { renewalStatus } from "./renewal.ts";
 

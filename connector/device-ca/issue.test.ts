@@ -8,7 +8,7 @@ import { X509Certificate, generateKeyPairSync } from "node:crypto";
 import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
 import { DEFAULT_LIMITS } from "../options.ts";
 import { issueDeviceCertificate, MAX_CSR_BYTES, type IssueContext } from "./issue.ts";
-import { DeviceTable, newTestCa } from "./test-support.ts";
+import { DeviceTable, newTestCa } from "../../test/support/device-ca.ts";
 import { verifyDeviceCertificate } from "./verify.ts";
 
 const DEVICE = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";

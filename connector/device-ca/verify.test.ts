@@ -6,7 +6,7 @@ import { ECDSA_P256, loadX509 } from "../../shared/x509/library.ts";
 import { DEFAULT_LIMITS } from "../options.ts";
 import { deviceCaFromPem, randomSerial, type DeviceCa } from "./authority.ts";
 import { issueDeviceCertificate } from "./issue.ts";
-import { DeviceTable, newTestCa } from "./test-support.ts";
+import { DeviceTable, newTestCa } from "../../test/support/device-ca.ts";
 import { deviceFromForwardedCertificate, verifyDeviceCertificate } from "./verify.ts";
 
 const DEVICE = "0f8fad5b-d9cb-469f-a165-70867728950e";

@@ -12,10 +12,10 @@ import pg from "pg";
 import { openStore } from "../../connector/store/open.ts";
 import type { Store } from "../../connector/store/types.ts";
 import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
-import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../../connector/store/postgres/test-schema.ts";
+import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../support/postgres-schema.ts";
 import { enrollTestDevice, ProtocolClient } from "../support/protocol-client.ts";
-import { startReplicaProcess, type ReplicaProcess } from "./support/replica-process.ts";
-import { ResendingAgent } from "./support/resending-agent.ts";
+import { startReplicaProcess, type ReplicaProcess } from "../support/cluster/replica-process.ts";
+import { ResendingAgent } from "../support/cluster/resending-agent.ts";
 import { until } from "../support/until.ts";
 
 const skip = await postgresSkipReason();

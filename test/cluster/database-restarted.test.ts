@@ -19,9 +19,9 @@ import type { Store } from "../../connector/store/types.ts";
 import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
 import { enrollTestDevice, ProtocolClient, type TestDevice } from "../support/protocol-client.ts";
 import { until } from "../support/until.ts";
-import { createPrivatePostgres, privatePostgresSkipReason, type PrivatePostgres } from "./support/private-postgres.ts";
-import { startReplicaProcess, type ReplicaProcess } from "./support/replica-process.ts";
-import { ResendingAgent } from "./support/resending-agent.ts";
+import { createPrivatePostgres, privatePostgresSkipReason, type PrivatePostgres } from "../support/cluster/private-postgres.ts";
+import { startReplicaProcess, type ReplicaProcess } from "../support/cluster/replica-process.ts";
+import { ResendingAgent } from "../support/cluster/resending-agent.ts";
 
 const skip = privatePostgresSkipReason();
 

@@ -9,8 +9,8 @@ import pg from "pg";
 import { ClusterAgentHub } from "../../connector/cluster/hub.ts";
 import { RefreshError, type AgentConnection } from "../../connector/agent-channel/hub.ts";
 import { PostgresStore } from "../../connector/store/postgres/store.ts";
-import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../../connector/store/postgres/test-schema.ts";
-import { device, enrollToken, write } from "../store-contract/fixtures.ts";
+import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../support/postgres-schema.ts";
+import { device, enrollToken, write } from "../support/store/fixtures.ts";
 import { until } from "../support/until.ts";
 
 const skip = await postgresSkipReason();

@@ -11,11 +11,11 @@ import assert from "node:assert/strict";
 import { openStore } from "../../connector/store/open.ts";
 import type { Store } from "../../connector/store/types.ts";
 import { issueEnrollToken } from "../../connector/tokens/issue.ts";
-import { createTestSchema, postgresSkipReason, type TestSchema } from "../../connector/store/postgres/test-schema.ts";
+import { createTestSchema, postgresSkipReason, type TestSchema } from "../support/postgres-schema.ts";
 import { enrollTestDevice } from "../support/protocol-client.ts";
-import { startReplicaProcess, type ReplicaProcess } from "./support/replica-process.ts";
-import { ResendingAgent } from "./support/resending-agent.ts";
-import { startReplyDroppingProxy, type ReplyDroppingProxy } from "./support/reply-dropping-proxy.ts";
+import { startReplicaProcess, type ReplicaProcess } from "../support/cluster/replica-process.ts";
+import { ResendingAgent } from "../support/cluster/resending-agent.ts";
+import { startReplyDroppingProxy, type ReplyDroppingProxy } from "../support/cluster/reply-dropping-proxy.ts";
 import { until } from "../support/until.ts";
 
 const skip = await postgresSkipReason();

@@ -8,7 +8,7 @@ import { createConnector, type Connector } from "../../connector/app.ts";
 import { createLogger } from "../../connector/log.ts";
 import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
 import pg from "pg";
-import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../../connector/store/postgres/test-schema.ts";
+import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../support/postgres-schema.ts";
 import { enrollTestDevice, ProtocolClient, type TestDevice } from "../support/protocol-client.ts";
 import { until } from "../support/until.ts";
 

@@ -14,7 +14,7 @@ import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { SCOPES, type Scope } from "../../connector/api/contract.ts";
 import { ProtocolClient, enrollRequest, type TestDevice } from "../support/protocol-client.ts";
 import { sampleFacts } from "../support/facts.ts";
-import { startFeedServer, type FeedServer } from "../policy/feed-server.ts";
+import { startFeedServer, type FeedServer } from "../support/feed-server.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
 
 type Json = Record<string, any>;

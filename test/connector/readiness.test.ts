@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { ClusterAgentHub } from "../../connector/cluster/hub.ts";
 import { createConnector } from "../../connector/app.ts";
 import { createLogger } from "../../connector/log.ts";
-import { createTestSchema, postgresSkipReason } from "../../connector/store/postgres/test-schema.ts";
+import { createTestSchema, postgresSkipReason } from "../support/postgres-schema.ts";
 import type { Readiness } from "../../connector/http/routes/readiness.ts";
 import { startTestConnector } from "../support/connector.ts";
 import { until } from "../support/until.ts";

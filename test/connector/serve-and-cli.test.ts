@@ -5,15 +5,14 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { uniqueFacts } from "../support/facts.ts";
+import { runFacet } from "../support/facet-cli.ts";
 
-const run = promisify(execFile);
 const root = new URL("../..", import.meta.url).pathname;
 
 let dir: string;
@@ -22,15 +21,7 @@ let server: ChildProcess;
 let logs = "";
 let url: string;
 
-async function facet(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "connector/cli/main.ts", ...args], { cwd: root, env, timeout: 30_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const facet = (...args: string[]) => runFacet(args, { env });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "facet-serve-"));

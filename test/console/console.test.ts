@@ -18,7 +18,7 @@ import { collectFacts } from "../../agent/collectors/index.ts";
 import type { Collected } from "../../agent/collectors/types.ts";
 import { enroll, runAgent, type SessionEvent } from "../../agent/index.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
-import { CHROMIUM, launchBrowser, screenshot } from "./browser.ts";
+import { CHROMIUM, launchBrowser, screenshot } from "../support/browser/chromium.ts";
 
 const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 

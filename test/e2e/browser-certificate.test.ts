@@ -29,9 +29,9 @@ import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { makeCa, makeLeaf, type TestCa, type TestLeaf } from "../support/test-certs.ts";
 import { until } from "../support/until.ts";
-import { startAuthStandIn, type AuthStandIn } from "./support/auth-stand-in.ts";
-import { CHROMIUM, visitWithHome } from "./support/chromium.ts";
-import { NGINX, startNginx, type NginxProxy } from "./support/nginx.ts";
+import { startAuthStandIn, type AuthStandIn } from "../support/authentik/auth-stand-in.ts";
+import { CHROMIUM, visitWithHome } from "../support/browser/chromium.ts";
+import { NGINX, startNginx, type NginxProxy } from "../support/nginx.ts";
 
 const needed = [CHROMIUM, NGINX, "/usr/bin/certutil", "/usr/bin/pk12util"].filter((bin) => !existsSync(bin));
 const skip = process.platform !== "linux" || needed.length > 0 ? `needs Linux with ${needed.join(", ")} (.ci/run installs chromium, nginx, libnss3-tools)` : false;

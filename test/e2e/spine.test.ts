@@ -19,6 +19,7 @@ import { promisify } from "node:util";
 import WebSocket, { WebSocketServer, type RawData } from "ws";
 import { FactsSchema, UnknownSchema } from "../../shared/facts/schema.ts";
 import { AuthentikFactsSchema } from "../../shared/facts/authentik.ts";
+import { until } from "../support/until.ts";
 
 const run = promisify(execFile);
 const root = new URL("../..", import.meta.url).pathname;
@@ -127,16 +128,6 @@ async function acceptedSeqs(device: string): Promise<number[]> {
   assert.equal(res.status, 200);
   const { events } = (await res.json()) as { events: { data: { seq: number } }[] };
   return events.map((e) => e.data.seq);
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 before(async () => {
@@ -274,7 +265,7 @@ describe("the spine with real processes", { timeout: 420_000 }, () => {
       // The refresh is answered once the connector stores the snapshot, though its ack never arrives.
       const res = await api(`/v1/devices/${proxiedId}/refresh?wait=20`, { method: "POST" });
       assert.equal(res.status, 200, await res.clone().text());
-      await until(async () => (proxied.lines.filter((l) => l.msg === "snapshot acknowledged").length > acks ? true : undefined), "the next ack");
+      await until("the next ack", () => proxied.lines.filter((l) => l.msg === "snapshot acknowledged").length > acks, 60_000);
       const [stored, next, ...rest] = proxy.snapshots.slice(seen);
       assert.equal(rest.length, 0);
       assert.equal(stored!.forwarded, true);

@@ -14,7 +14,7 @@ import { buildCertificateRequest, generateCertificateKey } from "../../agent/cer
 import { issueDeviceCertificate } from "../../connector/device-ca/issue.ts";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "../policy/live.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 

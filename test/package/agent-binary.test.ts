@@ -19,6 +19,7 @@ import { inspectExecutable } from "../../scripts/package/executable.ts";
 import { defaultCacheDir } from "../../scripts/package/node-base.ts";
 import { NODE_VERSION, TARGETS, findTarget } from "../../scripts/package/targets.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
+import { untilValue } from "../support/until.ts";
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(new URL("../..", import.meta.url).pathname);
@@ -69,10 +70,10 @@ describe("the packaged facet-agent", { skip: process.platform !== "linux" || pro
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       try {
-        const snapshot = await waitFor(async () => {
+        const snapshot = await untilValue(() => `a stored snapshot; agent stderr:\n${stderr}`, async () => {
           const state = readJson(path.join(stateDir, "state.json")) as { deviceId?: string } | undefined;
           return state?.deviceId ? c.connector.store.latestSnapshot(state.deviceId) : null;
-        }, 60_000, () => `no snapshot stored; agent stderr:\n${stderr}`);
+        }, 60_000);
         assert.equal(snapshot.facts.os?.family, "linux");
         assert.equal(snapshot.facts.network?.hostname, os.hostname());
         assert.ok(snapshot.seq >= 1);
@@ -149,12 +150,3 @@ function readJson(file: string): unknown {
   }
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, ms: number, why: () => string): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(why());
-}

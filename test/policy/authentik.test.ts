@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
-import { runDocPolicy } from "./authentik/doc-policy.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
+import { runDocPolicy } from "../support/authentik/doc-policy.ts";
 import { makeCa, makeLeaf } from "../support/test-certs.ts";
 
 let t: LivePolicyConnector;

@@ -1,24 +1,17 @@
 /** The admin CLI's policy commands as a real child process against a live connector. */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { linuxFacts, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
+import { runFacet } from "../support/facet-cli.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
 let t: LivePolicyConnector;
 let dir: string;
 
-function facet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "connector/cli/main.ts", "--url", t.connector.url, "--token", t.adminToken, ...args], { cwd: root, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const facet = (...args: string[]) => runFacet(["--url", t.connector.url, "--token", t.adminToken, ...args]);
 
 function file(name: string, value: unknown): string {
   const path = join(dir, name);

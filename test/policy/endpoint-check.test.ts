@@ -6,8 +6,8 @@ import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { enrollTestDevice } from "../support/protocol-client.ts";
 import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
 import { issueDeviceCertificate } from "../../connector/device-ca/issue.ts";
-import { newTestCa } from "../../connector/device-ca/test-support.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
+import { newTestCa } from "../support/device-ca.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 
 const DAY = 86_400_000;
 let t: LivePolicyConnector;

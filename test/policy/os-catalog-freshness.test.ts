@@ -6,14 +6,13 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { macFacts, redatedCatalog } from "../../connector/policy/testing/fixtures.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
+import { runFacet } from "../support/facet-cli.ts";
 
 const STALE_NOW = Date.parse("2026-11-23T12:00:00Z");
-const root = new URL("../..", import.meta.url).pathname;
 const logLines: Record<string, unknown>[] = [];
 const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _enc, done) => (logLines.push(JSON.parse(chunk.toString())), done()) }));
 
@@ -30,13 +29,7 @@ after(async () => t.stop());
 // Policy evaluation, not identification, is under test here: the device is named (mode lookup).
 const check = (body: Record<string, unknown>) => t.json("/v1/endpoint/check", { method: "POST", body: JSON.stringify({ mode: "lookup", ...body }) });
 
-function facet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "connector/cli/main.ts", "--url", t.connector.url, "--token", t.adminToken, ...args], { cwd: root, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const facet = (...args: string[]) => runFacet(["--url", t.connector.url, "--token", t.adminToken, ...args]);
 
 describe("a stale bundled catalog", () => {
   test("is a warning at start naming its version and age", () => {

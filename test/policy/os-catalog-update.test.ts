@@ -9,13 +9,12 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
-import { recording, startFeedServer, type FeedServer } from "./feed-server.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
+import { recording, startFeedServer, type FeedServer } from "../support/feed-server.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
+import { runFacet } from "../support/facet-cli.ts";
 
 const DAY = 86_400_000;
-const root = new URL("../..", import.meta.url).pathname;
 /** After the recordings (2026-08-22) and the synthetic MSRC document (2026-09-08). */
 const START = Date.parse("2026-09-10T12:00:00Z");
 const SOFA_2026_08_17 = recording("sofa-macos_data_feed-2026-08-17.json");
@@ -39,13 +38,7 @@ after(async () => {
   await feeds?.close();
 });
 
-function facet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "connector/cli/main.ts", "--url", t.connector.url, "--token", t.adminToken, ...args], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const facet = (...args: string[]) => runFacet(["--url", t.connector.url, "--token", t.adminToken, ...args], { timeoutMs: 120_000 });
 
 const check = (device: string, policies: string[]) => t.json("/v1/endpoint/check", { method: "POST", body: JSON.stringify({ mode: "lookup", device, policies }) });
 const update = () => t.json("/v1/os-catalog/update", { method: "POST", body: "{}" });

@@ -2,7 +2,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
-import { startLivePolicyConnector, type LivePolicyConnector } from "./live.ts";
+import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 import { TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
 
 let t: LivePolicyConnector;

@@ -12,7 +12,8 @@ import { enroll, runAgent, type SessionEvent } from "../../agent/index.ts";
 import type { Collected } from "../../agent/collectors/types.ts";
 import { openStore } from "../../connector/store/open.ts";
 import { uniqueFacts, SAMPLE_UNKNOWN } from "../support/facts.ts";
-import { killChild, startChildConnector, type ChildConnector } from "./support/child-connector.ts";
+import { killChild, startChildConnector, type ChildConnector } from "../support/child-connector.ts";
+import { until } from "../support/until.ts";
 
 const AGENTS = 12;
 const dir = mkdtempSync(join(tmpdir(), "facet-crash-"));
@@ -68,7 +69,7 @@ test("after kill -9 mid-push, every acked snapshot is stored, and each unacked o
     }).catch((error: unknown) => log.events.push({ at: phase, event: { type: "rejected", code: "agent_stopped", message: String(error) } }));
   }
 
-  await waitFor(() => killed !== undefined, 30_000, "agents pushed enough to kill the connector mid-push");
+  await until("agents pushed enough to kill the connector mid-push", () => killed !== undefined, 30_000);
   await killed;
   phase = "after";
   current = await startChildConnector(database, port, limits);
@@ -76,10 +77,10 @@ test("after kill -9 mid-push, every acked snapshot is stored, and each unacked o
   const seqs = (log: AgentLog, type: "sent" | "ack", at: "before" | "after") =>
     log.events.filter((e) => e.at === at && e.event.type === type).map((e) => (e.event as { seq: number }).seq);
   // Every agent comes back and gets an ack beyond everything it sent before the crash.
-  await waitFor(
+  await until(
+    "every agent reconnected and was acked past its pre-crash sends",
     () => logs.every((l) => Math.max(0, ...seqs(l, "ack", "after")) > Math.max(0, ...seqs(l, "sent", "before"))),
     40_000,
-    "every agent reconnected and was acked past its pre-crash sends",
   );
   for (const a of aborts) a.abort();
   await killChild(current, "SIGTERM");
@@ -118,10 +119,3 @@ test("after kill -9 mid-push, every acked snapshot is stored, and each unacked o
   console.log(`crash: ${ackedBefore} snapshots acked before the kill, ${unackedBefore} in flight, ${resends} of those resent after the restart`);
 });
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

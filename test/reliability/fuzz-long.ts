@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import fc from "fast-check";
-import { FuzzTarget, assertStillServing, preAuthProperty, restProperty, sessionProperty } from "./fuzz/harness.ts";
+import { FuzzTarget, assertStillServing, preAuthProperty, restProperty, sessionProperty } from "../support/fuzz/harness.ts";
 
 const opts = new Command("fuzz")
   .option("--runs <n>", "total inputs", (v) => parseInt(v, 10), 10_000)

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { FuzzTarget, assertStillServing, preAuthProperty, restProperty, sessionProperty } from "./fuzz/harness.ts";
+import { FuzzTarget, assertStillServing, preAuthProperty, restProperty, sessionProperty } from "../support/fuzz/harness.ts";
 
 let target: FuzzTarget;
 const runs = Number(process.env.FACET_FUZZ_RUNS ?? 150);

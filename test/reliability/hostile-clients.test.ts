@@ -10,6 +10,7 @@ import { WebSocket } from "ws";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice, type TestDevice } from "../support/protocol-client.ts";
+import { until } from "../support/until.ts";
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { sign } from "../../shared/signing/sign.ts";
 
@@ -149,20 +150,13 @@ function maskedTextFrame(text: string): Buffer {
 test("a client that stops reading is dropped by the heartbeat, and agents are still served", { timeout: 60_000 }, async () => {
   const slow = await enrollTestDevice(t.connector.url, t.enrollToken);
   const socket = await rawAuthenticatedSocket(slow);
-  await waitFor(() => t.connector.hub.isConnected(slow.deviceId), 15_000, "the slow client authenticated");
+  await until("the slow client authenticated", () => t.connector.hub.isConnected(slow.deviceId), 15_000);
   socket.pause(); // never reads again: pings go unanswered and writes pile up
   // Refresh requests make the connector write to it too.
   const refreshes = Array.from({ length: 5 }, () => t.api(`/v1/devices/${slow.deviceId}/refresh?wait=1`, { method: "POST" }));
-  await waitFor(() => !t.connector.hub.isConnected(slow.deviceId), LIMITS.heartbeatMs * 2 + 15_000, "the slow client was dropped");
+  await until("the slow client was dropped", () => !t.connector.hub.isConnected(slow.deviceId), LIMITS.heartbeatMs * 2 + 15_000);
   for (const res of await Promise.all(refreshes)) assert.ok([504, 409].includes(res.status), `refresh answered ${res.status}`);
   await assertGoodAgentServed();
   socket.destroy();
 });
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { DEFAULT_BACKOFF } from "../../agent/transport/backoff.ts";
 import { enrollDevices } from "../../scripts/bench/fleet.ts";
 import { startStormFleet, type StormFleet } from "../../scripts/bench/storm.ts";
-import { killChild, startChildConnector, type ChildConnector } from "./support/child-connector.ts";
+import { killChild, startChildConnector, type ChildConnector } from "../support/child-connector.ts";
+import { until } from "../support/until.ts";
 
 const AGENTS = Number(process.env.FACET_STORM_AGENTS ?? 300);
 /** Handshake time allowed on top of the backoff schedule (a loaded 2-core CI machine). */
@@ -39,7 +40,7 @@ test(`${AGENTS} agents re-attach within their backoff bounds after a kill -9, an
   connector = await startChildConnector(database, 0, limits);
   const devices = await enrollDevices([connector.url], connector.enrollToken!, AGENTS, 0, 32);
   fleet = await startStormFleet({ agentUrl: connector.agentUrl, devices, backoff: DEFAULT_BACKOFF });
-  await waitFor(() => fleet!.connected() === AGENTS, 60_000, "the whole fleet connected");
+  await until("the whole fleet connected", () => fleet!.connected() === AGENTS, 60_000);
   const rssBefore = rssBytes(connector.process.pid!);
 
   fleet.armStorm();
@@ -52,7 +53,7 @@ test(`${AGENTS} agents re-attach within their backoff bounds after a kill -9, an
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(connector!.process.pid!))), 50);
   try {
     // The slowest legal agent: down for the restart, then its full backoff schedule.
-    await waitFor(() => fleet!.records.every((r) => r.reattachedAt !== null), 90_000, "every agent re-attached");
+    await until("every agent re-attached", () => fleet!.records.every((r) => r.reattachedAt !== null), 90_000);
   } finally {
     clearInterval(sampler);
   }
@@ -78,10 +79,3 @@ test(`${AGENTS} agents re-attach within their backoff bounds after a kill -9, an
   console.log(`storm: ${AGENTS} agents re-attached, slowest ${slowest} ms after the restart; RSS before ${Math.round(rssBefore / 1048576)} MB, peak ${Math.round(peakRss / 1048576)} MB, after ${Math.round(rssAfter / 1048576)} MB`);
 });
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -6,8 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken } from "../support/store/fixtures.ts";
 import type { ComplianceCheckState, ComplianceWrite, Store, StoredPolicy } from "../../connector/store/types.ts";
 
 const POLICY: StoredPolicy = { id: "p1", version: 1, name: "p1", platform: "MACOS", body: { firewallEnabled: true }, createdAt: 1, updatedAt: 1 };

@@ -6,8 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { forEachBackend, type ContractContext } from "./suite.ts";
-import { device, enrollToken, sampleFacts, write } from "./fixtures.ts";
+import { forEachBackend, type ContractContext } from "../support/store/suite.ts";
+import { device, enrollToken, sampleFacts, write } from "../support/store/fixtures.ts";
 import type { PostgresStore } from "../../connector/store/postgres/store.ts";
 
 /** device_users as stored: the interface only matches names, it never returns them. */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken, sampleFacts, write } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken, sampleFacts, write } from "../support/store/fixtures.ts";
 import type { DeviceBinding, NewEvent } from "../../connector/store/types.ts";
 
 const binding = (deviceId: string, username: string): DeviceBinding => ({ deviceId, username, source: "admin", boundBy: "tok_admin", boundAt: 2000 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
+import { forEachBackend } from "../support/store/suite.ts";
 
 await forEachBackend("store contract: events, settings, counts", (ctx) => {
   test("lists events by type, prefix, device, time and cursor, oldest first", async () => {

@@ -4,8 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken, sampleFacts, write } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken, sampleFacts, write } from "../support/store/fixtures.ts";
 import type { ComplianceWrite, FleetQuery, StoredPolicy } from "../../connector/store/types.ts";
 
 const POLICY: StoredPolicy = { id: "p1", version: 1, name: "p1", platform: "LINUX", body: { firewallEnabled: true }, createdAt: 1, updatedAt: 1 };

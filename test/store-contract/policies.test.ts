@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken } from "../support/store/fixtures.ts";
 import type { ComplianceWrite, StoredPolicy } from "../../connector/store/types.ts";
 
 function policy(id: string, extra: Partial<StoredPolicy> = {}): StoredPolicy {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
+import { forEachBackend } from "../support/store/suite.ts";
 
 await forEachBackend("store contract: insert-if-absent settings", (ctx) => {
   test("the first value stays; later proposals get it back unchanged", async () => {

@@ -7,8 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken, sampleFacts, write } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken, sampleFacts, write } from "../support/store/fixtures.ts";
 import type { Store } from "../../connector/store/types.ts";
 import type { Facts } from "../../shared/facts/schema.ts";
 

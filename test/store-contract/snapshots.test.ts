@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken, sampleFacts, write } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken, sampleFacts, write } from "../support/store/fixtures.ts";
 import type { Store } from "../../connector/store/types.ts";
 
 async function enroll(store: Store, ...ids: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forEachBackend } from "./suite.ts";
-import { device, enrollToken } from "./fixtures.ts";
+import { forEachBackend } from "../support/store/suite.ts";
+import { device, enrollToken } from "../support/store/fixtures.ts";
 
 await forEachBackend("store contract: tokens", (ctx) => {
   test("finds a live API token by its hash, with its scopes, and forgets it once revoked", async () => {

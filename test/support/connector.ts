@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createConnector, type Connector, type ConnectorOptions } from "../../connector/app.ts";
 import { createLogger } from "../../connector/log.ts";
 import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
-import { createTestSchema } from "../../connector/store/postgres/test-schema.ts";
+import { createTestSchema } from "./postgres-schema.ts";
 
 /** The backend integration tests run on: `sqlite` (default) or `postgres`. */
 export const TEST_STORE: "sqlite" | "postgres" = process.env.FACET_TEST_STORE === "postgres" ? "postgres" : "sqlite";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openPostgresStore, type PostgresStore } from "./store.ts";
-import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "./test-schema.ts";
+import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../../../test/support/postgres-schema.ts";
 
 const skip = await postgresSkipReason();
 

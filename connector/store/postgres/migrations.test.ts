@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { openPostgresStore } from "./store.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
-import { createTestSchema, postgresSkipReason, type TestSchema } from "./test-schema.ts";
+import { createTestSchema, postgresSkipReason, type TestSchema } from "../../../test/support/postgres-schema.ts";
 import { parsePostgresLocation, redactLocation } from "./connection.ts";
 
 const skip = await postgresSkipReason();

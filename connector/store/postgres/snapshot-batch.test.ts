@@ -2,8 +2,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { openPostgresStore, type PostgresStore } from "./store.ts";
 import { applySnapshotBatch } from "./snapshot-batch.ts";
-import { createTestSchema, postgresSkipReason, type TestSchema } from "./test-schema.ts";
-import { device, enrollToken, write } from "../../../test/store-contract/fixtures.ts";
+import { createTestSchema, postgresSkipReason, type TestSchema } from "../../../test/support/postgres-schema.ts";
+import { device, enrollToken, write } from "../../../test/support/store/fixtures.ts";
 
 const skip = await postgresSkipReason();
 

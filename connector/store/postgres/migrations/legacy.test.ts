@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createPool, parsePostgresLocation } from "../connection.ts";
 import { openPostgresStore } from "../store.ts";
-import { createTestSchema, postgresSkipReason, type TestSchema } from "../test-schema.ts";
+import { createTestSchema, postgresSkipReason, type TestSchema } from "../../../../test/support/postgres-schema.ts";
 import { MIGRATIONS, migrate, type Migration } from "./index.ts";
 
 const skip = await postgresSkipReason();

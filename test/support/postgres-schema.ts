@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { quoteIdent } from "./connection.ts";
+import { quoteIdent } from "../../connector/store/postgres/connection.ts";
 
 /** The server tests use; override with FACET_TEST_DATABASE_URL. */
 export const TEST_DATABASE_URL = process.env.FACET_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";

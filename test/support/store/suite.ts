@@ -1,7 +1,7 @@
 /** Runs one block of contract tests once per backend, each test on a fresh, empty store. */
 import { afterEach, beforeEach, describe } from "node:test";
 import { backends, type Backend, type OpenedStore } from "./backends.ts";
-import type { Store } from "../../connector/store/types.ts";
+import type { Store } from "../../../connector/store/types.ts";
 
 export interface ContractContext {
   readonly store: Store;

@@ -6,10 +6,10 @@ import { canonicalBytes } from "../../../shared/signing/canonical.ts";
 import { generateKeyPair, sign } from "../../../shared/signing/sign.ts";
 import type { Facts } from "../../../shared/facts/schema.ts";
 import { FACTS_LIMITS } from "../../../shared/facts/schema.ts";
-import { sampleFacts } from "../../support/facts.ts";
-import type { ProtocolClient } from "../../support/protocol-client.ts";
+import { sampleFacts } from "../facts.ts";
+import type { ProtocolClient } from "../protocol-client.ts";
 import type { FuzzTarget } from "./harness.ts";
-import { SMALL_ORDER_ENCODINGS } from "../../support/small-order.ts";
+import { SMALL_ORDER_ENCODINGS } from "../small-order.ts";
 
 const stranger = generateKeyPair();
 const b64sig = () => randomBytes(64).toString("base64");

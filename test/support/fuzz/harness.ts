@@ -17,9 +17,9 @@ import type { ConnectorFrame } from "../../../shared/protocol/messages.ts";
 import { canonicalBytes } from "../../../shared/signing/canonical.ts";
 import { generateKeyPair, sign } from "../../../shared/signing/sign.ts";
 import type { Facts } from "../../../shared/facts/schema.ts";
-import { startTestConnector, type TestConnector } from "../../support/connector.ts";
-import { ProtocolClient, enrollTestDevice, type TestDevice } from "../../support/protocol-client.ts";
-import { sampleFacts } from "../../support/facts.ts";
+import { startTestConnector, type TestConnector } from "../connector.ts";
+import { ProtocolClient, enrollTestDevice, type TestDevice } from "../protocol-client.ts";
+import { sampleFacts } from "../facts.ts";
 import * as gen from "./arbitraries.ts";
 
 export const FUZZ_LIMITS = {

@@ -6,7 +6,7 @@
  * committed it and died, or lost its database connection, before acking); any other refusal is
  * recorded as a violation for the test to report.
  */
-import { ProtocolClient, type TestDevice } from "../../support/protocol-client.ts";
+import { ProtocolClient, type TestDevice } from "../protocol-client.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

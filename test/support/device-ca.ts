@@ -1,7 +1,7 @@
 /** For tests: a device CA and a store double holding a few devices, no database. */
-import type { Device, FactEvent, NewEvent, EventQuery } from "../store/types.ts";
-import { deviceCaFromPem, generateDeviceCaPem, type DeviceCa } from "./authority.ts";
-import type { IssueContext } from "./issue.ts";
+import type { Device, FactEvent, NewEvent, EventQuery } from "../../connector/store/types.ts";
+import { deviceCaFromPem, generateDeviceCaPem, type DeviceCa } from "../../connector/device-ca/authority.ts";
+import type { IssueContext } from "../../connector/device-ca/issue.ts";
 
 export async function newTestCa(now = Date.now()): Promise<DeviceCa> {
   const { certificatePem, keyPem } = await generateDeviceCaPem(now);

@@ -1,6 +1,11 @@
 /**
  * Debian's Chromium, headless, driven by playwright-core (which never downloads a browser), with
- * the NSS database of a given home directory: Chromium on Linux reads client certificates and
+ * a fresh profile per run and flags that work in this container.
+ *
+ * launchBrowser is the console tests' browser; their screenshots go to test-results/console/
+ * (git-ignored).
+ *
+ * visitWithHome opens one page with the NSS database of a given home directory: Chromium on Linux reads client certificates and
  * locally trusted roots from `$HOME/.pki/nssdb`, so `HOME=<home>` is what decides which
  * certificate this browser holds.
  *
@@ -12,13 +17,39 @@
  * fresh --user-data-dir keeps the test out of /etc. Without it headless Chromium waits on a
  * selection dialog nobody can answer (the page load times out).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = process.env.FACET_CHROMIUM ?? "/usr/bin/chromium";
+const SCREENSHOTS = new URL("../../../test-results/console/", import.meta.url).pathname;
 
 export const LAUNCH_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+export async function launchBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(path.join(tmpdir(), "facet-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 768 },
+    args: LAUNCH_FLAGS,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
 
 export interface PageVisit {
   status: number | null;

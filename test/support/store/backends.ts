@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../../connector/store/open.ts";
-import { createTestSchema, postgresSkipReason } from "../../connector/store/postgres/test-schema.ts";
-import type { Store } from "../../connector/store/types.ts";
+import { openStore } from "../../../connector/store/open.ts";
+import { createTestSchema, postgresSkipReason } from "../postgres-schema.ts";
+import type { Store } from "../../../connector/store/types.ts";
 
 export interface OpenedStore {
   store: Store;

@@ -3,9 +3,9 @@
  * Prints one JSON line `{ url, agentUrl, port, adminToken? }` on stdout once listening; mints an
  * admin token and an unlimited enrollment token only on the first start (empty database).
  */
-import { createConnector } from "../../../connector/app.ts";
-import { createLogger } from "../../../connector/log.ts";
-import { issueApiToken, issueEnrollToken } from "../../../connector/tokens/issue.ts";
+import { createConnector } from "../../connector/app.ts";
+import { createLogger } from "../../connector/log.ts";
+import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
 
 const [database, port = "0", limits = "{}"] = process.argv.slice(2);
 const connector = await createConnector({ database: database!, port: Number(port), host: "127.0.0.1", limits: JSON.parse(limits), logger: createLogger("silent") });

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import path from "node:path";
-import { until } from "../../support/until.ts";
+import { until } from "./until.ts";
 
 export const NGINX = "/usr/sbin/nginx";
 

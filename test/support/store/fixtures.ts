@@ -1,7 +1,7 @@
 /** Builders for the store contract tests: plain values, no store calls. */
-import type { Device, EnrollToken, NewEvent, SnapshotWrite } from "../../connector/store/types.ts";
-import type { Facts } from "../../shared/facts/schema.ts";
-import { sampleFacts, SAMPLE_UNKNOWN } from "../support/facts.ts";
+import type { Device, EnrollToken, NewEvent, SnapshotWrite } from "../../../connector/store/types.ts";
+import type { Facts } from "../../../shared/facts/schema.ts";
+import { sampleFacts, SAMPLE_UNKNOWN } from "../facts.ts";
 
 export function device(id: string, extra: Partial<Device> = {}): Device {
   return {

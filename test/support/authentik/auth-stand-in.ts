@@ -6,7 +6,7 @@
  * showing the verdict and every `ak_message`. It listens on 127.0.0.1 only.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { runDocPolicy, type PolicyOutcome, type PolicySettings } from "../../policy/authentik/doc-policy.ts";
+import { runDocPolicy, type PolicyOutcome, type PolicySettings } from "./doc-policy.ts";
 
 export interface SignInRecord {
   /** The raw header value the proxy forwarded, or undefined when it sent none. */

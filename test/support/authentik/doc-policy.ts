@@ -58,7 +58,7 @@ export function runDocPolicy(dir: string, settings: PolicySettings, context: Rec
   const contextPath = join(dir, `context-${process.pid}-${runs}.json`);
   writeFileSync(bodyPath, configuredPolicy(authentikPolicyFromDocs(), settings));
   writeFileSync(contextPath, JSON.stringify(context));
-  const args = [join(root, "test/policy/authentik/harness.py"), bodyPath, contextPath];
+  const args = [join(root, "test/support/authentik/harness.py"), bodyPath, contextPath];
   if (meta !== undefined) {
     const metaPath = join(dir, `meta-${process.pid}-${runs}.json`);
     writeFileSync(metaPath, JSON.stringify(meta));

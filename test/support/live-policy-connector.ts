@@ -8,8 +8,8 @@ import type { ConnectorLimits } from "../../connector/options.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { CATALOG_NOW, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
-import { startTestConnector, type TestConnector } from "../support/connector.ts";
-import { ProtocolClient, enrollTestDevice, type TestDevice } from "../support/protocol-client.ts";
+import { startTestConnector, type TestConnector } from "./connector.ts";
+import { ProtocolClient, enrollTestDevice, type TestDevice } from "./protocol-client.ts";
 
 export interface LivePolicyConnector extends TestConnector {
   clock: { now: number };
