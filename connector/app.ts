@@ -17,7 +17,7 @@ import { SnapshotBatcher } from "./agent-channel/batcher.ts";
 import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agent-channel/channel.ts";
 import { LocalAgentHub, type ConnectionHub } from "./agent-channel/hub.ts";
 import { PublicKeyCache } from "./agent-channel/key-cache.ts";
-import { apiTokenCacheStats } from "./http/middleware/auth.ts";
+import { ApiTokenCache } from "./tokens/api-token-cache.ts";
 import { ConnectorMetrics } from "./metrics/index.ts";
 import { countingDecisions } from "./metrics/signin.ts";
 import { instrumentStore } from "./metrics/store.ts";
@@ -120,7 +120,8 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
   };
   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
-  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance };
+  const apiTokens = new ApiTokenCache(store);
+  const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance, apiTokens };
   const app = createHttpApp(deps);
   const keys = new PublicKeyCache();
   const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys });
@@ -133,7 +134,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
       facts_facet_view: () => lookup.stats().facts.facet,
       snapshots: () => lookup.stats().snapshots,
       public_keys: () => keys,
-      api_tokens: () => apiTokenCacheStats(store),
+      api_tokens: () => apiTokens.stats(),
     },
   });
 

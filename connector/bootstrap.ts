@@ -43,7 +43,7 @@ export interface AdminTokenReset {
 /**
  * Revokes the bootstrap admin token and writes a new one to `<stateDir>/admin.token`, with the
  * same care as the first start. Needs only the database, so it works with the connector stopped;
- * a running one stops accepting the old token within its token cache's lifetime (http/middleware/auth.ts).
+ * a running one stops accepting the old token within its token cache's lifetime (tokens/api-token-cache.ts).
  */
 export async function resetAdminToken(store: Store, stateDir: string, now: number): Promise<AdminTokenReset> {
   const path = join(stateDir, ADMIN_TOKEN_FILE);

@@ -34,7 +34,7 @@ const fleetAuthError: AuthErrorRenderer = (c, status, _code, message, headers) =
 
 export function mountFleetApi(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
-  const auth = requireScope(store, "fleet:read", fleetAuthError);
+  const auth = requireScope(deps.apiTokens, "fleet:read", fleetAuthError);
 
   async function hostsFor(devices: Device[], populate: { software: boolean; users: boolean; policies: boolean; deviceMapping: boolean }) {
     const ids = devices.map((d) => d.id);

@@ -58,7 +58,7 @@ export function createHttpApp(deps: HttpDeps): Hono<{ Variables: AuthVariables }
   app.get("/healthz", (c) => c.json({ ok: true }));
   mountReadiness(app as unknown as Hono, deps);
   // Before the routes it times (the endpoint check).
-  if (deps.metrics) mountMetrics(app, { store: deps.store, metrics: deps.metrics });
+  if (deps.metrics) mountMetrics(app, { apiTokens: deps.apiTokens, metrics: deps.metrics });
   mountOpenApi(app as unknown as Hono);
   mountEnroll(app as unknown as Hono, deps);
   mountDeviceCa(app, deps);

@@ -10,6 +10,7 @@ import type { DeviceCa } from "../device-ca/authority.ts";
 import type { ConnectorMetrics } from "../metrics/index.ts";
 import type { LatestFacts } from "../lookup/index.ts";
 import type { ComplianceService } from "../compliance/service.ts";
+import type { ApiTokenCache } from "../tokens/api-token-cache.ts";
 
 export interface HttpDeps {
   store: Store;
@@ -34,4 +35,6 @@ export interface HttpDeps {
   lookup: LatestFacts;
   /** Loads policies, evaluates devices and stores the outcome (connector/compliance/); one per connector. */
   compliance: ComplianceService;
+  /** API tokens found lately, by digest (connector/tokens/api-token-cache.ts); one per connector. */
+  apiTokens: ApiTokenCache;
 }

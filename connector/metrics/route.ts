@@ -9,14 +9,14 @@
 import type { Hono } from "hono";
 import type { AuthVariables } from "../http/middleware/auth.ts";
 import { requireScope } from "../http/middleware/auth.ts";
-import type { Store } from "../store/types.ts";
+import type { ApiTokenCache } from "../tokens/api-token-cache.ts";
 import { METRICS_PATH } from "../api/service.ts";
 import type { ConnectorMetrics } from "./index.ts";
 
 export { METRICS_PATH };
 const SIGNIN_PATH = "/v1/endpoint/check";
 
-export function mountMetrics(app: Hono<{ Variables: AuthVariables }>, deps: { store: Store; metrics: ConnectorMetrics }): void {
+export function mountMetrics(app: Hono<{ Variables: AuthVariables }>, deps: { apiTokens: ApiTokenCache; metrics: ConnectorMetrics }): void {
   const { metrics } = deps;
   app.use(SIGNIN_PATH, async (c, next) => {
     if (c.req.method !== "POST") return next();
@@ -24,7 +24,7 @@ export function mountMetrics(app: Hono<{ Variables: AuthVariables }>, deps: { st
     await next();
     if (c.res.status === 200) done();
   });
-  app.get(METRICS_PATH, requireScope(deps.store, "metrics:read"), async (c) => {
+  app.get(METRICS_PATH, requireScope(deps.apiTokens, "metrics:read"), async (c) => {
     const { contentType, body } = await metrics.exposition();
     return c.body(body, 200, { "content-type": contentType, "cache-control": "no-store" });
   });

@@ -145,7 +145,7 @@ describe("backup, admin token reset and restore", { timeout: 180_000 }, () => {
     assert.notEqual(newToken, firstToken);
     assert.equal(statSync(join(dir, "db", "admin.token")).mode & 0o777, 0o600);
 
-    // The running connector may honour a cached token for a moment (http/middleware/auth.ts TOKEN_CACHE_MS).
+    // The running connector may honour a cached token for a moment (tokens/api-token-cache.ts TOKEN_CACHE_MS).
     await until("the old token is refused", async () => (await fetch(`${server!.url}/v1/whoami`, { headers: { authorization: `Bearer ${firstToken}` } })).status === 401, 10_000);
     const old = await facet("--token", firstToken, "devices", "ls");
     assert.equal(old.code, 1);

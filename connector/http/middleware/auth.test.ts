@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import type { ApiToken } from "../../store/types.ts";
 import { hashSecret } from "../../tokens/secrets.ts";
-import { apiTokenCacheStats, forgetApiTokens, requireScope, type AuthVariables } from "./auth.ts";
+import { ApiTokenCache } from "../../tokens/api-token-cache.ts";
+import { requireScope, type AuthVariables } from "./auth.ts";
 
 // A synthetic token store that counts its lookups.
 function countingStore(secret: string) {
@@ -18,24 +19,26 @@ function countingStore(secret: string) {
   return store;
 }
 
-function appFor(store: ReturnType<typeof countingStore>) {
+function appFor(tokens: ApiTokenCache) {
   const app = new Hono<{ Variables: AuthVariables }>();
-  app.get("/x", requireScope(store, "devices:read"), (c) => c.text(c.get("apiToken").id));
+  app.get("/x", requireScope(tokens, "devices:read"), (c) => c.text(c.get("apiToken").id));
   return (secret: string) => app.request("/x", { headers: { authorization: `Bearer ${secret}` } });
 }
 
 test("a token found is remembered: the next request costs no lookup", async () => {
   const store = countingStore("s3cret-token-value");
-  const get = appFor(store);
+  const tokens = new ApiTokenCache(store);
+  const get = appFor(tokens);
   assert.equal((await get("s3cret-token-value")).status, 200);
   assert.equal((await get("s3cret-token-value")).status, 200);
   assert.equal(store.lookups, 1);
-  assert.deepEqual(apiTokenCacheStats(store), { hits: 1, misses: 1 });
+  assert.deepEqual(tokens.stats(), { hits: 1, misses: 1 });
 });
 
 test("unknown tokens are never remembered, so guessing cannot fill the cache", async () => {
   const store = countingStore("s3cret-token-value");
-  const get = appFor(store);
+  const tokens = new ApiTokenCache(store);
+  const get = appFor(tokens);
   assert.equal((await get("wrong-token-value")).status, 401);
   assert.equal((await get("wrong-token-value")).status, 401);
   assert.equal(store.lookups, 2);
@@ -43,9 +46,10 @@ test("unknown tokens are never remembered, so guessing cannot fill the cache", a
 
 test("a revocation here forgets every remembered token at once", async () => {
   const store = countingStore("s3cret-token-value");
-  const get = appFor(store);
+  const tokens = new ApiTokenCache(store);
+  const get = appFor(tokens);
   await get("s3cret-token-value");
-  forgetApiTokens(store);
+  tokens.forget();
   await get("s3cret-token-value");
   assert.equal(store.lookups, 2);
 });

@@ -15,7 +15,7 @@ export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: H
   const { store } = deps;
 
   // devices:read, not endpoint:check: the answer carries every policy's checks for any device named.
-  app.post("/v1/devices/:id/evaluate", requireScope(store, "devices:read"), jsonBody(EvaluateBodySchema, { optional: true }), async (c) => {
+  app.post("/v1/devices/:id/evaluate", requireScope(deps.apiTokens, "devices:read"), jsonBody(EvaluateBodySchema, { optional: true }), async (c) => {
     const body = c.req.valid("json");
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
@@ -27,7 +27,7 @@ export function mountCompliance(app: Hono<{ Variables: AuthVariables }>, deps: H
     return c.json({ deviceId: device.id, evaluatedAt: new Date(deps.now()).toISOString(), ...combineEvaluations(evaluations) });
   });
 
-  app.get("/v1/devices/:id/compliance", requireScope(store, "devices:read"), async (c) => {
+  app.get("/v1/devices/:id/compliance", requireScope(deps.apiTokens, "devices:read"), async (c) => {
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
     const records = await store.getCompliance(device.id);

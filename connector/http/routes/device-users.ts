@@ -21,7 +21,7 @@ export function bindingJson(b: DeviceBinding) {
 export function mountDeviceUsers(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, lookup } = deps;
 
-  app.get("/v1/devices/:id/users", requireScope(store, "devices:read"), async (c) => {
+  app.get("/v1/devices/:id/users", requireScope(deps.apiTokens, "devices:read"), async (c) => {
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
     const [bindings, snapshot] = await Promise.all([store.bindingsOf([device.id]), lookup.latestSnapshot(device, { remember: false })]);
@@ -33,7 +33,7 @@ export function mountDeviceUsers(app: Hono<{ Variables: AuthVariables }>, deps: 
     });
   });
 
-  app.post("/v1/devices/:id/users", requireScope(store, "devices:write"), jsonBody(BindUserSchema), async (c) => {
+  app.post("/v1/devices/:id/users", requireScope(deps.apiTokens, "devices:write"), jsonBody(BindUserSchema), async (c) => {
     const deviceId = c.req.param("id");
     const { username } = c.req.valid("json");
     const by = c.get("apiToken").id;
@@ -48,7 +48,7 @@ export function mountDeviceUsers(app: Hono<{ Variables: AuthVariables }>, deps: 
     return c.json({ device_id: deviceId, username, bound: outcome === "bound" ? "now" : "already" }, outcome === "bound" ? 201 : 200);
   });
 
-  app.delete("/v1/devices/:id/users/:username", requireScope(store, "devices:write"), async (c) => {
+  app.delete("/v1/devices/:id/users/:username", requireScope(deps.apiTokens, "devices:write"), async (c) => {
     const deviceId = c.req.param("id");
     const username = c.req.param("username");
     if (!(await store.getDevice(deviceId))) return apiError(c, 404, "not_found", "no device with this id");

@@ -13,7 +13,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
   const { store, hub } = deps;
   const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
 
-  app.get("/v1/devices", requireScope(store, "devices:read"), query(DeviceListQuerySchema), async (c) => {
+  app.get("/v1/devices", requireScope(deps.apiTokens, "devices:read"), query(DeviceListQuerySchema), async (c) => {
     const q = c.req.valid("query");
     const { limit } = q;
     // One extra row tells whether another page exists without a count query.
@@ -34,7 +34,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     return c.json({ devices, next_cursor: rows.length > limit ? page[page.length - 1]!.id : null });
   });
 
-  app.get("/v1/devices/:id", requireScope(store, "devices:read"), query(ViewQuerySchema), async (c) => {
+  app.get("/v1/devices/:id", requireScope(deps.apiTokens, "devices:read"), query(ViewQuerySchema), async (c) => {
     const q = c.req.valid("query");
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
@@ -42,7 +42,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     return c.body(serializeDeviceView(device, online.has(device.id), factsJson), 200, { "content-type": "application/json" });
   });
 
-  app.post("/v1/devices/:id/refresh", requireScope(store, "devices:refresh"), query(RefreshQuerySchema), async (c) => {
+  app.post("/v1/devices/:id/refresh", requireScope(deps.apiTokens, "devices:refresh"), query(RefreshQuerySchema), async (c) => {
     const q = c.req.valid("query");
     const device = await store.getDevice(c.req.param("id"));
     if (!device || device.revokedAt !== null) return apiError(c, 404, "not_found", "no live device with this id");
@@ -78,7 +78,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     }
   });
 
-  app.post("/v1/devices/:id/revoke", requireScope(store, "devices:write"), async (c) => {
+  app.post("/v1/devices/:id/revoke", requireScope(deps.apiTokens, "devices:write"), async (c) => {
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
     const at = deps.now();

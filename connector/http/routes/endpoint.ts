@@ -52,7 +52,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     return results;
   }
 
-  app.post("/v1/endpoint/check", requireScope(store, "endpoint:check"), jsonBody(EndpointCheckSchema), async (c) => {
+  app.post("/v1/endpoint/check", requireScope(deps.apiTokens, "endpoint:check"), jsonBody(EndpointCheckSchema), async (c) => {
     const check = c.req.valid("json");
     const loaded = await deps.compliance.loadPolicies(check.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);

@@ -18,7 +18,7 @@ function parseSince(value: string): number | null {
 }
 
 export function mountEvents(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
-  app.get("/v1/events", requireScope(deps.store, "events:read"), query(EventQuerySchema), async (c) => {
+  app.get("/v1/events", requireScope(deps.apiTokens, "events:read"), query(EventQuerySchema), async (c) => {
     const q = c.req.valid("query");
     let since: number | undefined;
     if (q.since !== undefined) {

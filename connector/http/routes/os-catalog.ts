@@ -29,7 +29,7 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
   const { store } = deps;
   const { catalogs } = deps.compliance;
 
-  app.get("/v1/os-catalog", requireScope(store, "policies:read"), async (c) => {
+  app.get("/v1/os-catalog", requireScope(deps.apiTokens, "policies:read"), async (c) => {
     catalogs.forget();
     const now = deps.now();
     const [catalog, sources] = await Promise.all([catalogs.current(now), readSourceStates(store, deps.limits.osCatalogSources)]);
@@ -38,7 +38,7 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
 
   // One at a time per process: a second caller waits for the running update's report.
   let running: ReturnType<typeof updateOsCatalog> | null = null;
-  app.post("/v1/os-catalog/update", requireScope(store, "policies:write"), async (c) => {
+  app.post("/v1/os-catalog/update", requireScope(deps.apiTokens, "policies:write"), async (c) => {
     running ??= updateOsCatalog({ store, catalogs, now: deps.now, sources: deps.limits.osCatalogSources, timeoutMs: deps.limits.osCatalogFetchTimeoutMs, log: deps.log }).finally(() => (running = null));
     const report = await running;
     catalogs.forget();
@@ -54,7 +54,7 @@ export function mountOsCatalog(app: Hono<{ Variables: AuthVariables }>, deps: Ht
     },
   });
 
-  app.put("/v1/os-catalog", requireScope(store, "policies:write"), validCatalog, async (c) => {
+  app.put("/v1/os-catalog", requireScope(deps.apiTokens, "policies:write"), validCatalog, async (c) => {
     const catalog = c.req.valid("json");
     // A future date would keep the catalog "fresh" for as long as it lies.
     if (Date.parse(`${catalog.publishedAt}T00:00:00Z`) - deps.now() > PUBLISHED_AHEAD_TOLERANCE_MS)

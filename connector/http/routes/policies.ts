@@ -49,8 +49,8 @@ export function policyChanges(before: Record<string, unknown>, after: Record<str
 
 export function mountPolicies(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
-  const read = requireScope(store, "policies:read");
-  const write = requireScope(store, "policies:write");
+  const read = requireScope(deps.apiTokens, "policies:read");
+  const write = requireScope(deps.apiTokens, "policies:write");
 
   // Beyond its schema, a policy is checked by parsePolicyBody: Okta's rules, CEL compiled; a rejection is an event.
   const validBody = validJson(async (c: Context<{ Variables: AuthVariables }>, value) => {

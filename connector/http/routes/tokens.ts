@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import { CreateApiTokenSchema, CreateEnrollTokenSchema, type ApiTokenInfo, type EnrollTokenInfo } from "../../api/tokens.ts";
 import type { ApiToken, EnrollToken, Scope } from "../../store/types.ts";
 import { issueApiToken, issueEnrollToken } from "../../tokens/issue.ts";
-import { forgetApiTokens, hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
+import { hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
 import { apiError } from "../middleware/errors.ts";
 import { jsonBody } from "../middleware/validate.ts";
@@ -56,7 +56,7 @@ function manageable(caller: ApiToken, token: ApiToken): boolean {
 
 export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store } = deps;
-  const auth = requireScope(store, "tokens:write");
+  const auth = requireScope(deps.apiTokens, "tokens:write");
 
   app.post("/v1/tokens/enroll", auth, jsonBody(CreateEnrollTokenSchema), async (c) => {
     const spec = c.req.valid("json");
@@ -119,7 +119,7 @@ export function mountTokens(app: Hono<{ Variables: AuthVariables }>, deps: HttpD
     // A token beyond the caller's scopes answers as absent: its existence is not the caller's business.
     if (!(await store.listApiTokens()).some((t) => t.id === id && manageable(c.get("apiToken"), t))) return apiError(c, 404, "not_found", "no API token with this id");
     if (await store.revokeApiToken(id, at)) {
-      forgetApiTokens(store);
+      deps.apiTokens.forget();
       await store.recordEvent({ type: "token.revoked", at, deviceId: null, data: { kind: "api", id, by: c.get("apiToken").id } });
     }
     return c.json({ id, revoked: true });

@@ -8,5 +8,5 @@ import type { HttpDeps } from "../deps.ts";
 import { apiTokenJson } from "./tokens.ts";
 
 export function mountWhoami(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
-  app.get("/v1/whoami", requireScope(deps.store, null), (c) => c.json(apiTokenJson(c.get("apiToken"))));
+  app.get("/v1/whoami", requireScope(deps.apiTokens, null), (c) => c.json(apiTokenJson(c.get("apiToken"))));
 }
