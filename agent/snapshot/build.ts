@@ -5,7 +5,8 @@
 import { FACTS_VERSION, type Facts } from "../../shared/facts/schema.ts";
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import type { SnapshotBody } from "../../shared/protocol/snapshot.ts";
-import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { canonicalJson, canonicalText } from "../../shared/signing/canonical.ts";
+import { compactBodyText, expandBodyText, type FactFamily, type FamilyDigests } from "../../shared/protocol/family-digests.ts";
 import { sign } from "../../shared/signing/sign.ts";
 import { AGENT_VERSION } from "../version.ts";
 
@@ -30,9 +31,20 @@ export function buildSnapshotBody(deviceId: string, nonce: string, content: Snap
   };
 }
 
-export function signSnapshot(body: SnapshotBody, secretKey: Uint8Array, requestId?: string): SnapshotFrame {
+/**
+ * Signs the full body. With `unchanged` (family → digest, from the acked baseline), the frame
+ * carries the body without those families (shared/protocol/family-digests.ts), provided the
+ * connector's rebuilding of it gives back exactly the signed text; otherwise the frame is full.
+ */
+export function signSnapshot(body: SnapshotBody, secretKey: Uint8Array, requestId?: string, unchanged: FamilyDigests = {}): SnapshotFrame {
   const text = canonicalJson(body);
   const signature = sign("snapshot", Buffer.from(text, "utf8"), secretKey).toString("base64");
+  const families = Object.keys(unchanged) as FactFamily[];
+  if (families.length > 0) {
+    const compact = compactBodyText(body, families);
+    const rebuilt = expandBodyText(compact, unchanged, (family) => canonicalText(body.facts[family]));
+    if (rebuilt.ok && rebuilt.text === text) return { ...snapshotFrame(compact, signature, requestId), digests: unchanged };
+  }
   return snapshotFrame(text, signature, requestId);
 }
 

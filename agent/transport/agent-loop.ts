@@ -19,6 +19,7 @@ import { statePaths } from "../identity/state-dir.ts";
 import { StateStore } from "../identity/state-file.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { PendingSlot } from "../snapshot/pending.ts";
+import { FamilyBaseline } from "../snapshot/baseline.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import { runSession, type SessionEvent } from "./session.ts";
 import { readCaFile } from "./tls.ts";
@@ -83,6 +84,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
         });
 
   const pending = new PendingSlot(paths.pending, state.current.deviceId, log);
+  const baseline = new FamilyBaseline();
 
   let attempt = 0;
   while (!options.signal.aborted) {
@@ -93,6 +95,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
       state,
       keyPair,
       pending,
+      baseline,
       collect,
       log,
       signal: options.signal,

@@ -251,3 +251,89 @@ test("shuts down cleanly on abort, keeping the unacknowledged snapshot on disk",
   const kept = JSON.parse(readFileSync(paths.pending, "utf8"));
   assert.equal(kept.seq, 1);
 });
+
+/** A device whose software list stays put while its processes change at every collection. */
+function steadyCollector() {
+  let calls = 0;
+  const software = Array.from({ length: 40 }, (_, i) => ({ name: `package-${i}`, version: `1.${i}.0`, source: "dpkg" }));
+  const collect = async (): Promise<Collected> => {
+    calls += 1;
+    const facts: Facts = {
+      os: { family: "linux", name: "Debian GNU/Linux", version: "12", arch: "x64", kernel: "6.1.0-test-amd64", build: "6.1.0-test-amd64" },
+      disks: null, network: null, hardware: null, security: null, software,
+      processes: [{ id: 1, name: "/sbin/init", user: "root" }, { id: 1000 + calls, name: `worker ${calls}`, user: "ci" }],
+      users: null, groups: null, vendor: null,
+    };
+    return { facts, unknown: { disks: "not collected" }, durationMs: 1 };
+  };
+  return collect;
+}
+
+const DIGESTS = { features: ["family-digests"] };
+
+/** The first snapshot acked, then a refresh: resolves with the answering snapshot. */
+async function ackThenRefresh(server: ScriptedConnector, conn = 0, seq = 1) {
+  server.send(server.connections[conn]!, { type: "ack", seq });
+  server.send(server.connections[conn]!, { type: "refresh", requestId: `after-${seq}` });
+  await server.waitForSnapshots(server.snapshots.length + 1);
+  return server.snapshots.at(-1)!;
+}
+
+test("with family-digests in the welcome, families unchanged since the acked snapshot go as digests; the rebuilt body is what was signed", { timeout: 10_000 }, async (t) => {
+  const { server } = await withAgent(t, DIGESTS, { collect: steadyCollector() });
+  await server.waitForSnapshots(1);
+  assert.equal(server.connections[0]!.offered, "family-digests", "the agent offers the feature in its upgrade request");
+  const first = server.snapshots[0]!;
+  assert.deepEqual(first.digested, [], "nothing is acked yet: the first snapshot is full");
+  const second = await ackThenRefresh(server);
+  assert.deepEqual(second.digested, ["software"], "processes changed; os is too short for a digest to be worth it");
+  assert.equal(second.signatureValid, true, "the signature covers the full body the connector rebuilds");
+  assert.deepEqual(second.body.facts.software, first.body.facts.software);
+  assert.equal(second.body.facts.processes?.[1]?.name, "worker 2");
+  assert.ok(second.frameBytes < first.frameBytes - 1500, `compact frame ${second.frameBytes} B, full ${first.frameBytes} B`);
+  assert.deepEqual(server.invalidFrames, []);
+});
+
+test("a connector whose welcome does not list family-digests (an older one) gets full snapshots", { timeout: 10_000 }, async (t) => {
+  const { server } = await withAgent(t, {}, { collect: steadyCollector() });
+  await server.waitForSnapshots(1);
+  const second = await ackThenRefresh(server);
+  assert.deepEqual(second.digested, []);
+  assert.equal(second.signatureValid, true);
+  assert.deepEqual(server.invalidFrames, []);
+});
+
+test("on unknown_family_digest the agent resends that snapshot in full under the same seq", { timeout: 10_000 }, async (t) => {
+  const { server } = await withAgent(t, DIGESTS, { collect: steadyCollector() });
+  await server.waitForSnapshots(1);
+  const compact = await ackThenRefresh(server);
+  assert.ok(compact.digested.length > 0);
+  server.send(server.connections[0]!, { type: "error", code: "unknown_family_digest", message: "restored from backup", seq: compact.body.seq, requestId: "after-1" });
+  await server.waitForSnapshots(3);
+  const full = server.snapshots[2]!;
+  assert.deepEqual(full.digested, []);
+  assert.equal(full.body.seq, compact.body.seq);
+  assert.equal(full.rawBody, compact.rawBody, "the same signed body, now sent whole");
+  assert.equal(full.requestId, "after-1");
+  assert.equal(full.signatureValid, true);
+});
+
+test("after a reconnect, digests are used only when the welcome's lastSeq is the acked snapshot", { timeout: 10_000 }, async (t) => {
+  const { server } = await withAgent(t, DIGESTS, { collect: steadyCollector() });
+  await server.waitForSnapshots(1);
+  await ackThenRefresh(server);
+  server.send(server.connections[0]!, { type: "ack", seq: 2 });
+  await server.waitFor(() => server.connections.length === 1, "ack delivered");
+  const reconnect = async (lastSeq: number) => {
+    server.onAuth = (conn) => server.send(conn, server.welcomeFrame(conn, { ...DIGESTS, lastSeq }));
+    const before = server.snapshots.length;
+    server.connections.at(-1)!.socket.terminate();
+    await server.waitForSnapshots(before + 1);
+    return server.snapshots.at(-1)!;
+  };
+  const same = await reconnect(2);
+  assert.ok(same.digested.includes("software"), "the connector holds the acked snapshot: compact");
+  const other = await reconnect(7);
+  assert.deepEqual(other.digested, [], "the connector holds a snapshot this agent did not see acked: full");
+  assert.deepEqual(server.invalidFrames, []);
+});

@@ -37,6 +37,8 @@ import type { StateStore } from "../identity/state-file.ts";
 import type { Logger } from "../log.ts";
 import { buildSnapshotBody, signSnapshot, snapshotFrameBytes, type SnapshotContent } from "../snapshot/build.ts";
 import { fitToPayload } from "../snapshot/fit.ts";
+import { familyStates, type FamilyBaseline } from "../snapshot/baseline.ts";
+import { AGENT_FEATURES_HEADER, FAMILY_DIGESTS_FEATURE } from "../../shared/protocol/family-digests.ts";
 import type { PendingSlot, PendingSnapshot } from "../snapshot/pending.ts";
 import { withFacetVendor } from "../snapshot/vendor.ts";
 import { AGENT_VERSION } from "../version.ts";
@@ -50,6 +52,8 @@ export interface SessionOptions {
   keyPair: DeviceKeyPair;
   /** The unacknowledged snapshot; it outlives the session so the next one can resend it. */
   pending: PendingSlot;
+  /** The families of the last acked snapshot; it outlives the session. Without it every snapshot is full. */
+  baseline?: FamilyBaseline;
   collect: () => Promise<Collected>;
   log: Logger;
   signal: AbortSignal;
@@ -70,7 +74,7 @@ export interface SessionOptions {
 
 export type SessionEvent =
   | { type: "welcome"; welcome: Welcome }
-  | { type: "sent"; seq: number; requestId?: string; resend: boolean; bytes: number }
+  | { type: "sent"; seq: number; requestId?: string; resend: boolean; bytes: number; /** Families sent as digests. */ digested: string[] }
   | { type: "ack"; seq: number }
   | { type: "rejected"; code: string; message: string; seq?: number };
 
@@ -100,6 +104,8 @@ class AgentSession {
   private timers: NodeJS.Timeout[] = [];
   private alive = true;
   private replays = 0;
+  /** The connector's welcome listed `family-digests`. */
+  private digestsAccepted = false;
   private outcome?: SessionOutcome;
   private finish!: (outcome: SessionOutcome) => void;
 
@@ -128,6 +134,7 @@ class AgentSession {
       handshakeTimeout: handshakeMs,
       maxPayload: this.o.maxIncomingBytes ?? 1024 * 1024,
       perMessageDeflate: false,
+      headers: { [AGENT_FEATURES_HEADER]: FAMILY_DIGESTS_FEATURE },
       ...(this.o.ca !== undefined ? { ca: this.o.ca } : {}),
     });
     this.ws = ws;
@@ -244,6 +251,8 @@ class AgentSession {
     this.phase = "ready";
     // After a restore from backup the connector may have seen higher seqs than our file says.
     this.o.state.raiseSeqTo(welcome.lastSeq);
+    this.digestsAccepted = welcome.features?.includes(FAMILY_DIGESTS_FEATURE) ?? false;
+    this.o.baseline?.welcome(welcome.lastSeq, this.o.pending.get());
     this.log.info({ interval: welcome.interval, lastSeq: welcome.lastSeq }, "authenticated");
     this.o.onEvent?.({ type: "welcome", welcome });
     this.enqueue(() => this.sendInitial());
@@ -257,6 +266,7 @@ class AgentSession {
     this.replays = 0;
     const pending = this.o.pending.get();
     if (pending && pending.seq <= seq) this.o.pending.clear();
+    this.o.baseline?.acknowledged(seq);
     this.o.state.recordAck(seq, this.now());
     this.log.info({ seq }, "snapshot acknowledged");
     this.o.onEvent?.({ type: "ack", seq });
@@ -274,7 +284,18 @@ class AgentSession {
     this.log.warn({ code: frame.code, message: frame.message, seq: frame.seq }, "connector rejected a frame");
     const pending = this.o.pending.get();
     const concernsPending = pending !== undefined && (frame.seq === undefined || frame.seq === pending.seq);
+    // Whatever was refused, the connector may not hold what the baseline says: the next snapshot is full.
+    this.o.baseline?.forget();
     switch (frame.code) {
+      case "unknown_family_digest":
+        if (concernsPending && this.phase === "ready") {
+          this.log.info({ seq: pending.seq }, "the connector lacks a family this snapshot referred to by digest; resending it in full");
+          this.enqueue(async () => {
+            const current = this.o.pending.get();
+            if (current?.seq === pending.seq && this.phase === "ready") this.sendContent(current, frame.requestId, true);
+          });
+        }
+        return;
       case "replayed_seq": {
         // The connector already holds this seq (our ack got lost, or the state file was restored):
         // move past everything it has seen and send fresh facts under a new seq.
@@ -368,11 +389,15 @@ class AgentSession {
   }
 
   private sendContent(content: SnapshotContent, requestId: string | undefined, resend: boolean): void {
-    const frame = signSnapshot(this.bodyFor(content), this.o.keyPair.secretKey, requestId);
+    const families = familyStates(content.facts);
+    const unchanged = this.digestsAccepted ? (this.o.baseline?.unchanged(families) ?? {}) : {};
+    this.o.baseline?.sent(content.seq, families);
+    const frame = signSnapshot(this.bodyFor(content), this.o.keyPair.secretKey, requestId, unchanged);
     const bytes = frameBytes(frame);
+    const digested = Object.keys(frame.digests ?? {});
     if (this.send(frame)) {
-      this.log.info({ seq: content.seq, bytes, resend, requestId }, "snapshot sent");
-      this.o.onEvent?.({ type: "sent", seq: content.seq, resend, bytes, ...(requestId !== undefined ? { requestId } : {}) });
+      this.log.info({ seq: content.seq, bytes, resend, requestId, digested: digested.length > 0 ? digested : undefined }, "snapshot sent");
+      this.o.onEvent?.({ type: "sent", seq: content.seq, resend, bytes, digested, ...(requestId !== undefined ? { requestId } : {}) });
     }
   }
 

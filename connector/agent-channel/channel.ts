@@ -13,6 +13,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { Hono } from "hono";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
+import { AGENT_FEATURES_HEADER } from "../../shared/protocol/family-digests.ts";
 import { addressSource, deviceSource } from "../events/rejections.ts";
 import { PendingAdmissions } from "./admission.ts";
 import { ChannelSession, type SessionContext } from "./session.ts";
@@ -34,6 +35,12 @@ type SessionSocket = WebSocket & { [SESSION]?: ChannelSession };
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, headers = ""): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
+}
+
+/** The features named in the agent's upgrade request (shared/protocol/family-digests.ts). */
+function offeredFeatures(request: IncomingMessage): string[] {
+  const header = request.headers[AGENT_FEATURES_HEADER];
+  return typeof header === "string" ? header.split(",", 32).map((f) => f.trim()) : [];
 }
 
 export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel {
@@ -113,7 +120,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
       ws.on("close", onSocketClose);
       ws.on("error", onSocketError);
       ws.on("pong", onSocketPong);
-      const session = new ChannelSession(ws, ctx, remoteAddress);
+      const session = new ChannelSession(ws, ctx, remoteAddress, offeredFeatures(request));
       ws[SESSION] = session;
       sessions.add(session);
       pending.add(session, source);

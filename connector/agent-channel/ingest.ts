@@ -1,6 +1,7 @@
 /**
  * The snapshot ingest pipeline, in this exact order (docs/protocol.md § Ingest):
- *   known, non-revoked device → signature over the exact body bytes (before parsing them)
+ *   a compact frame's unchanged families put back (expand-families.ts)
+ *   → known, non-revoked device → signature over the exact body bytes (before parsing them)
  *   → parse + SnapshotBodySchema → deviceId matches the session → nonce matches the session
  *   → seq greater than the last accepted → collectedAt within the allowed skew and age → store.
  * Each failure is a typed rejection with a protocol error code; nothing is written for it here
@@ -26,6 +27,7 @@ import type { Clock, ConnectorLimits } from "../options.ts";
 import type { SnapshotBatcher } from "./batcher.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
 import { compileCheck } from "./schema-check.ts";
+import { expandFamilies, type LatestSnapshotSource } from "./expand-families.ts";
 
 /** Accepts exactly-as-zod the bodies zod would accept unchanged; see schema-check.ts. */
 const bodyCheck = compileCheck(SnapshotBodySchema);
@@ -36,6 +38,8 @@ export interface IngestContext {
   keys: PublicKeyCache;
   now: Clock;
   limits: Pick<ConnectorLimits, "maxClockSkewSeconds" | "maxSnapshotAgeSeconds">;
+  /** Where a compact snapshot's unchanged families are read back from (expand-families.ts). */
+  lookup?: LatestSnapshotSource;
 }
 
 /**
@@ -66,9 +70,14 @@ function reject(code: ErrorCode, message: string, extra: { seq?: number; closeCo
   return { ok: false, code, message, ...extra };
 }
 
-export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentity, frame: SnapshotFrame): Promise<IngestResult> {
+export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentity, received: SnapshotFrame): Promise<IngestResult> {
   const { device } = session;
-  // Verify the bytes exactly as they arrived; nothing from them is trusted or even parsed before.
+  // A compact frame becomes the full body its signature covers; from here on both are the same.
+  const expanded = await expandFamilies(ctx, device, received);
+  if (!expanded.ok) return expanded;
+  const { frame } = expanded;
+  // Verify the bytes exactly as they arrived (a compact frame's as rebuilt); nothing from them is
+  // trusted before.
   const bodyBytes = Buffer.from(frame.body, "utf8");
   const signature = Buffer.from(frame.signature, "base64");
   if (!verifySignature("snapshot", bodyBytes, signature, ctx.keys.get(device.publicKey))) {

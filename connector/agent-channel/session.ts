@@ -26,6 +26,8 @@ import { issueDeviceCertificate } from "../device-ca/issue.ts";
 import type { AgentConnection, ConnectionHub } from "./hub.ts";
 import { checkAgentFrame } from "./frame.ts";
 import { ingestSnapshot, type IngestContext, type SessionDevice } from "./ingest.ts";
+import type { LatestSnapshotSource } from "./expand-families.ts";
+import { FAMILY_DIGESTS_FEATURE } from "../../shared/protocol/family-digests.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { ConnectorMetrics } from "../metrics/index.ts";
 
@@ -40,7 +42,7 @@ export interface SessionContext extends IngestContext {
    * The connector's latest-facts lookup (connector/lookup/). An accepted snapshot goes in as it
    * is acked, so the device's next sign-in or GET does not read and parse it back.
    */
-  lookup?: { accepted(snapshot: StoredSnapshot): void };
+  lookup?: LatestSnapshotSource & { accepted(snapshot: StoredSnapshot): void };
   /** Signs the devices' certificates (`certRequest`). */
   deviceCa: DeviceCa;
   /** Counts snapshots accepted and refused (connector/metrics/). */
@@ -66,6 +68,8 @@ export class ChannelSession implements AgentConnection {
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
     readonly remoteAddress: string | undefined,
+    /** Features the agent offered in its upgrade request (shared/protocol/family-digests.ts). */
+    private readonly offered: readonly string[] = [],
   ) {
     this.bucket = new TokenBucket(ctx.limits.frameBurst, ctx.limits.framesPerSecond, ctx.now);
     this.authTimer = setTimeout(() => this.onAuthTimeout(), ctx.limits.authTimeoutMs);
@@ -200,6 +204,7 @@ export class ChannelSession implements AgentConnection {
         maxClockSkewSeconds: limits.maxClockSkewSeconds,
         maxSnapshotAgeSeconds: limits.maxSnapshotAgeSeconds,
       },
+      ...(this.offered.includes(FAMILY_DIGESTS_FEATURE) ? { features: [FAMILY_DIGESTS_FEATURE] } : {}),
     });
   }
 

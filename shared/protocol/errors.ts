@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   revoked_device: "the device has been revoked",
   bad_signature: "the signature does not verify against the device's key",
   bad_snapshot: "the signed snapshot body is not valid JSON or does not match the snapshot schema",
+  unknown_family_digest: "a family digest in a compact snapshot matches nothing the connector holds for this device; send that snapshot in full",
   non_canonical_body: "the signed snapshot body is not exactly its RFC 8785 canonical form",
   device_mismatch: "the snapshot names another device than the authenticated one",
   nonce_mismatch: "the snapshot was not signed for this session's nonce",

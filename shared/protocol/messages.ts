@@ -3,6 +3,7 @@
  *
  *   connector → hello{nonce}        agent → auth{deviceId, signature over nonce}
  *   connector → welcome{interval}   agent → snapshot{body, signature} …  connector → ack{seq}
+ *   (compact snapshots carry `digests` for unchanged families: family-digests.ts)
  *   connector → refresh{requestId}  agent → snapshot{…, requestId}
  *   agent → certRequest{csr, requestId?}   connector → certificate{certificate, notAfter, requestId?}
  *   either    → error{code, message}
@@ -11,6 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
+import { FamilyDigestsSchema } from "./family-digests.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -43,14 +45,24 @@ export const WelcomeSchema = z.strictObject({
     maxClockSkewSeconds: z.number().int().positive(),
     maxSnapshotAgeSeconds: z.number().int().positive(),
   }),
+  /**
+   * Optional protocol features this connector uses with this agent (`family-digests`): only ones
+   * the agent offered in its upgrade request, so an agent that offered none gets the welcome it knows.
+   */
+  features: z.array(z.string().min(1).max(64)).max(32).optional(),
 });
 
 export const SnapshotFrameSchema = z.strictObject({
   type: z.literal("snapshot"),
-  /** The exact signed bytes: canonical (RFC 8785) JSON of a SnapshotBody, as UTF-8 text. */
+  /**
+   * The exact signed bytes: canonical (RFC 8785) JSON of a SnapshotBody, as UTF-8 text. With
+   * `digests`, that text without the families `digests` names (family-digests.ts).
+   */
   body: z.string().min(2),
-  /** Ed25519 signature (base64) over domain `snapshot` + body. */
+  /** Ed25519 signature (base64) over domain `snapshot` + the full body. */
   signature: b64(128),
+  /** Families left out of `body.facts`, unchanged since the last acked snapshot: family → digest. */
+  digests: FamilyDigestsSchema.optional(),
   /** Present when the snapshot answers a `refresh`. */
   requestId: z.string().max(128).optional(),
 });

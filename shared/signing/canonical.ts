@@ -32,6 +32,16 @@ export function isCanonicalText(text: string, value: unknown): boolean {
   }
 }
 
+/**
+ * canonicalJson of a value parsed from JSON (plain objects, arrays, strings, finite numbers),
+ * through JSON.stringify when that already is the canonical form (keys sorted at every level, as
+ * in any value parsed from canonical text): several times cheaper on large documents.
+ */
+export function canonicalText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text !== undefined && keysSorted(value) ? text : canonicalJson(value);
+}
+
 function keysSorted(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {

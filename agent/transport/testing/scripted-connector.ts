@@ -11,14 +11,20 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import { WebSocketServer, type WebSocket } from "ws";
 import { AgentFrameSchema, type Auth, type ConnectorFrame, type Welcome } from "../../../shared/protocol/messages.ts";
 import { SnapshotBodySchema, type SnapshotBody } from "../../../shared/protocol/snapshot.ts";
-import { canonicalBytes } from "../../../shared/signing/canonical.ts";
+import { canonicalBytes, canonicalText } from "../../../shared/signing/canonical.ts";
+import { AGENT_FEATURES_HEADER, expandBodyText, familyDigest, type FactFamily } from "../../../shared/protocol/family-digests.ts";
 import { publicKeyFromRaw, verifySignature } from "../../../shared/signing/verify.ts";
 
 export interface ReceivedSnapshot {
   connection: number;
   nonce: string;
   body: SnapshotBody;
+  /** The full body: as sent, or rebuilt from a compact frame. */
   rawBody: string;
+  /** Families the frame sent as digests (empty for a full frame). */
+  digested: string[];
+  /** UTF-8 size of the frame as sent. */
+  frameBytes: number;
   signatureValid: boolean;
   requestId?: string;
 }
@@ -29,6 +35,8 @@ export interface Connection {
   nonce: string;
   auth?: Auth;
   authSignatureValid?: boolean;
+  /** The upgrade request's feature header, as the agent sent it. */
+  offered: string | undefined;
 }
 
 export class ScriptedConnector {
@@ -82,7 +90,7 @@ export class ScriptedConnector {
       server.send(conn, server.welcomeFrame(conn, welcome)),
     );
     server.https = https;
-    wss.on("connection", (socket) => server.accept(socket));
+    wss.on("connection", (socket, request) => server.accept(socket, request.headers[AGENT_FEATURES_HEADER]));
     return server;
   }
 
@@ -102,8 +110,8 @@ export class ScriptedConnector {
     };
   }
 
-  private accept(socket: WebSocket): void {
-    const conn: Connection = { index: this.connections.length, socket, nonce: randomBytes(24).toString("base64url") };
+  private accept(socket: WebSocket, offered: string | string[] | undefined): void {
+    const conn: Connection = { index: this.connections.length, socket, nonce: randomBytes(24).toString("base64url"), offered: typeof offered === "string" ? offered : undefined };
     this.connections.push(conn);
     socket.on("message", (data) => {
       let json: unknown;
@@ -131,12 +139,19 @@ export class ScriptedConnector {
       } else if (frame.type === "certRequest") {
         this.certRequests.push({ connection: conn.index, csr: frame.csr, ...(frame.requestId !== undefined ? { requestId: frame.requestId } : {}) });
       } else {
+        const full = frame.digests ? expandBodyText(frame.body, frame.digests, (family, digest) => this.familyText(family, digest)) : { ok: true as const, text: frame.body };
+        if (!full.ok) {
+          this.invalidFrames.push(`${full.code}: ${full.message}`);
+          return;
+        }
         this.snapshots.push({
           connection: conn.index,
           nonce: conn.nonce,
-          body: SnapshotBodySchema.parse(JSON.parse(frame.body)),
-          rawBody: frame.body,
-          signatureValid: verifySignature("snapshot", Buffer.from(frame.body, "utf8"), Buffer.from(frame.signature, "base64"), key),
+          body: SnapshotBodySchema.parse(JSON.parse(full.text)),
+          rawBody: full.text,
+          digested: Object.keys(frame.digests ?? {}),
+          frameBytes: Buffer.byteLength(data.toString()),
+          signatureValid: verifySignature("snapshot", Buffer.from(full.text, "utf8"), Buffer.from(frame.signature, "base64"), key),
           ...(frame.requestId !== undefined ? { requestId: frame.requestId } : {}),
         });
       }
@@ -144,6 +159,15 @@ export class ScriptedConnector {
     });
     this.send(conn, { type: "hello", protocol: 1, nonce: conn.nonce, serverTime: new Date().toISOString() });
     this.notify();
+  }
+
+  /** A family value with this digest in any snapshot received so far, newest first. */
+  private familyText(family: FactFamily, digest: string): string | undefined {
+    for (let i = this.snapshots.length - 1; i >= 0; i--) {
+      const text = canonicalText(this.snapshots[i]!.body.facts[family]);
+      if (familyDigest(family, text) === digest) return text;
+    }
+    return undefined;
   }
 
   send(conn: Connection, frame: ConnectorFrame | Record<string, unknown>): void {
