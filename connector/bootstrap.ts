@@ -12,9 +12,8 @@ import type { Logger } from "pino";
 import type { Store } from "./store/types.ts";
 import { StartupError } from "./startup-errors.ts";
 import { issueApiToken } from "./tokens/issue.ts";
+import { ADMIN_TOKEN_FILE, URL_FILE } from "./api/local-connector.ts";
 
-export const ADMIN_TOKEN_FILE = "admin.token";
-export const URL_FILE = "connector.url";
 const BOOTSTRAP_SETTING = "bootstrap.admin_token_id";
 
 export async function ensureAdminToken(store: Store, stateDir: string, now: number, log: Logger): Promise<{ created: boolean; path: string }> {

@@ -1,19 +1,9 @@
 /**
- * Where the connector keeps its state by default, so `facet` on the same host finds the admin
- * token without flags: root → /var/lib/facet, otherwise $XDG_STATE_HOME/facet (~/.local/state/facet).
- * FACET_DATABASE overrides for both the connector and the CLI.
+ * Where the connector's commands find their database and state directory; the defaults are the
+ * on-host contract with the CLI (api/local-connector.ts).
  */
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-
-export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FACET_DATABASE) return env.FACET_DATABASE;
-  if (process.platform !== "win32" && process.getuid?.() === 0) return "/var/lib/facet/facet.db";
-  if (process.platform === "win32") return join(env.ProgramData ?? "C:\\ProgramData", "Facet", "connector", "facet.db");
-  return join(env.XDG_STATE_HOME ?? join(homedir(), ".local", "state"), "facet", "facet.db");
-}
-
-export const DEFAULT_PORT = 8787;
+import { dirname, resolve } from "node:path";
+import { defaultDatabasePath } from "./api/local-connector.ts";
 
 /** The database a command uses: its --database flag, else FACET_DATABASE_URL, else the default path. */
 export function databaseLocation(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

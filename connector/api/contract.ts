@@ -6,11 +6,11 @@
  * (test/connector/openapi.test.ts) holds the routes hono registered and the answers they give to
  * this contract.
  *
- * Nothing here imports from http/ or store/: the CLI depends on this module and on nothing of
- * the server's.
+ * Nothing in api/ imports from http/, and from store/ only types: the CLI depends on api/ and on
+ * nothing of the server's.
  */
 import { z } from "zod";
-import { SCOPES } from "../tokens/scopes.ts";
+import { SCOPES } from "./scopes.ts";
 
 export { SCOPES };
 export const ScopeSchema = z.enum(SCOPES);

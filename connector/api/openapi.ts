@@ -6,7 +6,7 @@
  * fails the contract test).
  */
 import { z } from "zod";
-import { FACET_VERSION } from "../version.ts";
+import { FACET_VERSION } from "./version.ts";
 import { ApiErrorSchema, FleetErrorSchema, type ResponseSpec, type RouteSpec } from "./contract.ts";
 import { API_ROUTES } from "./routes.ts";
 

@@ -3,10 +3,10 @@
  * carries its freshness, overall (the least recently confirmed platform) and per platform.
  */
 import { z } from "zod";
-import { CATALOG_PLATFORMS, OsCatalogSchema } from "../policy/catalog/schema.ts";
+import { CATALOG_PLATFORMS, OsCatalogSchema, type OsCatalog } from "../policy/catalog/schema.ts";
 import { IsoTime, route, scope } from "./contract.ts";
 
-export { OsCatalogSchema };
+export { CATALOG_PLATFORMS, OsCatalogSchema, type OsCatalog };
 
 /** connector/policy/catalog/freshness.ts CatalogFreshness. */
 export const CatalogFreshnessSchema = z.object({

@@ -1,16 +1,18 @@
 /**
  * Device assurance policies (Okta's API shape) and the sign-in check that applies them. A policy
- * document is validated beyond its schema (Okta's cross-field rules, CEL custom checks compiled):
- * connector/policy/parse.ts.
+ * document is validated beyond its schema (Okta's cross-field rules, CEL custom checks compiled)
+ * by parsePolicyBody (connector/policy/parse.ts, pure): part of this contract, so the route
+ * applies it and `facet policies` checks a file with it, offline, before sending.
  */
 import { z } from "zod";
+import { parsePolicyBody } from "../policy/parse.ts";
 import { PolicyBodySchema } from "../policy/schema.ts";
 import { EndpointCheckSchema } from "../signin/request.ts";
 import { IdParam, IsoTime, route, scope } from "./contract.ts";
 import { DeviceViewSchema } from "./devices.ts";
 import { CheckResultSchema, PolicyEvaluationSchema, PolicyResultSchema } from "./evaluation.ts";
 
-export { PolicyBodySchema, EndpointCheckSchema };
+export { PolicyBodySchema, EndpointCheckSchema, parsePolicyBody };
 
 /** The policy as the API returns it: Okta's fields plus `version`. */
 export const PolicySchema = PolicyBodySchema.safeExtend({

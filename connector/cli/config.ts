@@ -17,8 +17,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writ
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { ADMIN_TOKEN_FILE, URL_FILE } from "../bootstrap.ts";
-import { DEFAULT_PORT, defaultDatabasePath } from "../paths.ts";
+import { ADMIN_TOKEN_FILE, DEFAULT_PORT, URL_FILE, defaultDatabasePath } from "../api/local-connector.ts";
 import { UsageError } from "./usage-error.ts";
 
 export interface Connection {

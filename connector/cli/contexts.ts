@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { FacetClient } from "./client.ts";
 import { CONTEXT_NAME, configPath, readConfig, writeConfig } from "./config.ts";
 import { note, print, printJson, style } from "./output.ts";
-import type { Cli } from "./program.ts";
+import type { Cli } from "./cli-context.ts";
 import { renderTable } from "./table.ts";
 import { UsageError } from "./usage-error.ts";
 

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { renderFactsTree } from "../../shared/facts/tree.ts";
 import { integerOption } from "../../shared/cli/integer-option.ts";
 import type { DeviceSummary } from "../api/devices.ts";
-import type { Cli } from "./program.ts";
+import type { Cli } from "./cli-context.ts";
 import { note, print, printJson, style } from "./output.ts";
 import { age, renderTable } from "./table.ts";
 import { escapeControl, escapeControlDeep } from "./terminal-safe.ts";

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { integerOption } from "../../shared/cli/integer-option.ts";
-import type { Cli } from "./program.ts";
+import type { Cli } from "./cli-context.ts";
 import { parseDuration } from "./config.ts";
 import { note, print, printJson } from "./output.ts";
 import { renderTable } from "./table.ts";

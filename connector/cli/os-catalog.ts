@@ -7,53 +7,22 @@
  *   facet os-catalog build --from macos_data_feed.json ubuntu.md … -o catalog.json   # offline, for air-gapped sites
  *   facet os-catalog import catalog.json
  *
- * `build` runs here, not on the connector: it reads saved feed files and writes a catalog file.
+ * `build` runs here, not on the connector: it reads saved feed files and writes a catalog file
+ * (os-catalog-build.ts).
  *
  * Every field shown comes from feeds on the internet (through the connector or saved files), so
  * each goes through `escapeControl` (terminal-safe.ts): a release name cannot move the cursor,
  * retitle the terminal or forge a row.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { InvalidArgumentError, type Command } from "commander";
-import { assembleCatalog } from "../policy/catalog/assemble.ts";
-import { diffCatalogs } from "../policy/catalog/diff.ts";
-import { feedPartsFromTexts } from "../policy/catalog/from-feeds.ts";
-import { loadBundledCatalog } from "../policy/catalog/index.ts";
-import { CATALOG_PLATFORMS, OsCatalogSchema, type OsCatalog } from "../policy/catalog/schema.ts";
-import { refuseUpdate } from "../policy/catalog/validate-update.ts";
+import type { Command } from "commander";
+import { CATALOG_PLATFORMS } from "../api/os-catalog.ts";
 import type { FacetClient } from "./client.ts";
+import { registerOsCatalogBuild } from "./os-catalog-build.ts";
+import { readCatalogFile, t } from "./os-catalog-files.ts";
 import { print, printJson } from "./output.ts";
 import { renderTable } from "./table.ts";
-import { escapeControl } from "./terminal-safe.ts";
 
 type Json = Record<string, any>;
-
-/** A field from a feed or the connector, as inert text ("-" when absent). */
-const t = (value: unknown, absent = "-"): string => (value === undefined || value === null ? absent : escapeControl(String(value)));
-
-/** A bad file is a usage error: main.ts prints it and exits 2, like commander's own. */
-class UsageError extends InvalidArgumentError {}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path === "-" ? 0 : path, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
-function readCatalogFile(path: string): OsCatalog {
-  let json: unknown;
-  try {
-    json = JSON.parse(readText(path));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = OsCatalogSchema.safeParse(json);
-  if (!parsed.success) throw new UsageError([`${path}: invalid OS catalog`, ...parsed.error.issues.slice(0, 20).map((i) => `  ${t(i.path.map(String).join("."))}: ${t(i.message)}`)].join("\n"));
-  return parsed.data;
-}
 
 /** The catalog's age in one line; a stale one says what it costs and how to fix it. */
 export function freshnessLine(f: Json): string {
@@ -111,40 +80,7 @@ export function registerOsCatalogCommands(program: Command, client: () => FacetC
       if (r.outcome === "failed") process.exitCode = 1;
     });
 
-  catalog
-    .command("build")
-    .description("build a catalog file from saved feeds, offline (SOFA macos_data_feed.json, endoflife.date product .md files, MSRC CVRF JSON)")
-    .requiredOption("--from <files...>", "saved feed files")
-    .requiredOption("-o, --output <file>", "where to write the catalog (JSON)")
-    .option("--base <catalog>", "the catalog to update (default: the one bundled with this Facet)")
-    .action((o: { from: string[]; output: string; base?: string }) => {
-      const now = Date.now();
-      const base = o.base ? readCatalogFile(o.base) : loadBundledCatalog();
-      let built: ReturnType<typeof feedPartsFromTexts>;
-      try {
-        built = feedPartsFromTexts(
-          o.from.map((name) => ({ name, text: readText(name) })),
-          now,
-        );
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-      const next = assembleCatalog(base, built.parts, now);
-      for (const platform of CATALOG_PLATFORMS) {
-        const problem = refuseUpdate(base, next, platform, now);
-        if (problem) throw new UsageError(`refused: ${t(problem)}`);
-      }
-      const tmp = `${o.output}.tmp-${process.pid}`;
-      writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
-      renameSync(tmp, o.output);
-      for (const line of built.used) print(`read ${t(line)}`);
-      const changes = diffCatalogs(base, next);
-      print(`wrote ${t(o.output)}: OS catalog ${t(next.version)} (from ${t(base.version)}), ${changes.length} changes`);
-      for (const line of changes.slice(0, 50)) print(`  ${t(line)}`);
-      if (changes.length > 50) print(`  … and ${changes.length - 50} more`);
-      const unconfirmed = CATALOG_PLATFORMS.filter((p) => next.sources?.[p]?.confirmedAt !== new Date(now).toISOString());
-      if (unconfirmed.length > 0) print(`not confirmed by these files (kept from ${t(base.version)}): ${unconfirmed.join(", ")}`);
-    });
+  registerOsCatalogBuild(catalog);
 
   catalog
     .command("import <file>")

@@ -1,12 +1,13 @@
 /**
  * `facet policies ls|show|create -f|replace -f|rm` and `facet devices compliance <id>` (the OS
- * release catalog's commands are in os-catalog.ts). Policy files are validated locally with the connector's own
- * parser first, so every issue is listed at once, before anything is sent.
+ * release catalog's commands are in os-catalog.ts). Policy files are validated locally with the
+ * contract's own parser first (api/policies.ts), so every issue is listed at once, before anything
+ * is sent.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { print, printJson } from "./output.ts";
-import type { Cli } from "./program.ts";
+import type { Cli } from "./cli-context.ts";
 import { renderTable, type Cell } from "./table.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -28,10 +29,10 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-/** The connector's own parser, loaded when a file is checked (zod and CEL are most of a start-up). */
+/** The contract's parser, loaded when a file is checked (zod and CEL are most of a start-up). */
 async function validPolicyFile(path: string): Promise<unknown> {
   const body = readJsonFile(path);
-  const { parsePolicyBody } = await import("../policy/parse.ts");
+  const { parsePolicyBody } = await import("../api/policies.ts");
   const parsed = parsePolicyBody(body);
   if (!parsed.ok) throw new UsageError([`${path}: ${parsed.code === "unsupported_platform" ? parsed.message : "invalid policy"}`, ...parsed.issues.map((i) => `  ${i.path}: ${i.message}`)].join("\n"));
   return body;

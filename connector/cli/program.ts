@@ -6,8 +6,9 @@
  *   - no answer at all → the URL and the cause (network-error.ts), exit 1.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { FACET_VERSION } from "../version.ts";
+import { FACET_VERSION } from "../api/version.ts";
 import { ApiError, FacetClient } from "./client.ts";
+import type { Cli } from "./cli-context.ts";
 import { resolveConnection, type ConnectionFlags } from "./config.ts";
 import { registerCompletionCommand } from "./completion.ts";
 import { registerContextCommands } from "./contexts.ts";
@@ -18,13 +19,6 @@ import { note } from "./output.ts";
 import { registerPolicyCommands } from "./policies.ts";
 import { registerTokenCommands } from "./tokens.ts";
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
-
-/** What command modules need from the program: the global options and a client built from them. */
-export interface Cli {
-  globals(): ConnectionFlags;
-  /** A client that resolves the connection (config.ts) at its first request. */
-  client(): FacetClient;
-}
 
 const EXIT_CODES_HELP = `
 Connection (first match wins): --url/--token/--ca, FACET_URL/FACET_TOKEN/FACET_CA, the context
@@ -118,7 +112,7 @@ export async function run(program: Command, argv: string[]): Promise<number> {
 }
 
 function reportError(error: unknown, program: Command, argv: string[]): number {
-  // Any InvalidArgumentError: os-catalog.ts has its own UsageError class of that kind.
+  // Any InvalidArgumentError: commander's own argument parsers throw that kind too.
   if (error instanceof UsageError || error instanceof InvalidArgumentError) {
     note(`error: ${error.message}`);
     note(`hint: ${words(commandPath(program, argv))} --help`, "dim");

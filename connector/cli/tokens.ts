@@ -6,9 +6,9 @@
  * docs/protocol.md); `--uses unlimited` and `--expires never` ask for none, explicitly.
  */
 import type { Command } from "commander";
-import { SCOPES } from "../tokens/scopes.ts";
+import { SCOPES } from "../api/scopes.ts";
 import type { Scope } from "../api/contract.ts";
-import type { Cli } from "./program.ts";
+import type { Cli } from "./cli-context.ts";
 import { parseDuration } from "./config.ts";
 import { note, print, printJson } from "./output.ts";
 import { renderTable } from "./table.ts";

@@ -17,7 +17,7 @@ import { CONNECTOR_ADDED_BYTES_BUDGET, buildConnectorPackage, type ConnectorBuil
 import { checkBinary } from "../../scripts/package/build.ts";
 import { defaultCacheDir } from "../../scripts/package/node-base.ts";
 import { NODE_VERSION, findTarget } from "../../scripts/package/targets.ts";
-import { FACET_VERSION } from "../../connector/version.ts";
+import { FACET_VERSION } from "../../connector/api/version.ts";
 import { enrollTestDevice, ProtocolClient } from "../support/protocol-client.ts";
 import { until } from "../support/until.ts";
 

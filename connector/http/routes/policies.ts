@@ -6,8 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import type { PolicyInfo } from "../../api/policies.ts";
-import { parsePolicyBody } from "../../policy/parse.ts";
+import { parsePolicyBody, type PolicyInfo } from "../../api/policies.ts";
 import type { StoredPolicy } from "../../store/types.ts";
 import { requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";

@@ -1,4 +1,4 @@
-/** Every API token scope, for validation (http/routes/tokens.ts) and the CLI's help and checks. */
+/** Every API token scope: the contract's ScopeSchema (contract.ts), and the CLI's help and checks; held to the store's Scope type. */
 import type { Scope } from "../store/types.ts";
 
 export const SCOPES = [
