@@ -17,6 +17,7 @@ import { SnapshotBatcher } from "./agent-channel/batcher.ts";
 import { mountAgentChannel, AGENT_PATH, type AgentChannel } from "./agent-channel/channel.ts";
 import { LocalAgentHub, type ConnectionHub } from "./agent-channel/hub.ts";
 import { PublicKeyCache } from "./agent-channel/key-cache.ts";
+import { VerifyPool, type FrameVerifier } from "./agent-channel/verify-pool.ts";
 import { ApiTokenCache } from "./tokens/api-token-cache.ts";
 import { ConnectorMetrics } from "./metrics/index.ts";
 import { countingDecisions } from "./metrics/signin.ts";
@@ -61,6 +62,13 @@ export interface ConnectorOptions {
   baselineCatalog?: OsCatalog;
   /** The admin's device CA (PEM files); default: one generated once and kept in the store (device-ca/stored-ca.ts). */
   deviceCaFiles?: DeviceCaFiles;
+  /** Checks agent frames; default a VerifyPool of `limits.verifyThreads` threads. Closed by close(). */
+  verifier?: FrameVerifier;
+  /**
+   * Start the verify threads with the connector (default), so a restart's burst of agents finds
+   * them ready; false: on the first agent frame (tests start many connectors and few agents).
+   */
+  startVerifyThreads?: boolean;
 }
 
 export interface Connector {
@@ -124,11 +132,14 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance, apiTokens };
   const app = createHttpApp(deps);
   const keys = new PublicKeyCache();
-  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys });
+  const verifier = options.verifier ?? new VerifyPool({ size: limits.verifyThreads, log, keys });
+  if (options.startVerifyThreads !== false) verifier.start();
+  const channel: AgentChannel = mountAgentChannel(app as unknown as Hono, { ...deps, batcher, keys, verifier });
   // After a restart the first read of each device would otherwise be a cold one (lookup/warm.ts).
   void lookup.warm();
   metrics.watch({
     connectedAgents: () => hub.size,
+    ingest: () => ({ queued: channel.gate.depth, pausedSockets: channel.gate.pausedCount, verifyThreads: verifier.threads }),
     caches: {
       facts: () => lookup.stats().facts.authentik,
       facts_facet_view: () => lookup.stats().facts.facet,
@@ -189,6 +200,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
         await osCatalog?.stop();
         hub.closeAll(CLOSE_CODES.shuttingDown, "connector shutting down");
         await channel.close();
+        await verifier.close();
         await batcher.drain();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { DEFAULT_CATALOG_SOURCES, type CatalogSources } from "./os-catalog/sources.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 
@@ -23,6 +24,13 @@ export interface ConnectorLimits {
   framesPerSecond: number;
   /** Frames received but not yet processed, per connection, before the peer is told to slow down. */
   maxPendingFrames: number;
+  /**
+   * Frames received from all agents and not yet answered (being checked or waiting for the store);
+   * at this many, agent sockets that deliver more are no longer read until it is down to half.
+   */
+  maxIngestQueue: number;
+  /** Threads that check agent frames (signature, parse, schema) off the event loop; 0: on it. */
+  verifyThreads: number;
   /** Bytes queued for a peer that does not read before the connection is dropped. */
   maxBufferedBytes: number;
   /** Seconds between unprompted snapshots, sent to agents in `welcome`. */
@@ -83,6 +91,10 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   frameBurst: 20,
   framesPerSecond: 2,
   maxPendingFrames: 8,
+  // Enough to keep the verify threads busy and the store's batches full; each frame is held
+  // here while it waits, up to maxPayload.
+  maxIngestQueue: 512,
+  verifyThreads: availableParallelism(),
   maxBufferedBytes: 1024 * 1024,
   snapshotIntervalSeconds: 15 * 60,
   factsTtlMs: 24 * 3600 * 1000,

@@ -3,6 +3,10 @@
  * Owns the ws server (with an explicit maxPayload), the sessions, and one heartbeat timer that
  * pings every session and drops those that did not answer the previous ping.
  *
+ * Frames are checked on verify threads and the sockets paused while the ingest queue is deep
+ * (verify-pool.ts, read-gate.ts): a burst of agents waits in their send buffers, not on the event
+ * loop that answers sign-ins.
+ *
  * The upgrade is handed straight to `ws` (`attach(server)`) rather than through hono's
  * `upgradeWebSocket`: that helper keeps, for the life of every connection, the request's whole
  * hono context (Request, URL, Headers, IncomingMessage and some 25 bound methods) — about 6 KB
@@ -16,6 +20,7 @@ import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import { AGENT_FEATURES_HEADER } from "../../shared/protocol/family-digests.ts";
 import { addressSource, deviceSource } from "../events/rejections.ts";
 import { PendingAdmissions } from "./admission.ts";
+import { ReadGate } from "./read-gate.ts";
 import { ChannelSession, type SessionContext } from "./session.ts";
 
 export const AGENT_PATH = "/v1/agent";
@@ -23,6 +28,8 @@ export const AGENT_PATH = "/v1/agent";
 export interface AgentChannel {
   wss: WebSocketServer;
   sessions: Set<ChannelSession>;
+  /** The ingest queue and the sockets it has paused. */
+  gate: ReadGate<ChannelSession>;
   /** Takes over the server's upgrade requests: `/v1/agent` becomes a session, any other path gets 404. */
   attach(server: Server): void;
   close(): Promise<void>;
@@ -53,13 +60,14 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
   });
   const sessions = new Set<ChannelSession>();
   const pending = new PendingAdmissions<ChannelSession>(ctx.limits.maxUnauthenticatedPerAddress, ctx.limits.maxUnauthenticated);
+  const gate = new ReadGate<ChannelSession>(ctx.limits.maxIngestQueue);
 
   app.get(AGENT_PATH, (c) => c.json({ error: { code: "upgrade_required", message: "this path speaks WebSocket" } }, 426, { Upgrade: "websocket" }));
 
   function onSocketMessage(this: SessionSocket, data: RawData, isBinary: boolean): void {
     try {
-      // ws hands text frames over as UTF-8-validated Buffers; the session wants a string for text.
-      this[SESSION]?.onMessage(isBinary ? new Uint8Array(data as Buffer).buffer : (data as Buffer).toString("utf8"));
+      // ws hands text frames over as UTF-8-validated Buffers (binaryType "nodebuffer").
+      this[SESSION]?.onMessage(data as Buffer, isBinary);
     } catch (error) {
       // A throw here would unwind into ws's receiver and take the process down with it.
       ctx.log.error({ err: error }, "agent frame handling failed");
@@ -76,6 +84,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     if (!session) return;
     sessions.delete(session);
     pending.release(session);
+    gate.forget(session);
     session.onClose(code);
   }
 
@@ -120,7 +129,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
       ws.on("close", onSocketClose);
       ws.on("error", onSocketError);
       ws.on("pong", onSocketPong);
-      const session = new ChannelSession(ws, ctx, remoteAddress, offeredFeatures(request));
+      const session = new ChannelSession(ws, ctx, gate, remoteAddress, offeredFeatures(request));
       ws[SESSION] = session;
       sessions.add(session);
       pending.add(session, source);
@@ -129,6 +138,8 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
 
   const heartbeat = setInterval(() => {
     for (const session of sessions) {
+      // A socket that is not being read cannot deliver its pong.
+      if (gate.isPaused(session)) continue;
       if (session.awaitingPong) {
         sessions.delete(session);
         pending.release(session);
@@ -144,6 +155,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
   return {
     wss,
     sessions,
+    gate,
     attach(server) {
       server.on("upgrade", onUpgrade);
     },

@@ -4,11 +4,13 @@
  * stored facts when its digest matches, and the frame's body becomes the full canonical text the
  * agent signed. The pipeline then checks that text exactly as it checks a full frame, and it is
  * what is stored: a compact snapshot leaves nothing behind that only this module could read.
+ *
+ * The rebuild runs on a verify thread with the rest of the checks (frame-verdict.ts); the main
+ * thread only finds the latest stored body text (latestBody) and hands it over.
  */
 import { canonicalText } from "../../shared/signing/canonical.ts";
-import { expandBodyText, familyDigest, type FactFamily } from "../../shared/protocol/family-digests.ts";
+import { expandBodyText, familyDigest, type Expanded, type FactFamily } from "../../shared/protocol/family-digests.ts";
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
-import type { ErrorCode } from "../../shared/protocol/errors.ts";
 import type { Store, StoredSnapshot } from "../store/types.ts";
 
 /** Where the latest facts come from: the lookup's cache when the connector has one, else the store. */
@@ -16,22 +18,21 @@ export interface LatestSnapshotSource {
   latestSnapshot(device: { id: string; lastSeq: number }): Promise<StoredSnapshot | null>;
 }
 
-export type ExpandResult = { ok: true; frame: SnapshotFrame } | { ok: false; code: ErrorCode; message: string; seq?: number };
-
-export async function expandFamilies(
+/** The device's latest stored body text, null if it has none. */
+export async function latestBody(
   ctx: { store: Pick<Store, "latestSnapshot">; lookup?: LatestSnapshotSource },
   device: { id: string; lastSeq: number },
-  frame: SnapshotFrame,
-): Promise<ExpandResult> {
-  const { digests, ...rest } = frame;
-  if (digests === undefined) return { ok: true, frame };
+): Promise<string | null> {
   const latest = ctx.lookup ? await ctx.lookup.latestSnapshot(device) : await ctx.store.latestSnapshot(device.id);
-  const facts = latest?.facts as Record<string, unknown> | undefined;
-  const expanded = expandBodyText(frame.body, digests, (family: FactFamily, digest: string) => {
+  return latest?.body ?? null;
+}
+
+/** The full signed body of a compact frame, its families put back from `latest` (a stored body text). */
+export function expandFamilies(frame: SnapshotFrame & { digests: NonNullable<SnapshotFrame["digests"]> }, latest: string | null): Expanded {
+  const facts = latest === null ? undefined : (JSON.parse(latest) as { facts: Record<string, unknown> }).facts;
+  return expandBodyText(frame.body, frame.digests, (family: FactFamily, digest: string) => {
     if (facts === undefined || !Object.prototype.hasOwnProperty.call(facts, family)) return undefined;
     const text = canonicalText(facts[family]);
     return familyDigest(family, text) === digest ? text : undefined;
   });
-  if (!expanded.ok) return expanded;
-  return { ok: true, frame: { ...rest, body: expanded.text } };
 }

@@ -1,11 +1,15 @@
 /**
  * The snapshot ingest pipeline, in this exact order (docs/protocol.md § Ingest):
- *   a compact frame's unchanged families put back (expand-families.ts)
- *   → known, non-revoked device → signature over the exact body bytes (before parsing them)
+ *   known, non-revoked device → a compact frame's unchanged families put back (expand-families.ts)
+ *   → signature over the exact body bytes (before parsing them)
  *   → parse + SnapshotBodySchema → deviceId matches the session → nonce matches the session
  *   → seq greater than the last accepted → collectedAt within the allowed skew and age → store.
  * Each failure is a typed rejection with a protocol error code; nothing is written for it here
  * (the session records the `snapshot.rejected` event).
+ *
+ * The steps up to the schema need nothing from the session but the device key, and cost the most:
+ * they run on a verify thread (frame-verdict.ts, verify-pool.ts) and arrive here as a BodyVerdict.
+ * This module does the rest on the main thread, without parsing the body again.
  *
  * "Known, non-revoked" is what the session read at auth (SessionDevice), not a read per
  * snapshot: revocation closes the device's live sessions (agent-channel/hub.ts, cluster/hub.ts), and
@@ -13,33 +17,21 @@
  * backends, so a snapshot racing a revocation or a second session is still refused with
  * `revoked_device` / `replayed_seq` and nothing stored.
  */
-import { SnapshotBodySchema, type SnapshotBody } from "../../shared/protocol/snapshot.ts";
-import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import type { ErrorCode } from "../../shared/protocol/errors.ts";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
-import { isCanonicalText } from "../../shared/signing/canonical.ts";
-import { verifySignature } from "../../shared/signing/verify.ts";
-import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
-import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
+import type { DeviceIdentity } from "../store/identity.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
 import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
+import { acceptedSnapshot } from "./accepted-snapshot.ts";
 import type { SnapshotBatcher } from "./batcher.ts";
-import type { PublicKeyCache } from "./key-cache.ts";
-import { compileCheck } from "./schema-check.ts";
-import { expandFamilies, type LatestSnapshotSource } from "./expand-families.ts";
-
-/** Accepts exactly-as-zod the bodies zod would accept unchanged; see schema-check.ts. */
-const bodyCheck = compileCheck(SnapshotBodySchema);
+import type { BodyVerdict, VerifiedBody } from "./frame-verdict.ts";
 
 export interface IngestContext {
   store: Store;
   batcher: SnapshotBatcher;
-  keys: PublicKeyCache;
   now: Clock;
   limits: Pick<ConnectorLimits, "maxClockSkewSeconds" | "maxSnapshotAgeSeconds">;
-  /** Where a compact snapshot's unchanged families are read back from (expand-families.ts). */
-  lookup?: LatestSnapshotSource;
 }
 
 /**
@@ -48,7 +40,7 @@ export interface IngestContext {
  */
 export interface SessionDevice {
   readonly id: string;
-  /** Raw Ed25519 public key, base64 (the key cache maps it to a KeyObject). */
+  /** Raw Ed25519 public key, base64 (each verify thread maps it to a KeyObject). */
   readonly publicKey: string;
   lastSeq: number;
   /** The identity columns duplicate detection compares against (store/identity.ts). */
@@ -70,103 +62,69 @@ function reject(code: ErrorCode, message: string, extra: { seq?: number; closeCo
   return { ok: false, code, message, ...extra };
 }
 
-export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentity, received: SnapshotFrame): Promise<IngestResult> {
-  const { device } = session;
-  // A compact frame becomes the full body its signature covers; from here on both are the same.
-  const expanded = await expandFamilies(ctx, device, received);
-  if (!expanded.ok) return expanded;
-  const { frame } = expanded;
-  // Verify the bytes exactly as they arrived (a compact frame's as rebuilt); nothing from them is
-  // trusted before.
-  const bodyBytes = Buffer.from(frame.body, "utf8");
-  const signature = Buffer.from(frame.signature, "base64");
-  if (!verifySignature("snapshot", bodyBytes, signature, ctx.keys.get(device.publicKey))) {
-    return reject("bad_signature", "the snapshot signature does not verify against the device key");
-  }
-
-  let json: unknown;
-  try {
-    json = JSON.parse(frame.body);
-  } catch {
-    return reject("bad_snapshot", "the signed body is not valid JSON");
-  }
-  // One signed body, one meaning: duplicate keys (JSON.parse keeps the last, SQLite's json_extract
-  // the first), escapes, whitespace or key order would let the stored bytes and the facts the
-  // policies read disagree, and a stored snapshot would no longer re-verify after re-serialising.
-  if (!isCanonicalText(frame.body, json)) {
-    return reject("non_canonical_body", "the signed body is not its RFC 8785 canonical form (duplicate keys, whitespace, key order, escapes or number format)");
-  }
-  // JSON.parse makes "__proto__" an own key, but every copy made later (zod, spreads) turns it into
-  // a prototype: the facts served would change between ingest and a restart.
-  if (hasProtoKey(frame.body, json)) return reject("bad_snapshot", 'the signed body has a "__proto__" key');
-  let body: SnapshotBody;
-  if (bodyCheck?.(json)) body = json as SnapshotBody;
-  else {
-    // Whatever the compiled check is unsure of, zod decides, and its message is the one sent.
-    const parsed = SnapshotBodySchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      return reject("bad_snapshot", `the signed body does not match the snapshot schema: ${first?.path.join(".") || "(root)"}: ${first?.message ?? ""}`.slice(0, 1000));
-    }
-    body = parsed.data;
-  }
-
-  if (body.deviceId !== device.id) return reject("device_mismatch", "the snapshot names another device", { seq: body.seq });
-  if (body.nonce !== session.nonce) return reject("nonce_mismatch", "the snapshot was signed for another session's nonce", { seq: body.seq });
-  if (body.seq <= device.lastSeq) {
-    return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq ${device.lastSeq}`, { seq: body.seq });
-  }
-
+/** A snapshot frame's verdict from its verify thread, taken through the session checks to the store. */
+export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentity, verdict: BodyVerdict, requestId?: string): Promise<IngestResult> {
+  if (!verdict.ok) return reject(verdict.code, verdict.message, verdict.seq !== undefined ? { seq: verdict.seq } : {});
   const now = ctx.now();
-  const collectedAt = Date.parse(body.collectedAt);
-  if (collectedAt > now + ctx.limits.maxClockSkewSeconds * 1000) {
-    return reject("clock_skew", `collectedAt is more than ${ctx.limits.maxClockSkewSeconds} s in the future`, { seq: body.seq });
-  }
-  if (collectedAt < now - ctx.limits.maxSnapshotAgeSeconds * 1000) {
-    return reject("clock_skew", `collectedAt is older than ${ctx.limits.maxSnapshotAgeSeconds} s`, { seq: body.seq });
-  }
+  const refused = sessionCheck(ctx, session, verdict, now);
+  if (refused) return refused;
 
-  const snapshot: StoredSnapshot = {
+  const { device } = session;
+  const snapshot = acceptedSnapshot({
     deviceId: device.id,
-    seq: body.seq,
-    collectedAt,
+    seq: verdict.seq,
+    collectedAt: Date.parse(verdict.collectedAt),
     receivedAt: now,
-    body: frame.body,
-    signature: frame.signature,
-    facts: body.facts,
-    unknown: body.unknown,
-  };
-  const identity = identityFromFacts(body.facts);
+    body: verdict.body,
+    signature: verdict.signature,
+  });
+  const { identity } = verdict;
   const events: NewEvent[] = [
     {
       type: "snapshot.accepted",
       at: now,
       deviceId: device.id,
-      data: { seq: body.seq, bytes: bodyBytes.length, ...(frame.requestId ? { requestId: frame.requestId } : {}) },
+      data: { seq: verdict.seq, bytes: verdict.bytes, ...(requestId ? { requestId } : {}) },
     },
     ...(await duplicateEvents(ctx.store, device, identity, now)),
   ];
 
   let result: Awaited<ReturnType<SnapshotBatcher["write"]>>;
   try {
-    result = await ctx.batcher.write({ snapshot, events });
+    result = await ctx.batcher.write({ snapshot, events, identity });
   } catch (error) {
     // A full disk or a lost database is not the agent's fault and not a bug: say so, so a refresh
     // waiting on this snapshot answers store_unavailable instead of timing out.
     if (!isStoreUnavailable(error)) throw error;
-    return reject("store_unavailable", "the connector's database cannot store the snapshot now; it was not acked, resend later", { seq: body.seq });
+    return reject("store_unavailable", "the connector's database cannot store the snapshot now; it was not acked, resend later", { seq: verdict.seq });
   }
   switch (result) {
     case "accepted":
       remember(device, snapshot.seq, identity);
       return { ok: true, snapshot };
     case "replayed_seq":
-      return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq`, { seq: body.seq });
+      return reject("replayed_seq", `seq ${verdict.seq} is not greater than the last accepted seq`, { seq: verdict.seq });
     case "revoked_device":
-      return reject("revoked_device", "the device has been revoked", { seq: body.seq, closeCode: CLOSE_CODES.revoked });
+      return reject("revoked_device", "the device has been revoked", { seq: verdict.seq, closeCode: CLOSE_CODES.revoked });
     case "unknown_device":
-      return reject("unknown_device", "the device is no longer enrolled", { seq: body.seq, closeCode: CLOSE_CODES.authFailed });
+      return reject("unknown_device", "the device is no longer enrolled", { seq: verdict.seq, closeCode: CLOSE_CODES.authFailed });
   }
+}
+
+/** deviceId, nonce, seq and collectedAt against this session and the connector's clock. */
+function sessionCheck(ctx: IngestContext, { device, nonce }: SessionIdentity, body: VerifiedBody, now: number): IngestResult | null {
+  const seq = { seq: body.seq };
+  if (body.deviceId !== device.id) return reject("device_mismatch", "the snapshot names another device", seq);
+  if (body.nonce !== nonce) return reject("nonce_mismatch", "the snapshot was signed for another session's nonce", seq);
+  if (body.seq <= device.lastSeq) return reject("replayed_seq", `seq ${body.seq} is not greater than the last accepted seq ${device.lastSeq}`, seq);
+  const collectedAt = Date.parse(body.collectedAt);
+  if (collectedAt > now + ctx.limits.maxClockSkewSeconds * 1000) {
+    return reject("clock_skew", `collectedAt is more than ${ctx.limits.maxClockSkewSeconds} s in the future`, seq);
+  }
+  if (collectedAt < now - ctx.limits.maxSnapshotAgeSeconds * 1000) {
+    return reject("clock_skew", `collectedAt is older than ${ctx.limits.maxSnapshotAgeSeconds} s`, seq);
+  }
+  return null;
 }
 
 /** What the store's write just did to the device row: last_seq, and coalesce() of the identity columns. */

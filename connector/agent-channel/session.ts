@@ -10,11 +10,15 @@
  * ready, each `snapshot` goes through the ingest pipeline one at a time, in arrival order, and is
  * acked only after it is durably stored. A `certRequest` (ready only) is answered with a device
  * certificate from the device CA (connector/device-ca/issue.ts) or an error frame.
+ *
+ * Once ready, every frame is checked on a verify thread (verify-pool.ts): this thread only copies
+ * its bytes there. The ingest queue's read gate (read-gate.ts) stops reading this socket while too
+ * many frames are waiting, across all agents.
  */
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION, authPayload, type Auth, type CertRequest, type ConnectorFrame, type SnapshotFrame } from "../../shared/protocol/messages.ts";
+import { PROTOCOL_VERSION, authPayload, type Auth, type CertRequest, type ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
 import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
@@ -24,11 +28,14 @@ import type { ConnectorLimits } from "../options.ts";
 import type { DeviceCa } from "../device-ca/authority.ts";
 import { issueDeviceCertificate } from "../device-ca/issue.ts";
 import type { AgentConnection, ConnectionHub } from "./hub.ts";
-import { checkAgentFrame } from "./frame.ts";
+import { frameVerdict, type FrameVerdict } from "./frame-verdict.ts";
 import { ingestSnapshot, type IngestContext, type SessionDevice } from "./ingest.ts";
-import type { LatestSnapshotSource } from "./expand-families.ts";
+import { latestBody, type LatestSnapshotSource } from "./expand-families.ts";
 import { FAMILY_DIGESTS_FEATURE } from "../../shared/protocol/family-digests.ts";
+import type { PublicKeyCache } from "./key-cache.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import type { ReadGate } from "./read-gate.ts";
+import type { FrameVerifier } from "./verify-pool.ts";
 import type { ConnectorMetrics } from "../metrics/index.ts";
 
 export interface SessionContext extends IngestContext {
@@ -47,6 +54,10 @@ export interface SessionContext extends IngestContext {
   deviceCa: DeviceCa;
   /** Counts snapshots accepted and refused (connector/metrics/). */
   metrics?: Pick<ConnectorMetrics, "snapshotAccepted" | "snapshotRejected">;
+  /** Checks each frame off the main thread. */
+  verifier: FrameVerifier;
+  /** The device keys for `auth`, checked here. */
+  keys: PublicKeyCache;
 }
 
 type State = "awaiting_auth" | "ready" | "closed";
@@ -67,6 +78,7 @@ export class ChannelSession implements AgentConnection {
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
+    private readonly gate: ReadGate<ChannelSession>,
     readonly remoteAddress: string | undefined,
     /** Features the agent offered in its upgrade request (shared/protocol/family-digests.ts). */
     private readonly offered: readonly string[] = [],
@@ -85,8 +97,8 @@ export class ChannelSession implements AgentConnection {
     return this.state === "ready";
   }
 
-  /** A text frame from the peer. */
-  onMessage(data: string | ArrayBuffer): void {
+  /** A frame from the peer. */
+  onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === "closed") return;
     if (!this.bucket.take()) {
       void this.rejectFrame("rate_limited", "too many frames; slow down", CLOSE_CODES.rateLimited);
@@ -96,33 +108,59 @@ export class ChannelSession implements AgentConnection {
       void this.rejectFrame("rate_limited", "too many frames waiting to be processed", CLOSE_CODES.rateLimited);
       return;
     }
-    if (typeof data !== "string") {
+    if (isBinary) {
       void this.rejectFrame("malformed_frame", "frames must be JSON text, not binary", CLOSE_CODES.protocolViolation);
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      void this.rejectFrame("malformed_frame", "the frame is not valid JSON", this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
-      return;
-    }
-    const frame = checkAgentFrame(json);
-    if (!frame.success) {
-      void this.rejectFrame("malformed_frame", `the frame does not match the protocol schema: ${frame.where}: ${frame.message}`.slice(0, 1000),
-        this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
-      return;
-    }
+    // A copy of exactly this frame: ws may hand over a view into a larger buffer.
+    const bytes = new Uint8Array(data);
     // One frame at a time, in order: acks follow seq order and the seq check sees the previous write.
     this.pendingFrames += 1;
-    const message = frame.data;
+    this.gate.enter(this);
     this.work = this.work
-      .then(() => (message.type === "auth" ? this.onAuth(message) : message.type === "certRequest" ? this.onCertRequest(message) : this.onSnapshot(message)))
+      .then(() => this.onFrame(bytes))
       .catch((error: unknown) => {
         this.ctx.log.error({ err: error, deviceId: this.device?.id }, "agent frame failed");
         this.sendError("internal", "the connector could not process the frame");
       })
-      .finally(() => (this.pendingFrames -= 1));
+      .finally(() => {
+        this.pendingFrames -= 1;
+        this.gate.leave();
+      });
+  }
+
+  /** Stops reading the socket (read-gate.ts). */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    // Its pong may be among what was not read: the next heartbeat judges it afresh.
+    this.awaitingPong = false;
+    this.ws.resume();
+  }
+
+  private async onFrame(bytes: Uint8Array): Promise<void> {
+    if (this.state === "closed") return;
+    // Before auth there is no key to verify with, and `auth` itself is small and must wait for a
+    // store read here anyway: only an authenticated session's frames go to the verify threads.
+    const verdict = this.device ? await this.verify(bytes, this.device) : frameVerdict(bytes, null, this.ctx.keys);
+    // The peer may have gone while the frame was being checked.
+    if ((this.state as State) === "closed") return;
+    switch (verdict.kind) {
+      case "malformed":
+        return this.rejectFrame("malformed_frame", verdict.message, this.state === "awaiting_auth" ? CLOSE_CODES.protocolViolation : undefined);
+      case "frame":
+        return verdict.frame.type === "auth" ? this.onAuth(verdict.frame) : this.onCertRequest(verdict.frame);
+      case "snapshot":
+        return this.onSnapshot(verdict);
+    }
+  }
+
+  /** A compact snapshot is checked again with the latest stored body it was compacted against. */
+  private async verify(bytes: Uint8Array, device: SessionDevice): Promise<FrameVerdict> {
+    const verdict = await this.ctx.verifier.verify(bytes, device.publicKey);
+    return verdict.kind === "compact" ? this.ctx.verifier.verify(bytes, device.publicKey, await latestBody(this.ctx, device)) : verdict;
   }
 
   /** The socket closed, for whatever reason. */
@@ -208,14 +246,15 @@ export class ChannelSession implements AgentConnection {
     });
   }
 
-  private async onSnapshot(frame: SnapshotFrame): Promise<void> {
-    if (this.state !== "ready") {
+  private async onSnapshot(frame: Extract<FrameVerdict, { kind: "snapshot" }>): Promise<void> {
+    // The body was checked against the device key only if the session was ready when it was sent for checking.
+    if (this.state !== "ready" || frame.body === null) {
       if (this.state === "awaiting_auth") await this.rejectFrame("unexpected_message", "authenticate before sending snapshots", CLOSE_CODES.protocolViolation);
       return;
     }
     const device = this.device!;
     const deviceId = device.id;
-    const result = await ingestSnapshot(this.ctx, { device, nonce: this.nonce }, frame);
+    const result = await ingestSnapshot(this.ctx, { device, nonce: this.nonce }, frame.body, frame.requestId);
     if (result.ok) {
       this.ctx.metrics?.snapshotAccepted();
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });

@@ -28,6 +28,14 @@ export interface MetricSources {
   connectedAgents(): number;
   /** Each cache's counts since start, by a short stable name. */
   caches: Record<string, () => CacheStats>;
+  /** The agent channel's ingest queue (agent-channel/read-gate.ts) and verify threads. */
+  ingest?(): IngestStats;
+}
+
+export interface IngestStats {
+  queued: number;
+  pausedSockets: number;
+  verifyThreads: number;
 }
 
 // Sign-ins wait on this answer: most are well under 10 ms, a refresh of fresh facts takes seconds.
@@ -62,6 +70,19 @@ export class ConnectorMetrics {
         this.set(self.sources.connectedAgents());
       },
     });
+    const ingestGauge = (name: string, help: string, read: (s: IngestStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const stats = self.sources.ingest?.();
+          if (stats) this.set(read(stats));
+        },
+      });
+    ingestGauge("facet_ingest_queue_frames", "Agent frames received and not yet answered (checking or waiting for the store)", (s) => s.queued);
+    ingestGauge("facet_agent_sockets_paused", "Agent sockets not read while the ingest queue is deep", (s) => s.pausedSockets);
+    ingestGauge("facet_verify_threads", "Threads checking agent frames (0: checked on the main thread)", (s) => s.verifyThreads);
     // prom-client counters cannot be set; each scrape resets them to the caches' own running totals.
     new Counter({
       name: "facet_cache_requests_total",

@@ -7,6 +7,7 @@
  * Times are epoch milliseconds.
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import type { DeviceIdentity } from "./identity.ts";
 
 export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write" | "fleet:read" | "metrics:read";
 
@@ -138,6 +139,11 @@ export interface SnapshotWrite {
   snapshot: StoredSnapshot;
   /** Events recorded in the same transaction as the snapshot. */
   events: NewEvent[];
+  /**
+   * The identity columns of `snapshot.facts`, when the writer already has them: ingest reads them
+   * on its verify thread, so the main thread never parses the facts just to index them.
+   */
+  identity?: DeviceIdentity;
 }
 
 /** `accepted`, or why the conditional write did not apply (checked again inside the transaction). */

@@ -4,6 +4,7 @@
  *
  *   dist/facet.mjs  dist/facet-agent.mjs  dist/facet-connector.mjs
  *   dist/sqlite-writer.mjs + dist/worker-boot.mjs   the connector's SQLite writer thread
+ *   dist/verify-worker.mjs                          the connector's frame verify threads
  *
  * `npm install` runs it (the `prepare` script); `npm run build` after editing the sources. The
  * wrappers in bin/ (on PATH through `npm link` or `export PATH=$PWD/bin:$PATH`) load these files.
@@ -27,7 +28,10 @@ export type CommandName = keyof typeof COMMANDS;
 
 /** The file name writer-thread.ts starts in a built connector (see its FACET_BUILT_WRITER_*). */
 export const WRITER_WORKER_FILE = "sqlite-writer.mjs";
+/** The file name verify-pool.ts starts in a built connector (see its FACET_BUILT_VERIFIER_*). */
+const VERIFY_WORKER_FILE = "verify-worker.mjs";
 const WORKER_PLACEHOLDER = { boot: "@@facet-writer-boot@@", entry: "@@facet-writer-entry@@" };
+const VERIFIER_PLACEHOLDER = { boot: "@@facet-verifier-boot@@", entry: "@@facet-verifier-entry@@" };
 
 export interface BuiltCommands {
   /** Holds the bundles. */
@@ -52,6 +56,7 @@ export async function buildCommands(opts: { root: string; outDir: string; withBi
     entryPoints: [
       ...Object.entries(COMMANDS).map(([name, entry]) => ({ in: entry, out: name })),
       { in: "connector/store/sqlite/writer-worker.ts", out: WRITER_WORKER_FILE.replace(/\.mjs$/, "") },
+      { in: "connector/agent-channel/verify-worker.ts", out: VERIFY_WORKER_FILE.replace(/\.mjs$/, "") },
     ],
     outdir: distDir,
     outExtension: { ".js": ".mjs" },
@@ -66,21 +71,33 @@ export async function buildCommands(opts: { root: string; outDir: string; withBi
     format: "esm",
     sourcemap: "linked",
     logLevel: "warning",
-    // Where the writer thread's files are depends on the chunk writer-thread.ts lands in, known
-    // only after the build: a placeholder now, the relative paths below.
-    define: { FACET_BUILT_WRITER_BOOT: JSON.stringify(WORKER_PLACEHOLDER.boot), FACET_BUILT_WRITER_ENTRY: JSON.stringify(WORKER_PLACEHOLDER.entry) },
+    // Where the worker threads' files are depends on the chunk their starters land in, known only
+    // after the build: a placeholder now, the relative paths below.
+    define: {
+      FACET_BUILT_WRITER_BOOT: JSON.stringify(WORKER_PLACEHOLDER.boot),
+      FACET_BUILT_WRITER_ENTRY: JSON.stringify(WORKER_PLACEHOLDER.entry),
+      FACET_BUILT_VERIFIER_BOOT: JSON.stringify(VERIFIER_PLACEHOLDER.boot),
+      FACET_BUILT_VERIFIER_ENTRY: JSON.stringify(VERIFIER_PLACEHOLDER.entry),
+    },
     metafile: true,
   });
   copyFileSync(path.join(opts.root, "connector/store/sqlite/worker-boot.mjs"), path.join(distDir, "worker-boot.mjs"));
   // The console reads its stylesheet and script from ./assets beside its module
   // (connector/console/assets.ts): that module ends up in an entry or in a chunk, so both get them.
   for (const dir of [distDir, path.join(distDir, "chunks")]) cpSync(path.join(opts.root, "connector/console/assets"), path.join(dir, "assets"), { recursive: true });
-  const holders = Object.keys(result.metafile.outputs).filter((out) => out.endsWith(".mjs") && readFileSync(path.join(opts.root, out), "utf8").includes(WORKER_PLACEHOLDER.boot));
-  if (holders.length === 0) throw new Error("the built connector does not start its SQLite writer thread where the build expects (writer-thread.ts)");
-  for (const out of holders) {
-    const file = path.join(opts.root, out);
-    const relative = (target: string) => `./${path.relative(path.dirname(file), path.join(distDir, target)).split(path.sep).join("/")}`.replace(/^\.\/\.\.\//, "../");
-    writeFileSync(file, readFileSync(file, "utf8").replaceAll(WORKER_PLACEHOLDER.boot, relative("worker-boot.mjs")).replaceAll(WORKER_PLACEHOLDER.entry, relative(WRITER_WORKER_FILE)));
+  const workers = [
+    { placeholder: WORKER_PLACEHOLDER, entry: WRITER_WORKER_FILE, starter: "its SQLite writer thread where the build expects (writer-thread.ts)" },
+    { placeholder: VERIFIER_PLACEHOLDER, entry: VERIFY_WORKER_FILE, starter: "its verify threads where the build expects (verify-pool.ts)" },
+  ];
+  const outputs = Object.keys(result.metafile.outputs).filter((out) => out.endsWith(".mjs"));
+  for (const worker of workers) {
+    const holders = outputs.filter((out) => readFileSync(path.join(opts.root, out), "utf8").includes(worker.placeholder.boot));
+    if (holders.length === 0) throw new Error(`the built connector does not start ${worker.starter}`);
+    for (const out of holders) {
+      const file = path.join(opts.root, out);
+      const relative = (target: string) => `./${path.relative(path.dirname(file), path.join(distDir, target)).split(path.sep).join("/")}`.replace(/^\.\/\.\.\//, "../");
+      writeFileSync(file, readFileSync(file, "utf8").replaceAll(worker.placeholder.boot, relative("worker-boot.mjs")).replaceAll(worker.placeholder.entry, relative(worker.entry)));
+    }
   }
   const binDir = opts.withBin ? path.join(opts.outDir, "bin") : path.join(opts.root, "bin");
   if (opts.withBin) {

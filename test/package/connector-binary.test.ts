@@ -3,8 +3,8 @@
  * binary (no archive; the Node base and the compiled SQLite addon are cached in
  * ~/.cache/facet-node, so only a first run on a machine compiles SQLite, for minutes), then it is
  * run here: `--version`, `serve` on a fresh SQLite file answering /healthz and /readyz, an enrolled
- * device's snapshot committed by the SQLite writer thread (the embedded addon loaded in a worker
- * too), the console's embedded assets, and the extracted addon removed on exit.
+ * device's snapshot checked by a verify thread (an embedded eval worker) and committed by the
+ * SQLite writer thread (the embedded addon loaded in a worker too), the console's embedded assets, and the extracted addon removed on exit.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -84,9 +84,15 @@ describe("the packaged facet-connector", { skip: process.platform !== "linux" ||
       try {
         assert.equal((await client.authenticate(device)).type, "welcome");
         assert.deepEqual(await client.sendSnapshot(device, { seq: 1 }), { type: "ack", seq: 1 });
+        // A tampered body is refused by the same thread: the verdict really comes from the embedded verifier.
+        assert.equal(await client.sendSnapshot(device, { seq: 2, tamper: (b) => b.replace('"seq":2', '"seq":3') }).then((a) => a.type === "error" && a.code), "bad_signature");
       } finally {
         client.ws.close();
       }
+      // The frames were checked by the embedded verify thread, not on the main thread as a fall-back.
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+      assert.match(metrics, /^facet_verify_threads [1-9]/m);
+      assert.doesNotMatch(stderr, /verify threads cannot start/);
       const res = await fetch(`${url}/v1/devices/${device.deviceId}`, { headers: { authorization: `Bearer ${admin}` } });
       assert.equal(res.status, 200);
       assert.match(await res.text(), /synthetic-host/);

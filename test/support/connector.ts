@@ -32,7 +32,8 @@ export async function startTestConnector(options: Omit<ConnectorOptions, "databa
   const dir = mkdtempSync(join(tmpdir(), "facet-connector-"));
   const schema = TEST_STORE === "postgres" ? await createTestSchema() : null;
   const databasePath = schema ? schema.url : join(dir, "facet.db");
-  const connector = await createConnector({ host: "127.0.0.1", port: 0, logger: createLogger("silent"), ...options, database: databasePath });
+  // Verify threads start with the first agent frame: most tests' connectors see none.
+  const connector = await createConnector({ host: "127.0.0.1", port: 0, logger: createLogger("silent"), startVerifyThreads: false, ...options, database: databasePath });
   const now = Date.now();
   const admin = await issueApiToken(connector.store, { name: "test admin", scopes: ["admin"] }, now);
   const enroll = await issueEnrollToken(connector.store, { label: "test" }, now);

@@ -126,8 +126,8 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
   const evAt: number[] = [];
   const evDevice: (string | null)[] = [];
   const evData: string[] = [];
-  batch.forEach(({ snapshot: s, events }, index) => {
-    const id = identityFromFacts(s.facts);
+  batch.forEach(({ snapshot: s, events, identity }, index) => {
+    const id = identity ?? identityFromFacts(s.facts);
     const row = [
       s.deviceId, s.seq, s.collectedAt, s.receivedAt, s.body, s.signature,
       noNul(id.serial), noNul(id.manufacturer), noNul(id.model), noNul(id.platform),

@@ -22,7 +22,7 @@ export interface SnapshotRowWrite {
   events: { type: string; at: number; deviceId: string | null; data: string }[];
 }
 
-export function toRowWrite({ snapshot, events }: SnapshotWrite): SnapshotRowWrite {
+export function toRowWrite({ snapshot, events, identity }: SnapshotWrite): SnapshotRowWrite {
   return {
     deviceId: snapshot.deviceId,
     seq: snapshot.seq,
@@ -30,7 +30,7 @@ export function toRowWrite({ snapshot, events }: SnapshotWrite): SnapshotRowWrit
     receivedAt: snapshot.receivedAt,
     body: snapshot.body,
     signature: snapshot.signature,
-    identity: identityFromFacts(snapshot.facts),
+    identity: identity ?? identityFromFacts(snapshot.facts),
     events: events.map((e) => ({ type: e.type, at: e.at, deviceId: e.deviceId, data: JSON.stringify(e.data) })),
   };
 }

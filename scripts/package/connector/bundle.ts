@@ -4,7 +4,8 @@
  *
  * What the checkout's connector reads from files beside its code is carried in the bundle instead:
  *   - the SQLite writer thread (writer-thread.ts) becomes a second bundle, embedded as a string and
- *     started as an eval worker (FACET_EMBEDDED_WRITER);
+ *     started as an eval worker (FACET_EMBEDDED_WRITER), and so do the frame verify threads
+ *     (verify-pool.ts, FACET_EMBEDDED_VERIFIER);
  *   - the console's stylesheet and script (console/assets.ts) become FACET_EMBEDDED_CONSOLE_ASSETS;
  *   - better-sqlite3's `require('bindings')` resolves to sqlite-binding.ts, which loads the addon
  *     the executable carries as a SEA asset.
@@ -45,6 +46,9 @@ export async function bundleConnector(opts: { root: string; outDir: string; vers
   const writer = await build({ ...base, entryPoints: ["connector/store/sqlite/writer-worker.ts"] });
   const writerCode = writer.outputFiles?.[0]?.text;
   if (!writerCode) throw new Error("esbuild produced no writer-thread bundle");
+  const verifier = await build({ ...base, entryPoints: ["connector/agent-channel/verify-worker.ts"] });
+  const verifierCode = verifier.outputFiles?.[0]?.text;
+  if (!verifierCode) throw new Error("esbuild produced no verify-thread bundle");
   const consoleAssets = Object.fromEntries(CONSOLE_ASSETS.map((name) => [name, readFileSync(path.join(opts.root, "connector", "console", "assets", name), "utf8")]));
   const main = await build({
     ...base,
@@ -52,11 +56,12 @@ export async function bundleConnector(opts: { root: string; outDir: string; vers
     define: {
       ...base.define,
       FACET_EMBEDDED_WRITER: JSON.stringify(writerCode),
+      FACET_EMBEDDED_VERIFIER: JSON.stringify(verifierCode),
       FACET_EMBEDDED_CONSOLE_ASSETS: JSON.stringify(consoleAssets),
     },
   });
   const out = main.outputFiles?.[0];
   if (!out) throw new Error("esbuild produced no connector bundle");
-  const inputs = [...new Set([...Object.keys(main.metafile!.inputs), ...Object.keys(writer.metafile!.inputs)])];
+  const inputs = [...new Set([main, writer, verifier].flatMap((b) => Object.keys(b.metafile!.inputs)))];
   return writeMarkedBundle(out, { app: "facet-connector", version: opts.version, outDir: opts.outDir, inputs });
 }

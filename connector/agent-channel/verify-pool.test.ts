@@ -1,0 +1,122 @@
+/**
+ * The verify pool with its real threads (verify-worker.ts under tsx): the same verdicts as the
+ * check run inline, frames held by a dying thread retried once and never answered by it, the
+ * fall-back when threads cannot load, and close() stopping them. Frames are synthetic.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Worker } from "node:worker_threads";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { generateKeyPair, sign, type DeviceKeyPair } from "../../shared/signing/sign.ts";
+import { FACTS_VERSION } from "../../shared/facts/schema.ts";
+import { sampleFacts, SAMPLE_UNKNOWN } from "../../test/support/facts.ts";
+import { createLogger } from "../log.ts";
+import { frameVerdict } from "./frame-verdict.ts";
+import { PublicKeyCache } from "./key-cache.ts";
+import { spawnVerifyThread, VerifyPool } from "./verify-pool.ts";
+import { dyingVerifyThreads } from "../../test/support/verify-threads.ts";
+
+const device = generateKeyPair();
+const publicKey = Buffer.from(device.publicKey).toString("base64");
+const silent = createLogger("silent");
+
+function body(seq: number, extra: Record<string, unknown> = {}): string {
+  return canonicalJson({ v: FACTS_VERSION, deviceId: "dev-1", seq, collectedAt: "2026-01-01T00:00:00.000Z", nonce: "n".repeat(43), agentVersion: "test", facts: sampleFacts(), unknown: SAMPLE_UNKNOWN, ...extra });
+}
+
+function frame(text: string, keys: DeviceKeyPair = device, extra: Record<string, unknown> = {}): Uint8Array {
+  const signature = sign("snapshot", Buffer.from(text, "utf8"), keys.secretKey).toString("base64");
+  return Buffer.from(JSON.stringify({ type: "snapshot", body: text, signature, ...extra }));
+}
+
+/** One of each: accepted, and every refusal the threads decide, in the order ingest.ts states. */
+const FRAMES: Array<[string, Uint8Array]> = [
+  ["accepted", frame(body(1), device, { requestId: "r-1" })],
+  ["bad signature", frame(body(2), generateKeyPair())],
+  ["body not JSON", frame("{not json")],
+  ["body not canonical", frame(body(3).replace('{"agentVersion"', '{ "agentVersion"'))],
+  ["__proto__ key", frame(body(4).replace('"agentVersion":"test"', '"__proto__":{},"agentVersion":"test"'))],
+  ["not a snapshot body", frame(canonicalJson({ hello: "world" }))],
+  ["frame not JSON", Buffer.from("{")],
+  ["frame not in the protocol", Buffer.from(JSON.stringify({ type: "snapshot", body: 1 }))],
+  ["another frame", Buffer.from(JSON.stringify({ type: "auth", deviceId: "dev-1", signature: "AA==", agentVersion: "1" }))],
+];
+
+test("answers every kind of frame exactly as the check run inline does", async () => {
+  const pool = new VerifyPool({ size: 2, log: silent, keys: new PublicKeyCache() });
+  try {
+    const inline = new PublicKeyCache();
+    const verdicts = await Promise.all(FRAMES.map(([, bytes]) => pool.verify(bytes, publicKey)));
+    FRAMES.forEach(([name, bytes], i) => assert.deepEqual(verdicts[i], frameVerdict(bytes, publicKey, inline), name));
+    const codes = verdicts.map((v) => (v.kind === "snapshot" ? (v.body?.ok ? "ok" : v.body?.code) : v.kind));
+    assert.deepEqual(codes, ["ok", "bad_signature", "bad_snapshot", "non_canonical_body", "bad_snapshot", "bad_snapshot", "malformed", "malformed", "frame"]);
+    assert.ok(pool.threads >= 1 && pool.threads <= 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a thread that dies holding a frame is replaced and the frame is checked by the new one", async () => {
+  const threads = dyingVerifyThreads(1);
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn: threads.spawn });
+  try {
+    const verdict = await pool.verify(FRAMES[0]![1], publicKey);
+    assert.equal(verdict.kind === "snapshot" && verdict.body?.ok, true);
+    assert.equal(threads.started.length, 2);
+    assert.equal(pool.threads, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a frame two threads died on fails instead of being answered", async () => {
+  const threads = dyingVerifyThreads(2);
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn: threads.spawn });
+  try {
+    await assert.rejects(pool.verify(FRAMES[0]![1], publicKey), /2 verify threads stopped/);
+    // The next frame gets a third, healthy thread.
+    const verdict = await pool.verify(FRAMES[1]![1], publicKey);
+    assert.equal(verdict.kind === "snapshot" && verdict.body?.ok === false && verdict.body.code, "bad_signature");
+    assert.equal(threads.started.length, 3);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("threads whose code cannot load: said once in the log, frames checked on this thread", async () => {
+  const lines: string[] = [];
+  const log = pino({ level: "error" }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+  let spawned = 0;
+  const pool = new VerifyPool({
+    size: 2,
+    log,
+    keys: new PublicKeyCache(),
+    spawn: () => (spawned++, new Worker("throw new Error('no such module')", { eval: true })),
+  });
+  try {
+    const verdicts = await Promise.all(FRAMES.slice(0, 2).map(([, bytes]) => pool.verify(bytes, publicKey)));
+    assert.deepEqual(verdicts.map((v) => v.kind === "snapshot" && (v.body?.ok || v.body?.code)), [true, "bad_signature"]);
+    assert.equal(pool.threads, 0);
+    const tried = spawned;
+    assert.ok(tried >= 3, `${tried} threads tried`);
+    assert.equal((await pool.verify(FRAMES[0]![1], publicKey)).kind, "snapshot");
+    assert.equal(spawned, tried, "no more threads are tried");
+    assert.equal(lines.filter((l) => l.includes("verify threads cannot start")).length, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("close() lets handed-over frames finish, then stops every thread", async () => {
+  const started: Worker[] = [];
+  const pool = new VerifyPool({ size: 2, log: silent, keys: new PublicKeyCache(), spawn: () => (started.push(spawnVerifyThread()), started.at(-1)!) });
+  const pending = FRAMES.map(([, bytes]) => pool.verify(bytes, publicKey));
+  const exits = started.map((w) => new Promise((resolve) => w.once("exit", resolve)));
+  await pool.close();
+  assert.equal((await Promise.all(pending)).length, FRAMES.length);
+  await Promise.all(exits);
+  assert.equal(pool.threads, 0);
+  await assert.rejects(pool.verify(FRAMES[0]![1], publicKey), /closed/);
+});

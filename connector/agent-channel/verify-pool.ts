@@ -1,0 +1,236 @@
+/**
+ * Agent frames are checked on worker threads (verify-worker.ts → frame-verdict.ts), so signature
+ * verification, parsing and schema checks never run on the event loop that answers sign-ins.
+ * The main thread only copies the frame's bytes over and gets a small verdict back.
+ *
+ * Threads are started by start() (the connector does so as it starts, so that the burst of a
+ * restart finds them ready) or else on the first frame, up to `size`, each holding a few frames
+ * at a time; the rest wait here in arrival order. A thread that dies is
+ * replaced, and the frames it held are tried once more on another: a frame is never answered for
+ * a thread that did not check it, and one that kills two threads fails (its snapshot is not acked,
+ * so the agent resends it later). If threads cannot start at all (their code fails to load, as a
+ * broken build would), the pool says so once in the log and checks frames on the main thread, as
+ * the connector did before it had threads: agents still get served, sign-ins are no longer
+ * isolated from their bursts. `size` 0 chooses that from the start.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import { frameVerdict, type FrameVerdict } from "./frame-verdict.ts";
+import type { PublicKeyCache } from "./key-cache.ts";
+import type { VerifyReply, VerifyRequest } from "./verify-protocol.ts";
+
+/**
+ * In the built connector (scripts/build/commands.ts) the boot module and the worker are bundled
+ * files whose paths, relative to the file this code ends up in, the build writes here; under tsx
+ * they are undefined and the TypeScript source beside this file is started.
+ */
+declare const FACET_BUILT_VERIFIER_BOOT: string | undefined;
+declare const FACET_BUILT_VERIFIER_ENTRY: string | undefined;
+/** In the packaged connector (scripts/package/connector/) the worker's whole bundle is this string, run as an eval worker. */
+declare const FACET_EMBEDDED_VERIFIER: string | undefined;
+
+export interface FrameVerifier {
+  /**
+   * The verdict on one frame; `publicKey` is the session's device key, null before auth; `latest`
+   * the device's latest stored body, for a frame that was answered `compact` without it.
+   */
+  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null): Promise<FrameVerdict>;
+  /** Threads running (0 when frames are checked on the main thread). */
+  readonly threads: number;
+  /** Starts every thread now rather than as frames arrive. */
+  start(): void;
+  /** Lets the frames already handed over finish, then stops the threads. */
+  close(): Promise<void>;
+}
+
+export interface VerifyPoolOptions {
+  /** Threads at most; 0: check frames on the main thread. */
+  size: number;
+  log: Logger;
+  /** The main thread's key cache, used only when frames are checked there. */
+  keys: PublicKeyCache;
+  /** Starts one thread; tests wrap the real one. */
+  spawn?: () => Worker;
+}
+
+/** Frames one thread holds at once: enough to hide the message round trip, few enough that a crash retries little. */
+const PER_THREAD = 4;
+/** A frame is tried on at most this many threads. */
+const MAX_ATTEMPTS = 2;
+/** Threads failing to load, in a row, before the pool stops starting them. */
+const MAX_START_FAILURES = 3;
+/** How long close() waits for handed-over frames before it stops the threads anyway. */
+const CLOSE_GRACE_MS = 5_000;
+
+interface Job {
+  request: VerifyRequest;
+  /** Threads that were checking it when they died. */
+  attempts: number;
+  resolve(verdict: FrameVerdict): void;
+  reject(error: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  ready: boolean;
+  jobs: Map<number, Job>;
+}
+
+export class VerifyPool implements FrameVerifier {
+  private readonly pool = new Set<Thread>();
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private startFailures = 0;
+  /** Set when frames are checked on the main thread. */
+  private inline: PublicKeyCache | null;
+  private closing = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: VerifyPoolOptions) {
+    this.inline = options.size > 0 ? null : options.keys;
+  }
+
+  get threads(): number {
+    return this.pool.size;
+  }
+
+  start(): void {
+    while (!this.inline && !this.closing && this.pool.size < this.options.size) if (!this.spawn()) return;
+  }
+
+  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null): Promise<FrameVerdict> {
+    if (this.closing) return Promise.reject(new Error("the verify pool is closed"));
+    if (this.inline) return Promise.resolve(frameVerdict(bytes, publicKey, this.inline, latest));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { id: this.nextId++, bytes, publicKey, latest }, attempts: 0, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (!this.idle()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    const threads = [...this.pool];
+    this.pool.clear();
+    for (const job of this.queue.splice(0)) job.reject(new Error("the verify pool closed before checking the frame"));
+    for (const thread of threads) for (const job of thread.jobs.values()) job.reject(new Error("the verify pool closed before checking the frame"));
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+
+  private idle(): boolean {
+    if (this.queue.length > 0) return false;
+    for (const thread of this.pool) if (thread.jobs.size > 0) return false;
+    return true;
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const thread = this.freeThread();
+      if (!thread) return;
+      const job = this.queue.shift()!;
+      thread.jobs.set(job.request.id, job);
+      // Copied, not transferred: the bytes stay here in case the thread dies and the frame is retried.
+      thread.worker.postMessage(job.request);
+    }
+    if (this.closing && this.idle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** An idle thread, a new one while the pool is below size, else the least busy with room. */
+  private freeThread(): Thread | null {
+    let best: Thread | null = null;
+    for (const thread of this.pool) if (thread.jobs.size < PER_THREAD && (!best || thread.jobs.size < best.jobs.size)) best = thread;
+    if (best?.jobs.size === 0) return best;
+    if (this.pool.size < this.options.size && !this.closing) return this.spawn() ?? best;
+    return best;
+  }
+
+  private spawn(): Thread | null {
+    let worker: Worker;
+    try {
+      worker = (this.options.spawn ?? spawnVerifyThread)();
+    } catch (error) {
+      this.startFailed(error as Error);
+      return null;
+    }
+    const thread: Thread = { worker, ready: false, jobs: new Map() };
+    this.pool.add(thread);
+    // Sockets and timers keep the process alive while frames are being checked; the threads need not.
+    worker.unref();
+    worker.on("message", (reply: VerifyReply) => {
+      if ("ready" in reply) {
+        thread.ready = true;
+        this.startFailures = 0;
+        return;
+      }
+      const job = thread.jobs.get(reply.id);
+      if (!job) return;
+      thread.jobs.delete(reply.id);
+      if ("verdict" in reply) job.resolve(reply.verdict);
+      else job.reject(new Error(`the verify thread failed on the frame: ${reply.error}`));
+      this.dispatch();
+    });
+    // An uncaught error is followed by 'exit'; before 'ready' it means the thread's code cannot load.
+    worker.on("error", (error) => this.lost(thread, error, !thread.ready));
+    worker.on("exit", (code) => this.lost(thread, new Error(`the verify thread exited with code ${code}`), false));
+    return thread;
+  }
+
+  private lost(thread: Thread, cause: Error, failedToStart: boolean): void {
+    if (!this.pool.delete(thread)) return;
+    const jobs = [...thread.jobs.values()];
+    thread.jobs.clear();
+    if (failedToStart) {
+      // Its frames were never looked at: back in line as they were.
+      this.queue.unshift(...jobs);
+      this.startFailed(cause);
+    } else {
+      this.options.log.error({ err: cause, frames: jobs.length }, "a snapshot verify thread stopped; replacing it");
+      const retry: Job[] = [];
+      for (const job of jobs) {
+        job.attempts += 1;
+        if (job.attempts >= MAX_ATTEMPTS) job.reject(new Error(`${MAX_ATTEMPTS} verify threads stopped while checking the frame`, { cause }));
+        else retry.push(job);
+      }
+      this.queue.unshift(...retry);
+    }
+    this.dispatch();
+  }
+
+  private startFailed(cause: Error): void {
+    this.startFailures += 1;
+    if (this.startFailures < MAX_START_FAILURES || this.inline) return;
+    this.options.log.error({ err: cause }, "the snapshot verify threads cannot start: checking agent frames on the main thread, where agent bursts delay sign-ins");
+    const keys = this.options.keys;
+    this.inline = keys;
+    for (const thread of this.pool) void thread.worker.terminate();
+    const waiting = [...this.queue.splice(0), ...[...this.pool].flatMap((t) => [...t.jobs.values()])];
+    this.pool.clear();
+    // One frame per turn, as the sessions would hand them over.
+    for (const job of waiting) {
+      setImmediate(() => {
+        try {
+          job.resolve(frameVerdict(job.request.bytes, job.request.publicKey, keys, job.request.latest));
+        } catch (error) {
+          job.reject(error as Error);
+        }
+      });
+    }
+  }
+}
+
+/** A verify thread from wherever this code runs: the packaged binary, the built connector, or tsx. */
+export function spawnVerifyThread(): Worker {
+  if (typeof FACET_EMBEDDED_VERIFIER === "string") return new Worker(FACET_EMBEDDED_VERIFIER, { eval: true });
+  const built = typeof FACET_BUILT_VERIFIER_BOOT === "string" && typeof FACET_BUILT_VERIFIER_ENTRY === "string";
+  // Worker threads do not inherit tsx's loader: the SQLite writer's boot module registers it first.
+  return new Worker(new URL(built ? FACET_BUILT_VERIFIER_BOOT : "../store/sqlite/worker-boot.mjs", import.meta.url), {
+    workerData: { entry: new URL(built ? FACET_BUILT_VERIFIER_ENTRY : "./verify-worker.ts", import.meta.url).href },
+  });
+}
