@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { HttpDeps } from "../http/deps.ts";
 import type { RestCall } from "./api.ts";
+import type { PatchAgeCache } from "./patch-age.ts";
 import type { ConsoleSession, ConsoleSessions } from "./session.ts";
 import type { PageContext } from "./views/layout.tsx";
 
@@ -12,6 +13,7 @@ export interface ConsoleEnv {
   deps: HttpDeps;
   rest: RestCall;
   sessions: ConsoleSessions;
+  patchAges: PatchAgeCache;
 }
 
 /** Fixed notice texts chosen by a `notice` query key, so no page echoes text from a URL. */

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { OS_FAMILIES } from "../../shared/facts/schema.ts";
 import type { ComplianceSummary, Device, FleetCounts, FleetQuery, StoredPolicy, StoredSnapshot } from "../store/types.ts";
 import type { ConsoleEnv } from "./env.ts";
-import { patchAges, type PatchAges } from "./patch-age.ts";
+import type { PatchAges } from "./patch-age.ts";
 
 export const PAGE_SIZE = 50;
 
@@ -97,7 +97,7 @@ export async function loadFleetPage(env: ConsoleEnv, filters: FleetFilters): Pro
     const built = policies.map((p) => env.deps.compliance.policyFromStored(p));
     await Promise.all(stale.map((r) => env.deps.compliance.evaluateDevice(r.device, snapshots.get(r.device.id) ?? null, built)));
   }
-  const [summaries, counts, ages] = await Promise.all([stale.length > 0 ? store.complianceSummaries(ids) : stored, store.countFleet(base), patchAges(env, base)]);
+  const [summaries, counts, ages] = await Promise.all([stale.length > 0 ? store.complianceSummaries(ids) : stored, store.countFleet(base), env.patchAges.get(base)]);
 
   const rows = page.map((r): FleetRow => ({
     device: r.device,

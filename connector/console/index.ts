@@ -24,12 +24,13 @@ import { mountPolicyPages } from "./routes/policies.tsx";
 import { mountSignIn } from "./routes/sign-in.tsx";
 import { cookieName, isHttps, isLoopback, remoteAddress, sameOrigin, securityHeaders } from "./security.ts";
 import { ConsoleSessions, csrfMatches } from "./session.ts";
+import { PatchAgeCache } from "./patch-age.ts";
 
 const MAX_FORM_BYTES = 64 * 1024;
 
 export function mountConsole(app: Hono<any>, deps: HttpDeps): void {
   const consoleApp = app as Hono<{ Variables: ConsoleVariables }>;
-  const env: ConsoleEnv = { deps, rest: restClient(app), sessions: new ConsoleSessions(deps.now) };
+  const env: ConsoleEnv = { deps, rest: restClient(app), sessions: new ConsoleSessions(deps.now), patchAges: new PatchAgeCache(deps) };
 
   consoleApp.use("/console", securityHeaders());
   consoleApp.use("/console/*", securityHeaders());

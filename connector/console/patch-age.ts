@@ -1,11 +1,13 @@
 /**
  * Days since each device's last OS patch, bucketed for the fleet page's histogram. Reading a
  * device's facts means parsing its latest snapshot, so the plot samples the first SAMPLE devices
- * (by name) under the page's filters and says so, and a result is reused for CACHE_MS.
+ * (by name) under the page's filters and says so, and a result is reused for CACHE_MS
+ * (PatchAgeCache: one per console, built by mountConsole).
  */
+import { LRUCache } from "lru-cache";
 import type { Facts } from "../../shared/facts/schema.ts";
-import type { FleetQuery, StoredSnapshot } from "../store/types.ts";
-import type { ConsoleEnv } from "./env.ts";
+import type { Clock } from "../options.ts";
+import type { FleetQuery, Store, StoredSnapshot } from "../store/types.ts";
 
 export const SAMPLE = 200;
 const CACHE_MS = 60_000;
@@ -43,19 +45,21 @@ export function bucketPatchAges(snapshots: StoredSnapshot[], now: number): Patch
   return { buckets: counts, sampled: snapshots.length };
 }
 
-const cache = new WeakMap<object, Map<string, { at: number; value: PatchAges }>>();
+/** Histograms by filter, for CACHE_MS of the connector's clock; at most 100 filters kept. */
+export class PatchAgeCache {
+  private readonly results = new LRUCache<string, { at: number; value: PatchAges }>({ max: 100 });
 
-export async function patchAges(env: ConsoleEnv, base: Omit<FleetQuery, "limit">): Promise<PatchAges> {
-  const now = env.deps.now();
-  const key = JSON.stringify({ ...base, staleBefore: undefined });
-  let byKey = cache.get(env);
-  if (!byKey) cache.set(env, (byKey = new Map()));
-  const hit = byKey.get(key);
-  if (hit && now - hit.at < CACHE_MS) return hit.value;
-  const rows = await env.deps.store.listFleet({ ...base, limit: SAMPLE });
-  const snapshots = await env.deps.store.latestSnapshots(rows.map((r) => r.device.id));
-  const value = bucketPatchAges([...snapshots.values()], now);
-  if (byKey.size >= 100) byKey.clear();
-  byKey.set(key, { at: now, value });
-  return value;
+  constructor(private readonly deps: { store: Pick<Store, "listFleet" | "latestSnapshots">; now: Clock }) {}
+
+  async get(base: Omit<FleetQuery, "limit">): Promise<PatchAges> {
+    const now = this.deps.now();
+    const key = JSON.stringify({ ...base, staleBefore: undefined });
+    const hit = this.results.get(key);
+    if (hit && now - hit.at < CACHE_MS) return hit.value;
+    const rows = await this.deps.store.listFleet({ ...base, limit: SAMPLE });
+    const snapshots = await this.deps.store.latestSnapshots(rows.map((r) => r.device.id));
+    const value = bucketPatchAges([...snapshots.values()], now);
+    this.results.set(key, { at: now, value });
+    return value;
+  }
 }

@@ -20,7 +20,7 @@ export interface ConsoleSession {
   tokenName: string;
   /** The API token's secret, used only for in-process REST calls (api.ts). */
   secret: string;
-  /** The synchronizer token every write must echo (csrf.ts). */
+  /** The synchronizer token every write must echo (csrfMatches). */
   csrf: string;
   createdAt: number;
   lastUsedAt: number;
