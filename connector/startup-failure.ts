@@ -28,7 +28,7 @@ export function startupFailure(error: unknown, ctx: Context): StartupError {
     if (isStoreUnavailable(error) || /^(28|3D)/.test(code) || /ECONNREFUSED|ENOTFOUND|timeout|password|authentication/i.test(message)) {
       return new StartupError("postgres", `cannot use PostgreSQL at ${where}: ${scrub(message, database)}`);
     }
-    // Migrated by a newer Facet (postgres/migrations.ts): a downgrade, which is not supported.
+    // Migrated by a newer Facet (store/postgres/migrations/): a downgrade, which is not supported.
     if (/schema is at version/.test(message)) return new StartupError("database", `cannot use the database at PostgreSQL ${where}: ${scrub(message, database)}`);
   }
   if (code.startsWith("SQLITE_") || /newer database|schema version/i.test(message)) return new StartupError("database", `cannot use the database ${database}: ${message}`);

@@ -32,10 +32,11 @@ export function createHttpApp(deps: HttpDeps): Hono<{ Variables: AuthVariables }
     onError: (c) => tooLarge(c),
   });
   // bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build a full fetch Request
-  // (with an AbortSignal) for every call: ~10 % of a GET's cost, for a body a GET cannot carry,
-  // and ~12 % of an endpoint check's. A body with a Content-Length (Node's parser delivers exactly
-  // that many bytes) is read straight from the socket into hono's body cache instead, so
-  // `c.req.json()` never builds the Request; chunked bodies and non-Node servers use bodyLimit.
+  // (with an AbortSignal) for every call: a real share of a GET's and of an endpoint check's cost
+  // (docs/performance.md), for a body a GET cannot carry. A body with a Content-Length (Node's
+  // parser delivers exactly that many bytes) is read straight from the socket into hono's body
+  // cache instead, so `c.req.json()` never builds the Request; chunked bodies and non-Node
+  // servers use bodyLimit.
   app.use("/v1/*", async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

@@ -2,7 +2,7 @@
  * The PostgreSQL server itself crashes and comes back, under two replicas with agents pushing.
  * database-connections-killed.test.ts drops connections on a server that stays up; here the
  * server is gone for a while (connections refused, then "starting up" during crash recovery), so
- * the test runs its own private server (./support/private-postgres.ts) and never touches the
+ * the test runs its own private server (test/support/cluster/private-postgres.ts) and never touches the
  * shared one.
  *
  * While the database is down, the replicas must stay up and answer REST with a clear error, in

@@ -1,4 +1,4 @@
-/** Starting, killing and restarting a connector child process (support/connector-child.ts). */
+/** Starting, killing and restarting a connector child process (connector-child.ts). */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";

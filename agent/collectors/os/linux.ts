@@ -92,8 +92,8 @@ async function runPendingSecurity(ctx: ProbeContext): Promise<Probe<number>> {
 }
 
 /**
- * The simulation costs 0.3 s with apt's binary cache and 3–5 s without it (Docker images disable
- * it with docker-clean), so its answer is cached until the package lists or the dpkg database
+ * The simulation is slow, the more so without apt's binary cache (Docker images disable it with
+ * docker-clean; docs/performance.md), so its answer is cached until the package lists or the dpkg database
  * change, and a run waits for it at most `waitMs`: a slower first answer is reported next run.
  */
 const pendingCache: { key: string; at: number; promise: Promise<Probe<number>>; value?: Probe<number> } = { key: "", at: 0, promise: Promise.resolve(unknown("")) };

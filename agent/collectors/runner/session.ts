@@ -1,7 +1,7 @@
 /**
  * One long-lived interpreter process for many probes. On Windows this is the single PowerShell
- * session of a run: starting powershell.exe costs 300–800 ms and systeminformation starts one per
- * WMI query, so every Windows probe goes through here instead.
+ * session of a run: starting powershell.exe is slow (docs/performance.md) and systeminformation
+ * starts one per WMI query, so every Windows probe goes through here instead.
  *
  * Requests run one at a time. Each script travels base64-encoded on one stdin line (no quoting, no
  * interpolation) and its output ends at a random marker line carrying the exit status. A request

@@ -2,8 +2,8 @@
  * Runs the snapshot batch and compliance write transactions on a worker thread with its own
  * connection.
  *
- * better-sqlite3 is synchronous: on the main thread a batch commit (≈ 50 ms for 250 snapshots,
- * most of it the WAL fsync of synchronous=FULL) stops the event loop, so no frame is read or
+ * better-sqlite3 is synchronous: on the main thread a batch commit (most of it the WAL fsync of
+ * synchronous=FULL; docs/performance.md) stops the event loop, so no frame is read or
  * verified meanwhile and the two cores never overlap signature checks with writes. Here the
  * commit runs on the second core while the main thread verifies the next batch. Compliance
  * writes (the first endpoint check of a device) take the same way so sign-ins are not stalled by
