@@ -4,7 +4,7 @@
  * with the current one (a user may have logged in since, a store may have been reset).
  *
  * agent/certificate/browser-stores.ts's `browserStoreInstaller` is the real one (NSS, keychain,
- * CurrentUser\My); `runAgent({ certificateInstaller })` takes it. The default does nothing, so an
+ * CurrentUser\My); `runAgent({ deviceCertificate: { installer } })` takes it. The default does nothing, so an
  * agent embedded in tests or run unprivileged never touches a user's browser profile by surprise.
  */
 export interface CertificateInstaller {

@@ -5,7 +5,7 @@
  *
  *   const metrics = new ConnectorMetrics();
  *   metrics.snapshotRejected("bad_signature");
- *   metrics.watch({ connectedAgents: () => hub.size, caches: { facts: () => factsCache } });
+ *   metrics.watch({ connectedAgents: () => hub.size, caches: { snapshots: () => lookup.stats().snapshots } });
  *   const { contentType, body } = await metrics.exposition();
  *
  * The names, and what each one means, are listed in docs/operations.md § Metrics.
