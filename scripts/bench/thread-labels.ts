@@ -3,7 +3,9 @@
  * the bench cannot tell a worker's CPU from the main thread's helpers by /proc alone: imported
  * first by connector-process.ts, this wraps worker_threads.Worker (the connector's own imports
  * see the wrapper: builtin ESM exports are live bindings, re-synced below) and records which new
- * OS thread each Worker started, labelled by its script's file name.
+ * OS thread each Worker started, labelled by its script's file name (or, for a boot module that
+ * loads the real one, by `workerData.entry`'s: worker-boot.mjs starts both the SQLite writer and
+ * the verify threads).
  */
 import { readdirSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
@@ -25,7 +27,9 @@ function taskIds(): Set<number> {
 
 function labelOf(filename: string | URL, options?: WorkerOptions): string {
   if (options?.eval) return "worker (eval)";
-  return `worker ${basename(typeof filename === "string" ? filename : filename.pathname)}`;
+  const data = options?.workerData as { entry?: unknown } | undefined;
+  const script = typeof data?.entry === "string" ? new URL(data.entry).pathname : typeof filename === "string" ? filename : filename.pathname;
+  return `worker ${basename(script)}`;
 }
 
 class LabelledWorker extends Original {
