@@ -6,6 +6,7 @@
 import WebSocket from "ws";
 import type { KeyObject } from "node:crypto";
 import { ConnectorFrameSchema, type ConnectorFrame, type Welcome } from "../../shared/protocol/messages.ts";
+import { AGENT_FEATURES_HEADER, FAMILY_DIGESTS_FEATURE } from "../../shared/protocol/family-digests.ts";
 import { authFrame, signedSnapshotFrame, type SnapshotTemplate } from "./snapshot-frames.ts";
 
 export const BENCH_AGENT_VERSION = "0.1.0-bench";
@@ -41,7 +42,9 @@ export class BenchAgent {
     const { url, localAddress, timeoutMs = 30_000 } = this.options;
     this.welcome = null;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      // An agent with a steady-state form offers family digests, as the real agent does.
+      const headers = this.options.template.compact ? { [AGENT_FEATURES_HEADER]: FAMILY_DIGESTS_FEATURE } : undefined;
+      const ws = new WebSocket(url, { localAddress, perMessageDeflate: false, handshakeTimeout: timeoutMs, ...(headers ? { headers } : {}) });
       this.ws = ws;
       this.closedPromise = new Promise((r) => ws.once("close", (code) => r(code)));
       const timer = setTimeout(() => {
@@ -95,12 +98,17 @@ export class BenchAgent {
     });
   }
 
-  /** Signs `count` snapshots for this session ahead of time (seq continues from the last one). */
-  presign(count: number): void {
+  /**
+   * Signs `count` snapshots for this session ahead of time (seq continues from the last one).
+   * `compact`: in steady-state form, when the connector accepted family digests — the caller
+   * makes sure the connector already stores this device's full facts (an acked snapshot).
+   */
+  presign(count: number, compact = false): void {
     const collectedAt = new Date().toISOString();
+    const digests = compact && (this.welcome?.features?.includes(FAMILY_DIGESTS_FEATURE) ?? false);
     for (let i = 0; i < count; i++) {
       this.lastSeq += 1;
-      this.frames.push(signedSnapshotFrame(this.options.template, this.options.key, this.lastSeq, this.nonce, collectedAt));
+      this.frames.push(signedSnapshotFrame(this.options.template, this.options.key, this.lastSeq, this.nonce, collectedAt, undefined, digests));
     }
   }
 

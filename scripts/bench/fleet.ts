@@ -183,8 +183,9 @@ export class Fleet {
     };
   }
 
-  async presign(perAgent: number): Promise<{ frames: number; ms: number }> {
-    const replies = await Promise.all(this.workers.map((w) => w.request<{ frames: number; ms: number }>({ type: "presign", perAgent } as never, "presigned", 300_000)));
+  /** `compact`: steady-state frames (family digests) where the agents have that form and the connector accepted it. */
+  async presign(perAgent: number, compact = false): Promise<{ frames: number; ms: number }> {
+    const replies = await Promise.all(this.workers.map((w) => w.request<{ frames: number; ms: number }>({ type: "presign", perAgent, compact } as never, "presigned", 300_000)));
     return { frames: replies.reduce((n, r) => n + r.frames, 0), ms: Math.max(...replies.map((r) => r.ms)) };
   }
 

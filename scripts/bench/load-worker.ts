@@ -65,9 +65,9 @@ async function connectPlain(url: string, concurrency: number): Promise<void> {
   reply({ type: "connected", connected: plain.filter((w) => w.readyState === WebSocket.OPEN).length, failed, firstError, ms: performance.now() - started });
 }
 
-function presign(perAgent: number): void {
+function presign(perAgent: number, compact: boolean): void {
   const started = performance.now();
-  for (const agent of agents) if (agent.open) agent.presign(perAgent);
+  for (const agent of agents) if (agent.open) agent.presign(perAgent, compact);
   reply({ type: "presigned", frames: agents.reduce((n, a) => n + a.presigned, 0), ms: performance.now() - started });
 }
 
@@ -156,7 +156,7 @@ process.on("message", (raw) => {
       void connectPlain(command.url, command.concurrency);
       break;
     case "presign":
-      presign(command.perAgent);
+      presign(command.perAgent, command.compact);
       break;
     case "ingest":
       ingest(command.startAt, command.warmupMs, command.durationMs, command.window);

@@ -23,17 +23,23 @@ export interface LoadSpec {
   durationMs: number;
 }
 
-/** The warm-up pass: every device once, closed loop (`concurrency` requests in flight), at the server's own pace. */
+/**
+ * The warm-up pass: every device once in order, closed loop (`concurrency` requests in flight), at
+ * the server's own pace; it stops after `maxMs` (a fleet larger than the connector's caches is
+ * never all warm anyway).
+ */
 export interface WarmSpec {
   url: string;
   kind: "get" | "check";
   token: string;
   policies: string[];
   concurrency: number;
+  maxMs: number;
 }
 
 export interface WarmResult {
   requests: number;
+  devices: number;
   errors: number;
   non2xx: number;
   seconds: number;
@@ -74,13 +80,14 @@ async function warm(spec: WarmSpec): Promise<WarmResult> {
       });
       req.end(body);
     });
+  const deadline = started + spec.maxMs;
   await Promise.all(
     Array.from({ length: spec.concurrency }, async () => {
-      while (next < ids.length) await one(ids[next++]!);
+      while (next < ids.length && performance.now() < deadline) await one(ids[next++]!);
     }),
   );
   agent.destroy();
-  return { requests: ids.length, errors, non2xx, seconds: (performance.now() - started) / 1000, latencyMs: percentiles(latencies) };
+  return { requests: next, devices: ids.length, errors, non2xx, seconds: (performance.now() - started) / 1000, latencyMs: percentiles(latencies) };
 }
 
 function run(spec: LoadSpec) {

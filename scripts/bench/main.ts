@@ -30,7 +30,7 @@ import type { LoadSpec, WarmResult, WarmSpec } from "./loadgen-process.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
 import { summarizeProfile, type ProfileEntry } from "./profile-summary.ts";
 import { renderReport, type BenchReport, type CpuPerUnit, type LookupRuns, type OpenLoopSummary, type ThreadCpu } from "./report.ts";
-import { isSnapshotSize, type SnapshotSize } from "./snapshot-sizes.ts";
+import { isIngestVariant, isSnapshotSize, type IngestVariant, type SnapshotSize } from "./snapshot-sizes.ts";
 import { cpuBetween, sampleThreads, type ThreadSample } from "./thread-cpu.ts";
 import { startupRun } from "./startup.ts";
 
@@ -38,7 +38,7 @@ const program = new Command("bench")
   .description("Load bench for the Facet connector")
   .option("--devices <n>", "devices enrolled and stored (with one snapshot each) for the lookup runs", (v) => parseInt(v, 10), 10_000)
   .option("--snapshot <size>", "snapshot body of the stored devices, the burst and the idle/refresh agents: real (the real agent's document) or small (~4 KB)", "real")
-  .option("--ingest-snapshots <list>", "snapshot bodies the ingest run measures, each in turn", "real,small")
+  .option("--ingest-snapshots <list>", "what the ingest run measures, each in turn: real, steady (real-size in compact form after a first full one) and small", "real,steady,small")
   .option("--idle <n>", "connected, authenticated agents for the idle-capacity run (the file limit allows ~20,000)", (v) => parseInt(v, 10), 10_000)
   .option("--ingest-agents <n>", "agents pushing snapshots in the ingest run", (v) => parseInt(v, 10), 1_000)
   .option("--ingest-seconds <n>", "length of the ingest run", (v) => parseFloat(v), 10)
@@ -47,6 +47,7 @@ const program = new Command("bench")
   .option("--rate <n>", "open-loop request rate for the lookup latency runs (req/s)", (v) => parseInt(v, 10), 2_000)
   .option("--lookup-seconds <n>", "length of each open-loop lookup run", (v) => parseFloat(v), 10)
   .option("--warm-concurrency <n>", "requests in flight in the warm-up pass over every device before the lookup runs (0: no pass)", (v) => parseInt(v, 10), 4)
+  .option("--warm-seconds <n>", "longest the warm-up pass may take per request kind", (v) => parseFloat(v), 60)
   .option("--burst <n>", "agents that each send one snapshot at once during a mixed lookup run (0: no burst run)", (v) => parseInt(v, 10), 5_000)
   .option("--burst-run-seconds <n>", "length of the mixed lookup run the burst lands in (the burst starts 2 s in)", (v) => parseFloat(v), 20)
   .option("--idle-timeout <n>", "longest wait, in seconds, for the connector to go quiet before a measured run", (v) => parseFloat(v), 30)
@@ -68,7 +69,7 @@ const program = new Command("bench")
 
 const opts = program.parse().opts<{
   devices: number; snapshot: string; ingestSnapshots: string; idle: number; ingestAgents: number; ingestSeconds: number; window: number; presignMb: number;
-  rate: number; lookupSeconds: number; warmConcurrency: number; burst: number; burstRunSeconds: number; idleTimeout: number;
+  rate: number; lookupSeconds: number; warmConcurrency: number; warmSeconds: number; burst: number; burstRunSeconds: number; idleTimeout: number;
   maxSeconds: number; connections: number; refreshAgents: number; refreshes: number; storm: number;
   enrollSample: number; database?: string; replicas: number; agentsPerProcess: number; only?: string; profile?: string; json?: string;
   startupRuns: number; startupDevices: number; binaries: string;
@@ -87,7 +88,16 @@ function sizeOption(value: string, flag: string): SnapshotSize {
   return value;
 }
 const snapshotSize = sizeOption(opts.snapshot, "--snapshot");
-const ingestSizes = opts.ingestSnapshots.split(",").map((s) => sizeOption(s.trim(), "--ingest-snapshots"));
+const ingestVariants = opts.ingestSnapshots.split(",").map((s) => {
+  const v = s.trim();
+  if (!isIngestVariant(v)) {
+    console.error(`--ingest-snapshots: "${v}" is not real, steady or small`);
+    process.exit(2);
+  }
+  return v;
+});
+/** A steady-state snapshot is a real-size one: the same body is verified and stored. */
+const sizeOf = (v: IngestVariant): SnapshotSize => (v === "steady" ? "real" : v);
 
 function fdLimit(): number | null {
   try {
@@ -116,7 +126,7 @@ let replicas: Replica[] = [];
 let loadgen: Child | null = null;
 try {
   const ceilings: Partial<Record<SnapshotSize, CeilingResult>> = {};
-  for (const size of new Set([snapshotSize, ...ingestSizes])) {
+  for (const size of new Set([snapshotSize, ...ingestVariants.map(sizeOf)])) {
     log(`measuring the bare Ed25519 verify ceiling (${size} body)`);
     ceilings[size] = measureVerifyCeiling(size, 2000);
   }
@@ -131,7 +141,7 @@ try {
     log(`seeding ${needed - restSample} devices into the SQLite file`);
     const t0 = performance.now();
     seeded = await seedFile(database, needed - restSample, restSample);
-    report.results.seed = { devices: seeded.length, seconds: (performance.now() - t0) / 1000 };
+    if (seeded.length > 0) report.results.seed = { devices: seeded.length, seconds: (performance.now() - t0) / 1000 };
   }
 
   replicas = await startReplicas(database, opts.replicas, BENCH_LIMITS);
@@ -165,7 +175,7 @@ try {
   if (only.has("refresh")) report.results.refresh = await refreshRun(devices.slice(0, opts.refreshAgents), agentUrls, restUrls, apiToken);
   if (only.has("ingest")) {
     report.results.ingest = [];
-    for (const size of ingestSizes) report.results.ingest.push(await ingestRun(devices.slice(0, opts.ingestAgents), agentUrls, size, ceilings[size]!));
+    for (const variant of ingestVariants) report.results.ingest.push(await ingestRun(devices.slice(0, opts.ingestAgents), agentUrls, variant, ceilings[sizeOf(variant)]!));
   }
   if (only.has("lookup")) {
     loadgen = spawnChild(benchScript("loadgen-process.ts"));
@@ -319,17 +329,27 @@ async function refreshRun(devices: EnrolledDevice[], agentUrls: string[], restUr
   return { connected: connect.connected, requests: opts.refreshes, concurrency: lanes, statuses, latencyMs: percentiles(latencies) };
 }
 
-async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], size: SnapshotSize, ceiling: CeilingResult) {
-  const fleet = await Fleet.start({ agentUrls, devices, perProcess: Math.ceil(devices.length / 2), sourceAddresses: 1, size });
+async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], variant: IngestVariant, ceiling: CeilingResult) {
+  const size = variant;
+  const fleet = await Fleet.start({ agentUrls, devices, perProcess: Math.ceil(devices.length / 2), sourceAddresses: 1, size: sizeOf(variant) });
   const connect = await fleet.connect(64);
+  const steady = variant === "steady" && ceiling.compact !== undefined;
+  if (steady) {
+    // The steady state starts after an acked full snapshot: the connector rebuilds compact frames from it.
+    log(`ingest (${size}): each agent's first snapshot in full`);
+    await fleet.presign(1);
+    const primed = (await fleet.ingest(0, 300_000, 1)).reduce((n, r) => n + r.acked, 0);
+    if (primed < connect.connected) report.notes.push(`ingest (${size}): only ${primed} of ${connect.connected} first snapshots acked`);
+  }
+  const frameBytes = steady ? ceiling.compact!.frameBytes : ceiling.frameBytes;
   const warmupMs = 2000;
   // Enough pre-signed for the connector to run at 1.5× the single-core ceiling for warm-up and
   // run, within the generators' memory budget (a real-size frame is ~15× a small one).
   const wanted = Math.ceil((ceiling.verifiesPerSecond * 1.5 * replicas.length * (opts.ingestSeconds + warmupMs / 1000)) / Math.max(1, connect.connected)) + opts.window;
-  const affordable = Math.floor((opts.presignMb * 1024 * 1024) / Math.max(1, connect.connected * ceiling.frameBytes));
+  const affordable = Math.floor((opts.presignMb * 1024 * 1024) / Math.max(1, connect.connected * frameBytes));
   const perAgent = Math.max(opts.window + 1, Math.min(wanted, affordable));
-  log(`ingest (${size}): ${connect.connected} agents, pre-signing ${perAgent} snapshots each (${ceiling.frameBytes} B frames)`);
-  const presigned = await fleet.presign(perAgent);
+  log(`ingest (${size}): ${connect.connected} agents, pre-signing ${perAgent} snapshots each (${frameBytes} B frames)`);
+  const presigned = await fleet.presign(perAgent, steady);
   await settle(`ingest (${size})`);
   if (opts.profile) await Promise.all(replicas.map((r) => r.child.request({ type: "profileStart" }, "profiling")));
   await Promise.all(replicas.map((r) => r.child.request({ type: "batches" }, "batches")));
@@ -372,6 +392,7 @@ async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], size: S
   return {
     size,
     bodyBytes: ceiling.bodyBytes,
+    wire: steady ? ceiling.compact! : { bodyBytes: ceiling.bodyBytes, frameBytes: ceiling.frameBytes },
     agents: connect.connected,
     window: opts.window,
     presigned: perAgent,
@@ -421,8 +442,8 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
   if (opts.warmConcurrency > 0) {
     warm = {};
     for (const kind of kinds) {
-      log(`lookup: warm-up pass, ${kind} of every device once, ${opts.warmConcurrency} at a time`);
-      const spec: WarmSpec = { url: restUrls[0]!, kind, token: apiToken, policies, concurrency: opts.warmConcurrency };
+      log(`lookup: warm-up pass, ${kind} of every device once, ${opts.warmConcurrency} at a time, at most ${opts.warmSeconds} s`);
+      const spec: WarmSpec = { url: restUrls[0]!, kind, token: apiToken, policies, concurrency: opts.warmConcurrency, maxMs: opts.warmSeconds * 1000 };
       warm[kind] = (await gen.request<{ result: WarmResult }>({ type: "warm", spec } as never, "warmed", 3_600_000)).result;
     }
   }

@@ -13,7 +13,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
-import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { canonicalJson, canonicalText } from "../../shared/signing/canonical.ts";
+import { familyDigest, type FactFamily, type FamilyDigests } from "../../shared/protocol/family-digests.ts";
 
 interface Recording {
   recorded: Record<string, unknown>;
@@ -72,16 +73,56 @@ export function realUnknown(): Unknown {
 
 const MARK = (field: keyof Identity): string => `@@bench:${field}@@`;
 const marked = Object.fromEntries((Object.keys(identity(0)) as (keyof Identity)[]).map((k) => [k, MARK(k)])) as unknown as Identity;
+
 /** Literal text and field names, alternating: [text, field, text, field, …, text]. */
-const pieces = canonicalJson(withIdentity(marked)).split(/"@@bench:(\w+)@@"/);
+function piecesOf(facts: Facts): string[] {
+  return canonicalJson(facts).split(/"@@bench:(\w+)@@"/);
+}
+
+function fill(pieces: string[], id: Identity): string {
+  let out = "";
+  for (let i = 0; i < pieces.length; i++) out += i % 2 === 0 ? pieces[i] : JSON.stringify(id[pieces[i] as keyof Identity]);
+  return out;
+}
+
+const pieces = piecesOf(withIdentity(marked));
 
 /** canonicalJson(realFacts(index)), without canonicalizing. */
 export function realFactsJson(index: number): string {
+  return fill(pieces, identity(index));
+}
+
+/**
+ * The families a steady-state snapshot sends as digests: those that did not change between two
+ * collections of the real agent here (docs/performance.md, "Snapshot size on the wire").
+ * processes (PIDs come and go), disks (used bytes) and the vendor map (collect timings) change
+ * at every collection, so they travel in full.
+ */
+export const STEADY_UNCHANGED: readonly FactFamily[] = ["os", "network", "hardware", "security", "software", "users", "groups"];
+
+function without(facts: Facts, families: readonly FactFamily[]): Facts {
+  const out: Record<string, unknown> = { ...facts };
+  for (const family of families) delete out[family];
+  return out as Facts;
+}
+
+const compactPieces = piecesOf(without(withIdentity(marked), STEADY_UNCHANGED));
+const sharedDigests = new Map<FactFamily, string>();
+
+/** Device `index`'s steady-state snapshot: the facts text without STEADY_UNCHANGED, and their digests. */
+export function realCompactFacts(index: number): { factsJson: string; digests: FamilyDigests } {
   const id = identity(index);
-  let out = "";
-  for (let i = 0; i < pieces.length; i++) {
-    if (i % 2 === 0) out += pieces[i];
-    else out += JSON.stringify(id[pieces[i] as keyof Identity]);
+  const facts = withIdentity(id);
+  const digests: FamilyDigests = {};
+  for (const family of STEADY_UNCHANGED) {
+    // Only network and hardware carry the device's identity; the rest are the same for every device.
+    const perDevice = family === "network" || family === "hardware";
+    let digest = perDevice ? undefined : sharedDigests.get(family);
+    if (digest === undefined) {
+      digest = familyDigest(family, canonicalText(facts[family]));
+      if (!perDevice) sharedDigests.set(family, digest);
+    }
+    digests[family] = digest;
   }
-  return out;
+  return { factsJson: fill(compactPieces, id), digests };
 }

@@ -2,13 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SnapshotBodySchema } from "../../shared/protocol/snapshot.ts";
 import { SnapshotFrameSchema } from "../../shared/protocol/messages.ts";
-import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { canonicalJson, canonicalText } from "../../shared/signing/canonical.ts";
 import { verifyWithTweetnacl } from "../../shared/signing/sign.ts";
 import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
 import { benchFacts, benchUnknown } from "./facts-document.ts";
 import { generateBenchKey } from "./device-keys.ts";
 import { canonicalSnapshotBody, signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
-import { realFacts, realUnknown } from "./real-facts.ts";
+import { realFacts, realUnknown, STEADY_UNCHANGED } from "./real-facts.ts";
+import { expandBodyText, familyDigest } from "../../shared/protocol/family-digests.ts";
 import { templateFor } from "./snapshot-sizes.ts";
 
 const nonce = "n0nce-0123456789abcdef";
@@ -52,4 +53,25 @@ test("the real-size template is byte-identical to the shared canonical JSON, a v
     assert.ok(Buffer.byteLength(text) > 40_000, `body is ${Buffer.byteLength(text)} bytes`);
   }
   assert.notEqual(realFacts(1).hardware?.machine_id, realFacts(2).hardware?.machine_id);
+});
+
+test("a steady-state frame is under 16 KB and rebuilds, from the stored facts, into exactly the signed full body", () => {
+  const key = generateBenchKey();
+  const index = 4242;
+  const t = templateFor("real", "dev_s", index, "0.1.0-bench");
+  const frame = SnapshotFrameSchema.parse(JSON.parse(signedSnapshotFrame(t, key.privateKey, 9, nonce, collectedAt, undefined, true).toString("utf8")));
+  assert.deepEqual(Object.keys(frame.digests ?? {}).sort(), [...STEADY_UNCHANGED].sort());
+  assert.ok(Buffer.byteLength(frame.body) < 16_000, `compact body is ${Buffer.byteLength(frame.body)} bytes`);
+  // What the connector does with the device's stored (full) facts.
+  const stored = realFacts(index) as Record<string, unknown>;
+  const rebuilt = expandBodyText(frame.body, frame.digests!, (family, digest) => {
+    const text = canonicalText(stored[family]);
+    return familyDigest(family, text) === digest ? text : undefined;
+  });
+  assert.ok(rebuilt.ok);
+  assert.equal(rebuilt.text, canonicalSnapshotBody(t, 9, collectedAt, nonce));
+  assert.ok(verifySignature("snapshot", Buffer.from(rebuilt.text, "utf8"), Buffer.from(frame.signature, "base64"), publicKeyFromRaw(key.publicKeyRaw)));
+  // Another device's facts do not stand in for this one's.
+  const other = realFacts(index + 1) as Record<string, unknown>;
+  assert.equal(expandBodyText(frame.body, frame.digests!, (family, digest) => (familyDigest(family, canonicalText(other[family])) === digest ? canonicalText(other[family]) : undefined)).ok, false);
 });

@@ -12,12 +12,15 @@ import type { KeyObject } from "node:crypto";
 import { FACTS_VERSION, type Facts, type Unknown } from "../../shared/facts/schema.ts";
 import { canonicalJson } from "../../shared/signing/canonical.ts";
 import { domainMessage } from "../../shared/signing/domains.ts";
+import type { FamilyDigests } from "../../shared/protocol/family-digests.ts";
 
 export interface SnapshotTemplate {
   deviceId: string;
   agentVersion: string;
   factsJson: string;
   unknownJson: string;
+  /** The steady state (family digests): the facts text without the unchanged families, and their digests. */
+  compact?: { factsJson: string; digests: FamilyDigests };
 }
 
 export function snapshotTemplate(deviceId: string, agentVersion: string, facts: Facts, unknown: Unknown): SnapshotTemplate {
@@ -33,7 +36,11 @@ export function canonicalSnapshotBody(t: SnapshotTemplate, seq: number, collecte
   );
 }
 
-/** A complete `snapshot` frame as UTF-8 bytes, signed with node:crypto's native Ed25519. */
+/**
+ * A complete `snapshot` frame as UTF-8 bytes, signed with node:crypto's native Ed25519. `compact`
+ * (with a template that has one) sends the steady-state form: the full body is what is signed, the
+ * frame carries it without the unchanged families, named in `digests`.
+ */
 export function signedSnapshotFrame(
   t: SnapshotTemplate,
   key: KeyObject,
@@ -41,10 +48,12 @@ export function signedSnapshotFrame(
   nonce: string,
   collectedAt: string = new Date().toISOString(),
   requestId?: string,
+  compact = false,
 ): Buffer {
   const body = canonicalSnapshotBody(t, seq, collectedAt, nonce);
   const signature = sign(null, domainMessage("snapshot", Buffer.from(body, "utf8")), key).toString("base64");
-  const frame = requestId === undefined ? { type: "snapshot", body, signature } : { type: "snapshot", body, signature, requestId };
+  const sent = compact && t.compact ? { body: canonicalSnapshotBody({ ...t, factsJson: t.compact.factsJson }, seq, collectedAt, nonce), digests: t.compact.digests } : { body };
+  const frame = { type: "snapshot", body: sent.body, signature, ...("digests" in sent ? { digests: sent.digests } : {}), ...(requestId === undefined ? {} : { requestId }) };
   return Buffer.from(JSON.stringify(frame), "utf8");
 }
 

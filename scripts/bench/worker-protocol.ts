@@ -13,7 +13,7 @@ export type WorkerCommand =
   | { type: "init"; url: string; devices: WorkerDevice[]; localAddresses: string[]; size: SnapshotSize }
   | { type: "connect"; concurrency: number }
   | { type: "connectPlain"; url: string; concurrency: number }
-  | { type: "presign"; perAgent: number }
+  | { type: "presign"; perAgent: number; compact: boolean }
   | { type: "ingest"; startAt: number; warmupMs: number; durationMs: number; window: number }
   | { type: "drop" }
   | { type: "status" }
