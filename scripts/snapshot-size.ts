@@ -9,6 +9,8 @@ import { collectFacts } from "../agent/collectors/index.ts";
 import { FamilyBaseline, familyStates } from "../agent/snapshot/baseline.ts";
 import { buildSnapshotBody, signSnapshot } from "../agent/snapshot/build.ts";
 import { withFacetVendor } from "../agent/snapshot/vendor.ts";
+import { diffArrays } from "diff";
+import { canonicalText } from "../shared/signing/canonical.ts";
 import { generateKeyPair } from "../shared/signing/sign.ts";
 
 const pauseArg = process.argv.indexOf("--pause-ms");
@@ -24,7 +26,7 @@ async function snapshot(seq: number) {
     buildSnapshotBody("dev_measure", "n".repeat(43), { seq, collectedAt: new Date().toISOString(), facts, unknown }),
     keys.secretKey,
     undefined,
-    baseline.unchanged(families),
+    baseline.compaction(families),
   );
   baseline.sent(seq, families);
   baseline.acknowledged(seq);
@@ -36,8 +38,15 @@ await new Promise((resolve) => setTimeout(resolve, pauseMs));
 const second = await snapshot(2);
 const bytes = (frame: object) => Buffer.byteLength(JSON.stringify(frame), "utf8");
 console.log(`first snapshot (full):     ${bytes(first.frame)} B frame, body ${Buffer.byteLength(first.frame.body)} B`);
-console.log(`second snapshot (compact): ${bytes(second.frame)} B frame, body ${Buffer.byteLength(second.frame.body)} B, ${Object.keys(second.frame.digests ?? {}).length} families as digests, unknown map ${second.unknownBytes} B`);
+console.log(`second snapshot (compact): ${bytes(second.frame)} B frame, body ${Buffer.byteLength(second.frame.body)} B, ${Object.keys(second.frame.digests ?? {}).length} families as digests, ${Object.keys(second.frame.deltas ?? {}).join(", ") || "none"} as edits, unknown map ${second.unknownBytes} B`);
 for (const [family, now] of second.families) {
-  const changed = first.families.get(family)?.digest !== now.digest;
-  console.log(`  ${family.padEnd(10)} ${String(now.bytes).padStart(7)} B  ${changed ? "changed" : "unchanged"}`);
+  const before = first.families.get(family);
+  const changed = before?.digest !== now.digest;
+  let items = "";
+  if (changed && Array.isArray(before?.value) && Array.isArray(now.value)) {
+    const changes = diffArrays(before.value.map(canonicalText), now.value.map(canonicalText));
+    const n = (pick: (c: (typeof changes)[number]) => boolean | undefined) => changes.filter(pick).reduce((sum, c) => sum + c.value.length, 0);
+    items = ` (${now.value.length} items: ${n((c) => c.removed)} gone, ${n((c) => c.added)} new)`;
+  }
+  console.log(`  ${family.padEnd(10)} ${String(now.bytes).padStart(7)} B  ${changed ? "changed" : "unchanged"}${items}`);
 }

@@ -5,8 +5,9 @@
 import { FACTS_VERSION, type Facts } from "../../shared/facts/schema.ts";
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import type { SnapshotBody } from "../../shared/protocol/snapshot.ts";
-import { canonicalJson, canonicalText } from "../../shared/signing/canonical.ts";
-import { compactBodyText, expandBodyText, type FactFamily, type FamilyDigests } from "../../shared/protocol/family-digests.ts";
+import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { compactBodyText, expandBodyText, type FactFamily } from "../../shared/protocol/family-digests.ts";
+import type { Compaction } from "./baseline.ts";
 import { sign } from "../../shared/signing/sign.ts";
 import { AGENT_VERSION } from "../version.ts";
 
@@ -32,20 +33,26 @@ export function buildSnapshotBody(deviceId: string, nonce: string, content: Snap
 }
 
 /**
- * Signs the full body. With `unchanged` (family → digest, from the acked baseline), the frame
- * carries the body without those families (shared/protocol/family-digests.ts), provided the
+ * Signs the full body. With a compaction (from the acked baseline, baseline.ts), the frame carries
+ * the body without the families it covers (shared/protocol/family-digests.ts), provided the
  * connector's rebuilding of it gives back exactly the signed text; otherwise the frame is full.
  */
-export function signSnapshot(body: SnapshotBody, secretKey: Uint8Array, requestId?: string, unchanged: FamilyDigests = {}): SnapshotFrame {
+export function signSnapshot(body: SnapshotBody, secretKey: Uint8Array, requestId?: string, compaction?: Compaction): SnapshotFrame {
   const text = canonicalJson(body);
   const signature = sign("snapshot", Buffer.from(text, "utf8"), secretKey).toString("base64");
-  const families = Object.keys(unchanged) as FactFamily[];
-  if (families.length > 0) {
-    const compact = compactBodyText(body, families);
-    const rebuilt = expandBodyText(compact, unchanged, (family) => canonicalText(body.facts[family]));
-    if (rebuilt.ok && rebuilt.text === text) return { ...snapshotFrame(compact, signature, requestId), digests: unchanged };
-  }
-  return snapshotFrame(text, signature, requestId);
+  const frame = snapshotFrame(text, signature, requestId);
+  if (compaction === undefined) return frame;
+  const { digests, deltas, resolve } = compaction;
+  const families = [...Object.keys(digests), ...Object.keys(deltas)] as FactFamily[];
+  if (families.length === 0) return frame;
+  const compact = compactBodyText(body, families);
+  const rebuilt = expandBodyText(compact, digests, deltas, resolve);
+  if (!rebuilt.ok || rebuilt.text !== text) return frame;
+  return {
+    ...snapshotFrame(compact, signature, requestId),
+    ...(Object.keys(digests).length > 0 ? { digests } : {}),
+    ...(Object.keys(deltas).length > 0 ? { deltas } : {}),
+  };
 }
 
 /**

@@ -256,12 +256,13 @@ test("shuts down cleanly on abort, keeping the unacknowledged snapshot on disk",
 function steadyCollector() {
   let calls = 0;
   const software = Array.from({ length: 40 }, (_, i) => ({ name: `package-${i}`, version: `1.${i}.0`, source: "dpkg" }));
+  const daemons = Array.from({ length: 12 }, (_, i) => ({ id: 100 + i, name: `/usr/sbin/daemon-${i} --foreground`, user: "root" }));
   const collect = async (): Promise<Collected> => {
     calls += 1;
     const facts: Facts = {
       os: { family: "linux", name: "Debian GNU/Linux", version: "12", arch: "x64", kernel: "6.1.0-test-amd64", build: "6.1.0-test-amd64" },
       disks: null, network: null, hardware: null, security: null, software,
-      processes: [{ id: 1, name: "/sbin/init", user: "root" }, { id: 1000 + calls, name: `worker ${calls}`, user: "ci" }],
+      processes: [...daemons, { id: 1000 + calls, name: `worker ${calls}`, user: "ci" }],
       users: null, groups: null, vendor: null,
     };
     return { facts, unknown: { disks: "not collected" }, durationMs: 1 };
@@ -286,10 +287,12 @@ test("with family-digests in the welcome, families unchanged since the acked sna
   const first = server.snapshots[0]!;
   assert.deepEqual(first.digested, [], "nothing is acked yet: the first snapshot is full");
   const second = await ackThenRefresh(server);
-  assert.deepEqual(second.digested, ["software"], "processes changed; os is too short for a digest to be worth it");
+  assert.deepEqual(second.digested, ["software"], "os is too short for a digest to be worth it");
+  assert.deepEqual(second.patched, ["processes"], "one process replaced: sent as one edit of the acked list");
   assert.equal(second.signatureValid, true, "the signature covers the full body the connector rebuilds");
   assert.deepEqual(second.body.facts.software, first.body.facts.software);
-  assert.equal(second.body.facts.processes?.[1]?.name, "worker 2");
+  assert.equal(second.body.facts.processes?.at(-1)?.name, "worker 2");
+  assert.equal(second.body.facts.processes?.length, 13);
   assert.ok(second.frameBytes < first.frameBytes - 1500, `compact frame ${second.frameBytes} B, full ${first.frameBytes} B`);
   assert.deepEqual(server.invalidFrames, []);
 });
@@ -335,5 +338,28 @@ test("after a reconnect, digests are used only when the welcome's lastSeq is the
   assert.ok(same.digested.includes("software"), "the connector holds the acked snapshot: compact");
   const other = await reconnect(7);
   assert.deepEqual(other.digested, [], "the connector holds a snapshot this agent did not see acked: full");
+  assert.deepEqual(server.invalidFrames, []);
+});
+
+test("a restarted agent whose unacknowledged snapshot the connector stored (lastSeq is its seq) sends the next one compact", { timeout: 10_000 }, async (t) => {
+  const pair = generateKeyPair();
+  const server = await ScriptedConnector.start(pair.publicKey, DIGESTS);
+  t.after(() => server.close());
+  const stateDir = enrolledStateDir(server.url.replace("ws://", "http://").replace("/v1/agent", ""), pair);
+  const collect = steadyCollector();
+  for (let run = 0; run < 2; run += 1) {
+    // The second run's connector stored seq 1 but its ack was lost with the first run.
+    if (run === 1) server.onAuth = (conn) => server.send(conn, server.welcomeFrame(conn, { ...DIGESTS, lastSeq: 1 }));
+    const ac = new AbortController();
+    const running = runAgent({ stateDir, signal: ac.signal, collect, backoff: { baseMs: 20, capMs: 100 }, deviceCertificate: false });
+    await server.waitForSnapshots(run + 1);
+    ac.abort();
+    await running;
+  }
+  const [first, second] = [server.snapshots[0]!, server.snapshots[1]!];
+  assert.deepEqual([first.body.seq, second.body.seq], [1, 2]);
+  assert.deepEqual(first.digested, []);
+  assert.deepEqual(second.digested, ["software"]);
+  assert.equal(second.signatureValid, true);
   assert.deepEqual(server.invalidFrames, []);
 });

@@ -74,7 +74,7 @@ export interface SessionOptions {
 
 export type SessionEvent =
   | { type: "welcome"; welcome: Welcome }
-  | { type: "sent"; seq: number; requestId?: string; resend: boolean; bytes: number; /** Families sent as digests. */ digested: string[] }
+  | { type: "sent"; seq: number; requestId?: string; resend: boolean; bytes: number; /** Families sent as digests. */ digested: string[]; /** Lists sent as edits. */ patched: string[] }
   | { type: "ack"; seq: number }
   | { type: "rejected"; code: string; message: string; seq?: number };
 
@@ -390,14 +390,16 @@ class AgentSession {
 
   private sendContent(content: SnapshotContent, requestId: string | undefined, resend: boolean): void {
     const families = familyStates(content.facts);
-    const unchanged = this.digestsAccepted ? (this.o.baseline?.unchanged(families) ?? {}) : {};
+    const compaction = this.digestsAccepted ? this.o.baseline?.compaction(families) : undefined;
     this.o.baseline?.sent(content.seq, families);
-    const frame = signSnapshot(this.bodyFor(content), this.o.keyPair.secretKey, requestId, unchanged);
+    const frame = signSnapshot(this.bodyFor(content), this.o.keyPair.secretKey, requestId, compaction);
     const bytes = frameBytes(frame);
     const digested = Object.keys(frame.digests ?? {});
+    const patched = Object.keys(frame.deltas ?? {});
     if (this.send(frame)) {
-      this.log.info({ seq: content.seq, bytes, resend, requestId, digested: digested.length > 0 ? digested : undefined }, "snapshot sent");
-      this.o.onEvent?.({ type: "sent", seq: content.seq, resend, bytes, digested, ...(requestId !== undefined ? { requestId } : {}) });
+      const compact = digested.length + patched.length > 0 ? { digested, patched } : {};
+      this.log.info({ seq: content.seq, bytes, resend, requestId, ...compact }, "snapshot sent");
+      this.o.onEvent?.({ type: "sent", seq: content.seq, resend, bytes, digested, patched, ...(requestId !== undefined ? { requestId } : {}) });
     }
   }
 

@@ -1,8 +1,8 @@
 /**
  * A compact snapshot frame (shared/protocol/family-digests.ts) made whole again, before the ingest
- * pipeline verifies it: each family named in `digests` is put back from the device's latest
- * stored facts when its digest matches, and the frame's body becomes the full canonical text the
- * agent signed. The pipeline then checks that text exactly as it checks a full frame, and it is
+ * pipeline verifies it: each family named in `digests` or `deltas` is put back from the device's
+ * latest stored facts when its digest matches (a delta's edits applied), and the frame's body
+ * becomes the full canonical text the agent signed. The pipeline then checks that text exactly as it checks a full frame, and it is
  * what is stored: a compact snapshot leaves nothing behind that only this module could read.
  *
  * The rebuild runs on a verify thread with the rest of the checks (frame-verdict.ts); the main
@@ -28,11 +28,12 @@ export async function latestBody(
 }
 
 /** The full signed body of a compact frame, its families put back from `latest` (a stored body text). */
-export function expandFamilies(frame: SnapshotFrame & { digests: NonNullable<SnapshotFrame["digests"]> }, latest: string | null): Expanded {
+export function expandFamilies(frame: SnapshotFrame, latest: string | null): Expanded {
   const facts = latest === null ? undefined : (JSON.parse(latest) as { facts: Record<string, unknown> }).facts;
-  return expandBodyText(frame.body, frame.digests, (family: FactFamily, digest: string) => {
+  return expandBodyText(frame.body, frame.digests ?? {}, frame.deltas ?? {}, (family: FactFamily, digest: string) => {
     if (facts === undefined || !Object.prototype.hasOwnProperty.call(facts, family)) return undefined;
-    const text = canonicalText(facts[family]);
-    return familyDigest(family, text) === digest ? text : undefined;
+    const value = facts[family];
+    const text = canonicalText(value);
+    return familyDigest(family, text) === digest ? { value, text } : undefined;
   });
 }

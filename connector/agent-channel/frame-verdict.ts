@@ -67,11 +67,10 @@ export function frameVerdict(bytes: Uint8Array, publicKey: string | null, keys: 
   if (frame.type !== "snapshot") return { kind: "frame", frame };
   const requestId = frame.requestId !== undefined ? { requestId: frame.requestId } : {};
   if (publicKey === null) return { kind: "snapshot", ...requestId, body: null };
-  const { digests } = frame;
-  if (digests === undefined) return { kind: "snapshot", ...requestId, body: bodyVerdict(frame.body, frame.signature, keys.get(publicKey)) };
+  if (frame.digests === undefined && frame.deltas === undefined) return { kind: "snapshot", ...requestId, body: bodyVerdict(frame.body, frame.signature, keys.get(publicKey)) };
   if (latest === undefined) return { kind: "compact" };
   // A compact frame becomes the full body its signature covers; from here on both are the same.
-  const expanded = expandFamilies({ ...frame, digests }, latest);
+  const expanded = expandFamilies(frame, latest);
   return { kind: "snapshot", ...requestId, body: expanded.ok ? bodyVerdict(expanded.text, frame.signature, keys.get(publicKey)) : expanded };
 }
 

@@ -64,14 +64,15 @@ test("a steady-state frame is under 16 KB and rebuilds, from the stored facts, i
   assert.ok(Buffer.byteLength(frame.body) < 16_000, `compact body is ${Buffer.byteLength(frame.body)} bytes`);
   // What the connector does with the device's stored (full) facts.
   const stored = realFacts(index) as Record<string, unknown>;
-  const rebuilt = expandBodyText(frame.body, frame.digests!, (family, digest) => {
+  const rebuilt = expandBodyText(frame.body, frame.digests!, {}, (family, digest) => {
     const text = canonicalText(stored[family]);
-    return familyDigest(family, text) === digest ? text : undefined;
+    return familyDigest(family, text) === digest ? { value: stored[family], text } : undefined;
   });
   assert.ok(rebuilt.ok);
   assert.equal(rebuilt.text, canonicalSnapshotBody(t, 9, collectedAt, nonce));
   assert.ok(verifySignature("snapshot", Buffer.from(rebuilt.text, "utf8"), Buffer.from(frame.signature, "base64"), publicKeyFromRaw(key.publicKeyRaw)));
   // Another device's facts do not stand in for this one's.
   const other = realFacts(index + 1) as Record<string, unknown>;
-  assert.equal(expandBodyText(frame.body, frame.digests!, (family, digest) => (familyDigest(family, canonicalText(other[family])) === digest ? canonicalText(other[family]) : undefined)).ok, false);
+  const held = (family: string, digest: string) => (familyDigest(family, canonicalText(other[family])) === digest ? { value: other[family], text: canonicalText(other[family]) } : undefined);
+  assert.equal(expandBodyText(frame.body, frame.digests!, {}, held).ok, false);
 });

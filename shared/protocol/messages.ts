@@ -3,7 +3,7 @@
  *
  *   connector → hello{nonce}        agent → auth{deviceId, signature over nonce}
  *   connector → welcome{interval}   agent → snapshot{body, signature} …  connector → ack{seq}
- *   (compact snapshots carry `digests` for unchanged families: family-digests.ts)
+ *   (compact snapshots carry `digests` and `deltas` for families the connector holds: family-digests.ts)
  *   connector → refresh{requestId}  agent → snapshot{…, requestId}
  *   agent → certRequest{csr, requestId?}   connector → certificate{certificate, notAfter, requestId?}
  *   either    → error{code, message}
@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "./errors.ts";
-import { FamilyDigestsSchema } from "./family-digests.ts";
+import { FamilyDeltasSchema, FamilyDigestsSchema } from "./family-digests.ts";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -56,13 +56,15 @@ export const SnapshotFrameSchema = z.strictObject({
   type: z.literal("snapshot"),
   /**
    * The exact signed bytes: canonical (RFC 8785) JSON of a SnapshotBody, as UTF-8 text. With
-   * `digests`, that text without the families `digests` names (family-digests.ts).
+   * `digests` or `deltas`, that text without the families they name (family-digests.ts).
    */
   body: z.string().min(2),
   /** Ed25519 signature (base64) over domain `snapshot` + the full body. */
   signature: b64(128),
   /** Families left out of `body.facts`, unchanged since the last acked snapshot: family → digest. */
   digests: FamilyDigestsSchema.optional(),
+  /** List families left out of `body.facts` that changed a little: family → edits of the acked list. */
+  deltas: FamilyDeltasSchema.optional(),
   /** Present when the snapshot answers a `refresh`. */
   requestId: z.string().max(128).optional(),
 });

@@ -14,7 +14,8 @@ import type { Collected } from "../../agent/collectors/types.ts";
 import { enroll, runAgent, type SessionEvent } from "../../agent/index.ts";
 import { signSnapshot } from "../../agent/snapshot/build.ts";
 import type { Facts } from "../../shared/facts/schema.ts";
-import { familyDigest } from "../../shared/protocol/family-digests.ts";
+import { familyDigest, type FamilyDeltas, type FamilyDigests } from "../../shared/protocol/family-digests.ts";
+import type { Compaction } from "../../agent/snapshot/baseline.ts";
 import { authPayload, ConnectorFrameSchema, type ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { sign } from "../../shared/signing/sign.ts";
 import type { SnapshotBody } from "../../shared/protocol/snapshot.ts";
@@ -36,6 +37,15 @@ function body(device: TestDevice, nonce: string, seq: number, f: Facts): Snapsho
 
 const digestOf = (family: string, value: unknown) => familyDigest(family, canonicalJson(value));
 
+/** A compaction as the agent's baseline makes it: `held` is what the agent believes was acked. */
+function compaction(held: Partial<Facts>, digests: FamilyDigests, deltas: FamilyDeltas = {}): Compaction {
+  const resolve = (family: string, digest: string) => {
+    const value = (held as Record<string, unknown>)[family];
+    return value !== undefined && digestOf(family, value) === digest ? { value, text: canonicalJson(value) } : undefined;
+  };
+  return { digests, deltas, resolve };
+}
+
 async function session(t: TestConnector) {
   const device = await enrollTestDevice(t.connector.url, t.enrollToken);
   const client = await ProtocolClient.connect(t.connector.agentUrl);
@@ -51,8 +61,11 @@ test("a compact snapshot is acked, stored as the full signed body, and served li
   const { device, client } = await session(t);
   tt.after(() => client.close());
   const full = body(device, client.hello.nonce, 2, facts(2));
-  const frame = signSnapshot(full, device.keys.secretKey, undefined, { software: digestOf("software", SOFTWARE) });
+  const held = facts(1);
+  const edits = [{ at: 1, remove: 1, insert: [full.facts.processes![1]] }];
+  const frame = signSnapshot(full, device.keys.secretKey, undefined, compaction(held, { software: digestOf("software", SOFTWARE) }, { processes: { base: digestOf("processes", held.processes), edits } }));
   assert.ok(frame.digests?.software && !frame.body.includes("package-1"), "the software list is not in the frame");
+  assert.ok(frame.deltas?.processes && !frame.body.includes("/sbin/init"), "the processes travel as one edit");
   client.sendJson(frame);
   assert.deepEqual(await client.next(), { type: "ack", seq: 2 });
 
@@ -65,6 +78,16 @@ test("a compact snapshot is acked, stored as the full signed body, and served li
   const served = (await (await t.api(`/v1/devices/${device.deviceId}`)).json()) as { cached_facts: { data: Facts } };
   assert.deepEqual(served.cached_facts.data.software, SOFTWARE);
   assert.equal(served.cached_facts.data.processes?.[1]?.name, "job 2");
+
+  // Against a body the connector rebuilt itself (it reads the families from that body's text).
+  const third = body(device, client.hello.nonce, 3, facts(3));
+  const after = full.facts;
+  client.sendJson(signSnapshot(third, device.keys.secretKey, undefined, compaction(after, { software: digestOf("software", SOFTWARE) }, {
+    processes: { base: digestOf("processes", after.processes), edits: [{ at: 1, remove: 1, insert: [third.facts.processes![1]] }] },
+  })));
+  assert.deepEqual(await client.next(), { type: "ack", seq: 3 });
+  const latest = await t.connector.store.latestSnapshot(device.deviceId);
+  assert.equal(latest?.body, canonicalJson(third));
 });
 
 test("a digest that matches nothing stored is refused with unknown_family_digest and nothing is stored", { timeout: 30_000 }, async (tt) => {
@@ -73,7 +96,7 @@ test("a digest that matches nothing stored is refused with unknown_family_digest
   const { device, client } = await session(t);
   tt.after(() => client.close());
   const other = SOFTWARE.slice(1);
-  const frame = signSnapshot(body(device, client.hello.nonce, 2, facts(2, other)), device.keys.secretKey, undefined, { software: digestOf("software", other) });
+  const frame = signSnapshot(body(device, client.hello.nonce, 2, facts(2, other)), device.keys.secretKey, undefined, compaction({ software: other }, { software: digestOf("software", other) }));
   client.sendJson(frame);
   const answer = await client.next();
   assert.equal(answer.type === "error" && answer.code, "unknown_family_digest", JSON.stringify(answer));
@@ -94,6 +117,23 @@ test("a changed family claimed unchanged (the old value's digest) is refused: th
   const compact = JSON.parse(signed.body) as SnapshotBody;
   delete (compact.facts as Partial<Facts>).software;
   client.sendJson({ ...signed, body: canonicalJson(compact), digests: { software: digestOf("software", SOFTWARE) } });
+  const answer = await client.next();
+  assert.equal(answer.type === "error" && answer.code, "bad_signature", JSON.stringify(answer));
+  assert.equal((await t.connector.store.latestSnapshot(device.deviceId))?.seq, 1);
+});
+
+test("edits that rebuild another list than the one signed are refused with bad_signature and nothing is stored", { timeout: 30_000 }, async (tt) => {
+  const t = await startTestConnector();
+  tt.after(() => t.stop());
+  const { device, client } = await session(t);
+  tt.after(() => client.close());
+  const held = facts(1);
+  const signed = signSnapshot(body(device, client.hello.nonce, 2, facts(2)), device.keys.secretKey);
+  const compact = JSON.parse(signed.body) as SnapshotBody;
+  delete (compact.facts as Partial<Facts>).processes;
+  // Drops the changed process instead of replacing it: a list the agent did not sign.
+  const deltas = { processes: { base: digestOf("processes", held.processes), edits: [{ at: 1, remove: 1, insert: [] }] } };
+  client.sendJson({ ...signed, body: canonicalJson(compact), deltas });
   const answer = await client.next();
   assert.equal(answer.type === "error" && answer.code, "bad_signature", JSON.stringify(answer));
   assert.equal((await t.connector.store.latestSnapshot(device.deviceId))?.seq, 1);

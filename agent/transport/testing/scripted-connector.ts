@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { AgentFrameSchema, type Auth, type ConnectorFrame, type Welcome } from "../../../shared/protocol/messages.ts";
 import { SnapshotBodySchema, type SnapshotBody } from "../../../shared/protocol/snapshot.ts";
 import { canonicalBytes, canonicalText } from "../../../shared/signing/canonical.ts";
-import { AGENT_FEATURES_HEADER, expandBodyText, familyDigest, type FactFamily } from "../../../shared/protocol/family-digests.ts";
+import { AGENT_FEATURES_HEADER, expandBodyText, familyDigest, type FactFamily, type HeldFamily } from "../../../shared/protocol/family-digests.ts";
 import { publicKeyFromRaw, verifySignature } from "../../../shared/signing/verify.ts";
 
 export interface ReceivedSnapshot {
@@ -23,6 +23,8 @@ export interface ReceivedSnapshot {
   rawBody: string;
   /** Families the frame sent as digests (empty for a full frame). */
   digested: string[];
+  /** Families the frame sent as edits of an earlier list. */
+  patched: string[];
   /** UTF-8 size of the frame as sent. */
   frameBytes: number;
   signatureValid: boolean;
@@ -139,7 +141,8 @@ export class ScriptedConnector {
       } else if (frame.type === "certRequest") {
         this.certRequests.push({ connection: conn.index, csr: frame.csr, ...(frame.requestId !== undefined ? { requestId: frame.requestId } : {}) });
       } else {
-        const full = frame.digests ? expandBodyText(frame.body, frame.digests, (family, digest) => this.familyText(family, digest)) : { ok: true as const, text: frame.body };
+        const compact = frame.digests !== undefined || frame.deltas !== undefined;
+        const full = compact ? expandBodyText(frame.body, frame.digests ?? {}, frame.deltas ?? {}, (family, digest) => this.heldFamily(family, digest)) : { ok: true as const, text: frame.body };
         if (!full.ok) {
           this.invalidFrames.push(`${full.code}: ${full.message}`);
           return;
@@ -150,6 +153,7 @@ export class ScriptedConnector {
           body: SnapshotBodySchema.parse(JSON.parse(full.text)),
           rawBody: full.text,
           digested: Object.keys(frame.digests ?? {}),
+          patched: Object.keys(frame.deltas ?? {}),
           frameBytes: Buffer.byteLength(data.toString()),
           signatureValid: verifySignature("snapshot", Buffer.from(full.text, "utf8"), Buffer.from(frame.signature, "base64"), key),
           ...(frame.requestId !== undefined ? { requestId: frame.requestId } : {}),
@@ -162,10 +166,11 @@ export class ScriptedConnector {
   }
 
   /** A family value with this digest in any snapshot received so far, newest first. */
-  private familyText(family: FactFamily, digest: string): string | undefined {
+  private heldFamily(family: FactFamily, digest: string): HeldFamily | undefined {
     for (let i = this.snapshots.length - 1; i >= 0; i--) {
-      const text = canonicalText(this.snapshots[i]!.body.facts[family]);
-      if (familyDigest(family, text) === digest) return text;
+      const value = this.snapshots[i]!.body.facts[family];
+      const text = canonicalText(value);
+      if (familyDigest(family, text) === digest) return { value, text };
     }
     return undefined;
   }
