@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,15 +16,11 @@ import { refuseCleartext } from "../identity/enroll.ts";
 import { saveKeyPair } from "../identity/key-file.ts";
 import { statePaths } from "../identity/state-dir.ts";
 import { agentSocketUrl, refuseCleartextSocket } from "../transport/agent-loop.ts";
+import { runFromSource } from "../../test/support/from-source.ts";
 
 const main = new URL("./main.ts", import.meta.url).pathname;
+const cli = (args: string[]) => runFromSource("facet-agent", args, { timeoutMs: 60_000, killSignal: "SIGKILL" });
 
-function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 60_000, killSignal: "SIGKILL" }, (error, _stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }));
-  });
-}
 
 test("enroll refuses http:// to a non-loopback host without --insecure, before sending the token", async () => {
   const dir = mkdtempSync(join(tmpdir(), "facet-cleartext-"));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,19 +12,11 @@ import { statePaths } from "../identity/state-dir.ts";
 import { StateStore } from "../identity/state-file.ts";
 import { EXIT_DEVICE_REJECTED } from "../errors.ts";
 import { ScriptedConnector } from "../transport/testing/scripted-connector.ts";
+import { runFromSource } from "../../test/support/from-source.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const cli = (args: string[], env: Record<string, string> = {}) => runFromSource("facet-agent", args, { env: { ...process.env, FACET_LOG_LEVEL: "silent", ...env }, timeoutMs: 60_000 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", MAIN, ...args],
-      { env: { ...process.env, FACET_LOG_LEVEL: "silent", ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "facet-cli-"));
 

@@ -4,7 +4,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,8 +16,8 @@ import { systemdUnit } from "../service/systemd.ts";
 import { windowsTaskArguments } from "../service/windows.ts";
 import { runCommand } from "./commands/run.ts";
 import { formatStatus } from "./commands/status.ts";
+import { runFromSource, type SourceRun } from "../../test/support/from-source.ts";
 
-const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
 /** The options `run` ends up with for these arguments, parsed by the real command without running it. */
 function runOptions(args: string[]): Record<string, unknown> {
@@ -52,15 +51,10 @@ test("run refuses an exit status or log size it cannot use", () => {
   assert.throws(() => runOptions(["--log-max-bytes", "10"]), /at least 1024/);
 });
 
-function cliAs(uid: number | undefined, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cliAs(uid: number | undefined, args: string[]): Promise<SourceRun> {
   // As root, drop to nobody with setpriv (util-linux) to see what an unprivileged admin sees.
-  const argv = [process.execPath, "--import", "tsx", MAIN, ...args];
-  const [cmd, ...rest] = uid === undefined ? argv : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", ...argv];
-  return new Promise((resolve) => {
-    execFile(cmd!, rest, { env: { PATH: process.env.PATH, HOME: os.tmpdir(), FACET_LOG_LEVEL: "silent" }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  const wrapper = uid === undefined ? [] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"];
+  return runFromSource("facet-agent", args, { wrapper, env: { PATH: process.env.PATH, HOME: os.tmpdir(), FACET_LOG_LEVEL: "silent" }, timeoutMs: 60_000 });
 }
 
 const posix = process.platform !== "win32";

@@ -5,12 +5,12 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runFromSource } from "../../test/support/from-source.ts";
 
-const main = new URL("./main.ts", import.meta.url).pathname;
 const linux = process.platform === "linux";
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
@@ -20,12 +20,10 @@ interface Outcome {
   ms: number;
 }
 
-function cli(args: string[]): Promise<Outcome> {
+async function cli(args: string[]): Promise<Outcome> {
   const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 40_000, killSignal: "SIGKILL" }, (error, _stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr, ms: Date.now() - started }));
-  });
+  const { code, stderr } = await runFromSource("facet-agent", args, { timeoutMs: 40_000, killSignal: "SIGKILL" });
+  return { code, stderr, ms: Date.now() - started };
 }
 
 const enrollInto = (stateDir: string) => cli(["enroll", "--url", "http://127.0.0.1:1", "--token", "fce_synthetic-token-value", "--state-dir", stateDir]);

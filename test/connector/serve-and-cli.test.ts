@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { uniqueFacts } from "../support/facts.ts";
-import { runFacet } from "../support/facet-cli.ts";
+import { runFacet } from "../support/from-source.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { linuxFacts, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
-import { runFacet } from "../support/facet-cli.ts";
+import { runFacet } from "../support/from-source.ts";
 
 let t: LivePolicyConnector;
 let dir: string;

@@ -10,7 +10,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { macFacts, redatedCatalog } from "../../connector/policy/testing/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
-import { runFacet } from "../support/facet-cli.ts";
+import { runFacet } from "../support/from-source.ts";
 
 const STALE_NOW = Date.parse("2026-11-23T12:00:00Z");
 const logLines: Record<string, unknown>[] = [];

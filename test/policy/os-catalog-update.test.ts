@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
 import { recording, startFeedServer, type FeedServer } from "../support/feed-server.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
-import { runFacet } from "../support/facet-cli.ts";
+import { runFacet } from "../support/from-source.ts";
 
 const DAY = 86_400_000;
 /** After the recordings (2026-08-22) and the synthetic MSRC document (2026-09-08). */
