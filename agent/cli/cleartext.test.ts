@@ -21,7 +21,6 @@ import { runFromSource } from "../../test/support/from-source.ts";
 const main = new URL("./main.ts", import.meta.url).pathname;
 const cli = (args: string[]) => runFromSource("facet-agent", args, { timeoutMs: 60_000, killSignal: "SIGKILL" });
 
-
 test("enroll refuses http:// to a non-loopback host without --insecure, before sending the token", async () => {
   const dir = mkdtempSync(join(tmpdir(), "facet-cleartext-"));
   try {

@@ -17,7 +17,6 @@ import { runFromSource } from "../../test/support/from-source.ts";
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const cli = (args: string[], env: Record<string, string> = {}) => runFromSource("facet-agent", args, { env: { ...process.env, FACET_LOG_LEVEL: "silent", ...env }, timeoutMs: 60_000 });
 
-
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "facet-cli-"));
 
 function enrolledDir(pair = generateKeyPair(), connectorUrl = "http://127.0.0.1:1"): string {

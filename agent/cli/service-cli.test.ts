@@ -18,7 +18,6 @@ import { runCommand } from "./commands/run.ts";
 import { formatStatus } from "./commands/status.ts";
 import { runFromSource, type SourceRun } from "../../test/support/from-source.ts";
 
-
 /** The options `run` ends up with for these arguments, parsed by the real command without running it. */
 function runOptions(args: string[]): Record<string, unknown> {
   const cmd = runCommand().exitOverride().configureOutput({ writeErr: () => {} });

@@ -11,12 +11,13 @@ import path from "node:path";
 import type { Collected } from "../../agent/collectors/types.ts";
 import { collectFacts } from "../../agent/collectors/index.ts";
 import { AgentError } from "../../agent/errors.ts";
-import { enroll, runAgent, statePaths, StateStore, type SessionEvent } from "../../agent/index.ts";
+import { enroll, statePaths, StateStore } from "../../agent/index.ts";
 import { savePending } from "../../agent/snapshot/pending.ts";
 import { FACET_VENDOR_KEY, type Facts } from "../../shared/facts/schema.ts";
 import { createConnector } from "../../connector/app.ts";
 import { createLogger } from "../../connector/log.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
+import { startInProcessAgent } from "../support/in-process-agent.ts";
 
 const agentDir = () => mkdtempSync(path.join(os.tmpdir(), "facet-agent-e2e-"));
 
@@ -33,49 +34,7 @@ function smallCollector(label: string) {
   };
 }
 
-/** Starts runAgent and returns helpers to wait for its session events. */
-function startAgent(stateDir: string, collect?: () => Promise<Collected>) {
-  const ac = new AbortController();
-  const events: SessionEvent[] = [];
-  const listeners = new Set<() => void>();
-  const running = runAgent({
-    stateDir,
-    signal: ac.signal,
-    backoff: { baseMs: 50, capMs: 200 },
-    ...(collect ? { collect } : {}),
-    onEvent: (e) => {
-      events.push(e);
-      for (const l of listeners) l();
-    },
-  });
-  const outcome = running.then(() => undefined, (err: unknown) => err);
-  const waitFor = (pred: (e: SessionEvent) => boolean, what: string, ms = 15_000) =>
-    new Promise<SessionEvent>((resolve, reject) => {
-      const check = () => {
-        const hit = events.find(pred);
-        if (hit) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(hit);
-        }
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events.map((e) => e.type))}`));
-      }, ms);
-      listeners.add(check);
-      check();
-    });
-  return {
-    events,
-    waitFor,
-    outcome,
-    async stop() {
-      ac.abort();
-      return outcome;
-    },
-  };
-}
+const startAgent = (stateDir: string, collect?: () => Promise<Collected>) => startInProcessAgent(stateDir, collect ? { collect } : {});
 
 async function enrolledAgent(t: TestConnector): Promise<{ stateDir: string; deviceId: string }> {
   const stateDir = agentDir();

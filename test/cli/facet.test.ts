@@ -7,7 +7,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { uniqueFacts } from "../support/facts.ts";
 import { buildCommandsForTest, runByName, type Commands } from "../support/commands.ts";
+import { unusedPort } from "../support/ports.ts";
 
 const tls = new URL("../../agent/transport/fixtures/tls/", import.meta.url).pathname;
 
@@ -37,15 +37,6 @@ async function serve(stateDir: string, extra: string[] = []): Promise<{ url: str
 }
 
 const facet = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: string) => runByName("facet", args, { env: { ...env, ...extraEnv }, ...(input !== undefined ? { input } : {}) });
-
-/** A port nothing listens on: bound, noted, closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 let local: { url: string; token: string };
 
@@ -100,7 +91,7 @@ describe("usage errors", () => {
 
 describe("network errors name the URL and the cause", () => {
   test("nothing listening: connection refused", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const r = await facet(["--url", `http://127.0.0.1:${port}`, "--token", local.token, "devices", "ls"]);
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim(), `error: cannot reach the connector at http://127.0.0.1:${port}/v1/devices: connection refused (nothing listens on 127.0.0.1:${port}; is the connector running?)`);
@@ -254,7 +245,7 @@ describe("contexts", () => {
     assert.equal(ctx.stdout.includes(local.token), false);
 
     // A context's token never goes to another URL.
-    const port = await closedPort();
+    const port = await unusedPort();
     const elsewhere = await facet(["--url", `http://127.0.0.1:${port}`, "devices", "ls"], away);
     assert.equal(elsewhere.code, 2);
     assert.match(elsewhere.stderr, /no API token for http:\/\/127\.0\.0\.1:\d+/);

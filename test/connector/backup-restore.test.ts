@@ -7,16 +7,15 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { ProtocolClient, enrollTestDevice, type TestDevice } from "../support/protocol-client.ts";
 import { until } from "../support/until.ts";
+import { runFromSource } from "../support/from-source.ts";
 
-const run = promisify(execFile);
 const root = new URL("../..", import.meta.url).pathname;
 
 let dir: string;
@@ -24,17 +23,8 @@ let env: NodeJS.ProcessEnv;
 let database: string;
 let server: { child: ChildProcess; url: string; logs: () => string } | undefined;
 
-async function node(script: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, env, timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
-const connectorCommand = (...args: string[]) => node("connector/main.ts", ...args);
-const facet = (...args: string[]) => node("connector/cli/main.ts", ...args);
+const connectorCommand = (...args: string[]) => runFromSource("facet-connector", args, { env, timeoutMs: 60_000 });
+const facet = (...args: string[]) => runFromSource("facet", args, { env, timeoutMs: 60_000 });
 
 async function startServer(): Promise<NonNullable<typeof server>> {
   const urlFile = join(dir, "db", "connector.url");

@@ -16,49 +16,19 @@ import os from "node:os";
 import path from "node:path";
 import { collectFacts } from "../../agent/collectors/index.ts";
 import type { Collected } from "../../agent/collectors/types.ts";
-import { enroll, runAgent, type SessionEvent } from "../../agent/index.ts";
+import { enroll } from "../../agent/index.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
+import { startInProcessAgent, type InProcessAgent } from "../support/in-process-agent.ts";
 import { CHROMIUM, launchBrowser, screenshot } from "../support/browser/chromium.ts";
 
 const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 
-interface RunningAgent {
-  deviceId: string;
-  events: SessionEvent[];
-  waitFor(pred: (e: SessionEvent) => boolean, what: string, ms?: number): Promise<void>;
-  stop(): Promise<void>;
-}
+type RunningAgent = InProcessAgent & { deviceId: string };
 
 async function startAgent(t: TestConnector, username: string, collect?: () => Promise<Collected>): Promise<RunningAgent> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "facet-console-agent-"));
   const { deviceId } = await enroll({ url: t.connector.url, token: t.enrollToken, stateDir, username });
-  const ac = new AbortController();
-  const events: SessionEvent[] = [];
-  const listeners = new Set<() => void>();
-  const running = runAgent({ stateDir, signal: ac.signal, backoff: { baseMs: 50, capMs: 200 }, ...(collect ? { collect } : {}), onEvent: (e) => {
-    events.push(e);
-    for (const l of listeners) l();
-  } }).catch(() => undefined);
-  return {
-    deviceId,
-    events,
-    waitFor: (pred, what, ms = 60_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!events.some(pred)) return;
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => (listeners.delete(check), reject(new Error(`timed out waiting for ${what}`))), ms);
-        listeners.add(check);
-        check();
-      }),
-    async stop() {
-      ac.abort();
-      await running;
-    },
-  };
+  return { deviceId, ...startInProcessAgent(stateDir, { waitMs: 60_000, ...(collect ? { collect } : {}) }) };
 }
 
 /** This machine's real facts with the synthetic changes described at the top of the file. */

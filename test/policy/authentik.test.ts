@@ -7,7 +7,6 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
@@ -15,6 +14,7 @@ import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 import { runDocPolicy } from "../support/authentik/doc-policy.ts";
 import { makeCa, makeLeaf } from "../support/test-certs.ts";
+import { unusedPort } from "../support/ports.ts";
 
 let t: LivePolicyConnector;
 let dir: string;
@@ -31,15 +31,6 @@ function runPolicy(context: Record<string, unknown>, options: { url?: string; po
 async function bind(deviceId: string, username: string): Promise<void> {
   const res = await t.json(`/v1/devices/${deviceId}/users`, { method: "POST", body: JSON.stringify({ username }) });
   assert.ok(res.status === 201 || res.status === 200, JSON.stringify(res.body));
-}
-
-/** A loopback port with nothing listening. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 before(async () => {
@@ -128,7 +119,7 @@ describe("the authentik expression policy from the docs, mode lookup (no certifi
   });
 
   test("fails closed with a message when the connector is unreachable", async () => {
-    const result = await runPolicy({ pending_user: { username: "ada" } }, { url: `http://127.0.0.1:${await closedPort()}` });
+    const result = await runPolicy({ pending_user: { username: "ada" } }, { url: `http://127.0.0.1:${await unusedPort()}` });
     assert.equal(result.passing, false);
     assert.match(result.messages[0]!, /unavailable/);
   });

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 
 const root = new URL("../..", import.meta.url).pathname;
-const ENTRIES = { facet: "connector/cli/main.ts", "facet-agent": "agent/cli/main.ts" } as const;
+const ENTRIES = { facet: "connector/cli/main.ts", "facet-agent": "agent/cli/main.ts", "facet-connector": "connector/main.ts" } as const;
 
 export interface SourceRun {
   /** The exit code; 1 when the process was killed. */

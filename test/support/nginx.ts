@@ -7,9 +7,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import path from "node:path";
 import { until } from "./until.ts";
+import { unusedPort } from "./ports.ts";
 
 export const NGINX = "/usr/sbin/nginx";
 
@@ -57,7 +58,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxProxy> {
   // nginx cannot listen on port 0 and say which it got; a port just freed by the OS is taken, and
   // a lost race (another process grabbed it) is retried with a new one.
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const port = await freePort();
+    const port = await unusedPort();
     const conf = path.join(prefix, "nginx.conf");
     writeFileSync(conf, `
 daemon off;
@@ -102,17 +103,6 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function listening(port: number): Promise<boolean> {

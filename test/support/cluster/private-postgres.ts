@@ -6,9 +6,9 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { unusedPort } from "../ports.ts";
 
 export const POSTGRES_BIN = process.env.FACET_TEST_POSTGRES_BIN ?? "/usr/lib/postgresql/15/bin";
 const SHARED_PORT = 5432;
@@ -37,15 +37,8 @@ export function privatePostgresSkipReason(): string | false {
 
 async function freePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-      });
-    });
-    if (port !== 0 && port !== SHARED_PORT) return port;
+    const port = await unusedPort();
+    if (port !== SHARED_PORT) return port;
   }
 }
 
