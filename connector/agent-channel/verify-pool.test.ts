@@ -120,3 +120,23 @@ test("close() lets handed-over frames finish, then stops every thread", async ()
   assert.equal(pool.threads, 0);
   await assert.rejects(pool.verify(FRAMES[0]![1], publicKey), /closed/);
 });
+
+test("threads that cannot even be created: frames are still answered, on this thread", async () => {
+  let tried = 0;
+  const pool = new VerifyPool({
+    size: 1,
+    log: silent,
+    keys: new PublicKeyCache(),
+    spawn: () => {
+      tried += 1;
+      throw new Error("EMFILE: too many open files");
+    },
+  });
+  try {
+    const verdict = await pool.verify(FRAMES[0]![1], publicKey);
+    assert.equal(verdict.kind === "snapshot" && verdict.body?.ok, true);
+    assert.equal(tried, 3);
+  } finally {
+    await pool.close();
+  }
+});

@@ -157,6 +157,8 @@ export class VerifyPool implements FrameVerifier {
       worker = (this.options.spawn ?? spawnVerifyThread)();
     } catch (error) {
       this.startFailed(error as Error);
+      // Nothing else would pick up the frames waiting for this thread.
+      if (!this.inline) setImmediate(() => this.dispatch());
       return null;
     }
     const thread: Thread = { worker, ready: false, jobs: new Map() };
