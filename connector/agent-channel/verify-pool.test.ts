@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { Writable } from "node:stream";
+import { readdirSync, readFileSync } from "node:fs";
 import pino from "pino";
 import { canonicalJson } from "../../shared/signing/canonical.ts";
 import { generateKeyPair, sign, type DeviceKeyPair } from "../../shared/signing/sign.ts";
@@ -136,6 +137,21 @@ test("threads that cannot even be created: frames are still answered, on this th
     const verdict = await pool.verify(FRAMES[0]![1], publicKey);
     assert.equal(verdict.kind === "snapshot" && verdict.body?.ok, true);
     assert.equal(tried, 3);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("verify threads run 10 steps nicer than the event loop, so sign-ins get the core first", { skip: process.platform !== "linux" && "thread nice values are Linux's" }, async () => {
+  const niceOf = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache() });
+  try {
+    const before = new Set(readdirSync("/proc/self/task"));
+    await pool.verify(FRAMES[0]![1], publicKey);
+    const added = readdirSync("/proc/self/task").filter((t) => !before.has(t));
+    const own = niceOf(String(process.pid));
+    assert.ok(added.some((t) => niceOf(t) === Math.min(19, own + 10)), `threads added: ${added.map((t) => `${t}:${niceOf(t)}`).join(", ")}`);
+    assert.equal(niceOf(String(process.pid)), own, "the event loop's own priority is unchanged");
   } finally {
     await pool.close();
   }

@@ -2,6 +2,8 @@
  * A verify thread's entry (started by verify-pool.ts): answers each frame with its verdict
  * (frame-verdict.ts), keeping its own cache of the devices' KeyObjects.
  */
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { frameVerdict } from "./frame-verdict.ts";
 import { PublicKeyCache } from "./key-cache.ts";
@@ -10,6 +12,7 @@ import type { VerifyReply, VerifyRequest } from "./verify-protocol.ts";
 const port = parentPort;
 if (!port) throw new Error("verify-worker.ts runs only as a worker thread");
 const keys = new PublicKeyCache();
+yieldToEventLoop();
 
 port.on("message", (request: VerifyRequest) => {
   let reply: VerifyReply;
@@ -22,3 +25,18 @@ port.on("message", (request: VerifyRequest) => {
   port.postMessage(reply);
 });
 port.postMessage({ ready: true } satisfies VerifyReply);
+
+/**
+ * Sign-ins first, also when the cores are short: on Linux a thread's nice value is its own, so this
+ * thread runs 10 steps nicer than the process and the scheduler gives the event loop that answers
+ * sign-ins the core whenever both want it. Best effort: elsewhere (no /proc/thread-self) nothing
+ * changes.
+ */
+function yieldToEventLoop(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + 10));
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the process's priority.
+  }
+}
