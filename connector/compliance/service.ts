@@ -88,14 +88,10 @@ export class ComplianceService {
   async evaluateDevice(device: Device, snapshot: StoredSnapshot | null, policies: Policy[]): Promise<PolicyEvaluation[]> {
     const { deps } = this;
     const now = deps.now();
-    const [catalog, states, stored] = await Promise.all([
-      this.catalogs.current(now),
-      deps.store.getCheckStates(device.id, policies.map((p) => p.id)),
-      deps.store.getCompliance(device.id),
-    ]);
-    const storedByPolicy = new Map(stored.map((r) => [r.policyId, r]));
+    const [catalog, state] = await Promise.all([this.catalogs.current(now), deps.store.evaluationState(device.id)]);
+    const storedByPolicy = new Map(state.verdicts.map((r) => [r.policyId, r]));
     const byPolicy = new Map<string, Map<string, CheckState>>();
-    for (const s of states) {
+    for (const s of state.checks) {
       const map = byPolicy.get(s.policyId) ?? new Map<string, CheckState>();
       map.set(s.check, { firstFailedAt: s.firstFailedAt, lastPassedAt: s.lastPassedAt });
       byPolicy.set(s.policyId, map);

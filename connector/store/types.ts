@@ -182,6 +182,8 @@ export interface DeviceStore {
   bindingsOf(deviceIds: string[]): Promise<Map<string, DeviceBinding[]>>;
   revokeDevice(id: string, at: number): Promise<boolean>;
   touchDevice(id: string, at: number): Promise<void>;
+  /** How many live (not revoked) devices there are: what caches are sized from. */
+  countDevices(): Promise<number>;
 }
 
 export interface SnapshotStore {
@@ -307,8 +309,19 @@ export interface ComplianceWrite {
   changedEvent: NewEvent;
 }
 
+/** A stored record without its detail: what an evaluation compares its result with. */
+export type StoredVerdict = Omit<ComplianceRecord, "deviceId" | "detail">;
+
+/** What evaluating a device reads about its past: every check state and every stored verdict. */
+export interface EvaluationState {
+  checks: ComplianceCheckState[];
+  verdicts: StoredVerdict[];
+}
+
 export interface ComplianceStore {
   getCheckStates(deviceId: string, policyIds: string[]): Promise<ComplianceCheckState[]>;
+  /** The device's check states and stored verdicts (every policy), in one read. */
+  evaluationState(deviceId: string): Promise<EvaluationState>;
   /** The latest record per policy for a device. */
   getCompliance(deviceId: string): Promise<ComplianceRecord[]>;
   /** Writes records, check states and change events in one transaction; returns, per write, whether it changed. */

@@ -98,14 +98,20 @@ await forEachBackend("store contract: devices", (ctx) => {
     assert.deepEqual((await ctx.store.findDevicesBoundTo("dave")).map((d) => d.id), ["new", "old"]);
   });
 
-  test("revoking is recorded once, hides the device from lists, and keeps it readable", async () => {
+  test("revoking is recorded once, hides the device from lists and the live count, and keeps it readable", async () => {
+    assert.equal(await ctx.store.countDevices(), 0);
     await enroll("d1");
+    await enroll("d2");
+    assert.equal(await ctx.store.countDevices(), 2);
+    assert.equal(await ctx.store.revokeDevice("d2", 3000), true);
+    assert.equal(await ctx.store.countDevices(), 1);
     assert.equal(await ctx.store.revokeDevice("d1", 3000), true);
+    assert.equal(await ctx.store.countDevices(), 0);
     assert.equal(await ctx.store.revokeDevice("d1", 4000), false);
     assert.equal(await ctx.store.revokeDevice("ghost", 4000), false);
     assert.equal((await ctx.store.getDevice("d1"))?.revokedAt, 3000);
     assert.deepEqual(await ctx.store.listDevices({ limit: 10 }), []);
-    assert.deepEqual((await ctx.store.listDevices({ limit: 10, includeRevoked: true })).map((d) => d.id), ["d1"]);
+    assert.deepEqual((await ctx.store.listDevices({ limit: 10, includeRevoked: true })).map((d) => d.id), ["d1", "d2"]);
   });
 
   test("last_seen only moves forward, whichever writer reports last", async () => {

@@ -66,6 +66,7 @@ await forEachBackend("store contract: policies and compliance", (ctx) => {
     assert.equal(await ctx.store.getPolicy("p1"), null);
     assert.deepEqual(await ctx.store.getCompliance("d1"), []);
     assert.deepEqual(await ctx.store.getCheckStates("d1", ["p1"]), []);
+    assert.deepEqual(await ctx.store.evaluationState("d1"), { checks: [], verdicts: [] });
     assert.equal(await ctx.store.deletePolicy("p1", () => assert.fail("no event for a missing policy")), null);
   });
 
@@ -86,6 +87,30 @@ await forEachBackend("store contract: policies and compliance", (ctx) => {
     const records = await ctx.store.getCompliance("d1");
     assert.deepEqual(records.map((r) => [r.policyId, r.result, r.passing, r.evaluatedAt]), [["p1", "PASS", true, 2000], ["p2", "PASS", true, 1000]]);
     assert.deepEqual(await ctx.store.getCheckStates("d1", ["p1"]), [{ policyId: "p1", check: "firewallEnabled", firstFailedAt: null, lastPassedAt: 2000 }]);
+  });
+
+  test("a device's evaluation state is every check state and every verdict, without the detail", async () => {
+    await enroll("d1");
+    await enroll("d2");
+    assert.deepEqual(await ctx.store.evaluationState("d1"), { checks: [], verdicts: [] });
+    await ctx.store.createPolicy(policy("p1"), added(policy("p1")));
+    await ctx.store.createPolicy(policy("p2"), added(policy("p2")));
+    await ctx.store.recordCompliance([
+      { ...evaluation("d1", "p2", "FAIL", false, 1000, [{ policyId: "p2", check: "firewallEnabled", firstFailedAt: 1000, lastPassedAt: null }]), record: { ...evaluation("d1", "p2", "FAIL", false, 1000).record, policyVersion: 3 } },
+      evaluation("d1", "p1", "PASS", true, 1500, [{ policyId: "p1", check: "firewallEnabled", firstFailedAt: null, lastPassedAt: 1500 }, { policyId: "p1", check: "secureBootEnabled", firstFailedAt: null, lastPassedAt: 1400 }]),
+      evaluation("d2", "p1", "FAIL", false, 1000, [{ policyId: "p1", check: "firewallEnabled", firstFailedAt: 900, lastPassedAt: null }]),
+    ]);
+    const state = await ctx.store.evaluationState("d1");
+    const byKey = (a: { policyId: string; check: string }, b: { policyId: string; check: string }) => `${a.policyId}/${a.check}`.localeCompare(`${b.policyId}/${b.check}`);
+    assert.deepEqual(state.checks.sort(byKey), [
+      { policyId: "p1", check: "firewallEnabled", firstFailedAt: null, lastPassedAt: 1500 },
+      { policyId: "p1", check: "secureBootEnabled", firstFailedAt: null, lastPassedAt: 1400 },
+      { policyId: "p2", check: "firewallEnabled", firstFailedAt: 1000, lastPassedAt: null },
+    ]);
+    assert.deepEqual(state.verdicts, [
+      { policyId: "p1", policyVersion: 1, result: "PASS", passing: true, evaluatedAt: 1500 },
+      { policyId: "p2", policyVersion: 3, result: "FAIL", passing: false, evaluatedAt: 1000 },
+    ]);
   });
 
   test("records device.compliance.changed only when the result or passing changes, with the previous value", async () => {

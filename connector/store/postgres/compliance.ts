@@ -2,7 +2,7 @@
  * Compliance state on PostgreSQL: the same contract as ../sqlite/compliance.ts. Evaluating one
  * device locks the rows it reads (`FOR UPDATE`), so two replicas evaluating it serialise.
  */
-import type { ComplianceCheckState, ComplianceStore, ComplianceWrite } from "../types.ts";
+import type { ComplianceCheckState, ComplianceStore, ComplianceWrite, EvaluationState } from "../types.ts";
 import type { PostgresAccess } from "./access.ts";
 import { insertEvent } from "./policies.ts";
 import { complianceRecordFromRow, type ComplianceRecordRow } from "../rows.ts";
@@ -16,6 +16,22 @@ export function createPostgresComplianceStore(db: PostgresAccess): ComplianceSto
         [deviceId, policyIds],
       );
       return rows.map((r): ComplianceCheckState => ({ policyId: r.policy_id, check: r.check_name, firstFailedAt: r.first_failed_at, lastPassedAt: r.last_passed_at }));
+    },
+    async evaluationState(deviceId) {
+      // One round trip: check states (kind 0) and verdicts without their detail (kind 1).
+      const { rows } = await db.pool.query<{ kind: number; policy_id: string; check_name: string | null; a: number | null; b: number | null; result: string | null; passing: boolean | null }>(
+        `SELECT 0 AS kind, policy_id, check_name, first_failed_at AS a, last_passed_at AS b, NULL::text AS result, NULL::boolean AS passing FROM compliance_checks WHERE device_id = $1
+         UNION ALL
+         SELECT 1, policy_id, NULL, policy_version::bigint, evaluated_at, result, passing FROM compliance WHERE device_id = $1
+         ORDER BY 1, 2`,
+        [deviceId],
+      );
+      const state: EvaluationState = { checks: [], verdicts: [] };
+      for (const r of rows) {
+        if (r.kind === 0) state.checks.push({ policyId: r.policy_id, check: r.check_name!, firstFailedAt: r.a, lastPassedAt: r.b });
+        else state.verdicts.push({ policyId: r.policy_id, policyVersion: r.a!, result: r.result!, passing: r.passing!, evaluatedAt: r.b! });
+      }
+      return state;
     },
     async getCompliance(deviceId) {
       const { rows } = await db.pool.query<ComplianceRecordRow>("SELECT * FROM compliance WHERE device_id = $1 ORDER BY policy_id", [deviceId]);

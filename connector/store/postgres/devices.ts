@@ -143,5 +143,9 @@ export function createPostgresDeviceStore(db: PostgresAccess): DeviceStore {
     // GREATEST: two replicas touching the same device out of order never move last_seen back.
     await db.pool.query("UPDATE devices SET last_seen_at = GREATEST(COALESCE(last_seen_at, 0), $2) WHERE id = $1", [id, at]);
   },
+  async countDevices(): Promise<number> {
+    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*) AS n FROM devices WHERE revoked_at IS NULL");
+    return Number(rows[0]!.n);
+  },
   };
 }

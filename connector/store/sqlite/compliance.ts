@@ -67,6 +67,17 @@ export function createComplianceWriter(db: Database): (writes: ComplianceWrite[]
  */
 export function createComplianceStore(db: Database, writeRows: (writes: ComplianceWrite[]) => Promise<boolean[]>): ComplianceStore {
   const selectRecords = db.prepare<[string], ComplianceRecordRow>("SELECT * FROM compliance WHERE device_id = ? ORDER BY policy_id");
+  // Every endpoint check reads these: as arrays, and without the records' detail it never uses.
+  const selectChecks = db
+    .prepare<[string], [policyId: string, check: string, firstFailedAt: number | null, lastPassedAt: number | null]>(
+      "SELECT policy_id, check_name, first_failed_at, last_passed_at FROM compliance_checks WHERE device_id = ?",
+    )
+    .raw();
+  const selectVerdicts = db
+    .prepare<[string], [policyId: string, policyVersion: number, result: string, passing: number, evaluatedAt: number]>(
+      "SELECT policy_id, policy_version, result, passing, evaluated_at FROM compliance WHERE device_id = ? ORDER BY policy_id",
+    )
+    .raw();
   // One prepared statement per IN-list length (at most MAX_POLICIES_PER_CALL of them): preparing
   // per call cost more than running the query on every endpoint check.
   const checkStates = new Map<number, Statement<unknown[], CheckRow>>();
@@ -84,6 +95,12 @@ export function createComplianceStore(db: Database, writeRows: (writes: Complian
       if (policyIds.length === 0) return [];
       const rows = checkStatesFor(policyIds.length).all(deviceId, ...policyIds);
       return rows.map((r): ComplianceCheckState => ({ policyId: r.policy_id, check: r.check_name, firstFailedAt: r.first_failed_at, lastPassedAt: r.last_passed_at }));
+    },
+    async evaluationState(deviceId) {
+      return {
+        checks: selectChecks.all(deviceId).map(([policyId, check, firstFailedAt, lastPassedAt]) => ({ policyId, check, firstFailedAt, lastPassedAt })),
+        verdicts: selectVerdicts.all(deviceId).map(([policyId, policyVersion, result, passing, evaluatedAt]) => ({ policyId, policyVersion, result, passing: passing === 1, evaluatedAt })),
+      };
     },
     async getCompliance(deviceId) {
       return selectRecords.all(deviceId).map(complianceRecordFromRow);

@@ -71,6 +71,7 @@ export function createDeviceStore(db: Database): DeviceStore {
   );
   const deleteBinding = db.prepare<[string, string]>("DELETE FROM device_bindings WHERE device_id = ? AND username = ?");
   const deviceState = db.prepare<[string], { revoked_at: number | null }>("SELECT revoked_at FROM devices WHERE id = ?");
+  const countLive = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM devices WHERE revoked_at IS NULL");
   const recordEvent = (e: NewEvent) => insertEvent.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
 
   const listStatements = new Map<string, Statement<Record<string, unknown>, DeviceRow>>();
@@ -182,6 +183,9 @@ export function createDeviceStore(db: Database): DeviceStore {
     },
     async touchDevice(id, at) {
       touch.run(at, id);
+    },
+    async countDevices() {
+      return countLive.get()!.n;
     },
   };
 }
