@@ -39,6 +39,7 @@ import { createLogger } from "./log.ts";
 import { LatestFacts } from "./lookup/index.ts";
 import { DEFAULT_LIMITS, systemClock, type Clock, type ConnectorLimits } from "./options.ts";
 import { openStore } from "./store/open.ts";
+import { cacheStoreReads } from "./store/read-cache/index.ts";
 import type { Store } from "./store/types.ts";
 
 export interface ConnectorOptions {
@@ -103,7 +104,8 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   const log = options.logger ?? createLogger();
   const ownsStore = !options.store;
   const metrics = new ConnectorMetrics();
-  const store = instrumentStore(options.store ?? (await openStore(options.database!)), metrics.storeOperations);
+  const storeBelowCache = instrumentStore(options.store ?? (await openStore(options.database!)), metrics.storeOperations);
+  let store = storeBelowCache;
   // Before anything that runs timers or holds connections, so a bad CA file fails the start cleanly.
   const deviceCa = await loadDeviceCa({ store, now: now(), log, ...(options.deviceCaFiles ? { files: options.deviceCaFiles } : {}) }).catch(async (err: unknown) => {
     if (ownsStore) await store.close();
@@ -112,8 +114,17 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   // On PostgreSQL the default hub coordinates with other replicas (connector/cluster/), loaded
   // lazily so a SQLite-only connector never loads `pg`.
   const ownsHub = !options.hub;
-  const hub: ConnectionHub & { stop?(): Promise<void> } =
-    options.hub ?? (store.kind === "postgres" ? await (await import("./cluster/index.ts")).hubForStore(store, { log }) : new LocalAgentHub());
+  const cluster = store.kind === "postgres" ? await import("./cluster/index.ts") : null;
+  const hub: ConnectionHub & { stop?(): Promise<void> } = options.hub ?? (cluster ? await cluster.hubForStore(store, { log }) : new LocalAgentHub());
+  // From here on every reader and writer uses the store through its read cache (write-through),
+  // sized from the fleet and told of other replicas' writes over the cluster bus.
+  const reads = cacheStoreReads(storeBelowCache, {
+    devices: await store.countDevices(),
+    bus: cluster?.clusterBusOf(hub) ?? null,
+    log,
+    onGrow: (capacity: number) => lookup.grow(capacity),
+  });
+  store = reads.store;
   const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
   const compliance = new ComplianceService({ store, now, limits, log, ...(options.baselineCatalog ? { baselineCatalog: options.baselineCatalog } : {}) });
   await logCatalogFreshness(store, compliance.catalogs.baseline, now(), limits.osCatalogMaxAgeDays, log);
@@ -127,7 +138,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     if (check.ok) return check;
     return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
   };
-  const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
+  const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs, devices: reads.capacity });
   const apiTokens = new ApiTokenCache(store);
   const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance, apiTokens };
   const app = createHttpApp(deps);
@@ -146,6 +157,9 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
       snapshots: () => lookup.stats().snapshots,
       public_keys: () => keys,
       api_tokens: () => apiTokens.stats(),
+      device_rows: () => reads.stats().devices,
+      evaluation_states: () => reads.stats().evaluation_states,
+      policies: () => reads.stats().policies,
     },
   });
 

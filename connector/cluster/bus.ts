@@ -17,6 +17,9 @@ import { clientConfig, type PostgresLocation } from "../store/postgres/connectio
 /** NOTIFY payloads are limited to 8000 bytes; messages stay far below (ids and codes only). */
 export const MAX_PAYLOAD = 7900;
 
+/** How long a sync may take before a reader stops waiting and reads the store instead. */
+const SYNC_TIMEOUT_MS = 2000;
+
 export interface BusMessage {
   /** Receiving replica id, or "*" for all. */
   to: string;
@@ -42,6 +45,8 @@ export class ClusterBus extends EventEmitter<BusEvents> {
   private retryMs = 100;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private connected = false;
+  private syncing: Promise<void> | null = null;
+  private nextSync: Promise<void> | null = null;
 
   constructor(
     private readonly location: PostgresLocation,
@@ -117,6 +122,38 @@ export class ClusterBus extends EventEmitter<BusEvents> {
       );
     }, delay);
     this.reconnectTimer.unref();
+  }
+
+  /**
+   * Resolves once every NOTIFY committed before this call has been delivered here (its `message`
+   * emitted): a round trip on the listening connection, which PostgreSQL answers only after
+   * sending the notifications pending for it. Callers arriving while one is under way (it may have
+   * started before their write committed) share the next one. Rejects when not listening.
+   */
+  sync(): Promise<void> {
+    if (this.nextSync) return this.nextSync;
+    if (!this.syncing) return (this.syncing = this.roundTrip().finally(() => (this.syncing = null)));
+    this.nextSync = this.syncing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextSync = null;
+        return (this.syncing = this.roundTrip().finally(() => (this.syncing = null)));
+      });
+    return this.nextSync;
+  }
+
+  private async roundTrip(): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) throw new Error("the cluster bus is not listening");
+    // LISTEN again (a no-op) rather than any other statement: the connection still shows as the
+    // listener in pg_stat_activity. Bounded, so a connection that died silently cannot hold reads.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("cluster bus sync timed out")), SYNC_TIMEOUT_MS)));
+    try {
+      await Promise.race([client.query(`LISTEN "${this.channel}"`), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sends a message; rejects if PostgreSQL cannot be reached. */

@@ -7,11 +7,17 @@ import type { Logger } from "pino";
 import { LocalAgentHub, type ConnectionHub } from "../agent-channel/hub.ts";
 import type { Store } from "../store/types.ts";
 import { PostgresStore } from "../store/postgres/store.ts";
+import type { ClusterBus } from "./bus.ts";
 import { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";
 
 export { ClusterAgentHub, type ClusterHubOptions } from "./hub.ts";
 
 export type StoppableHub = ConnectionHub & { stop?(): Promise<void> };
+
+/** The replicas' bus of a cluster hub, which the store's read cache listens on (store/read-cache/); null for any other hub. */
+export function clusterBusOf(hub: ConnectionHub): ClusterBus | null {
+  return hub instanceof ClusterAgentHub ? hub.bus : null;
+}
 
 export async function hubForStore(store: Store, options: ClusterHubOptions & { log?: Logger } = {}): Promise<StoppableHub> {
   if (!(store instanceof PostgresStore)) return new LocalAgentHub();

@@ -16,6 +16,7 @@
 import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
 import { buildCachedFacts, type FactsView } from "./device-view.ts";
+import { regrown } from "./snapshot-cache.ts";
 
 interface Entry {
   seq: number;
@@ -23,14 +24,25 @@ interface Entry {
 }
 
 export class FactsJsonCache {
-  private readonly entries: LRUCache<string, Entry>;
+  private entries: LRUCache<string, Entry>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
   /** `view`: which `cached_facts.data` this cache holds (device-view.ts); one cache per view. */
-  constructor(private readonly maxBytes: number, private readonly view: FactsView = "authentik") {
-    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, deviceId) => entrySize(deviceId, entry.json) });
+  constructor(private maxBytes: number, private readonly view: FactsView = "authentik") {
+    this.entries = FactsJsonCache.lru(maxBytes);
+  }
+
+  private static lru(maxBytes: number): LRUCache<string, Entry> {
+    return new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, deviceId) => entrySize(deviceId, entry.json) });
+  }
+
+  /** Raises the byte budget as the fleet grows (never lowers it), keeping what is held. */
+  grow(maxBytes: number): void {
+    if (maxBytes <= this.maxBytes) return;
+    this.entries = regrown(this.entries, FactsJsonCache.lru(maxBytes));
+    this.maxBytes = maxBytes;
   }
 
   /** The serialized `cached_facts` of `deviceId` at exactly `seq`, if held. */
@@ -72,8 +84,11 @@ export class FactsJsonCache {
 // Facts JSON is mostly ASCII, which V8 keeps one byte per character; the constant covers the map slot and entry.
 const entrySize = (deviceId: string, json: string): number => json.length + deviceId.length + 96;
 
+/** What one device's serialized facts take in the cache, for sizing it from the fleet (the ~4 KB document). */
+export const FACTS_BYTES_PER_DEVICE = 4 * 1024;
+
 /**
- * Serialized latest facts kept for the device routes and the endpoint check: ≈ 12,000 devices of
+ * Serialized latest facts kept for the device routes and the endpoint check, at least: ≈ 12,000 devices of
  * ~4 KB facts. Sized above the 10,000-device fleet the lookup goals name: a cache smaller than the
  * set of devices read in rotation misses on every read (a cyclic scan defeats LRU and CLOCK alike).
  */

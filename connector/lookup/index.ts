@@ -13,14 +13,19 @@
  */
 import type { Device, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
-import { FACET_VIEW_CACHE_BYTES, FACTS_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
+import { FACET_VIEW_CACHE_BYTES, FACTS_BYTES_PER_DEVICE, FACTS_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
 import { SNAPSHOT_CACHE_ENTRIES, SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
   store: WarmDeps["store"] & { latestSnapshot(deviceId: string): Promise<StoredSnapshot | null> };
   factsTtlMs: number;
-  /** Bounds; the defaults are sized for a 10,000-device fleet (facts-cache.ts, snapshot-cache.ts). */
+  /**
+   * How many devices to hold: the connector passes its fleet's size (store/read-cache/) and calls
+   * `grow` as devices enroll. The bounds never go below the defaults (facts-cache.ts, snapshot-cache.ts).
+   */
+  devices?: number;
+  /** Bounds for tests; they override what `devices` implies. */
   snapshotEntries?: number;
   factsBytes?: number;
   facetFactsBytes?: number;
@@ -49,11 +54,18 @@ export class LatestFacts {
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
     this.factsTtlMs = options.factsTtlMs;
-    this.snapshots = new SnapshotCache(options.snapshotEntries ?? SNAPSHOT_CACHE_ENTRIES);
+    const devices = options.devices ?? 0;
+    this.snapshots = new SnapshotCache(options.snapshotEntries ?? Math.max(SNAPSHOT_CACHE_ENTRIES, devices));
     this.facts = {
-      authentik: new FactsJsonCache(options.factsBytes ?? FACTS_CACHE_BYTES, "authentik"),
+      authentik: new FactsJsonCache(options.factsBytes ?? Math.max(FACTS_CACHE_BYTES, devices * FACTS_BYTES_PER_DEVICE), "authentik"),
       facet: new FactsJsonCache(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, "facet"),
     };
+  }
+
+  /** Room for `devices` devices' latest snapshots and facts (the admins' full view keeps its own small bound). */
+  grow(devices: number): void {
+    this.snapshots.grow(devices);
+    this.facts.authentik.grow(devices * FACTS_BYTES_PER_DEVICE);
   }
 
   /** The device's latest snapshot if it is held, without reading the store. */

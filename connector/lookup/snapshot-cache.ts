@@ -14,13 +14,20 @@ import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
 
 export class SnapshotCache {
-  private readonly entries: LRUCache<string, StoredSnapshot>;
+  private entries: LRUCache<string, StoredSnapshot>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxEntries: number) {
+  constructor(private maxEntries: number) {
     this.entries = new LRUCache({ max: maxEntries });
+  }
+
+  /** Raises the bound as the fleet grows (never lowers it), keeping what is held. */
+  grow(maxEntries: number): void {
+    if (maxEntries <= this.maxEntries) return;
+    this.entries = regrown(this.entries, new LRUCache({ max: maxEntries }));
+    this.maxEntries = maxEntries;
   }
 
   get(deviceId: string, seq: number): StoredSnapshot | undefined {
@@ -49,8 +56,17 @@ export class SnapshotCache {
   }
 }
 
+/** `into` holding `from`'s entries in the same order of use. */
+export function regrown<V extends object>(from: LRUCache<string, V>, into: LRUCache<string, V>): LRUCache<string, V> {
+  for (const key of from.rkeys()) {
+    const value = from.peek(key);
+    if (value !== undefined) into.set(key, value);
+  }
+  return into;
+}
+
 /**
- * Parsed latest snapshots held for sign-ins, as many devices as the serialized facts cache holds
+ * Parsed latest snapshots held for sign-ins, at least as many devices as the serialized facts cache holds
  * (≈ 12,000): a parsed ~3.7 KB facts document measured ≈ 5.2 KB of heap, so ≈ 64 MB when full.
  */
 export const SNAPSHOT_CACHE_ENTRIES = 12_288;
