@@ -16,13 +16,13 @@ import { combineEvaluations, userMessages, type CombinedEvaluation } from "../..
 import type { Policy } from "../../policy/schema.ts";
 import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../../signin/identify.ts";
 import { SignInRefresher, type RefreshOutcome } from "../../signin/refresh.ts";
-import { EndpointCheckSchema, type EndpointCheck } from "../../signin/request.ts";
+import { parseEndpointCheck, type EndpointCheck } from "../../signin/request.ts";
 import type { Device, StoredSnapshot } from "../../store/types.ts";
 import { hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
 import { serializeDeviceView } from "../../lookup/device-view.ts";
-import { apiError } from "../middleware/errors.ts";
-import { jsonBody } from "../middleware/validate.ts";
+import { apiError, zodMessage } from "../middleware/errors.ts";
+import { validJson } from "../middleware/validate.ts";
 
 
 interface DeviceResult {
@@ -52,7 +52,13 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     return results;
   }
 
-  app.post("/v1/endpoint/check", requireScope(deps.apiTokens, "endpoint:check"), jsonBody(EndpointCheckSchema), async (c) => {
+  // The body checked by a compiled check, with zod for anything it does not accept (signin/request.ts).
+  const validBody = validJson<EndpointCheck>((c, value) => {
+    const parsed = parseEndpointCheck(value);
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, response: apiError(c, 400, "bad_request", zodMessage(parsed.error)) };
+  });
+
+  app.post("/v1/endpoint/check", requireScope(deps.apiTokens, "endpoint:check"), validBody, async (c) => {
     const check = c.req.valid("json");
     const loaded = await deps.compliance.loadPolicies(check.policies);
     if (!loaded.ok) return apiError(c, 400, "bad_request", `unknown device assurance policy id(s): ${loaded.missing.join(", ")}`);
