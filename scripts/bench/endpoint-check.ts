@@ -46,12 +46,12 @@ const REST_SETUP_MAX = 2000;
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
-/** CPU time (ms) the process's main thread has used: utime + stime of its first task. */
-function mainThreadCpuMs(pid: number): number {
+/** CPU time (ms) the process's main thread has used, in user and kernel mode: utime and stime of its first task. */
+function mainThreadCpuMs(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
   // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS, system: (Number(fields[12]) * 1000) / CLOCK_TICKS };
 }
 
 /**
@@ -220,7 +220,9 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await inLanes(Array.from({ length: CALLS }, (_, i) => i), lanes, async (i) => void latencies.push(await work(i)));
       const seconds = (performance.now() - t0) / 1000;
-      return { latencies, callsPerSecond: Math.round(CALLS / seconds), cpuUsPerCall: Math.round(((mainThreadCpuMs(serverPid) - cpu0) * 1000) / CALLS) };
+      const cpu1 = mainThreadCpuMs(serverPid);
+      const perCall = (ms: number) => Math.round((ms * 1000) / CALLS);
+      return { latencies, callsPerSecond: Math.round(CALLS / seconds), cpuUsPerCall: perCall(cpu1.user + cpu1.system - cpu0.user - cpu0.system), cpuUserUsPerCall: perCall(cpu1.user - cpu0.user) };
     };
 
     log(`sequential: ${CALLS} calls, one at a time (bare hono, then the connector)`);
@@ -247,12 +249,12 @@ async function main(): Promise<void> {
       policy: "LINUX: EXACT_ANY_SUPPORTED + latestSecurityPatch, ALL_INTERNAL_VOLUMES, firewall, Secure Boot, 1 CEL check (hostname), P7D grace",
       identification: "1/3 device id, 1/3 serial, 1/3 username",
       sequential: {
-        latencyMs: round(percentiles(sequential.latencies)), callsPerSecond: sequential.callsPerSecond, mainThreadCpuUsPerCall: sequential.cpuUsPerCall, statuses: seqStatuses, passing: seqPassing,
-        bareHono: { latencyMs: round(percentiles(seqBaseline.latencies)), callsPerSecond: seqBaseline.callsPerSecond, mainThreadCpuUsPerCall: seqBaseline.cpuUsPerCall },
+        latencyMs: round(percentiles(sequential.latencies)), callsPerSecond: sequential.callsPerSecond, mainThreadCpuUsPerCall: sequential.cpuUsPerCall, userCpuUsPerCall: sequential.cpuUserUsPerCall, statuses: seqStatuses, passing: seqPassing,
+        bareHono: { latencyMs: round(percentiles(seqBaseline.latencies)), callsPerSecond: seqBaseline.callsPerSecond, mainThreadCpuUsPerCall: seqBaseline.cpuUsPerCall, userCpuUsPerCall: seqBaseline.cpuUserUsPerCall },
       },
       concurrent8: {
-        latencyMs: round(percentiles(concurrent.latencies)), callsPerSecond: concurrent.callsPerSecond, mainThreadCpuUsPerCall: concurrent.cpuUsPerCall,
-        bareHono: { latencyMs: round(percentiles(conBaseline.latencies)), callsPerSecond: conBaseline.callsPerSecond, mainThreadCpuUsPerCall: conBaseline.cpuUsPerCall },
+        latencyMs: round(percentiles(concurrent.latencies)), callsPerSecond: concurrent.callsPerSecond, mainThreadCpuUsPerCall: concurrent.cpuUsPerCall, userCpuUsPerCall: concurrent.cpuUserUsPerCall,
+        bareHono: { latencyMs: round(percentiles(conBaseline.latencies)), callsPerSecond: conBaseline.callsPerSecond, mainThreadCpuUsPerCall: conBaseline.cpuUsPerCall, userCpuUsPerCall: conBaseline.cpuUserUsPerCall },
       },
       node: process.version,
       at: new Date().toISOString(),
