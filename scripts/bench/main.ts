@@ -5,7 +5,7 @@
  * bare node:http and hono servers), so the figures read as "fraction of what this hardware can
  * do", with the connector's CPU per request and per snapshot, per thread, beside them.
  *
- *   npm run bench                                   # defaults: about 5 minutes on 2 quiet cores
+ *   npm run bench                                   # defaults: about 6–8 minutes on 2 quiet cores
  *   npm run bench -- --only lookup --devices 50000 --burst 5000   # the fleet-scale lookup shape
  *   npm run bench -- --idle 20000 --json out.json   # the per-process file limit's worth of agents
  *   npm run bench -- --database postgres://postgres@127.0.0.1:5432/test --replicas 2
@@ -463,6 +463,15 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
     bare[mode] = { child, url: `http://127.0.0.1:${port}` };
   }
 
+  /** A bare server's run, with its main thread's CPU per request (the same /proc reading as the connector's). */
+  const bareRun = async (child: Child, s: LoadSpec, what: string) => {
+    const pid = child.process.pid!;
+    const before = sampleThreads(pid);
+    const result = await load(s);
+    const after = sampleThreads(pid);
+    const main = before && after ? (cpuBetween(before, after).groups.find((g) => g.name === "main")?.cpuMs ?? NaN) : NaN;
+    return { summary: summarizeOpenLoop(result, opts.rate, what), mainUs: (main * 1000) / Math.max(1, result.completed) };
+  };
   const runs: Partial<Record<"get" | "check", LookupRuns>> = {};
   for (const kind of kinds) {
     await settle(`lookup ${kind}`);
@@ -475,10 +484,14 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
       report.notes.push(`endpoint check CPU profile: ${file}`);
     }
     log(`lookup: the same at bare node:http and bare hono`);
-    const http = summarizeOpenLoop(await load(spec(bare.http.url, kind)), opts.rate, `bare http ${kind}`);
-    const hono = summarizeOpenLoop(await load(spec(bare.hono.url, kind)), opts.rate, `bare hono ${kind}`);
+    const http = await bareRun(bare.http.child, spec(bare.http.url, kind), `bare http ${kind}`);
+    const hono = await bareRun(bare.hono.child, spec(bare.hono.url, kind), `bare hono ${kind}`);
     const connector = summarizeOpenLoop(measured.result, opts.rate, kind);
-    runs[kind] = { connector, cpu: perUnit(measured.cpu, measured.result.completed), bareHttp: http, bareHono: hono, p99ToHono: connector.latencyMs.p99 / hono.latencyMs.p99 };
+    const cpu = perUnit(measured.cpu, measured.result.completed);
+    runs[kind] = {
+      connector, cpu, bareHttp: http.summary, bareHono: hono.summary, bareHttpMainUs: http.mainUs, bareHonoMainUs: hono.mainUs,
+      p99ToHono: connector.latencyMs.p99 / hono.summary.latencyMs.p99, mainCpuToHono: cpu.mainUs / hono.mainUs,
+    };
   }
 
   const burst = opts.burst > 0 ? await burstRun(devices.slice(0, opts.burst), agentUrls, restUrls[0]!, load, spec, kinds) : undefined;

@@ -68,7 +68,12 @@ export interface LookupRuns {
   cpu: CpuPerUnit;
   bareHttp: OpenLoopSummary;
   bareHono: OpenLoopSummary;
+  /** The bare servers' main-thread CPU µs per request in their runs. */
+  bareHttpMainUs: number;
+  bareHonoMainUs: number;
   p99ToHono: number;
+  /** Connector main-thread CPU per request ÷ bare hono's. */
+  mainCpuToHono: number;
 }
 
 export interface BurstResult {
@@ -129,7 +134,12 @@ export function renderReport(r: BenchReport): string {
     const lookupRows = (name: string, l: LookupRuns) => {
       rows.push([`lookup: ${name} @ ${n0(l.connector.rate)}/s`, `p50 ${n2(l.connector.latencyMs.p50)} ms`, `${tail(l.connector)}; served ${n0(l.connector.achieved)}/s${l.connector.overloaded ? " (fell behind)" : ""}; ${n0(lookup.devices)} ${lookup.size} devices; ${JSON.stringify(l.connector.statuses)}`, `p99 ≤ 3× hono ${verdict(l.p99ToHono <= 3)} (${n2(l.p99ToHono)}×)`]);
       rows.push([`lookup: ${name}, same-run baselines`, `hono p99 ${n2(l.bareHono.latencyMs.p99)} ms`, bare(l), ""]);
-      rows.push([`lookup: ${name}, connector CPU per request`, `main ${n0(l.cpu.mainUs)} µs`, cpuDetail(l.cpu), name.startsWith("POST") ? `main ≤ 150 µs ${verdict(l.cpu.mainUs <= 150)}` : ""]);
+      rows.push([
+        `lookup: ${name}, connector CPU per request`,
+        `main ${n0(l.cpu.mainUs)} µs`,
+        `${cpuDetail(l.cpu)}; bare hono main ${n0(l.bareHonoMainUs)} µs → ${n2(l.mainCpuToHono)}×, bare http ${n0(l.bareHttpMainUs)} µs`,
+        name.startsWith("POST") ? `main ≤ 150 µs ${verdict(l.cpu.mainUs <= 150)}` : "",
+      ]);
     };
     for (const [kind, w] of Object.entries(lookup.warm ?? {})) {
       rows.push([`lookup: warm-up pass, ${kind}`, `${n0(w.requests / w.seconds)}/s`, `${n0(w.requests)} of ${n0(w.devices)} devices once in ${n1(w.seconds)} s, closed loop; p50 ${n2(w.latencyMs.p50)} ms, p99 ${n2(w.latencyMs.p99)} ms; ${w.non2xx} non-2xx, ${w.errors} errors`, ""]);
