@@ -161,6 +161,8 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     },
     async close() {
       clearInterval(heartbeat);
+      // A paused socket would not read the agent's answer to the close frame until ws gives up on it.
+      gate.resumeAll();
       for (const session of sessions) session.close(CLOSE_CODES.shuttingDown, "connector shutting down");
       sessions.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -55,7 +55,8 @@ export class ReadGate<S extends Pausable = Pausable> {
     this.paused.delete(socket);
   }
 
-  private resumeAll(): void {
+  /** Every paused socket is read again (at shutdown: their closing handshakes must be read). */
+  resumeAll(): void {
     const sockets = [...this.paused];
     this.paused.clear();
     for (const socket of sockets) socket.resume();

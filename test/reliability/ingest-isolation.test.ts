@@ -96,6 +96,16 @@ describe("back-pressure: a flood of snapshots while the ingest queue is full", (
     }
   });
 
+  test("shutdown while agents are not being read closes them, without waiting for ws's 30 s close timeout", async () => {
+    const { t, client } = await flood(4);
+    await until("the connector stops reading the agent", async () => (await gauge(t, "facet_agent_sockets_paused")) === 1, 30_000);
+    const started = Date.now();
+    await t.stop();
+    // Loose on purpose: it separates reading the agent's close answer from ws giving up after 30 s.
+    assert.ok(Date.now() - started < 25_000, `stop took ${Date.now() - started} ms`);
+    assert.equal((await client.closed).code, 1001);
+  });
+
   test("(baseline) with a queue large enough for the flood, the connector reads all of it", async () => {
     const run = await flood(10_000);
     const { t } = run;
