@@ -15,11 +15,12 @@
  * Results are printed and written to bench-results/endpoint-check.json.
  *
  *   npm run bench:endpoint -- [--devices 1000] [--calls 1000]
- *   FACET_BENCH_PROFILE=1 npm run bench:endpoint   # also prints the connector's hottest functions
+ *   FACET_BENCH_PROFILE=1 npm run bench:endpoint   # also prints the connector's hottest functions and
+ *                                                  # keeps the profile (bench-results/endpoint-check.cpuprofile)
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, sign } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
@@ -206,8 +207,9 @@ async function main(): Promise<void> {
       return performance.now() - t0;
     };
 
-    log("warm-up: 200 calls");
-    for (let i = 0; i < 200; i++) await call(i * 7);
+    // Warm: every device the measured calls name has been checked once (its first verdict stored).
+    log(`warm-up: ${CALLS} calls, the devices the measured calls name`);
+    await inLanes(Array.from({ length: CALLS }, (_, i) => i), 8, async (i) => void (await call(i)));
     await baseline.request({ type: "setJson", json: lastBody } as never, "ok");
     for (let i = 0; i < 200; i++) await callBaseline();
     for (const k of Object.keys(statuses)) delete statuses[k];
@@ -240,6 +242,8 @@ async function main(): Promise<void> {
       await connector.request({ type: "profileStop", file: profileFile } as never, "profiled");
       const { summarizeProfile } = await import("./profile-summary.ts");
       log(JSON.stringify(summarizeProfile(JSON.parse(readFileSync(profileFile, "utf8")), 25), null, 1));
+      mkdirSync("bench-results", { recursive: true });
+      copyFileSync(profileFile, "bench-results/endpoint-check.cpuprofile");
     }
 
     const round = (p: Percentiles) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, k === "count" ? v : Math.round(v * 100) / 100]));
