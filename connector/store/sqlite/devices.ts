@@ -75,6 +75,17 @@ export function createDeviceStore(db: Database): DeviceStore {
   const recordEvent = (e: NewEvent) => insertEvent.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
 
   const listStatements = new Map<string, Statement<Record<string, unknown>, DeviceRow>>();
+  // A sign-in naming a user reads one device's bindings: preparing the statement cost more than running it.
+  const bindingStatements = new Map<number, Statement<string[], BindingRow>>();
+  const bindingsFor = (n: number): Statement<string[], BindingRow> => {
+    let statement = bindingStatements.get(n);
+    if (!statement) {
+      statement = db.prepare<string[], BindingRow>(`SELECT device_id, username, source, bound_by, bound_at FROM device_bindings WHERE device_id IN (${Array(n).fill("?").join(",")}) ORDER BY bound_at, username`);
+      // Lists of every length up to the chunk size are possible: keep the common short ones only.
+      if (n <= 8) bindingStatements.set(n, statement);
+    }
+    return statement;
+  };
 
   const enroll = db.transaction((tokenHash: string, device: Device, now: number): EnrollOutcome => {
     const token = findToken.get(tokenHash);
@@ -170,11 +181,7 @@ export function createDeviceStore(db: Database): DeviceStore {
       // Chunks stay under SQLite's bound-parameter limit.
       for (let i = 0; i < deviceIds.length; i += 500) {
         const chunk = deviceIds.slice(i, i + 500);
-        rows.push(
-          ...db
-            .prepare<string[], BindingRow>(`SELECT device_id, username, source, bound_by, bound_at FROM device_bindings WHERE device_id IN (${chunk.map(() => "?").join(",")}) ORDER BY bound_at, username`)
-            .all(...chunk),
-        );
+        rows.push(...bindingsFor(chunk.length).all(...chunk));
       }
       return groupBindings(rows);
     },
