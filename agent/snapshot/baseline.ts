@@ -1,8 +1,8 @@
 /**
  * What the connector holds of this device's facts: the families of the last snapshot it
  * acknowledged. A family whose digest is unchanged is sent as that digest, a list that changed a
- * little as edits of the acked one (shared/protocol/family-digests.ts). Kept in memory only, across the agent's sessions: a
- * restarted agent sends its first snapshot in full. Whenever the agent is unsure the connector
+ * little as edits of the acked one (shared/protocol/family-digests.ts). Kept in memory only,
+ * across the agent's sessions: a restarted agent sends its first snapshot in full. Whenever the agent is unsure the connector
  * still holds that snapshot (its welcome names another lastSeq, a snapshot was refused), the
  * baseline is forgotten and the next snapshot is full.
  */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { canonicalJson, canonicalText } from "../signing/canonical.ts";
-import { compactBodyText, expandBodyText, familyDigest, FamilyDigestsSchema, type FamilySpan } from "./family-digests.ts";
+import { compactBodyText, expandBodyText, familyDigest, FamilyDigestsSchema } from "./family-digests.ts";
 import type { Facts } from "../facts/schema.ts";
 
 // Synthetic: a vendor map with integer-like keys, which JavaScript enumerates out of canonical order.
@@ -20,12 +20,7 @@ test("a compact body rebuilds to exactly the canonical text of the full body", (
   assert.ok(!compact.includes("zsh") && !compact.includes("example.com"));
   const rebuilt = expandBodyText(compact, digests, {}, (family, digest) =>
     familyDigest(family, own(family)) === digest ? { value: (facts as Record<string, unknown>)[family], text: own(family) } : undefined);
-  if (!rebuilt.ok) assert.fail(rebuilt.message);
-  assert.equal(rebuilt.text, canonicalJson(body));
-  for (const family of ["os", "software", "processes", "vendor"] as const) {
-    const span: FamilySpan | undefined = rebuilt.spans.get(family);
-    assert.equal(span && rebuilt.text.slice(span.start, span.end), own(family), `where ${family} sits`);
-  }
+  assert.deepEqual(rebuilt, { ok: true, text: canonicalJson(body) });
 });
 
 test("a digest nothing resolves is unknown_family_digest with the body's seq; a family both sent and digested is refused", () => {

@@ -78,15 +78,13 @@ export function compactBodyText(body: { facts: Facts }, leftOut: readonly FactFa
   return canonicalText({ ...body, facts });
 }
 
-/** Where a family's canonical text sits in a body text: `text.slice(start, end)`. */
+/** Where a member's canonical text sits in a body text: `text.slice(start, end)` (canonical-spans.ts). */
 export interface FamilySpan {
   start: number;
   end: number;
 }
 
-export type Expanded =
-  | { ok: true; text: string; spans: Map<FactFamily, FamilySpan> }
-  | { ok: false; code: ErrorCode; message: string; seq?: number };
+export type Expanded = { ok: true; text: string } | { ok: false; code: ErrorCode; message: string; seq?: number };
 
 /**
  * The full canonical body text of a compact body: `resolve` finds the held family value with a
@@ -127,15 +125,7 @@ export function expandBodyText(compact: string, digests: FamilyDigests, deltas: 
   if (unknown.length > 0) {
     return { ok: false, code: "unknown_family_digest", message: `no stored value of ${unknown.join(", ")} has the digest named; send the snapshot in full`, ...seq };
   }
-  const inner = objectText(facts, rebuilt);
-  const outer = objectText(body, new Map([["facts", inner.text]]));
-  const at = outer.spans.get("facts")!.start;
-  const spans = new Map<FactFamily, FamilySpan>();
-  for (const family of FACT_FAMILIES) {
-    const span = inner.spans.get(family);
-    if (span) spans.set(family, { start: at + span.start, end: at + span.end });
-  }
-  return { ok: true, text: outer.text, spans };
+  return { ok: true, text: objectText(body, new Map([["facts", objectText(facts, rebuilt)]])) };
 }
 
 /** The canonical text of `base` with the edits applied, or undefined if they do not fit it. */
@@ -153,22 +143,10 @@ function applyEdits(base: unknown, edits: readonly FamilyEdit[]): string | undef
   return `[${items.join(",")}]`;
 }
 
-/**
- * Canonical text of `value` with the members named in `texts` written as those (canonical)
- * texts, and where each member's value sits in it.
- */
-function objectText(value: Record<string, unknown>, texts: Map<string, string>): { text: string; spans: Map<string, FamilySpan> } {
+/** Canonical text of `value` with the members named in `texts` written as those (canonical) texts. */
+function objectText(value: Record<string, unknown>, texts: Map<string, string>): string {
   const keys = [...new Set([...Object.keys(value), ...texts.keys()])].sort();
-  const spans = new Map<string, FamilySpan>();
-  let text = "{";
-  for (const key of keys) {
-    if (text.length > 1) text += ",";
-    text += `${JSON.stringify(key)}:`;
-    const member = texts.get(key) ?? canonicalText(value[key]);
-    spans.set(key, { start: text.length, end: text.length + member.length });
-    text += member;
-  }
-  return { text: `${text}}`, spans };
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${texts.get(key) ?? canonicalText(value[key])}`).join(",")}}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
