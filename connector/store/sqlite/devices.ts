@@ -3,7 +3,11 @@ import type { Database, Statement } from "better-sqlite3";
 import type { BindOutcome, Device, DeviceBinding, DeviceQuery, DeviceStore, EnrollOutcome, NewEvent } from "../types.ts";
 import { deviceFromRow, groupBindings, type BindingRow, type DeviceRow } from "../rows.ts";
 
-/** A device row in the column order of `getDevice`'s SELECT. */
+/** The columns of a Device, in DeviceTuple's order. */
+const DEVICE_COLUMNS =
+  "d.id, d.name, d.public_key, d.platform, d.serial, d.manufacturer, d.model, d.machine_id, d.hardware_uuid, d.hostname, d.username, d.enrolled_at, d.revoked_at, d.last_seq, d.last_seen_at";
+
+/** A device row in the column order of DEVICE_COLUMNS. */
 type DeviceTuple = [
   id: string, name: string | null, publicKey: string, platform: string | null, serial: string | null, manufacturer: string | null,
   model: string | null, machineId: string | null, hardwareUuid: string | null, hostname: string | null, username: string | null,
@@ -40,11 +44,7 @@ export function createDeviceStore(db: Database): DeviceStore {
   const insertEvent = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
   // Every GET /v1/devices/{id}, endpoint check and ingested snapshot reads one device by id: read
   // as an array (`raw`), the row costs less than with named columns (docs/performance.md).
-  const getDevice = db
-    .prepare<[string], DeviceTuple>(
-      "SELECT id, name, public_key, platform, serial, manufacturer, model, machine_id, hardware_uuid, hostname, username, enrolled_at, revoked_at, last_seq, last_seen_at FROM devices WHERE id = ?",
-    )
-    .raw();
+  const getDevice = db.prepare<[string], DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices d WHERE id = ?`).raw();
   // Live devices first, so a key both live and revoked (enrolled before this check existed) reads as in use.
   const byPublicKey = db.prepare<[string], { revoked_at: number | null }>(
     "SELECT revoked_at FROM devices WHERE public_key = ? ORDER BY revoked_at IS NOT NULL LIMIT 1",
@@ -53,11 +53,14 @@ export function createDeviceStore(db: Database): DeviceStore {
   const touch = db.prepare<[number, string]>(
     "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?",
   );
-  const boundTo = db.prepare<{ u: string }, DeviceRow>(
-    `SELECT d.* FROM device_bindings b JOIN devices d ON d.id = b.device_id
-      WHERE b.username = @u AND d.revoked_at IS NULL
-      ORDER BY d.last_seen_at DESC, d.id`,
-  );
+  // A sign-in naming a user reads this: as tuples, like getDevice.
+  const boundTo = db
+    .prepare<{ u: string }, DeviceTuple>(
+      `SELECT ${DEVICE_COLUMNS} FROM device_bindings b JOIN devices d ON d.id = b.device_id
+        WHERE b.username = @u AND d.revoked_at IS NULL
+        ORDER BY d.last_seen_at DESC, d.id`,
+    )
+    .raw();
   // A UNION of index lookups: written as one OR with a correlated EXISTS, SQLite scanned every device row.
   const claiming = db.prepare<{ u: string }, DeviceRow>(
     `SELECT * FROM devices d
@@ -74,7 +77,7 @@ export function createDeviceStore(db: Database): DeviceStore {
   const countLive = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM devices WHERE revoked_at IS NULL");
   const recordEvent = (e: NewEvent) => insertEvent.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
 
-  const listStatements = new Map<string, Statement<Record<string, unknown>, DeviceRow>>();
+  const listStatements = new Map<string, Statement<Record<string, unknown>, DeviceTuple>>();
   // A sign-in naming a user reads one device's bindings: preparing the statement cost more than running it.
   const bindingStatements = new Map<number, Statement<string[], BindingRow>>();
   const bindingsFor = (n: number): Statement<string[], BindingRow> => {
@@ -154,17 +157,18 @@ export function createDeviceStore(db: Database): DeviceStore {
       }
       if (query.after !== undefined) (where.push("d.id > @after"), (params.after = query.after));
       params.offset = query.offset ?? 0;
-      const sql = `SELECT * FROM devices d ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY d.id LIMIT @limit OFFSET @offset`;
+      const sql = `SELECT ${DEVICE_COLUMNS} FROM devices d ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY d.id LIMIT @limit OFFSET @offset`;
       let statement = listStatements.get(sql);
       if (!statement) {
         // The WHERE clause comes from a fixed set of filters, so there are few distinct statements.
-        statement = db.prepare<Record<string, unknown>, DeviceRow>(sql);
+        // Tuples, like getDevice: a sign-in naming a serial reads this.
+        statement = db.prepare<Record<string, unknown>, DeviceTuple>(sql).raw();
         listStatements.set(sql, statement);
       }
-      return statement.all(params).map(deviceFromRow);
+      return statement.all(params).map(deviceFromTuple);
     },
     async findDevicesBoundTo(username) {
-      return boundTo.all({ u: username }).map(deviceFromRow);
+      return boundTo.all({ u: username }).map(deviceFromTuple);
     },
     async findDevicesClaiming(username) {
       return claiming.all({ u: username }).map(deviceFromRow);
