@@ -136,7 +136,8 @@ export function cacheStoreReads<S extends Store>(store: S, options: ReadCacheOpt
       try {
         await bus.publish({ to: "*", from: bus.replicaId, type: INVALIDATE, ...message });
       } catch (err) {
-        // The write stands; the other replicas drop these entries when their bus reconnects.
+        // The write stands. PostgreSQL is out of reach from here, so the other replicas' listeners
+        // have most likely lost it too, and they drop everything when they reconnect.
         options.log?.warn({ err: (err as Error).message }, "could not announce a write to the other replicas");
       }
     }
