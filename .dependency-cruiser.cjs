@@ -35,7 +35,7 @@ module.exports = {
         "policy/ evaluates values it is given: no store, no HTTP, no events, no compliance service. " +
         "Loading and storing belong to connector/compliance/.",
       severity: "error",
-      from: { path: "^connector/policy/", pathNot: "^connector/policy/testing/" },
+      from: { path: "^connector/policy/" },
       to: { path: "^connector/(store|http|events|compliance|agent-channel|lookup|cluster|console|fleet|signin)/" },
     },
     {

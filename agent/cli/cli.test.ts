@@ -11,7 +11,7 @@ import { saveKeyPair } from "../identity/key-file.ts";
 import { statePaths } from "../identity/state-dir.ts";
 import { StateStore } from "../identity/state-file.ts";
 import { EXIT_DEVICE_REJECTED } from "../errors.ts";
-import { ScriptedConnector } from "../transport/testing/scripted-connector.ts";
+import { ScriptedConnector } from "../../test/support/scripted-connector.ts";
 import { runFromSource } from "../../test/support/from-source.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;

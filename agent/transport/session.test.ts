@@ -12,7 +12,7 @@ import { statePaths } from "../identity/state-dir.ts";
 import { StateStore } from "../identity/state-file.ts";
 import { savePending } from "../snapshot/pending.ts";
 import { runAgent, type RunAgentOptions } from "./agent-loop.ts";
-import { ScriptedConnector } from "./testing/scripted-connector.ts";
+import { ScriptedConnector } from "../../test/support/scripted-connector.ts";
 
 const DEVICE = "dev_test_1";
 

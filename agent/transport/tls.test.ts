@@ -9,7 +9,7 @@ import { enroll } from "../identity/enroll.ts";
 import { loadKeyPair } from "../identity/key-file.ts";
 import { statePaths } from "../identity/state-dir.ts";
 import { runAgent } from "./agent-loop.ts";
-import { ScriptedConnector } from "./testing/scripted-connector.ts";
+import { ScriptedConnector } from "../../test/support/scripted-connector.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname;
 const tls = { cert: readFileSync(fixture("server.pem"), "utf8"), key: readFileSync(fixture("server.key"), "utf8") };

@@ -6,7 +6,7 @@ import { test, type TestContext } from "node:test";
 import { openStore } from "../store/open.ts";
 import type { ComplianceWrite, StoredSnapshot } from "../store/types.ts";
 import { ComplianceService } from "./service.ts";
-import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "../policy/testing/fixtures.ts";
+import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "../../test/support/policy/fixtures.ts";
 
 /** A SQLite file with three enrolled Linux devices and one stored policy, removed after the test. */
 async function threeLinuxDevices(t: TestContext) {

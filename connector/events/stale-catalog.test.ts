@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 import { evaluatePolicy } from "../policy/evaluate.ts";
-import { CATALOG_NOW, inputOf, macFacts, policyOf, TEST_CATALOG } from "../policy/testing/fixtures.ts";
+import { CATALOG_NOW, inputOf, macFacts, policyOf, TEST_CATALOG } from "../../test/support/policy/fixtures.ts";
 import type { NewEvent } from "../store/types.ts";
 import { logCatalogFreshness, noteStaleCatalogUnknowns, STALE_CATALOG_EVENT, STALE_CATALOG_EVENT_INTERVAL_MS } from "./stale-catalog.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Facts } from "../../shared/facts/schema.ts";
 import { evaluatePolicy } from "./evaluate.ts";
-import { inputOf, linuxFacts, macFacts, policyOf, windowsFacts } from "./testing/fixtures.ts";
+import { inputOf, linuxFacts, macFacts, policyOf, windowsFacts } from "../../test/support/policy/fixtures.ts";
 import type { CheckStatus } from "./types.ts";
 
 const mac = { name: "mac", platform: "MACOS" };

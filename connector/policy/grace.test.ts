@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { evaluatePolicy } from "./evaluate.ts";
-import { inputOf, macFacts, policyOf } from "./testing/fixtures.ts";
+import { inputOf, macFacts, policyOf } from "../../test/support/policy/fixtures.ts";
 import type { CheckState, PolicyEvaluation } from "./types.ts";
 
 const DAY = 86_400_000;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Facts } from "../../shared/facts/schema.ts";
 import { evaluatePolicy } from "./evaluate.ts";
-import { CATALOG_NOW, inputOf, linuxFacts, macFacts, policyOf, redatedCatalog, windowsFacts } from "./testing/fixtures.ts";
+import { CATALOG_NOW, inputOf, linuxFacts, macFacts, policyOf, redatedCatalog, windowsFacts } from "../../test/support/policy/fixtures.ts";
 import type { CheckResult, PolicyEvaluation } from "./types.ts";
 
 /** A year after TEST_CATALOG (2025.11.14) was published, its only confirmation. */

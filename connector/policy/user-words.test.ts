@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import { userMessages } from "./combine.ts";
 import { evaluatePolicy } from "./evaluate.ts";
-import { inputOf, linuxFacts, macFacts, policyOf, redatedCatalog } from "./testing/fixtures.ts";
+import { inputOf, linuxFacts, macFacts, policyOf, redatedCatalog } from "../../test/support/policy/fixtures.ts";
 
 function messagesFor(body: Record<string, unknown>, facts: Facts, options: Parameters<typeof inputOf>[2] = {}) {
   const policy = policyOf(body);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AuthentikFactsSchema } from "./authentik.ts";
 import { toAuthentikView } from "./authentik-view.ts";
-import { linuxFacts, macFacts, windowsFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, macFacts, windowsFacts } from "../../test/support/policy/fixtures.ts";
 import type { Facts } from "./schema.ts";
 
 const refusals = (doc: unknown): string[] =>

@@ -6,7 +6,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { linuxFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts } from "../support/policy/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { generateKeyPair } from "../../shared/signing/sign.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";

@@ -24,7 +24,7 @@ import { browserStoreInstaller, type InstallRecord } from "../../agent/certifica
 import type { Collected } from "../../agent/collectors/types.ts";
 import { enroll, runAgent } from "../../agent/index.ts";
 import { silentLogger } from "../../agent/log.ts";
-import { linuxFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts } from "../support/policy/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { makeCa, makeLeaf, type TestCa, type TestLeaf } from "../support/test-certs.ts";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";
 import { issueDeviceCertificate } from "../../connector/device-ca/issue.ts";
-import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, macFacts } from "../support/policy/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 

@@ -4,7 +4,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { macFacts, windowsFacts } from "../../connector/policy/testing/fixtures.ts";
+import { macFacts, windowsFacts } from "../support/policy/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 
 let t: LivePolicyConnector;

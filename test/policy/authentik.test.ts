@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
-import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, macFacts } from "../support/policy/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 import { runDocPolicy } from "../support/authentik/doc-policy.ts";
 import { makeCa, makeLeaf } from "../support/test-certs.ts";

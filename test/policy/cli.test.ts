@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { linuxFacts, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, TEST_CATALOG } from "../support/policy/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 import { runFacet } from "../support/from-source.ts";
 

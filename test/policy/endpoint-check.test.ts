@@ -1,7 +1,7 @@
 /** /v1/endpoint/check and /v1/devices/{id}/evaluate behaviours, against a live connector on an injected clock. */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, macFacts } from "../support/policy/fixtures.ts";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { enrollTestDevice } from "../support/protocol-client.ts";
 import { buildCertificateRequest, generateCertificateKey } from "../../agent/certificate/csr.ts";

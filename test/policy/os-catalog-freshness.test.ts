@@ -8,7 +8,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { macFacts, redatedCatalog } from "../../connector/policy/testing/fixtures.ts";
+import { macFacts, redatedCatalog } from "../support/policy/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 import { runFacet } from "../support/from-source.ts";
 

@@ -9,7 +9,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { linuxFacts, macFacts } from "../../connector/policy/testing/fixtures.ts";
+import { linuxFacts, macFacts } from "../support/policy/fixtures.ts";
 import { recording, startFeedServer, type FeedServer } from "../support/feed-server.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 import { runFacet } from "../support/from-source.ts";

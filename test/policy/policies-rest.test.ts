@@ -3,7 +3,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { issueApiToken } from "../../connector/tokens/issue.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
-import { TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
+import { TEST_CATALOG } from "../support/policy/fixtures.ts";
 
 let t: LivePolicyConnector;
 before(async () => {

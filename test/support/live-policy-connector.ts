@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { ConnectorLimits } from "../../connector/options.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { ConnectorFrame } from "../../shared/protocol/messages.ts";
-import { CATALOG_NOW, TEST_CATALOG } from "../../connector/policy/testing/fixtures.ts";
+import { CATALOG_NOW, TEST_CATALOG } from "./policy/fixtures.ts";
 import { startTestConnector, type TestConnector } from "./connector.ts";
 import { ProtocolClient, enrollTestDevice, type TestDevice } from "./protocol-client.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { catalogFreshness, DEFAULT_CATALOG_MAX_AGE_DAYS, staleCatalogMessage } from "./freshness.ts";
-import { TEST_CATALOG } from "../testing/fixtures.ts";
+import { TEST_CATALOG } from "../../../test/support/policy/fixtures.ts";
 
 const catalog = { version: "2025.11.14", publishedAt: "2025-11-14" };
 const at = (iso: string) => Date.parse(iso);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, windowsReleases, windowsSupported } from "./index.ts";
 import { OsCatalogSchema, type OsCatalog } from "./schema.ts";
-import { TEST_CATALOG } from "../testing/fixtures.ts";
+import { TEST_CATALOG } from "../../../test/support/policy/fixtures.ts";
 
 const bundled = TEST_CATALOG;
 const clone = (): OsCatalog => structuredClone(bundled);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { evaluatePolicy } from "../evaluate.ts";
 import { parsePolicyBody } from "../parse.ts";
-import { inputOf, linuxFacts, macFacts, policyOf, windowsFacts } from "../testing/fixtures.ts";
+import { inputOf, linuxFacts, macFacts, policyOf, windowsFacts } from "../../../test/support/policy/fixtures.ts";
 import { CEL_POLICY_BUDGET_MS, compileExpression, CompiledExpressions } from "./compile.ts";
 
 const appleOnly = {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { openSqliteStore } from "../sqlite/index.ts";
 import type { ComplianceWrite, Store, StoredPolicy } from "../types.ts";
-import { storedDevice } from "../../policy/testing/fixtures.ts";
+import { storedDevice } from "../../../test/support/policy/fixtures.ts";
 import { cacheStoreReads, INVALIDATE, type CacheBus, type CacheBusMessage } from "./index.ts";
 
 /** A real SQLite file with two enrolled devices and one policy, and a count of the reads that reached it. */

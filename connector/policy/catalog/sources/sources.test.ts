@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { TEST_CATALOG } from "../../testing/fixtures.ts";
+import { TEST_CATALOG } from "../../../../test/support/policy/fixtures.ts";
 import { assembleCatalog } from "../assemble.ts";
 import { refuseUpdate } from "../validate-update.ts";
 import { LINUX_DISTROS, linuxDistroFromEndOfLife, windowsCyclesFromEndOfLife } from "./endoflife.ts";

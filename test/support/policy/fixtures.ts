@@ -1,12 +1,12 @@
 /** Facts documents and policies for tests: realistic devices of each platform, overridable per test. */
 import type { Facts, Unknown } from "../../../shared/facts/schema.ts";
-import { OsCatalogSchema, type OsCatalog } from "../catalog/index.ts";
-import { CompiledExpressions } from "../cel/compile.ts";
+import { OsCatalogSchema, type OsCatalog } from "../../../connector/policy/catalog/index.ts";
+import { CompiledExpressions } from "../../../connector/policy/cel/compile.ts";
 import frozen from "./catalog-2025-11-14.json" with { type: "json" };
-import { parsePolicyBody } from "../parse.ts";
-import type { Policy } from "../schema.ts";
-import type { CheckState, EvaluationInput } from "../types.ts";
-import type { Device } from "../../store/types.ts";
+import { parsePolicyBody } from "../../../connector/policy/parse.ts";
+import type { Policy } from "../../../connector/policy/schema.ts";
+import type { CheckState, EvaluationInput } from "../../../connector/policy/types.ts";
+import type { Device } from "../../../connector/store/types.ts";
 
 /**
  * The frozen catalog evaluation tests use (the one bundled until 2026-08): tests pin it, not the

@@ -9,11 +9,11 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { WebSocketServer, type WebSocket } from "ws";
-import { AgentFrameSchema, type Auth, type ConnectorFrame, type Welcome } from "../../../shared/protocol/messages.ts";
-import { SnapshotBodySchema, type SnapshotBody } from "../../../shared/protocol/snapshot.ts";
-import { canonicalBytes, canonicalText } from "../../../shared/signing/canonical.ts";
-import { AGENT_FEATURES_HEADER, expandBodyText, familyDigest, type FactFamily, type HeldFamily } from "../../../shared/protocol/family-digests.ts";
-import { publicKeyFromRaw, verifySignature } from "../../../shared/signing/verify.ts";
+import { AgentFrameSchema, type Auth, type ConnectorFrame, type Welcome } from "../../shared/protocol/messages.ts";
+import { SnapshotBodySchema, type SnapshotBody } from "../../shared/protocol/snapshot.ts";
+import { canonicalBytes, canonicalText } from "../../shared/signing/canonical.ts";
+import { AGENT_FEATURES_HEADER, expandBodyText, familyDigest, type FactFamily, type HeldFamily } from "../../shared/protocol/family-digests.ts";
+import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
 
 export interface ReceivedSnapshot {
   connection: number;
