@@ -138,7 +138,13 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     if (check.ok) return check;
     return { ok: false, reason: check.reason === "missing" || check.reason === "too_large" ? "malformed" : check.reason, detail: check.detail };
   };
-  const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs, devices: reads.capacity });
+  const lookup = new LatestFacts({
+    store,
+    factsTtlMs: limits.factsTtlMs,
+    snapshotBytes: limits.snapshotCacheBytes,
+    factsBytes: limits.factsCacheBytes,
+    devices: reads.capacity,
+  });
   const apiTokens = new ApiTokenCache(store);
   const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance, apiTokens };
   const app = createHttpApp(deps);

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import { DEFAULT_CATALOG_SOURCES, type CatalogSources } from "./os-catalog/sources.ts";
 import { DEFAULT_CATALOG_MAX_AGE_DAYS } from "./policy/catalog/freshness.ts";
 
@@ -37,6 +38,10 @@ export interface ConnectorLimits {
   snapshotIntervalSeconds: number;
   /** How long a cached snapshot counts as fresh in the device view (authentik uses 24 h). */
   factsTtlMs: number;
+  /** Heap bytes the latest parsed snapshots kept for sign-ins may take (connector/lookup/snapshot-cache.ts). */
+  snapshotCacheBytes: number;
+  /** Bytes of serialized device facts kept for `GET /v1/devices/{id}` and the check, at most (connector/lookup/facts-cache.ts). */
+  factsCacheBytes: number;
   /** Snapshots per ingest transaction. */
   batchMaxSize: number;
   /** Events older than this many days are pruned (0: no age limit). */
@@ -79,6 +84,10 @@ export interface ConnectorLimits {
   osCatalogFetchTimeoutMs: number;
 }
 
+function heapShare(parts: number): number {
+  return Math.floor(getHeapStatistics().heap_size_limit / parts);
+}
+
 export const DEFAULT_LIMITS: ConnectorLimits = {
   // A full facts document with 5,000 software entries is ~0.6 MB, and the body travels
   // JSON-escaped inside the frame; 2 MiB leaves room without inviting memory abuse.
@@ -98,6 +107,9 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   maxBufferedBytes: 1024 * 1024,
   snapshotIntervalSeconds: 15 * 60,
   factsTtlMs: 24 * 3600 * 1000,
+  // An eighth of the heap each: whatever the fleet's size and its snapshots', the caches cannot exhaust it.
+  snapshotCacheBytes: heapShare(8),
+  factsCacheBytes: heapShare(8),
   batchMaxSize: 256,
   eventRetentionDays: 90,
   // The snapshot itself (with capped history) is the durable record; its acceptance event is noise after a week.

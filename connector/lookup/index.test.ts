@@ -5,12 +5,16 @@ import { LatestFacts, type LatestFactsOptions } from "./index.ts";
 
 // Synthetic devices and snapshots: only the fields the lookup reads.
 const device = (id: string, lastSeq: number) => ({ id, lastSeq, revokedAt: null }) as Device;
-const snapshot = (deviceId: string, seq: number) =>
-  ({ deviceId, seq, collectedAt: 1_000, receivedAt: 1_000, facts: { os: null }, unknown: {} }) as unknown as StoredSnapshot;
+const snapshot = (deviceId: string, seq: number, software: string[] = []) => {
+  const facts = { os: null, software: software.map((name) => ({ name, version: String(seq) })) };
+  const body = JSON.stringify({ facts, unknown: {} });
+  return { deviceId, seq, collectedAt: 1_000, receivedAt: 1_000, body, facts, unknown: {} } as unknown as StoredSnapshot;
+};
+const BUDGETS = { snapshotBytes: 1 << 20, factsBytes: 1 << 20 };
 
-function countingStore(devices: Device[]): LatestFactsOptions["store"] & { reads: string[] } {
+function countingStore(devices: Device[], software: string[] = []): LatestFactsOptions["store"] & { reads: string[] } {
   const reads: string[] = [];
-  const latest = (id: string) => snapshot(id, devices.find((d) => d.id === id)!.lastSeq);
+  const latest = (id: string) => snapshot(id, devices.find((d) => d.id === id)!.lastSeq, software);
   return {
     reads,
     async listDevices({ after, limit }) {
@@ -29,16 +33,16 @@ function countingStore(devices: Device[]): LatestFactsOptions["store"] & { reads
 
 test("a snapshot the agent channel accepted is read back without a store query", async () => {
   const store = countingStore([device("a", 2)]);
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000 });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   lookup.accepted(snapshot("a", 2));
   assert.equal((await lookup.latestSnapshot(device("a", 2)))?.seq, 2);
   assert.deepEqual(store.reads, []);
-  assert.deepEqual(lookup.stats().snapshots, { hits: 1, misses: 0, entries: 1 });
+  assert.deepEqual({ ...lookup.stats().snapshots, bytes: 0 }, { hits: 1, misses: 0, entries: 1, bytes: 0 });
 });
 
 test("readers of many devices can leave the cache as it was", async () => {
   const store = countingStore([device("a", 1), device("b", 1)]);
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000 });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   await lookup.latestSnapshots([device("a", 1), device("b", 1)], { remember: false });
   assert.equal(lookup.stats().snapshots.entries, 0);
   await lookup.latestSnapshots([device("a", 1)]);
@@ -48,7 +52,7 @@ test("readers of many devices can leave the cache as it was", async () => {
 
 test("facts JSON is serialized once per (device, seq) and counted per view", async () => {
   const store = countingStore([device("a", 3)]);
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000 });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   const first = await lookup.latestFactsJson(device("a", 3));
   assert.equal(await lookup.latestFactsJson(device("a", 3)), first);
   assert.equal(lookup.factsJsonOf(snapshot("a", 3)), first);
@@ -62,8 +66,41 @@ test("facts JSON is serialized once per (device, seq) and counted per view", asy
 
 test("warming fills the caches the routes read", async () => {
   const store = countingStore([device("a", 1), device("b", 4)]);
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000 });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   assert.equal(await lookup.warm(), 2);
   assert.equal(lookup.cachedSnapshot(device("b", 4))?.seq, 4);
   assert.equal(lookup.stats().facts.authentik.entries, 2);
+});
+
+test("real-size snapshots past the byte budget are evicted, and an evicted device is answered from the store", async () => {
+  // Synthetic ~64 KB bodies, the size a real agent's snapshot has.
+  const software = Array.from({ length: 1_500 }, (_, i) => `package-${String(i).padStart(5, "0")}-with-a-long-name`);
+  const devices = Array.from({ length: 40 }, (_, i) => device(`d${String(i).padStart(2, "0")}`, i + 1));
+  const store = countingStore(devices, software);
+  const budget = 2 * 1024 * 1024;
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: budget });
+  assert.ok(snapshot("x", 1, software).body.length > 60_000);
+  for (const d of devices) await lookup.latestSnapshot(d);
+  const { snapshots } = lookup.stats();
+  assert.ok(snapshots.bytes <= budget, `${snapshots.bytes} held, budget ${budget}`);
+  assert.ok(snapshots.entries > 0 && snapshots.entries < devices.length, `${snapshots.entries} held`);
+  assert.equal(lookup.cachedSnapshot(devices[0]!), undefined, "the least recently read device was evicted");
+
+  store.reads.length = 0;
+  const again = await lookup.latestSnapshot(devices[0]!);
+  assert.deepEqual(store.reads, ["d00"], "read from the store");
+  assert.equal(again?.seq, 1);
+  assert.deepEqual(again?.facts, snapshot("d00", 1, software).facts);
+  assert.ok(lookup.stats().snapshots.bytes <= budget);
+});
+
+test("warming stops at the byte budget instead of reading the whole fleet", async () => {
+  const software = Array.from({ length: 1_500 }, (_, i) => `package-${String(i).padStart(5, "0")}-with-a-long-name`);
+  const devices = Array.from({ length: 400 }, (_, i) => device(`d${String(i).padStart(3, "0")}`, 1));
+  const store = countingStore(devices, software);
+  const budget = 2 * 1024 * 1024;
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: 64 * 1024 * 1024 });
+  await lookup.warm();
+  assert.ok(lookup.stats().snapshots.bytes <= budget);
+  assert.ok(store.reads.length < devices.length / 4, `${store.reads.length} snapshots read`);
 });

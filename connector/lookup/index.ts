@@ -7,27 +7,29 @@
  * Why an answer is never stale: every read is keyed by the (device, seq) of a device row the
  * caller has just read, and stored snapshots are immutable (snapshot-cache.ts, facts-cache.ts).
  *
- *   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs });
+ *   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs, snapshotBytes: limits.snapshotCacheBytes, factsBytes: limits.factsCacheBytes });
  *   void lookup.warm();
  *   const json = await lookup.latestFactsJson(device, "authentik");
  */
 import type { Device, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FACTS_BYTES_PER_DEVICE, FACTS_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
-import { SNAPSHOT_CACHE_ENTRIES, SnapshotCache } from "./snapshot-cache.ts";
+import { SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
   store: WarmDeps["store"] & { latestSnapshot(deviceId: string): Promise<StoredSnapshot | null> };
   factsTtlMs: number;
+  /** Heap bytes the parsed snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
+  snapshotBytes: number;
+  /** Bytes the serialized facts may take at most (`ConnectorLimits.factsCacheBytes`). */
+  factsBytes: number;
   /**
-   * How many devices to hold: the connector passes its fleet's size (store/read-cache/) and calls
-   * `grow` as devices enroll. The bounds never go below the defaults (facts-cache.ts, snapshot-cache.ts).
+   * How many devices the facts cache makes room for, below `factsBytes`: the connector passes its
+   * fleet's size (store/read-cache/) and calls `grow` as devices enroll (facts-cache.ts).
    */
   devices?: number;
-  /** Bounds for tests; they override what `devices` implies. */
-  snapshotEntries?: number;
-  factsBytes?: number;
+  /** For tests; the admins' full view otherwise keeps its own small bound. */
   facetFactsBytes?: number;
 }
 
@@ -41,7 +43,7 @@ export interface CacheStats {
 }
 
 export interface LookupStats {
-  snapshots: CacheStats;
+  snapshots: CacheStats & { bytes: number };
   facts: Record<FactsView, CacheStats & { bytes: number }>;
 }
 
@@ -50,22 +52,26 @@ export class LatestFacts {
   private readonly factsTtlMs: number;
   private readonly snapshots: SnapshotCache;
   private readonly facts: Record<FactsView, FactsJsonCache>;
+  private readonly factsBytes: number;
 
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
     this.factsTtlMs = options.factsTtlMs;
-    const devices = options.devices ?? 0;
-    this.snapshots = new SnapshotCache(options.snapshotEntries ?? Math.max(SNAPSHOT_CACHE_ENTRIES, devices));
+    this.factsBytes = options.factsBytes;
+    this.snapshots = new SnapshotCache(options.snapshotBytes);
     this.facts = {
-      authentik: new FactsJsonCache(options.factsBytes ?? Math.max(FACTS_CACHE_BYTES, devices * FACTS_BYTES_PER_DEVICE), "authentik"),
-      facet: new FactsJsonCache(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, "facet"),
+      authentik: new FactsJsonCache(this.factsBudget(options.devices ?? 0), "authentik"),
+      facet: new FactsJsonCache(Math.min(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, options.factsBytes), "facet"),
     };
   }
 
-  /** Room for `devices` devices' latest snapshots and facts (the admins' full view keeps its own small bound). */
+  private factsBudget(devices: number): number {
+    return Math.min(Math.max(FACTS_CACHE_BYTES, devices * FACTS_BYTES_PER_DEVICE), this.factsBytes);
+  }
+
+  /** Room for `devices` devices' latest facts, within the byte budgets (the admins' full view keeps its own small bound). */
   grow(devices: number): void {
-    this.snapshots.grow(devices);
-    this.facts.authentik.grow(devices * FACTS_BYTES_PER_DEVICE);
+    this.facts.authentik.grow(this.factsBudget(devices));
   }
 
   /** The device's latest snapshot if it is held, without reading the store. */
@@ -134,7 +140,7 @@ export class LatestFacts {
   stats(): LookupStats {
     const facts = (c: FactsJsonCache) => ({ hits: c.hits, misses: c.misses, entries: c.size, bytes: c.heldBytes });
     return {
-      snapshots: { hits: this.snapshots.hits, misses: this.snapshots.misses, entries: this.snapshots.size },
+      snapshots: { hits: this.snapshots.hits, misses: this.snapshots.misses, entries: this.snapshots.size, bytes: this.snapshots.heldBytes },
       facts: { authentik: facts(this.facts.authentik), facet: facts(this.facts.facet) },
     };
   }

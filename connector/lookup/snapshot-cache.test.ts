@@ -1,12 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StoredSnapshot } from "../store/types.ts";
-import { SnapshotCache } from "./snapshot-cache.ts";
+import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
 
-const snapshot = (deviceId: string, seq: number) => ({ deviceId, seq, collectedAt: 0, receivedAt: 0 }) as unknown as StoredSnapshot;
+// Synthetic snapshots: only the fields the cache reads.
+const snapshot = (deviceId: string, seq: number, bodyLength = 1_000) =>
+  ({ deviceId, seq, collectedAt: 0, receivedAt: 0, body: "x".repeat(bodyLength) }) as unknown as StoredSnapshot;
+const ONE = snapshotHeapBytes(snapshot("a", 1));
 
 test("answers only for the exact seq the device row names", () => {
-  const cache = new SnapshotCache(10);
+  const cache = new SnapshotCache(10 * ONE);
   cache.put(snapshot("d1", 3));
   assert.equal(cache.get("d1", 3)?.seq, 3);
   assert.equal(cache.get("d1", 4), undefined, "a newer snapshot is a miss");
@@ -14,7 +17,7 @@ test("answers only for the exact seq the device row names", () => {
 });
 
 test("never lets an older seq replace a newer one", () => {
-  const cache = new SnapshotCache(10);
+  const cache = new SnapshotCache(10 * ONE);
   cache.put(snapshot("d1", 5));
   cache.put(snapshot("d1", 4));
   assert.equal(cache.get("d1", 5)?.seq, 5);
@@ -23,13 +26,27 @@ test("never lets an older seq replace a newer one", () => {
   assert.equal(cache.get("d1", 6)?.seq, 6);
 });
 
-test("holds at most its entry count, keeping recently read entries", () => {
-  const cache = new SnapshotCache(2);
+test("holds at most its byte budget, keeping recently read entries", () => {
+  const cache = new SnapshotCache(2 * ONE);
   cache.put(snapshot("a", 1));
   cache.put(snapshot("b", 1));
   cache.get("a", 1);
   cache.put(snapshot("c", 1));
   assert.equal(cache.size, 2);
+  assert.ok(cache.heldBytes <= cache.capacityBytes);
   assert.equal(cache.get("a", 1)?.seq, 1, "read entry got a second chance");
   assert.equal(cache.get("b", 1), undefined, "unread oldest entry was evicted");
+});
+
+test("charges an entry by its body's size, so a few large snapshots fill what many small ones would", () => {
+  const cache = new SnapshotCache(20 * ONE);
+  for (let i = 0; i < 10; i++) cache.put(snapshot(`large${i}`, 1, 64_000));
+  assert.ok(cache.heldBytes <= cache.capacityBytes, `${cache.heldBytes} held`);
+  assert.equal(cache.size, 0, "none fits: each is larger than the whole budget");
+  cache.put(snapshot("small", 1));
+  cache.put(snapshot("medium", 1, 5_000));
+  cache.put(snapshot("medium", 2, 30_000));
+  assert.equal(cache.get("medium", 2)?.seq, undefined, "too large alone: not kept");
+  assert.equal(cache.get("medium", 1)?.seq, 1, "the device's held entry stays");
+  assert.equal(cache.get("small", 1)?.seq, 1);
 });

@@ -1,33 +1,31 @@
 /**
  * Parsed latest snapshots kept per (device, seq) for `POST /v1/endpoint/check`, so a sign-in
- * neither reads the ~4 KB snapshot row nor parses it again while the device has sent nothing new.
+ * neither reads the snapshot row nor parses it again while the device has sent nothing new.
+ *
+ * Bounded by bytes, not entries: a real agent's body is tens of kilobytes and its parsed facts
+ * take more heap than its text, so a bound in devices would let a large fleet exhaust the heap.
+ * Each entry is charged as if its facts were parsed (snapshots read from the store are; accepted
+ * ones are parsed on first read), which overstates a never-read snapshot and never understates one.
  *
  * Never stale for the same reason as facts-cache.ts: stored snapshots are immutable and the
  * caller has just read the device row; an entry is used only when its seq equals that row's
  * `lastSeq`, so a newer snapshot (from any replica) is a miss, and a revoked device is filtered
  * out from the row before the cache is asked. Callers must treat the snapshot as read-only.
  *
- *   const cache = new SnapshotCache(4096);
+ *   const cache = new SnapshotCache(256 * 1024 * 1024);
  *   const hit = cache.get(device.id, device.lastSeq);
  */
 import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
 
 export class SnapshotCache {
-  private entries: LRUCache<string, StoredSnapshot>;
+  private readonly entries: LRUCache<string, StoredSnapshot>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
-  constructor(private maxEntries: number) {
-    this.entries = new LRUCache({ max: maxEntries });
-  }
-
-  /** Raises the bound as the fleet grows (never lowers it), keeping what is held. */
-  grow(maxEntries: number): void {
-    if (maxEntries <= this.maxEntries) return;
-    this.entries = regrown(this.entries, new LRUCache({ max: maxEntries }));
-    this.maxEntries = maxEntries;
+  constructor(private readonly maxBytes: number) {
+    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: snapshotHeapBytes });
   }
 
   get(deviceId: string, seq: number): StoredSnapshot | undefined {
@@ -41,6 +39,8 @@ export class SnapshotCache {
   }
 
   put(snapshot: StoredSnapshot): void {
+    // Checked here rather than left to the cache, which would also drop the device's held entry.
+    if (snapshotHeapBytes(snapshot) > this.maxBytes) return;
     const previous = this.entries.peek(snapshot.deviceId);
     // Two requests can race a miss; never let an older seq replace a newer one.
     if (previous && previous.seq > snapshot.seq) return;
@@ -51,9 +51,21 @@ export class SnapshotCache {
     return this.entries.size;
   }
 
-  get capacity(): number {
-    return this.maxEntries;
+  get heldBytes(): number {
+    return this.entries.calculatedSize;
   }
+
+  get capacityBytes(): number {
+    return this.maxBytes;
+  }
+}
+
+/**
+ * The heap one held snapshot is charged: its body text (one byte a character, as V8 keeps ASCII)
+ * and its parsed facts, which measured ≈ 1.4 × the body's length for a real agent document.
+ */
+export function snapshotHeapBytes(snapshot: StoredSnapshot): number {
+  return snapshot.body.length * 3 + snapshot.deviceId.length + 256;
 }
 
 /** `into` holding `from`'s entries in the same order of use. */
@@ -64,9 +76,3 @@ export function regrown<V extends object>(from: LRUCache<string, V>, into: LRUCa
   }
   return into;
 }
-
-/**
- * Parsed latest snapshots held for sign-ins, at least as many devices as the serialized facts cache holds
- * (≈ 12,000): a parsed ~3.7 KB facts document measured ≈ 5.2 KB of heap, so ≈ 64 MB when full.
- */
-export const SNAPSHOT_CACHE_ENTRIES = 12_288;

@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import type { Device, StoredSnapshot } from "../store/types.ts";
 import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./warm.ts";
 import { FactsJsonCache } from "./facts-cache.ts";
-import { SnapshotCache } from "./snapshot-cache.ts";
+import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
 
 const device = (id: string, lastSeq: number, revokedAt: number | null = null) => ({ id, lastSeq, revokedAt }) as Device;
 const snapshot = (deviceId: string, seq: number) =>
-  ({ deviceId, seq, collectedAt: 1_000, receivedAt: 1_000, facts: { os: null }, unknown: {} }) as unknown as StoredSnapshot;
+  ({ deviceId, seq, collectedAt: 1_000, receivedAt: 1_000, body: '{"facts":{"os":null},"unknown":{}}', facts: { os: null }, unknown: {} }) as unknown as StoredSnapshot;
+const ONE = snapshotHeapBytes(snapshot("d0000", 1));
 
 /** A store of `devices` (ordered by id, like the real ones) whose latest snapshot is at their lastSeq. */
 function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snapshotReads: string[] } {
@@ -28,7 +29,7 @@ function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snaps
 test("puts every live device's latest snapshot in both caches, page by page", async () => {
   const devices = Array.from({ length: WARM_PAGE * 2 + 5 }, (_, i) => device(`d${String(i).padStart(4, "0")}`, 3));
   const facts = new FactsJsonCache(32 * 1024 * 1024);
-  const snapshots = new SnapshotCache(10_000);
+  const snapshots = new SnapshotCache(10_000 * ONE);
   assert.equal(await warmLookupCaches({ store: fakeStore(devices), factsTtlMs: 60_000 }, facts, snapshots), devices.length);
   for (const d of devices) {
     assert.equal(snapshots.get(d.id, 3)?.seq, 3);
@@ -38,7 +39,7 @@ test("puts every live device's latest snapshot in both caches, page by page", as
 
 test("skips revoked devices and devices that never reported", async () => {
   const store = fakeStore([device("a", 2), device("b", 0), device("c", 4, 123)]);
-  const snapshots = new SnapshotCache(10);
+  const snapshots = new SnapshotCache(10 * ONE);
   assert.equal(await warmLookupCaches({ store, factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots), 1);
   assert.deepEqual(store.snapshotReads, ["a"]);
 });
@@ -46,13 +47,14 @@ test("skips revoked devices and devices that never reported", async () => {
 test("stops once a cache is full", async () => {
   const devices = Array.from({ length: WARM_PAGE * 4 }, (_, i) => device(`d${String(i).padStart(4, "0")}`, 1));
   const store = fakeStore(devices);
-  const snapshots = new SnapshotCache(WARM_PAGE);
+  const snapshots = new SnapshotCache(WARM_PAGE * ONE);
   await warmLookupCaches({ store, factsTtlMs: 60_000 }, new FactsJsonCache(32 * 1024 * 1024), snapshots);
-  assert.equal(store.snapshotReads.length, WARM_PAGE, "no page read after the snapshot cache filled");
+  assert.ok(snapshots.heldBytes <= snapshots.capacityBytes);
+  assert.ok(store.snapshotReads.length <= WARM_PAGE, "nothing read after the snapshot cache filled");
 });
 
 test("never replaces a newer cached snapshot, and a store error ends warming quietly", async () => {
-  const snapshots = new SnapshotCache(10);
+  const snapshots = new SnapshotCache(10 * ONE);
   snapshots.put(snapshot("a", 9));
   await warmLookupCaches({ store: fakeStore([device("a", 8)]), factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots);
   assert.equal(snapshots.get("a", 9)?.seq, 9);

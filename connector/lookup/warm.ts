@@ -1,14 +1,15 @@
 /**
  * Fills the lookup caches (facts-cache.ts, snapshot-cache.ts) in the background after startup, so
  * the first `GET /v1/devices/{id}` or sign-in of each device after a restart is not a cold read
- * of its ~4 KB snapshot, a parse and a serialization while the caller waits.
+ * of its snapshot, a parse and a serialization while the caller waits.
  *
  * Warming can never make an answer stale: both caches are keyed by (device, seq) and used only
  * when that seq equals the device row read by the request, and `put` never replaces a newer seq
  * with an older one. Pages are small and each is followed by a macrotask yield, so requests that
- * arrive meanwhile are served between pages; warming stops when a cache is full, when every
- * device was seen, or on the first store error (a closed store, a database restart) — it is an
- * optimisation, never a reason to fail.
+ * arrive meanwhile are served between pages; warming stops when either cache has reached its byte
+ * budget (so it never reads the whole fleet's snapshots into memory), when every device was seen,
+ * or on the first store error (a closed store, a database restart) — it is an optimisation, never
+ * a reason to fail.
  *
  *   void warmLookupCaches(deps, facts, snapshots); // fire and forget (LatestFacts.warm)
  */
@@ -27,7 +28,12 @@ export interface WarmDeps {
 /** Devices read per page: a page costs a few milliseconds of event loop, then requests go first. */
 export const WARM_PAGE = 128;
 
+/** Snapshots read per store query: what one query brings into memory stays small however large a body is. */
+const SNAPSHOTS_PER_READ = 16;
+
 const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+const full = (cache: { heldBytes: number; capacityBytes: number }) => cache.heldBytes >= cache.capacityBytes * 0.95;
 
 /** Resolves with how many devices were put in the caches. */
 export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, snapshots: SnapshotCache): Promise<number> {
@@ -36,16 +42,18 @@ export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, sn
   try {
     for (;;) {
       await yieldToRequests();
-      if (facts.heldBytes >= facts.capacityBytes * 0.95 || snapshots.size >= snapshots.capacity) return warmed;
       const page = await deps.store.listDevices({ after, limit: WARM_PAGE });
       if (page.length === 0) return warmed;
       after = page[page.length - 1]!.id;
       const ids = page.filter((d) => d.revokedAt === null && d.lastSeq > 0).map((d) => d.id);
-      if (ids.length === 0) continue;
-      for (const snapshot of (await deps.store.latestSnapshots(ids)).values()) {
-        snapshots.put(snapshot);
-        facts.put(snapshot, deps.factsTtlMs);
-        warmed++;
+      for (let i = 0; i < ids.length; i += SNAPSHOTS_PER_READ) {
+        // Past the budget each put would only push out a device warmed a moment ago.
+        if (full(facts) || full(snapshots)) return warmed;
+        for (const snapshot of (await deps.store.latestSnapshots(ids.slice(i, i + SNAPSHOTS_PER_READ))).values()) {
+          snapshots.put(snapshot);
+          facts.put(snapshot, deps.factsTtlMs);
+          warmed++;
+        }
       }
     }
   } catch {
