@@ -6,11 +6,17 @@ import { eventFromRow, type EventRow } from "../rows.ts";
 /** Rows per delete transaction: each holds the write lock (and, with better-sqlite3, the event loop) a few ms. */
 const DEFAULT_PRUNE_BATCH = 5000;
 
-export function createEventStore(db: Database): EventStore {
+/** One IMMEDIATE transaction inserting every event (run on the writer thread's connection when there is one). */
+export function createEventBatchWriter(db: Database): (events: NewEvent[]) => void {
   const insert = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
   const insertMany = db.transaction((events: NewEvent[]) => {
     for (const e of events) insert.run(e.type, e.at, e.deviceId, JSON.stringify(e.data));
   });
+  return (events) => insertMany.immediate(events);
+}
+
+export function createEventStore(db: Database, writeEvents: (events: NewEvent[]) => Promise<void>): EventStore {
+  const insert = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
 
   /** Runs one batched delete until it deletes less than a batch, yielding to the event loop between batches. */
   async function deleteInBatches(sql: string, params: unknown[], batch: number): Promise<number> {
@@ -51,8 +57,8 @@ export function createEventStore(db: Database): EventStore {
     async recordEvent(event) {
       insert.run(event.type, event.at, event.deviceId, JSON.stringify(event.data));
     },
-    async recordEvents(events) {
-      insertMany.immediate(events);
+    recordEvents(events) {
+      return writeEvents(events);
     },
     async listEvents(query: EventQuery) {
       const where: string[] = [];

@@ -14,7 +14,7 @@ import type { Store } from "../types.ts";
 import { createComplianceStore, createComplianceWriter } from "./compliance.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { createDeviceStore } from "./devices.ts";
-import { createEventStore } from "./events.ts";
+import { createEventBatchWriter, createEventStore } from "./events.ts";
 import { createFleetStore } from "./fleet.ts";
 import { MIGRATIONS, migrate, type Migration } from "./migrations/index.ts";
 import { createPolicyStore } from "./policies.ts";
@@ -30,7 +30,7 @@ export interface SqliteStoreOptions {
   /** Extra migrations are appended to MIGRATIONS by editing that list, not passed here in production. */
   migrations?: Migration[];
   /**
-   * Run snapshot batch and compliance transactions on a worker thread (default) or on the caller's thread.
+   * Run snapshot batch, compliance and event batch transactions on a worker thread (default) or on the caller's thread.
    * An in-memory database is always written in-thread: a second connection would not share it.
    */
   writerThread?: boolean;
@@ -52,6 +52,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const writer = path !== ":memory:" && options.writerThread !== false ? new SnapshotWriterThread({ path, historyLimit }) : null;
   const writeInThread = writer ? null : createSnapshotBatchWriter(db, historyLimit);
   const writeComplianceInThread = writer ? null : createComplianceWriter(db);
+  const writeEventsInThread = writer ? null : createEventBatchWriter(db);
 
   const countable = db
     .prepare<[], { name: string }>(
@@ -67,7 +68,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ...createTokenStore(db),
     ...createDeviceStore(db),
     ...createSnapshotStore(db, writer ? (batch) => writer.write(batch) : async (batch) => writeInThread!(batch)),
-    ...createEventStore(db),
+    ...createEventStore(db, writer ? (events) => writer.writeEvents(events) : async (events) => writeEventsInThread!(events)),
     ...createSettingsStore(db),
     ...createFleetStore(db),
     ...createPolicyStore(db),

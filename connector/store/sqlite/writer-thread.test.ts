@@ -143,3 +143,20 @@ test("compliance writes commit on the writer thread, in order with snapshot batc
     await store.close();
   }
 });
+
+test("event batches commit on the writer thread, and close writes every batch already queued", async () => {
+  const store = openSqliteStore(path);
+  const batches = Array.from({ length: 10 }, (_, b) =>
+    store.recordEvents(Array.from({ length: 50 }, (_, i) => ({ type: "signin.decision", at: 1000 + b * 50 + i, deviceId: null, data: { n: b * 50 + i } }))),
+  );
+  await store.close();
+  await Promise.all(batches);
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT at, data FROM events WHERE type = 'signin.decision' ORDER BY id").all() as { at: number; data: string }[];
+    assert.deepEqual(rows.map((r) => r.at), Array.from({ length: 500 }, (_, i) => 1000 + i), "all 500, in the order recorded");
+    assert.deepEqual(JSON.parse(rows[499]!.data), { n: 499 });
+  } finally {
+    db.close();
+  }
+});

@@ -6,8 +6,8 @@
  * synchronous=FULL; docs/performance.md) stops the event loop, so no frame is read or
  * verified meanwhile and the two cores never overlap signature checks with writes. Here the
  * commit runs on the second core while the main thread verifies the next batch. Compliance
- * writes (the first endpoint check of a device) take the same way so sign-ins are not stalled by
- * an fsync either. The contract is unchanged: a write resolves with per-item results only after
+ * writes (the first endpoint check of a device) and batches of events (the sign-in decisions'
+ * audit record) take the same way so sign-ins are not stalled by an fsync either. The contract is unchanged: a write resolves with per-item results only after
  * its transaction committed.
  *
  * The thread is started on the first write, holds the process open only while a write is
@@ -15,7 +15,7 @@
  * the reason, so callers never ack them). close() lets every queued write commit first.
  */
 import { Worker } from "node:worker_threads";
-import type { ComplianceWrite, SnapshotWriteResult } from "../types.ts";
+import type { ComplianceWrite, NewEvent, SnapshotWriteResult } from "../types.ts";
 import type { SnapshotRowWrite } from "./snapshot-writes.ts";
 import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
 
@@ -32,9 +32,11 @@ declare const FACET_BUILT_WRITER_ENTRY: string | undefined;
  */
 declare const FACET_EMBEDDED_WRITER: string | undefined;
 
+type Results = SnapshotWriteResult[] | boolean[] | null;
+
 interface Pending {
-  kind: "snapshot" | "compliance";
-  resolve(results: SnapshotWriteResult[] | boolean[]): void;
+  kind: "snapshot" | "compliance" | "events";
+  resolve(results: Results): void;
   reject(error: Error): void;
 }
 
@@ -47,21 +49,26 @@ export class SnapshotWriterThread {
   constructor(private readonly start: WriterStart) {}
 
   write(batch: SnapshotRowWrite[]): Promise<SnapshotWriteResult[]> {
-    return this.send((id) => ({ type: "write", id, batch })) as Promise<SnapshotWriteResult[]>;
+    return this.send("snapshot", (id) => ({ type: "write", id, batch })) as Promise<SnapshotWriteResult[]>;
   }
 
   /** One compliance transaction; resolves with, per write, whether the result changed. */
   writeCompliance(writes: ComplianceWrite[]): Promise<boolean[]> {
-    return this.send((id) => ({ type: "compliance", id, writes })) as Promise<boolean[]>;
+    return this.send("compliance", (id) => ({ type: "compliance", id, writes })) as Promise<boolean[]>;
   }
 
-  private send(request: (id: number) => WriterRequest): Promise<SnapshotWriteResult[] | boolean[]> {
+  /** One transaction inserting every event; resolves once it committed. */
+  async writeEvents(events: NewEvent[]): Promise<void> {
+    await this.send("events", (id) => ({ type: "events", id, events }));
+  }
+
+  private send(kind: Pending["kind"], request: (id: number) => WriterRequest): Promise<Results> {
     if (this.closing) return Promise.reject(new Error("the SQLite store is closed"));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
     const message = request(id);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { kind: message.type === "compliance" ? "compliance" : "snapshot", resolve, reject });
+      this.pending.set(id, { kind, resolve, reject });
       worker.ref();
       worker.postMessage(message);
     });

@@ -1,12 +1,14 @@
 /**
  * The writer thread's entry (started by writer-thread.ts). It owns its own connection and runs
- * one transaction per message — a snapshot batch or a group of compliance writes — in arrival
+ * one transaction per message — a snapshot batch, a group of compliance writes or a batch of
+ * events — in arrival
  * order, answering each with the per-item results only after the commit returned — with
  * synchronous=FULL, after the fsync.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createComplianceWriter } from "./compliance.ts";
 import { openSqliteConnection } from "./connection.ts";
+import { createEventBatchWriter } from "./events.ts";
 import { createSnapshotBatchWriter } from "./snapshot-writes.ts";
 import type { WriterReply, WriterRequest, WriterStart } from "./writer-protocol.ts";
 
@@ -16,10 +18,12 @@ const { path, historyLimit } = workerData as WriterStart;
 let db: ReturnType<typeof openSqliteConnection>;
 let write: ReturnType<typeof createSnapshotBatchWriter>;
 let writeCompliance: ReturnType<typeof createComplianceWriter>;
+let writeEvents: ReturnType<typeof createEventBatchWriter>;
 try {
   db = openSqliteConnection(path);
   write = createSnapshotBatchWriter(db, historyLimit);
   writeCompliance = createComplianceWriter(db);
+  writeEvents = createEventBatchWriter(db);
 } catch (error) {
   // SqliteError loses its message crossing to the parent's 'error' event; a plain Error keeps it.
   const e = error as { message?: unknown; code?: unknown };
@@ -35,7 +39,8 @@ port.on("message", (request: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    reply = { id: request.id, results: request.type === "write" ? write(request.batch) : writeCompliance(request.writes) };
+    const results = request.type === "write" ? write(request.batch) : request.type === "compliance" ? writeCompliance(request.writes) : (writeEvents(request.events), null);
+    reply = { id: request.id, results };
   } catch (error) {
     const e = error as { message?: unknown; code?: unknown };
     reply = { id: request.id, error: { message: String(e?.message ?? error), code: typeof e?.code === "string" ? e.code : undefined } };
