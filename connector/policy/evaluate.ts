@@ -60,15 +60,27 @@ function platformCheck(input: EvaluationInput, facts: Facts): CheckOutcome {
     : { check: "platform", status: "FAIL", observed: family, expected, message: `This policy applies to ${expected} devices; this device runs ${family}.`, remediation: null };
 }
 
+/** maxFactAge texts in milliseconds: parsed once per text, not on every sign-in (bounded, as policy edits bring new texts). */
+const maxAgeMs = new Map<string, number>();
+
+function maxAgeOf(limit: string): number {
+  let ms = maxAgeMs.get(limit);
+  if (ms === undefined) {
+    ms = parseIsoDuration(limit)!.toMillis();
+    if (maxAgeMs.size >= 256) maxAgeMs.clear();
+    maxAgeMs.set(limit, ms);
+  }
+  return ms;
+}
+
 /** Facts older than `maxFactAge` (or none at all) cannot vouch for anything: every check becomes UNKNOWN. */
 function freshness(input: EvaluationInput, factsAgeMs: number | null): CheckOutcome | null {
   if (factsAgeMs === null)
     return { check: "facts", status: "UNKNOWN", observed: null, expected: "facts reported by the agent", message: "The device has not reported any facts yet.", remediation: "Make sure the Facet agent is running on this device." };
   const limit = input.policy.maxFactAge ?? input.defaultMaxFactAge;
   if (limit === undefined) return null;
-  const maxAge = parseIsoDuration(limit)!;
   const observed = `PT${Math.round(factsAgeMs / 1000)}S`;
-  return factsAgeMs <= maxAge.toMillis()
+  return factsAgeMs <= maxAgeOf(limit)
     ? { check: "maxFactAge", status: "PASS", observed, expected: limit, message: null, remediation: null }
     : {
         check: "maxFactAge",
