@@ -12,16 +12,14 @@
  * certificate from the device CA (connector/device-ca/issue.ts) or an error frame.
  *
  * Once ready, every frame is checked on a verify thread (verify-pool.ts): this thread only copies
- * its bytes there. The ingest queue's read gate (read-gate.ts) stops reading this socket while too
+ * its bytes there. The `auth` signature is checked there too, after the device read here. The ingest queue's read gate (read-gate.ts) stops reading this socket while too
  * many frames are waiting, across all agents.
  */
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION, authPayload, type Auth, type CertRequest, type ConnectorFrame } from "../../shared/protocol/messages.ts";
+import { PROTOCOL_VERSION, type Auth, type CertRequest, type ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
-import { canonicalBytes } from "../../shared/signing/canonical.ts";
-import { verifySignature } from "../../shared/signing/verify.ts";
 import type { Store, StoredSnapshot } from "../store/types.ts";
 import { addressSource, deviceSource, type RejectionEvents } from "../events/rejections.ts";
 import type { ConnectorLimits } from "../options.ts";
@@ -54,9 +52,9 @@ export interface SessionContext extends IngestContext {
   deviceCa: DeviceCa;
   /** Counts snapshots accepted and refused (connector/metrics/). */
   metrics?: Pick<ConnectorMetrics, "snapshotAccepted" | "snapshotRejected">;
-  /** Checks each frame off the main thread. */
+  /** Checks each frame and each `auth` signature off the main thread. */
   verifier: FrameVerifier;
-  /** The device keys for `auth`, checked here. */
+  /** For the frames parsed here, before auth (they need no key). */
   keys: PublicKeyCache;
 }
 
@@ -142,8 +140,8 @@ export class ChannelSession implements AgentConnection {
 
   private async onFrame(bytes: Uint8Array): Promise<void> {
     if (this.state === "closed") return;
-    // Before auth there is no key to verify with, and `auth` itself is small and must wait for a
-    // store read here anyway: only an authenticated session's frames go to the verify threads.
+    // Before auth there is no key to verify with and `auth` itself is small: it is parsed here, and
+    // only its signature goes to a verify thread, once the device read found the key.
     const verdict = this.device ? await this.verify(bytes, this.device) : frameVerdict(bytes, null, this.ctx.keys);
     // The peer may have gone while the frame was being checked.
     if ((this.state as State) === "closed") return;
@@ -207,7 +205,7 @@ export class ChannelSession implements AgentConnection {
       ? ["unknown_device", "no device with this id is enrolled", CLOSE_CODES.authFailed]
       : device.revokedAt !== null
         ? ["revoked_device", "the device has been revoked", CLOSE_CODES.revoked]
-        : !verifySignature("auth", canonicalBytes(authPayload(auth.deviceId, this.nonce)), Buffer.from(auth.signature, "base64"), this.ctx.keys.get(device.publicKey))
+        : !(await this.ctx.verifier.verifyAuth({ deviceId: auth.deviceId, nonce: this.nonce, signature: auth.signature, publicKey: device.publicKey }))
           ? ["bad_signature", "the auth signature does not verify against the device key", CLOSE_CODES.authFailed]
           : null;
     if (failure || !device) {
@@ -217,7 +215,7 @@ export class ChannelSession implements AgentConnection {
       this.close(closeCode, code);
       return;
     }
-    if (this.state !== "awaiting_auth") return; // closed (timeout) while the lookup ran
+    if (this.state !== "awaiting_auth") return; // closed (timeout) while the lookup or the check ran
     this.stopAuthTimer();
     this.device = {
       id: device.id,

@@ -9,13 +9,16 @@ import { Worker } from "node:worker_threads";
 import { Writable } from "node:stream";
 import { readdirSync, readFileSync } from "node:fs";
 import pino from "pino";
-import { canonicalJson } from "../../shared/signing/canonical.ts";
+import { canonicalBytes, canonicalJson } from "../../shared/signing/canonical.ts";
+import { authPayload } from "../../shared/protocol/messages.ts";
 import { generateKeyPair, sign, type DeviceKeyPair } from "../../shared/signing/sign.ts";
 import { FACTS_VERSION } from "../../shared/facts/schema.ts";
 import { sampleFacts, SAMPLE_UNKNOWN } from "../../test/support/facts.ts";
 import { createLogger } from "../log.ts";
 import { frameVerdict } from "./frame-verdict.ts";
 import { PublicKeyCache } from "./key-cache.ts";
+import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
+import type { VerifyRequest } from "./verify-protocol.ts";
 import { spawnVerifyThread, VerifyPool } from "./verify-pool.ts";
 import { dyingVerifyThreads } from "../../test/support/verify-threads.ts";
 
@@ -54,6 +57,36 @@ test("answers every kind of frame exactly as the check run inline does", async (
     const codes = verdicts.map((v) => (v.kind === "snapshot" ? (v.body?.ok ? "ok" : v.body?.code) : v.kind));
     assert.deepEqual(codes, ["ok", "bad_signature", "bad_snapshot", "non_canonical_body", "bad_snapshot", "bad_snapshot", "malformed", "malformed", "frame"]);
     assert.ok(pool.threads >= 1 && pool.threads <= 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("answers auth proofs as the check run inline does: right device, key and nonce only", async () => {
+  const posted: unknown[] = [];
+  const spawn = () => {
+    const worker = spawnVerifyThread();
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: unknown) => (posted.push(message), post(message));
+    return worker;
+  };
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn });
+  try {
+    const signed = (nonce: string, keys: DeviceKeyPair = device) => sign("auth", canonicalBytes(authPayload("dev-1", nonce)), keys.secretKey).toString("base64");
+    const proofs: AuthProof[] = [
+      { deviceId: "dev-1", nonce: "n-1", signature: signed("n-1"), publicKey },
+      { deviceId: "dev-1", nonce: "n-2", signature: signed("n-1"), publicKey },
+      { deviceId: "dev-2", nonce: "n-1", signature: signed("n-1"), publicKey },
+      { deviceId: "dev-1", nonce: "n-1", signature: signed("n-1", generateKeyPair()), publicKey },
+      { deviceId: "dev-1", nonce: "n-1", signature: "AA==", publicKey },
+    ];
+    // A frame first, so a thread is up: before that, auth is checked on this thread (not waiting for one to load).
+    await pool.verify(FRAMES[0]![1], publicKey);
+    const answers = await Promise.all(proofs.map((p) => pool.verifyAuth(p)));
+    assert.deepEqual(answers, [true, false, false, false, false]);
+    const inline = new PublicKeyCache();
+    assert.deepEqual(answers, proofs.map((p) => authSignatureValid(p, inline)));
+    assert.equal(posted.filter((m) => (m as VerifyRequest).task.kind === "auth").length, proofs.length, "every proof went to the thread");
   } finally {
     await pool.close();
   }

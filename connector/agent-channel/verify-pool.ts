@@ -1,6 +1,7 @@
 /**
- * Agent frames are checked on worker threads (verify-worker.ts → frame-verdict.ts), so signature
- * verification, parsing and schema checks never run on the event loop that answers sign-ins.
+ * Agent frames are checked on worker threads (verify-worker.ts → frame-verdict.ts), and so are the
+ * `auth` signatures (auth-signature.ts), so signature verification, parsing and schema checks
+ * never run on the event loop that answers sign-ins.
  * The main thread only copies the frame's bytes over and gets a small verdict back.
  *
  * Threads are started by start() (the connector does so as it starts, so that the burst of a
@@ -15,9 +16,10 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import { frameVerdict, type FrameVerdict } from "./frame-verdict.ts";
+import type { FrameVerdict } from "./frame-verdict.ts";
+import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
-import type { VerifyReply, VerifyRequest } from "./verify-protocol.ts";
+import { runVerifyTask, type VerifyReply, type VerifyRequest, type VerifyResult, type VerifyTask } from "./verify-protocol.ts";
 
 /**
  * In the built connector (scripts/build/commands.ts) the boot module and the worker are bundled
@@ -35,6 +37,8 @@ export interface FrameVerifier {
    * the device's latest stored body, for a frame that was answered `compact` without it.
    */
   verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null): Promise<FrameVerdict>;
+  /** Whether an `auth` frame's signature verifies against the enrolled device key. */
+  verifyAuth(proof: AuthProof): Promise<boolean>;
   /** Threads running (0 when frames are checked on the main thread). */
   readonly threads: number;
   /** Starts every thread now rather than as frames arrive. */
@@ -66,7 +70,7 @@ interface Job {
   request: VerifyRequest;
   /** Threads that were checking it when they died. */
   attempts: number;
-  resolve(verdict: FrameVerdict): void;
+  resolve(result: VerifyResult): void;
   reject(error: Error): void;
 }
 
@@ -98,11 +102,23 @@ export class VerifyPool implements FrameVerifier {
     while (!this.inline && !this.closing && this.pool.size < this.options.size) if (!this.spawn()) return;
   }
 
+  // A task is answered with its kind's result (runVerifyTask), whichever thread runs it.
   verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null): Promise<FrameVerdict> {
+    return this.run({ kind: "frame", bytes, publicKey, latest }) as Promise<FrameVerdict>;
+  }
+
+  verifyAuth(proof: AuthProof): Promise<boolean> {
+    // The agent's auth timer is running: with no thread up yet (the connector did not start them,
+    // or they are still loading) one check here is quicker than waiting for a thread to load.
+    if (!this.inline && ![...this.pool].some((t) => t.ready)) return Promise.resolve(authSignatureValid(proof, this.options.keys));
+    return this.run({ kind: "auth", proof }) as Promise<boolean>;
+  }
+
+  private run(task: VerifyTask): Promise<VerifyResult> {
     if (this.closing) return Promise.reject(new Error("the verify pool is closed"));
-    if (this.inline) return Promise.resolve(frameVerdict(bytes, publicKey, this.inline, latest));
+    if (this.inline) return Promise.resolve(runVerifyTask(task, this.inline));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, bytes, publicKey, latest }, attempts: 0, resolve, reject });
+      this.queue.push({ request: { id: this.nextId++, task }, attempts: 0, resolve, reject });
       this.dispatch();
     });
   }
@@ -174,7 +190,7 @@ export class VerifyPool implements FrameVerifier {
       const job = thread.jobs.get(reply.id);
       if (!job) return;
       thread.jobs.delete(reply.id);
-      if ("verdict" in reply) job.resolve(reply.verdict);
+      if ("result" in reply) job.resolve(reply.result);
       else job.reject(new Error(`the verify thread failed on the frame: ${reply.error}`));
       this.dispatch();
     });
@@ -218,7 +234,7 @@ export class VerifyPool implements FrameVerifier {
     for (const job of waiting) {
       setImmediate(() => {
         try {
-          job.resolve(frameVerdict(job.request.bytes, job.request.publicKey, keys, job.request.latest));
+          job.resolve(runVerifyTask(job.request.task, keys));
         } catch (error) {
           job.reject(error as Error);
         }

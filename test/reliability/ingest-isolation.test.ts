@@ -11,6 +11,7 @@ import { createLogger } from "../../connector/log.ts";
 import { PublicKeyCache } from "../../connector/agent-channel/key-cache.ts";
 import type { FrameVerdict } from "../../connector/agent-channel/frame-verdict.ts";
 import { VerifyPool, type FrameVerifier } from "../../connector/agent-channel/verify-pool.ts";
+import type { AuthProof } from "../../connector/agent-channel/auth-signature.ts";
 import type { ConnectorLimits } from "../../connector/options.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice, type TestDevice } from "../support/protocol-client.ts";
@@ -33,6 +34,9 @@ class HeldVerifier implements FrameVerifier {
     const verdict = await this.pool.verify(bytes, publicKey);
     if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
     return verdict;
+  }
+  verifyAuth(proof: AuthProof): Promise<boolean> {
+    return this.pool.verifyAuth(proof);
   }
   release(): void {
     this.held = false;
