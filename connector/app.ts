@@ -122,7 +122,6 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     devices: await store.countDevices(),
     bus: cluster?.clusterBusOf(hub) ?? null,
     log,
-    onGrow: (capacity: number) => lookup.grow(capacity),
   });
   store = reads.store;
   const batcher = new SnapshotBatcher(store, limits.batchMaxSize);
@@ -143,7 +142,6 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     factsTtlMs: limits.factsTtlMs,
     snapshotBytes: limits.snapshotCacheBytes,
     factsBytes: limits.factsCacheBytes,
-    devices: reads.capacity,
   });
   const apiTokens = new ApiTokenCache(store);
   const deps = { store, hub, now, limits, log, rejections, decisions: countingDecisions(decisions, metrics), verifyClientCertificate, deviceCa, metrics, lookup, compliance, apiTokens };

@@ -1,7 +1,7 @@
 /**
  * The `cached_facts` part of the device view, serialized once per (device, seq) and kept in a
- * small cache bounded by bytes (least recently used out), so `GET /v1/devices/{id}` neither
- * reads the ~4 KB snapshot row nor parses and re-serializes it on every request.
+ * cache bounded by bytes (least recently used out), so `GET /v1/devices/{id}` neither
+ * reads the snapshot row nor parses and re-serializes it on every request.
  *
  * Why this can never serve stale facts: a stored snapshot is immutable (the store accepts a seq
  * only when it is greater than the device's `last_seq`, and updates `last_seq` in the same
@@ -16,7 +16,6 @@
 import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
 import { buildCachedFacts, type FactsView } from "./device-view.ts";
-import { regrown } from "./snapshot-cache.ts";
 
 interface Entry {
   seq: number;
@@ -24,25 +23,14 @@ interface Entry {
 }
 
 export class FactsJsonCache {
-  private entries: LRUCache<string, Entry>;
+  private readonly entries: LRUCache<string, Entry>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
   /** `view`: which `cached_facts.data` this cache holds (device-view.ts); one cache per view. */
-  constructor(private maxBytes: number, private readonly view: FactsView = "authentik") {
-    this.entries = FactsJsonCache.lru(maxBytes);
-  }
-
-  private static lru(maxBytes: number): LRUCache<string, Entry> {
-    return new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, deviceId) => entrySize(deviceId, entry.json) });
-  }
-
-  /** Raises the byte budget as the fleet grows (never lowers it), keeping what is held. */
-  grow(maxBytes: number): void {
-    if (maxBytes <= this.maxBytes) return;
-    this.entries = regrown(this.entries, FactsJsonCache.lru(maxBytes));
-    this.maxBytes = maxBytes;
+  constructor(private readonly maxBytes: number, private readonly view: FactsView = "authentik") {
+    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, deviceId) => entrySize(deviceId, entry.json) });
   }
 
   /** The serialized `cached_facts` of `deviceId` at exactly `seq`, if held. */
@@ -83,16 +71,6 @@ export class FactsJsonCache {
 
 // Facts JSON is mostly ASCII, which V8 keeps one byte per character; the constant covers the map slot and entry.
 const entrySize = (deviceId: string, json: string): number => json.length + deviceId.length + 96;
-
-/** What one device's serialized facts take in the cache, for sizing it from the fleet (the ~4 KB document). */
-export const FACTS_BYTES_PER_DEVICE = 4 * 1024;
-
-/**
- * Serialized latest facts kept for the device routes and the endpoint check, at least: ≈ 12,000 devices of
- * ~4 KB facts. Sized above the 10,000-device fleet the lookup goals name: a cache smaller than the
- * set of devices read in rotation misses on every read (a cyclic scan defeats LRU and CLOCK alike).
- */
-export const FACTS_CACHE_BYTES = 48 * 1024 * 1024;
 
 /** Facet's full document (`?view=facet`) is read by admins and Facet's own tools, not on every sign-in. */
 export const FACET_VIEW_CACHE_BYTES = 4 * 1024 * 1024;

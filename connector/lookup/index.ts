@@ -13,7 +13,7 @@
  */
 import type { Device, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
-import { FACET_VIEW_CACHE_BYTES, FACTS_BYTES_PER_DEVICE, FACTS_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
+import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
@@ -22,13 +22,12 @@ export interface LatestFactsOptions {
   factsTtlMs: number;
   /** Heap bytes the parsed snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;
-  /** Bytes the serialized facts may take at most (`ConnectorLimits.factsCacheBytes`). */
-  factsBytes: number;
   /**
-   * How many devices the facts cache makes room for, below `factsBytes`: the connector passes its
-   * fleet's size (store/read-cache/) and calls `grow` as devices enroll (facts-cache.ts).
+   * Bytes the serialized facts may take (`ConnectorLimits.factsCacheBytes`). A budget, not a size
+   * per device: a real document is tens of KB, and a cache smaller than the devices read in
+   * rotation misses on every read and re-serializes the whole document each time.
    */
-  devices?: number;
+  factsBytes: number;
   /** For tests; the admins' full view otherwise keeps its own small bound. */
   facetFactsBytes?: number;
 }
@@ -52,26 +51,15 @@ export class LatestFacts {
   private readonly factsTtlMs: number;
   private readonly snapshots: SnapshotCache;
   private readonly facts: Record<FactsView, FactsJsonCache>;
-  private readonly factsBytes: number;
 
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
     this.factsTtlMs = options.factsTtlMs;
-    this.factsBytes = options.factsBytes;
     this.snapshots = new SnapshotCache(options.snapshotBytes);
     this.facts = {
-      authentik: new FactsJsonCache(this.factsBudget(options.devices ?? 0), "authentik"),
+      authentik: new FactsJsonCache(options.factsBytes, "authentik"),
       facet: new FactsJsonCache(Math.min(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, options.factsBytes), "facet"),
     };
-  }
-
-  private factsBudget(devices: number): number {
-    return Math.min(Math.max(FACTS_CACHE_BYTES, devices * FACTS_BYTES_PER_DEVICE), this.factsBytes);
-  }
-
-  /** Room for `devices` devices' latest facts, within the byte budgets (the admins' full view keeps its own small bound). */
-  grow(devices: number): void {
-    this.facts.authentik.grow(this.factsBudget(devices));
   }
 
   /** The device's latest snapshot if it is held, without reading the store. */

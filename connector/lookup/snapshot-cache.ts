@@ -67,12 +67,3 @@ export class SnapshotCache {
 export function snapshotHeapBytes(snapshot: StoredSnapshot): number {
   return snapshot.body.length * 3 + snapshot.deviceId.length + 256;
 }
-
-/** `into` holding `from`'s entries in the same order of use. */
-export function regrown<V extends object>(from: LRUCache<string, V>, into: LRUCache<string, V>): LRUCache<string, V> {
-  for (const key of from.rkeys()) {
-    const value = from.peek(key);
-    if (value !== undefined) into.set(key, value);
-  }
-  return into;
-}
