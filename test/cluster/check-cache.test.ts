@@ -5,33 +5,27 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createConnector, type Connector } from "../../connector/app.ts";
-import { createLogger } from "../../connector/log.ts";
-import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
-import { createTestSchema, postgresSkipReason, type TestSchema } from "../support/postgres-schema.ts";
+import type { Connector } from "../../connector/app.ts";
+import { startTwoReplicas, type TwoReplicas } from "../support/cluster/two-replicas.ts";
+import { postgresSkipReason } from "../support/postgres-schema.ts";
 import { sampleFacts } from "../support/facts.ts";
 import { enrollTestDevice, ProtocolClient } from "../support/protocol-client.ts";
 
 const skip = await postgresSkipReason();
 
 describe("the endpoint check's memory across two replicas on one PostgreSQL", { skip }, () => {
-  let schema: TestSchema;
+  let replicas: TwoReplicas;
   let a: Connector;
   let b: Connector;
   let admin: string;
   let enroll: string;
 
   before(async () => {
-    schema = await createTestSchema();
-    a = await createConnector({ database: schema.url, host: "127.0.0.1", port: 0, logger: createLogger("silent") });
-    b = await createConnector({ database: schema.url, host: "127.0.0.1", port: 0, logger: createLogger("silent") });
-    admin = (await issueApiToken(a.store, { name: "test admin", scopes: ["admin"] }, Date.now())).secret;
-    enroll = (await issueEnrollToken(a.store, { label: "test" }, Date.now())).secret;
+    replicas = await startTwoReplicas();
+    ({ a, b, admin, enroll } = replicas);
   });
   after(async () => {
-    await a?.close();
-    await b?.close();
-    await schema?.drop();
+    await replicas?.close();
   });
 
   const api = (c: Connector, method: string, path: string, body?: unknown) =>

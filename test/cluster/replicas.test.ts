@@ -4,34 +4,28 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createConnector, type Connector } from "../../connector/app.ts";
-import { createLogger } from "../../connector/log.ts";
-import { issueApiToken, issueEnrollToken } from "../../connector/tokens/issue.ts";
+import type { Connector } from "../../connector/app.ts";
+import { startTwoReplicas, type TwoReplicas } from "../support/cluster/two-replicas.ts";
 import pg from "pg";
-import { createTestSchema, postgresSkipReason, TEST_DATABASE_URL, type TestSchema } from "../support/postgres-schema.ts";
+import { postgresSkipReason, TEST_DATABASE_URL } from "../support/postgres-schema.ts";
 import { enrollTestDevice, ProtocolClient, type TestDevice } from "../support/protocol-client.ts";
 import { until } from "../support/until.ts";
 
 const skip = await postgresSkipReason();
 
 describe("two connector replicas on one PostgreSQL", { skip }, () => {
-  let schema: TestSchema;
+  let replicas: TwoReplicas;
   let a: Connector;
   let b: Connector;
   let admin: string;
   let enroll: string;
 
   before(async () => {
-    schema = await createTestSchema();
-    a = await createConnector({ database: schema.url, host: "127.0.0.1", port: 0, logger: createLogger("silent") });
-    b = await createConnector({ database: schema.url, host: "127.0.0.1", port: 0, logger: createLogger("silent") });
-    admin = (await issueApiToken(a.store, { name: "test admin", scopes: ["admin"] }, Date.now())).secret;
-    enroll = (await issueEnrollToken(a.store, { label: "test" }, Date.now())).secret;
+    replicas = await startTwoReplicas();
+    ({ a, b, admin, enroll } = replicas);
   });
   after(async () => {
-    await a?.close();
-    await b?.close();
-    await schema?.drop();
+    await replicas?.close();
   });
 
   const api = (c: Connector, path: string, init: RequestInit = {}) =>
@@ -65,7 +59,7 @@ describe("two connector replicas on one PostgreSQL", { skip }, () => {
     await locker.connect();
     try {
       await locker.query("BEGIN");
-      await locker.query(`SELECT 1 FROM "${schema.schema}".presence WHERE device_id = $1 FOR UPDATE`, [device.deviceId]);
+      await locker.query(`SELECT 1 FROM "${replicas.schema.schema}".presence WHERE device_id = $1 FOR UPDATE`, [device.deviceId]);
       client.close();
       await client.closed;
       await until("closed on A", async () => !a.hub.isConnected(device.deviceId));
