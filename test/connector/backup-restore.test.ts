@@ -84,7 +84,10 @@ describe("backup, admin token reset and restore", { timeout: 180_000 }, () => {
     device = agents[0]!.device;
     let writing = true;
     const acked = () => agents.reduce((n, a) => n + a.seq, 0);
-    const writers = agents.map(async (agent) => {
+    // Staggered across the pace so an ack lands every fraction of it, not four at once: a backup
+    // shorter than the pace would otherwise fall between two rounds.
+    const writers = agents.map(async (agent, i) => {
+      await new Promise((r) => setTimeout(r, (i * 550) / agents.length));
       while (writing) {
         const answer = await agent.client.sendSnapshot(agent.device, { seq: agent.seq + 1 });
         assert.equal(answer.type, "ack", JSON.stringify(answer));
