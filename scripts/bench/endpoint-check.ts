@@ -18,7 +18,6 @@
  *   FACET_BENCH_PROFILE=1 npm run bench:endpoint   # also prints the connector's hottest functions and
  *                                                  # keeps the profile (bench-results/endpoint-check.cpuprofile)
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes, sign } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +33,7 @@ import { benchFacts, benchUnknown } from "./facts-document.ts";
 import { createApiToken, createEnrollToken, enrollDevices, type EnrolledDevice } from "./fleet.ts";
 import { authFrame, canonicalSnapshotBody, signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
+import { clockTicks, statTimes } from "./thread-cpu.ts";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,14 +45,11 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 /** Above this many devices the fleet is seeded through the store rather than over REST and the agent socket. */
 const REST_SETUP_MAX = 2000;
 
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-
-/** CPU time (ms) the process's main thread has used, in user and kernel mode: utime and stime of its first task. */
+/** CPU time (ms) the process's main thread has used, in user and kernel mode: its first task's stat. */
 function mainThreadCpuMs(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS, system: (Number(fields[12]) * 1000) / CLOCK_TICKS };
+  const { utime, stime } = statTimes(readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8"));
+  const msPerTick = 1000 / clockTicks();
+  return { user: utime * msPerTick, system: stime * msPerTick };
 }
 
 /**

@@ -19,16 +19,22 @@ export function parseStatLine(line: string): ThreadStat {
   const open = line.indexOf("(");
   const close = line.lastIndexOf(")");
   if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${line.slice(0, 80)}`);
-  // After ")": field 3 (state) is index 0, so utime (field 14) is index 11 and stime index 12.
-  const rest = line.slice(close + 2).split(" ");
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`no utime/stime in: ${line.slice(0, 80)}`);
+  const { utime, stime } = statTimes(line);
   return { tid: Number(line.slice(0, open).trim()), comm: line.slice(open + 1, close), ticks: utime + stime };
 }
 
+/** utime and stime of one /proc/…/stat line, in clock ticks. */
+export function statTimes(line: string): { utime: number; stime: number } {
+  // After ")": field 3 (state) is index 0, so utime (field 14) is index 11 and stime index 12.
+  const rest = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`no utime/stime in: ${line.slice(0, 80)}`);
+  return { utime, stime };
+}
+
 let ticksPerSecond: number | undefined;
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
