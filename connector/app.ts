@@ -159,6 +159,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
       facts: () => lookup.stats().facts.authentik,
       facts_facet_view: () => lookup.stats().facts.facet,
       snapshots: () => lookup.stats().snapshots,
+      stored_views: () => lookup.stats().storedViews,
       public_keys: () => keys,
       api_tokens: () => apiTokens.stats(),
       device_rows: () => reads.stats().devices,

@@ -14,6 +14,8 @@ import { isCanonicalText } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
 import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
+import type { RenderedView } from "../store/types.ts";
+import { renderedAuthentikView } from "../lookup/rendered-view.ts";
 import { checkAgentFrame } from "./frame.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
 import { compileCheck } from "./schema-check.ts";
@@ -35,6 +37,8 @@ export interface VerifiedBody {
   /** UTF-8 bytes of the body. */
   bytes: number;
   identity: DeviceIdentity;
+  /** The authentik view identity providers will read, rendered here rather than on each read. */
+  view: RenderedView;
 }
 
 export type BodyVerdict = VerifiedBody | { ok: false; code: ErrorCode; message: string; seq?: number };
@@ -121,5 +125,6 @@ function bodyVerdict(text: string, signature: string, key: ReturnType<PublicKeyC
     signature,
     bytes: bodyBytes.length,
     identity: identityFromFacts(body.facts),
+    view: renderedAuthentikView(body.facts, body.unknown),
   };
 }

@@ -15,7 +15,8 @@
  */
 import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
-import { buildCachedFacts, type FactsView } from "./device-view.ts";
+import type { FactsView } from "./device-view.ts";
+import { renderFacts, withFreshness } from "./rendered-view.ts";
 
 interface Entry {
   seq: number;
@@ -46,13 +47,17 @@ export class FactsJsonCache {
 
   /** Serializes the snapshot's `cached_facts`, keeps it (unless it alone exceeds the budget) and returns it. */
   put(snapshot: StoredSnapshot, factsTtlMs: number): string {
-    const json = JSON.stringify(buildCachedFacts(snapshot, factsTtlMs, this.view));
+    return this.keep(snapshot.deviceId, snapshot.seq, withFreshness(renderFacts(snapshot.facts, snapshot.unknown, this.view), snapshot.collectedAt, factsTtlMs));
+  }
+
+  /** Keeps an already serialized `cached_facts` of (device, seq) and returns it. */
+  keep(deviceId: string, seq: number, json: string): string {
     // Checked here rather than left to the cache, which would also drop the device's held entry.
-    if (entrySize(snapshot.deviceId, json) > this.maxBytes) return json;
-    const previous = this.entries.peek(snapshot.deviceId);
+    if (entrySize(deviceId, json) > this.maxBytes) return json;
+    const previous = this.entries.peek(deviceId);
     // Two requests can race a miss; never let an older seq replace a newer one.
-    if (previous && previous.seq > snapshot.seq) return json;
-    this.entries.set(snapshot.deviceId, { seq: snapshot.seq, json });
+    if (previous && previous.seq > seq) return json;
+    this.entries.set(deviceId, { seq, json });
     return json;
   }
 

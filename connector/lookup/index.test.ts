@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { Device, StoredSnapshot, StoredView } from "../store/types.ts";
 import { LatestFacts, type LatestFactsOptions } from "./index.ts";
+import { AUTHENTIK_VIEW_VERSION, renderedAuthentikView } from "./rendered-view.ts";
 
 // Synthetic devices and snapshots: only the fields the lookup reads.
 const device = (id: string, lastSeq: number) => ({ id, lastSeq, revokedAt: null }) as Device;
@@ -12,7 +13,7 @@ const snapshot = (deviceId: string, seq: number, software: string[] = []) => {
 };
 const BUDGETS = { snapshotBytes: 1 << 20, factsBytes: 1 << 20 };
 
-function countingStore(devices: Device[], software: string[] = []): LatestFactsOptions["store"] & { reads: string[] } {
+function countingStore(devices: Device[], software: string[] = [], views = new Map<string, StoredView>()): LatestFactsOptions["store"] & { reads: string[] } {
   const reads: string[] = [];
   const latest = (id: string) => snapshot(id, devices.find((d) => d.id === id)!.lastSeq, software);
   return {
@@ -27,6 +28,9 @@ function countingStore(devices: Device[], software: string[] = []): LatestFactsO
     async latestSnapshots(ids) {
       reads.push(...ids);
       return new Map(ids.map((id) => [id, latest(id)]));
+    },
+    async latestView(id) {
+      return views.get(id) ?? null;
     },
   };
 }
@@ -55,13 +59,31 @@ test("facts JSON is serialized once per (device, seq) and counted per view", asy
   const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   const first = await lookup.latestFactsJson(device("a", 3));
   assert.equal(await lookup.latestFactsJson(device("a", 3)), first);
-  assert.equal(lookup.factsJsonOf(snapshot("a", 3)), first);
+  assert.equal(await lookup.factsJsonOf(snapshot("a", 3)), first);
   assert.deepEqual(store.reads, ["a"], "the second and third reads were hits");
   const { authentik, facet } = lookup.stats().facts;
   assert.equal(authentik.hits, 2);
   assert.equal(authentik.misses, 1);
   assert.ok(authentik.bytes > first!.length);
   assert.equal(facet.entries, 0);
+});
+
+test("the view rendered at ingest is served without reading the snapshot, and only for its seq and rules version", async () => {
+  const rendered = (id: string, seq: number, version = AUTHENTIK_VIEW_VERSION): StoredView => {
+    const s = snapshot(id, seq, ["curl"]);
+    return { ...renderedAuthentikView(s.facts, s.unknown), version, seq, collectedAt: s.collectedAt };
+  };
+  const devices = [device("current", 3), device("older-seq", 3), device("older-rules", 3)];
+  const views = new Map([["current", rendered("current", 3)], ["older-seq", rendered("older-seq", 2)], ["older-rules", rendered("older-rules", 3, AUTHENTIK_VIEW_VERSION - 1)]]);
+  const store = countingStore(devices, ["curl"], views);
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+  const fromBody = new LatestFacts({ store: countingStore(devices, ["curl"]), factsTtlMs: 60_000, ...BUDGETS });
+
+  for (const d of devices) assert.equal(await lookup.latestFactsJson(d), await fromBody.latestFactsJson(d), d.id);
+  assert.deepEqual(store.reads, ["older-seq", "older-rules"], "only the devices without a usable stored view were read");
+  assert.deepEqual(lookup.stats().storedViews, { hits: 1, misses: 2 });
+  assert.equal(await lookup.factsJsonOf(snapshot("current", 3, ["curl"])), await fromBody.latestFactsJson(devices[0]!));
+  assert.equal(lookup.stats().facts.authentik.hits, 1, "the stored view was kept in the facts cache");
 });
 
 test("warming fills the caches the routes read", async () => {

@@ -11,14 +11,15 @@
  *   void lookup.warm();
  *   const json = await lookup.latestFactsJson(device, "authentik");
  */
-import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { Device, SnapshotStore, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
+import { AUTHENTIK_VIEW_VERSION, withFreshness } from "./rendered-view.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
-  store: WarmDeps["store"] & { latestSnapshot(deviceId: string): Promise<StoredSnapshot | null> };
+  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView">;
   factsTtlMs: number;
   /** Heap bytes the parsed snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;
@@ -44,6 +45,7 @@ export interface CacheStats {
 export interface LookupStats {
   snapshots: CacheStats & { bytes: number };
   facts: Record<FactsView, CacheStats & { bytes: number }>;
+  storedViews: { hits: number; misses: number };
 }
 
 export class LatestFacts {
@@ -51,6 +53,8 @@ export class LatestFacts {
   private readonly factsTtlMs: number;
   private readonly snapshots: SnapshotCache;
   private readonly facts: Record<FactsView, FactsJsonCache>;
+  /** Authentik views read as stored at ingest (hits), or rendered here because none was stored for that (device, seq) (misses). */
+  private readonly storedViews = { hits: 0, misses: 0 };
 
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
@@ -96,22 +100,37 @@ export class LatestFacts {
     return out;
   }
 
-  /** The serialized `cached_facts` of this snapshot in `view`, serialized at most once per (device, seq). */
-  factsJsonOf(snapshot: StoredSnapshot, view: FactsView = "authentik"): string {
+  /**
+   * The serialized `cached_facts` of this snapshot in `view`: from the cache, else (authentik) from
+   * the view rendered at ingest, else rendered here. Rendered at most once per (device, seq) here.
+   */
+  async factsJsonOf(snapshot: StoredSnapshot, view: FactsView = "authentik"): Promise<string> {
     const cache = this.facts[view];
-    return cache.get(snapshot.deviceId, snapshot.seq) ?? cache.put(snapshot, this.factsTtlMs);
+    return cache.get(snapshot.deviceId, snapshot.seq) ?? (await this.storedFactsJson(snapshot.deviceId, snapshot.seq, view)) ?? cache.put(snapshot, this.factsTtlMs);
   }
 
   /** The device's latest `cached_facts` as JSON, or null when it never reported. */
   async latestFactsJson(device: DeviceSeq, view: FactsView = "authentik"): Promise<string | null> {
     const cache = this.facts[view];
-    const cached = cache.get(device.id, device.lastSeq);
+    const cached = cache.get(device.id, device.lastSeq) ?? (await this.storedFactsJson(device.id, device.lastSeq, view));
     if (cached !== undefined) return cached;
     const snapshot = this.snapshots.get(device.id, device.lastSeq) ?? (await this.store.latestSnapshot(device.id));
     if (!snapshot) return null;
     // The parse is paid anyway: keeping it spares the device's next sign-in the cold read.
     this.snapshots.put(snapshot);
     return cache.put(snapshot, this.factsTtlMs);
+  }
+
+  /** The view stored at ingest for exactly (device, seq) and the current rules, kept in the cache; undefined otherwise. */
+  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<string | undefined> {
+    if (view !== "authentik" || seq === 0) return undefined;
+    const stored = await this.store.latestView(deviceId);
+    if (!stored || stored.seq !== seq || stored.version !== AUTHENTIK_VIEW_VERSION) {
+      this.storedViews.misses++;
+      return undefined;
+    }
+    this.storedViews.hits++;
+    return this.facts.authentik.keep(deviceId, seq, withFreshness(stored.json, stored.collectedAt, this.factsTtlMs));
   }
 
   /** A snapshot the agent channel has just stored and acked: the device's next read needs no store query. */
@@ -130,6 +149,7 @@ export class LatestFacts {
     return {
       snapshots: { hits: this.snapshots.hits, misses: this.snapshots.misses, entries: this.snapshots.size, bytes: this.snapshots.heldBytes },
       facts: { authentik: facts(this.facts.authentik), facet: facts(this.facts.facet) },
+      storedViews: { ...this.storedViews },
     };
   }
 }

@@ -144,6 +144,23 @@ export interface SnapshotWrite {
    * on its verify thread, so the main thread never parses the facts just to index them.
    */
   identity?: DeviceIdentity;
+  /**
+   * What identity providers read of this snapshot, rendered once at ingest (lookup/stored-view.ts)
+   * and kept for the device's latest snapshot only, so a lookup never parses the body.
+   */
+  view?: RenderedView;
+}
+
+/** The serialized authentik `cached_facts` core of one snapshot, and the rules version it was rendered with. */
+export interface RenderedView {
+  version: number;
+  json: string;
+}
+
+/** The stored view of a device's latest snapshot: used only when `seq` is the device's `lastSeq` and `version` is current. */
+export interface StoredView extends RenderedView {
+  seq: number;
+  collectedAt: number;
 }
 
 /** `accepted`, or why the conditional write did not apply (checked again inside the transaction). */
@@ -198,6 +215,8 @@ export interface SnapshotStore {
   latestSnapshot(deviceId: string): Promise<StoredSnapshot | null>;
   latestSnapshots(deviceIds: string[]): Promise<Map<string, StoredSnapshot>>;
   snapshotHistory(deviceId: string, limit: number): Promise<StoredSnapshot[]>;
+  /** The view stored with the device's latest accepted snapshot that had one, or null. */
+  latestView(deviceId: string): Promise<StoredView | null>;
 }
 
 /** What pruneEvents deletes; every bound is optional. Times are epoch ms. */

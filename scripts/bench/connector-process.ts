@@ -7,6 +7,7 @@
  *   tsx scripts/bench/connector-process.ts <database> '<limits JSON>' [port]
  */
 // First: it wraps worker_threads.Worker before the connector starts any worker.
+import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
 import { workerThreadLabels } from "./thread-labels.ts";
 import { writeFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -105,6 +106,8 @@ async function storeSnapshots(devices: WorkerDevice[], size: SnapshotSize): Prom
       return {
         snapshot: { deviceId: d.deviceId, seq: body.seq, collectedAt: Date.parse(collectedAt), receivedAt: Date.now(), body: frame.body, signature: frame.signature, facts: body.facts, unknown: body.unknown },
         events: [],
+        // What a verify thread renders at ingest (agent-channel/frame-verdict.ts).
+        view: renderedAuthentikView(body.facts, body.unknown),
       };
     });
     const write: Promise<void> = connector.store.writeSnapshots(batch).then((results) => {

@@ -24,6 +24,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
 import { benchScript, spawnChild } from "./child.ts";
+import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
+import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import { openSqliteStore } from "../../connector/store/sqlite/index.ts";
 import { issueEnrollToken } from "../../connector/tokens/issue.ts";
 import { hashSecret, newDeviceId } from "../../connector/tokens/secrets.ts";
@@ -34,6 +36,12 @@ import { createApiToken, createEnrollToken, enrollDevices, type EnrolledDevice }
 import { authFrame, canonicalSnapshotBody, signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
 import { clockTicks, statTimes } from "./thread-cpu.ts";
+
+/** The view a verify thread renders at ingest (agent-channel/frame-verdict.ts): from the signed body as parsed. */
+function renderedView(body: string) {
+  const parsed = JSON.parse(body) as { facts: Facts; unknown: Unknown };
+  return renderedAuthentikView(parsed.facts, parsed.unknown);
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,7 +89,7 @@ async function seedThroughStore(database: string, count: number): Promise<Enroll
         const collectedAt = new Date(now).toISOString();
         const body = canonicalSnapshotBody(snapshotTemplate(deviceId, "0.1.0-bench", facts, benchUnknown()), 1, collectedAt, randomBytes(16).toString("base64url"));
         const signature = sign(null, domainMessage("snapshot", Buffer.from(body, "utf8")), key.privateKey).toString("base64");
-        batch.push({ snapshot: { deviceId, seq: 1, collectedAt: now, receivedAt: now, body, signature, facts, unknown: benchUnknown() }, events: [] });
+        batch.push({ snapshot: { deviceId, seq: 1, collectedAt: now, receivedAt: now, body, signature, facts, unknown: benchUnknown() }, events: [], view: renderedView(body) });
         out.push({ deviceId, index, seed: key.seed.toString("base64"), publicKey });
       }
       const results = await store.writeSnapshots(batch);

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startTestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
+import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
 
 test("the snapshot just acked is what GET /v1/devices/{id} serves, without reading it back from the store", async (t) => {
   const tc = await startTestConnector();
@@ -31,4 +32,32 @@ test("the snapshot just acked is what GET /v1/devices/{id} serves, without readi
     assert.deepEqual(view.cached_facts?.data, (await latestSnapshot(device.deviceId))?.facts, `GET serves seq ${seq}`);
   }
   assert.deepEqual(reads, [], "no snapshot was read back from the store");
+});
+
+test("the authentik view a lookup serves is the one rendered at ingest, the same as rendering the stored body", async (t) => {
+  const tc = await startTestConnector();
+  t.after(() => tc.stop());
+  const device = await enrollTestDevice(tc.connector.url, tc.enrollToken);
+  const client = await ProtocolClient.connect(tc.connector.agentUrl);
+  t.after(() => client.close());
+  assert.equal((await client.authenticate(device)).type, "welcome");
+  assert.deepEqual(await client.sendSnapshot(device, { seq: 1 }), { type: "ack", seq: 1 });
+
+  const store = tc.connector.store;
+  const stored = await store.latestView(device.deviceId);
+  assert.equal(stored?.seq, 1);
+  const snapshot = (await store.latestSnapshot(device.deviceId))!;
+  assert.equal(stored.json, renderedAuthentikView(snapshot.facts, snapshot.unknown).json);
+
+  const reads: string[] = [];
+  const latestSnapshot = store.latestSnapshot.bind(store);
+  store.latestSnapshot = (id) => (reads.push(id), latestSnapshot(id));
+  const res = await tc.api(`/v1/devices/${device.deviceId}`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { cached_facts: { data: unknown; unknown: unknown } };
+  const rendered = JSON.parse(stored.json) as { data: unknown; unknown: unknown };
+  assert.deepEqual(body.cached_facts.data, rendered.data);
+  assert.deepEqual(body.cached_facts.unknown, rendered.unknown);
+  assert.deepEqual(reads, [], "the body was not read back");
+  assert.match(await (await tc.api("/metrics")).text(), /facet_cache_requests_total\{cache="stored_views",result="hit"\} 1/);
 });

@@ -32,6 +32,21 @@ await forEachBackend(
       assert.deepEqual((await ctx.store.snapshotHistory("d1", 10)).map((s) => s.seq), [6, 5]);
     });
 
+    test("keeps the view rendered with each device's newest accepted snapshot, one per device", async () => {
+      await enroll(ctx.store, "d1", "d2");
+      const withView = (id: string, seq: number) => ({ ...write(id, seq), view: { version: 1, json: `{"data":{"seq":${seq}},"unknown":{}}` } });
+      assert.equal(await ctx.store.latestView("d1"), null);
+      assert.deepEqual(await ctx.store.writeSnapshots([withView("d1", 1), withView("d2", 1), withView("d1", 3), withView("d1", 2)]), ["accepted", "accepted", "accepted", "replayed_seq"]);
+      const collectedAt = (seq: number) => write("d1", seq).snapshot.collectedAt;
+      assert.deepEqual(await ctx.store.latestView("d1"), { seq: 3, collectedAt: collectedAt(3), version: 1, json: '{"data":{"seq":3},"unknown":{}}' });
+      assert.equal((await ctx.store.latestView("d2"))?.seq, 1);
+      // A snapshot written without one leaves the older view, which its seq tells readers not to use.
+      assert.deepEqual(await ctx.store.writeSnapshots([write("d1", 4)]), ["accepted"]);
+      assert.equal((await ctx.store.latestView("d1"))?.seq, 3);
+      assert.deepEqual(await ctx.store.writeSnapshots([{ ...withView("d1", 5), view: { version: 2, json: "{}" } }]), ["accepted"]);
+      assert.deepEqual(await ctx.store.latestView("d1"), { seq: 5, collectedAt: collectedAt(5), version: 2, json: "{}" });
+    });
+
     test("a replayed seq changes no row, not the latest, not last_seen", async () => {
       await enroll(ctx.store, "d1");
       await ctx.store.writeSnapshots([write("d1", 4)]);

@@ -30,9 +30,11 @@ const LOCK_DEVICES = "SELECT id FROM devices WHERE id = ANY($1::text[]) ORDER BY
 const APPLY_BATCH = `
 WITH items AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                       $23::integer[], $24::text[])
          WITH ORDINALITY AS i(device_id, seq, collected_at, received_at, body, signature,
-                              serial, manufacturer, model, platform, machine_id, hardware_uuid, hostname, n)
+                              serial, manufacturer, model, platform, machine_id, hardware_uuid, hostname,
+                              view_version, view, n)
 ), judged AS (
   SELECT i.*,
          CASE
@@ -106,6 +108,12 @@ WITH items AS (
    ORDER BY f.device_id, lower(u.name), u.k
   ON CONFLICT (device_id, lower(username)) DO UPDATE SET username = EXCLUDED.username
    WHERE device_users.username IS DISTINCT FROM EXCLUDED.username
+), views AS (
+  -- The view of each device's newest snapshot in the batch, when it carries one.
+  INSERT INTO snapshot_views (device_id, seq, collected_at, version, view)
+  SELECT device_id, seq, collected_at, view_version, view FROM accepted WHERE newest_rank = 1 AND view IS NOT NULL
+  ON CONFLICT (device_id) DO UPDATE
+     SET seq = EXCLUDED.seq, collected_at = EXCLUDED.collected_at, version = EXCLUDED.version, view = EXCLUDED.view
 ), ev AS (
   -- Only accepted items' events, in batch order then the order given.
   INSERT INTO events (type, at, device_id, data)
@@ -126,7 +134,9 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
   const evAt: number[] = [];
   const evDevice: (string | null)[] = [];
   const evData: string[] = [];
-  batch.forEach(({ snapshot: s, events, identity }, index) => {
+  const viewVersion: (number | null)[] = [];
+  const viewJson: (string | null)[] = [];
+  batch.forEach(({ snapshot: s, events, identity, view }, index) => {
     const id = identity ?? identityFromFacts(s.facts);
     const row = [
       s.deviceId, s.seq, s.collectedAt, s.receivedAt, s.body, s.signature,
@@ -134,6 +144,8 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
       noNul(id.machineId), noNul(id.hardwareUuid), noNul(id.hostname),
     ];
     row.forEach((v, c) => columns[c]!.push(v));
+    viewVersion.push(view?.version ?? null);
+    viewJson.push(view?.json ?? null);
     for (const u of id.usernames) {
       const name = noNul(u);
       if (name === null) continue;
@@ -148,7 +160,7 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
       evData.push(JSON.stringify(e.data));
     }
   });
-  return [...columns, userItem, userName, evItem, evType, evAt, evDevice, evData, lockedIds, historyLimit];
+  return [...columns, userItem, userName, evItem, evType, evAt, evDevice, evData, lockedIds, historyLimit, viewVersion, viewJson];
 }
 
 /**
@@ -183,7 +195,7 @@ function slices(batch: SnapshotWrite[], maxBytes: number): SnapshotWrite[][] {
   let current: SnapshotWrite[] = [];
   let bytes = 0;
   for (const w of batch) {
-    const size = w.snapshot.body.length + w.snapshot.signature.length;
+    const size = w.snapshot.body.length + w.snapshot.signature.length + (w.view?.json.length ?? 0);
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];

@@ -2,7 +2,7 @@
  * Snapshots on PostgreSQL: the same contract as ../sqlite/snapshots.ts; batches are written by
  * ./snapshot-batch.ts.
  */
-import type { SnapshotStore, SnapshotWrite, SnapshotWriteResult, StoredSnapshot } from "../types.ts";
+import type { SnapshotStore, SnapshotWrite, SnapshotWriteResult, StoredSnapshot, StoredView } from "../types.ts";
 import type { PostgresAccess } from "./access.ts";
 import { applySnapshotBatch } from "./snapshot-batch.ts";
 import { SNAPSHOT_COLUMNS, snapshotFromRow, type SnapshotRow } from "./rows.ts";
@@ -40,6 +40,15 @@ export function createPostgresSnapshotStore(db: PostgresAccess, historyLimit: nu
         limit,
       ]);
       return rows.map(snapshotFromRow);
+    },
+
+    async latestView(deviceId: string): Promise<StoredView | null> {
+      const { rows } = await db.pool.query<{ seq: number; collected_at: number; version: number; view: string }>(
+        "SELECT seq, collected_at, version, view FROM snapshot_views WHERE device_id = $1",
+        [deviceId],
+      );
+      const r = rows[0];
+      return r ? { seq: r.seq, collectedAt: r.collected_at, version: r.version, json: r.view } : null;
     },
   };
   return snapshots;

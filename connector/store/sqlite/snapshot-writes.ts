@@ -9,7 +9,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
-import type { SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import type { RenderedView, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
 
 export interface SnapshotRowWrite {
   deviceId: string;
@@ -19,10 +19,11 @@ export interface SnapshotRowWrite {
   body: string;
   signature: string;
   identity: DeviceIdentity;
+  view: RenderedView | null;
   events: { type: string; at: number; deviceId: string | null; data: string }[];
 }
 
-export function toRowWrite({ snapshot, events, identity }: SnapshotWrite): SnapshotRowWrite {
+export function toRowWrite({ snapshot, events, identity, view }: SnapshotWrite): SnapshotRowWrite {
   return {
     deviceId: snapshot.deviceId,
     seq: snapshot.seq,
@@ -31,6 +32,7 @@ export function toRowWrite({ snapshot, events, identity }: SnapshotWrite): Snaps
     body: snapshot.body,
     signature: snapshot.signature,
     identity: identity ?? identityFromFacts(snapshot.facts),
+    view: view ?? null,
     events: events.map((e) => ({ type: e.type, at: e.at, deviceId: e.deviceId, data: JSON.stringify(e.data) })),
   };
 }
@@ -97,6 +99,10 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     "SELECT seq FROM snapshots WHERE device_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
   );
   const prune = db.prepare<[string, number]>("DELETE FROM snapshots WHERE device_id = ? AND seq <= ?");
+  const putView = db.prepare<[string, number, number, number, string]>(
+    `INSERT INTO snapshot_views (device_id, seq, collected_at, version, view) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at, version = excluded.version, view = excluded.view`,
+  );
   const insertEvent = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
 
   // Most snapshots report the same users as the last one; rewriting the rows each time was a
@@ -117,6 +123,7 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (device.revoked_at !== null) return "revoked_device";
     if (w.seq <= device.last_seq) return "replayed_seq";
     insertSnapshot.run(w);
+    if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, w.view.json);
     const { usernames, ...columns } = w.identity;
     if (identityChanges(device, columns)) {
       updateDeviceAndIdentity.run({ ...columns, deviceId: w.deviceId, seq: w.seq, receivedAt: w.receivedAt });

@@ -19,6 +19,10 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
     "SELECT * FROM snapshots WHERE device_id = ? ORDER BY seq DESC LIMIT ?",
   );
 
+  const view = db.prepare<[string], { seq: number; collected_at: number; version: number; view: string }>(
+    "SELECT seq, collected_at, version, view FROM snapshot_views WHERE device_id = ?",
+  );
+
   return {
     async writeSnapshots(batch) {
       if (batch.length === 0) return [];
@@ -40,6 +44,10 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
     },
     async snapshotHistory(deviceId, limit) {
       return history.all(deviceId, limit).map(snapshotFromRow);
+    },
+    async latestView(deviceId) {
+      const row = view.get(deviceId);
+      return row ? { seq: row.seq, collectedAt: row.collected_at, version: row.version, json: row.view } : null;
     },
   };
 }

@@ -17,10 +17,11 @@ import { migration as clusterPresence } from "./002-cluster-presence.ts";
 import { migration as policies } from "./003-policies.ts";
 import { migration as devicesByPublicKey } from "./004-devices-by-public-key.ts";
 import { migration as deviceBindings } from "./005-device-bindings.ts";
+import { migration as snapshotViews } from "./006-snapshot-views.ts";
 
 export type { Migration } from "./migration.ts";
 
-export const MIGRATIONS: readonly Migration[] = [initial, clusterPresence, policies, devicesByPublicKey, deviceBindings];
+export const MIGRATIONS: readonly Migration[] = [initial, clusterPresence, policies, devicesByPublicKey, deviceBindings, snapshotViews];
 
 export interface MigrationReport {
   applied: number[];

@@ -14,7 +14,7 @@ const folded = (sql: string) => sql.replace(/\s+/g, " ").trim();
 
 test("each number names the same change as in the previous layout", () => {
   assert.deepEqual(
-    MIGRATIONS.map((m) => [m.version, m.name, folded(m.sql)]),
+    MIGRATIONS.slice(0, LEGACY.length).map((m) => [m.version, m.name, folded(m.sql)]),
     LEGACY.map((m) => [m.version, m.name, folded(m.sql)]),
   );
 });
@@ -44,7 +44,7 @@ describe("a schema migrated by the previous layout", { skip }, () => {
     try {
       assert.deepEqual((await store.migrate()).applied, [], "nothing re-run");
       const { rows } = await store.pool.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version");
-      assert.deepEqual(rows, LEGACY.map((m) => ({ version: m.version, name: m.name })));
+      assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
       await store.createEnrollToken({ id: "t1", label: null, username: "alice", createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h1");
       assert.equal((await store.listEnrollTokens())[0]?.username, "alice");
     } finally {

@@ -15,10 +15,11 @@ import { migration as initial } from "./001-initial.ts";
 import { migration as policies } from "./003-policies.ts";
 import { migration as devicesByPublicKey } from "./004-devices-by-public-key.ts";
 import { migration as deviceBindings } from "./005-device-bindings.ts";
+import { migration as snapshotViews } from "./006-snapshot-views.ts";
 
 export type { Migration } from "./migration.ts";
 
-export const MIGRATIONS: readonly Migration[] = [initial, policies, devicesByPublicKey, deviceBindings];
+export const MIGRATIONS: readonly Migration[] = [initial, policies, devicesByPublicKey, deviceBindings, snapshotViews];
 
 /** Applies every migration the database's `user_version` does not count yet; refuses a newer database. Returns the versions applied. */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {

@@ -37,15 +37,15 @@ function copyOf(name: string, t: { after(fn: () => void): void }): string {
 }
 
 test("the migrations are numbered in the one numbering, 002 being PostgreSQL's alone", () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 3, 4, 5]);
+  assert.deepEqual(MIGRATIONS.map((m) => m.version), [1, 3, 4, 5, 6]);
 });
 
-test("a database the previous layout fully migrated (user_version 4) opens without running anything", async (t) => {
+test("a database the previous layout fully migrated (user_version 4) opens running only what came after it", async (t) => {
   const path = copyOf("legacy-v4-7d10593.sql", t);
   const raw = new BetterSqlite3(path);
   assert.equal(raw.pragma("user_version", { simple: true }), 4);
-  assert.deepEqual(migrate(raw), [], "nothing re-run");
-  assert.equal(raw.pragma("user_version", { simple: true }), 4);
+  assert.deepEqual(migrate(raw), [6], "nothing re-run");
+  assert.equal(raw.pragma("user_version", { simple: true }), 5);
   assert.deepEqual(schemaOf(raw), freshSchema());
   raw.close();
 
@@ -59,12 +59,12 @@ test("a database the previous layout fully migrated (user_version 4) opens witho
   }
 });
 
-test("a database the previous layout left at user_version 2 gets exactly 004 and 005", (t) => {
+test("a database the previous layout left at user_version 2 gets exactly 004, 005 and what came after", (t) => {
   const path = copyOf("legacy-v2-7d10593.sql", t);
   const db = new BetterSqlite3(path);
   try {
-    assert.deepEqual(migrate(db), [4, 5]);
-    assert.equal(db.pragma("user_version", { simple: true }), 4);
+    assert.deepEqual(migrate(db), [4, 5, 6]);
+    assert.equal(db.pragma("user_version", { simple: true }), 5);
     assert.deepEqual(schemaOf(db), freshSchema());
     assert.equal((db.prepare("SELECT value FROM settings WHERE key = 'fixture'").get() as { value: string }).value, '"made by the old layout"');
   } finally {

@@ -1,0 +1,44 @@
+/**
+ * The `cached_facts` of a device view as JSON, in two steps so the costly one runs once per
+ * snapshot, on a verify thread at ingest (agent-channel/frame-verdict.ts), and is stored beside
+ * the snapshot (`snapshot_views`):
+ *   - `renderFacts`: facts → `{"data":…,"unknown":…}` (for `authentik`, the view of
+ *     shared/facts/authentik-view.ts, whose walk costs more than parsing the body);
+ *   - `withFreshness`: adds `created` and `expires`, which depend on the connector's fact TTL, on
+ *     each read.
+ *
+ * A stored rendering is used only while AUTHENTIK_VIEW_VERSION is the one it was rendered with:
+ * bump it whenever what `toAuthentikView` returns for a document changes (authentik.ts's schema,
+ * whose digest rendered-view.test.ts pins, or the walk itself), and stored views are rendered
+ * again from their bodies on read until each device's next snapshot.
+ *
+ *   const view = renderedAuthentikView(body.facts, body.unknown);     // at ingest
+ *   const json = withFreshness(stored.json, stored.collectedAt, ttl); // per read
+ */
+import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
+import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import type { FactsView } from "../api/devices.ts";
+import type { RenderedView } from "../store/types.ts";
+
+export const AUTHENTIK_VIEW_VERSION = 1;
+
+/** `{"data":…,"unknown":…}` of one snapshot in `view`. */
+export function renderFacts(facts: Facts, unknown: Unknown, view: FactsView): string {
+  if (view === "facet") return JSON.stringify({ data: facts, unknown });
+  const authentik = toAuthentikView(facts, unknown);
+  return JSON.stringify({ data: authentik.data, unknown: { ...unknown, ...authentik.omitted } });
+}
+
+export function renderedAuthentikView(facts: Facts, unknown: Unknown): RenderedView {
+  return { version: AUTHENTIK_VIEW_VERSION, json: renderFacts(facts, unknown, "authentik") };
+}
+
+/**
+ * The whole `cached_facts` from a rendering. Age is measured from collection, not arrival: a
+ * snapshot an agent kept through a long outage and resent is as old as its facts.
+ */
+export function withFreshness(rendered: string, collectedAt: number, factsTtlMs: number): string {
+  const created = new Date(collectedAt).toISOString();
+  const expires = new Date(collectedAt + factsTtlMs).toISOString();
+  return `${rendered.slice(0, -1)},"created":"${created}","expires":"${expires}"}`;
+}
