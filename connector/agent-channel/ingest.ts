@@ -23,7 +23,7 @@ import type { DeviceIdentity } from "../store/identity.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
 import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
-import { acceptedSnapshot } from "./accepted-snapshot.ts";
+import { lazySnapshot } from "../store/lazy-snapshot.ts";
 import type { SnapshotBatcher } from "./batcher.ts";
 import type { BodyVerdict, VerifiedBody } from "./frame-verdict.ts";
 
@@ -70,7 +70,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
   if (refused) return refused;
 
   const { device } = session;
-  const snapshot = acceptedSnapshot({
+  const snapshot = lazySnapshot({
     deviceId: device.id,
     seq: verdict.seq,
     collectedAt: Date.parse(verdict.collectedAt),

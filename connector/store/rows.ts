@@ -3,7 +3,7 @@
  * Store's types. Backend-specific rows (how scopes are encoded, say) stay with their backend.
  */
 import type { BindingSource, ComplianceRecord, Device, DeviceBinding, EnrollToken, FactEvent, StoredPolicy, StoredSnapshot } from "./types.ts";
-import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import { lazySnapshot } from "./lazy-snapshot.ts";
 
 export interface EnrollTokenRow {
   id: string;
@@ -84,19 +84,12 @@ export function deviceFromRow(r: DeviceRow): Device {
   };
 }
 
-/** Facts and unknown are read back from the signed body: what is served is what was signed. */
+/**
+ * Facts and unknown are read back from the signed body, so what is served is what was signed; as
+ * far as they are asked for (lazy-snapshot.ts).
+ */
 export function snapshotFromRow(r: SnapshotRow): StoredSnapshot {
-  const body = JSON.parse(r.body) as { facts: Facts; unknown: Unknown };
-  return {
-    deviceId: r.device_id,
-    seq: r.seq,
-    collectedAt: r.collected_at,
-    receivedAt: r.received_at,
-    body: r.body,
-    signature: r.signature,
-    facts: body.facts,
-    unknown: body.unknown,
-  };
+  return lazySnapshot({ deviceId: r.device_id, seq: r.seq, collectedAt: r.collected_at, receivedAt: r.received_at, body: r.body, signature: r.signature });
 }
 
 export function eventFromRow(r: EventRow): FactEvent {
