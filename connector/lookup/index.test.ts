@@ -87,7 +87,8 @@ test("the view rendered at ingest is served without reading the snapshot, and on
 });
 
 test("warming fills the caches the routes read", async () => {
-  const store = countingStore([device("a", 1), device("b", 4)]);
+  const stored = (id: string, seq: number): StoredView => ({ ...renderedAuthentikView(snapshot(id, seq).facts, {}), seq, collectedAt: 1_000 });
+  const store = countingStore([device("a", 1), device("b", 4)], [], new Map([["a", stored("a", 1)], ["b", stored("b", 4)]]));
   const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   assert.equal(await lookup.warm(), 2);
   assert.equal(lookup.cachedSnapshot(device("b", 4))?.seq, 4);

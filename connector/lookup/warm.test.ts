@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Device, StoredSnapshot } from "../store/types.ts";
+import { AUTHENTIK_VIEW_VERSION } from "./rendered-view.ts";
 import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./warm.ts";
 import { FactsJsonCache } from "./facts-cache.ts";
 import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
@@ -23,6 +24,11 @@ function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snaps
       snapshotReads.push(...ids);
       return new Map(ids.map((id) => [id, snapshot(id, devices.find((d) => d.id === id)!.lastSeq)]));
     },
+    // Devices whose id ends in "x" have no view stored for their latest snapshot.
+    async latestView(id) {
+      const seq = devices.find((d) => d.id === id)!.lastSeq;
+      return id.endsWith("x") ? { seq: seq - 1, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, json: '{"data":{},"unknown":{}}' } : { seq, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, json: '{"data":{},"unknown":{}}' };
+    },
   };
 }
 
@@ -35,6 +41,15 @@ test("puts every live device's latest snapshot in both caches, page by page", as
     assert.equal(snapshots.get(d.id, 3)?.seq, 3);
     assert.ok(facts.get(d.id, 3)?.startsWith('{"data":'));
   }
+});
+
+test("keeps only the views rendered at ingest for the snapshot it read, rendering none itself", async () => {
+  const facts = new FactsJsonCache(1 << 20);
+  const snapshots = new SnapshotCache(10 * ONE);
+  assert.equal(await warmLookupCaches({ store: fakeStore([device("a", 2), device("bx", 2)]), factsTtlMs: 60_000 }, facts, snapshots), 2);
+  assert.ok(facts.get("a", 2)?.startsWith('{"data":{},"unknown":{},"created":'));
+  assert.equal(facts.get("bx", 2), undefined);
+  assert.equal(snapshots.get("bx", 2)?.seq, 2);
 });
 
 test("skips revoked devices and devices that never reported", async () => {

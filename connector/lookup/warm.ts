@@ -1,7 +1,7 @@
 /**
  * Fills the lookup caches (facts-cache.ts, snapshot-cache.ts) in the background after startup, so
- * the first `GET /v1/devices/{id}` or sign-in of each device after a restart is not a cold read
- * of its snapshot, a parse and a serialization while the caller waits.
+ * the first `GET /v1/devices/{id}` or sign-in of each device after a restart does not wait for
+ * the store to read its snapshot and stored view.
  *
  * Warming can never make an answer stale: both caches are keyed by (device, seq) and used only
  * when that seq equals the device row read by the request, and `put` never replaces a newer seq
@@ -13,7 +13,8 @@
  *
  *   void warmLookupCaches(deps, facts, snapshots); // fire and forget (LatestFacts.warm)
  */
-import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { Device, StoredSnapshot, StoredView } from "../store/types.ts";
+import { AUTHENTIK_VIEW_VERSION, withFreshness } from "./rendered-view.ts";
 import type { FactsJsonCache } from "./facts-cache.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 
@@ -21,6 +22,7 @@ export interface WarmDeps {
   store: {
     listDevices(query: { after?: string; limit: number }): Promise<Device[]>;
     latestSnapshots(ids: string[]): Promise<Map<string, StoredSnapshot>>;
+    latestView(deviceId: string): Promise<StoredView | null>;
   };
   factsTtlMs: number;
 }
@@ -51,7 +53,11 @@ export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, sn
         if (full(facts) || full(snapshots)) return warmed;
         for (const snapshot of (await deps.store.latestSnapshots(ids.slice(i, i + SNAPSHOTS_PER_READ))).values()) {
           snapshots.put(snapshot);
-          facts.put(snapshot, deps.factsTtlMs);
+          // Only views rendered at ingest: rendering here would cost the event loop more than the reads it saves.
+          const view = await deps.store.latestView(snapshot.deviceId);
+          if (view && view.seq === snapshot.seq && view.version === AUTHENTIK_VIEW_VERSION) {
+            facts.keep(snapshot.deviceId, snapshot.seq, withFreshness(view.json, view.collectedAt, deps.factsTtlMs));
+          }
           warmed++;
         }
       }
