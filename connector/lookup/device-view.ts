@@ -120,18 +120,3 @@ export function buildDeviceSummary(device: Device, connected: boolean): DeviceSu
     revoked_at: iso(device.revokedAt),
   };
 }
-
-/** Loads and builds views for many devices with one presence call and one snapshot query. */
-export async function buildDeviceViews(
-  deps: {
-    store: { latestSnapshots(ids: string[]): Promise<Map<string, StoredSnapshot>> };
-    hub: { presence(ids: string[]): Promise<Set<string>> };
-    factsTtlMs: number;
-  },
-  devices: Device[],
-  view: FactsView = "authentik",
-): Promise<DeviceView[]> {
-  const ids = devices.map((d) => d.id);
-  const [snapshots, online] = await Promise.all([deps.store.latestSnapshots(ids), deps.hub.presence(ids)]);
-  return devices.map((d) => buildDeviceView(d, snapshots.get(d.id) ?? null, online.has(d.id), deps.factsTtlMs, view));
-}

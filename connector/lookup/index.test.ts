@@ -32,6 +32,9 @@ function countingStore(devices: Device[], software: string[] = [], views = new M
     async latestView(id) {
       return views.get(id) ?? null;
     },
+    async latestViews(ids) {
+      return new Map(ids.flatMap((id) => (views.has(id) ? [[id, views.get(id)!] as const] : [])));
+    },
   };
 }
 
@@ -84,6 +87,22 @@ test("the view rendered at ingest is served without reading the snapshot, and on
   assert.deepEqual(lookup.stats().storedViews, { hits: 1, misses: 2 });
   assert.equal(await lookup.factsJsonOf(snapshot("current", 3, ["curl"])), await fromBody.latestFactsJson(devices[0]!));
   assert.equal(lookup.stats().facts.authentik.hits, 1, "the stored view was kept in the facts cache");
+});
+
+test("a page of devices is answered from stored views, cache hits and rendering, and leaves the caches as they were", async () => {
+  const devices = [device("viewed", 2), device("rendered", 1), device("never", 0)];
+  const s = snapshot("viewed", 2, ["curl"]);
+  const store = countingStore(devices, ["curl"], new Map([["viewed", { ...renderedAuthentikView(s.facts, s.unknown), seq: 2, collectedAt: s.collectedAt }]]));
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+  const one = new LatestFacts({ store: countingStore(devices, ["curl"]), factsTtlMs: 60_000, ...BUDGETS });
+
+  const page = await lookup.latestFactsJsonMany(devices);
+  assert.deepEqual([...page.keys()].sort(), ["rendered", "viewed"]);
+  for (const d of devices.slice(0, 2)) assert.equal(page.get(d.id), await one.latestFactsJson(d), d.id);
+  assert.deepEqual(store.reads, ["rendered"], "only the device without a stored view had its snapshot read");
+  assert.equal(lookup.stats().facts.authentik.entries, 0);
+  assert.equal(lookup.stats().snapshots.entries, 0);
+  assert.equal((await lookup.latestFactsJsonMany(devices, "facet")).get("viewed"), await one.latestFactsJson(devices[0]!, "facet"));
 });
 
 test("warming fills the caches the routes read", async () => {

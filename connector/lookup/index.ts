@@ -14,12 +14,12 @@
 import type { Device, SnapshotStore, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
-import { AUTHENTIK_VIEW_VERSION, withFreshness } from "./rendered-view.ts";
+import { AUTHENTIK_VIEW_VERSION, renderFacts, withFreshness } from "./rendered-view.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
-  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot">;
+  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestViews">;
   factsTtlMs: number;
   /** Heap bytes the parsed snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;
@@ -119,6 +119,35 @@ export class LatestFacts {
     // The parse is paid anyway: keeping it spares the device's next sign-in the cold read.
     this.snapshots.put(snapshot);
     return cache.put(snapshot, this.factsTtlMs);
+  }
+
+  /**
+   * `latestFactsJson` of a page of devices (those that never reported are absent): one store query
+   * for the stored views and one for the snapshots still to render. Nothing read is kept, so a
+   * page of a list does not push sign-in devices out of the caches.
+   */
+  async latestFactsJsonMany(devices: DeviceSeq[], view: FactsView = "authentik"): Promise<Map<string, string>> {
+    const cache = this.facts[view];
+    const out = new Map<string, string>();
+    let missing = devices.filter((d) => d.lastSeq > 0);
+    for (const d of missing) {
+      const hit = cache.get(d.id, d.lastSeq);
+      if (hit !== undefined) out.set(d.id, hit);
+    }
+    missing = missing.filter((d) => !out.has(d.id));
+    if (view === "authentik" && missing.length > 0) {
+      const stored = await this.store.latestViews(missing.map((d) => d.id));
+      for (const d of missing) {
+        const v = stored.get(d.id);
+        if (v && v.seq === d.lastSeq && v.version === AUTHENTIK_VIEW_VERSION) out.set(d.id, withFreshness(v.json, v.collectedAt, this.factsTtlMs));
+      }
+      missing = missing.filter((d) => !out.has(d.id));
+    }
+    if (missing.length === 0) return out;
+    for (const [id, snapshot] of await this.latestSnapshots(missing, { remember: false })) {
+      out.set(id, withFreshness(renderFacts(snapshot.facts, snapshot.unknown, view), snapshot.collectedAt, this.factsTtlMs));
+    }
+    return out;
   }
 
   /** The view stored at ingest for exactly (device, seq) and the current rules, kept in the cache; undefined otherwise. */

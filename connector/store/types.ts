@@ -217,6 +217,8 @@ export interface SnapshotStore {
   snapshotHistory(deviceId: string, limit: number): Promise<StoredSnapshot[]>;
   /** The view stored with the device's latest accepted snapshot that had one, or null. */
   latestView(deviceId: string): Promise<StoredView | null>;
+  /** `latestView` of many devices (those without one are absent), in one query. */
+  latestViews(deviceIds: string[]): Promise<Map<string, StoredView>>;
 }
 
 /** What pruneEvents deletes; every bound is optional. Times are epoch ms. */

@@ -40,6 +40,9 @@ await forEachBackend(
       const collectedAt = (seq: number) => write("d1", seq).snapshot.collectedAt;
       assert.deepEqual(await ctx.store.latestView("d1"), { seq: 3, collectedAt: collectedAt(3), version: 1, json: '{"data":{"seq":3},"unknown":{}}' });
       assert.equal((await ctx.store.latestView("d2"))?.seq, 1);
+      const many = await ctx.store.latestViews(["d2", "d1", "nobody"]);
+      assert.deepEqual([...many.keys()].sort(), ["d1", "d2"]);
+      assert.deepEqual(many.get("d1"), await ctx.store.latestView("d1"));
       // A snapshot written without one leaves the older view, which its seq tells readers not to use.
       assert.deepEqual(await ctx.store.writeSnapshots([write("d1", 4)]), ["accepted"]);
       assert.equal((await ctx.store.latestView("d1"))?.seq, 3);

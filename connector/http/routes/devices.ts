@@ -5,13 +5,12 @@ import { CLOSE_CODES } from "../../../shared/protocol/errors.ts";
 import { RefreshError } from "../../agent-channel/hub.ts";
 import { requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
-import { buildDeviceSummary, buildDeviceView, buildDeviceViews, serializeDeviceView } from "../../lookup/device-view.ts";
+import { buildDeviceSummary, buildDeviceView, serializeDeviceView } from "../../lookup/device-view.ts";
 import { apiError } from "../middleware/errors.ts";
 import { query } from "../middleware/validate.ts";
 
 export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, hub } = deps;
-  const viewDeps = { store, hub, factsTtlMs: deps.limits.factsTtlMs };
 
   app.get("/v1/devices", requireScope(deps.apiTokens, "devices:read"), query(DeviceListQuerySchema), async (c) => {
     const q = c.req.valid("query");
@@ -28,10 +27,15 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
-    const devices =
-      q.view === "summary" ? await hub.presence(page.map((d) => d.id)).then((online) => page.map((d) => buildDeviceSummary(d, online.has(d.id))))
-      : await buildDeviceViews(viewDeps, page, q.view);
-    return c.json({ devices, next_cursor: rows.length > limit ? page[page.length - 1]!.id : null });
+    const nextCursor = rows.length > limit ? page[page.length - 1]!.id : null;
+    if (q.view === "summary") {
+      const online = await hub.presence(page.map((d) => d.id));
+      return c.json({ devices: page.map((d) => buildDeviceSummary(d, online.has(d.id))), next_cursor: nextCursor });
+    }
+    // Spliced from each device's serialized facts (lookup/), as GET /v1/devices/{id} is.
+    const [online, facts] = await Promise.all([hub.presence(page.map((d) => d.id)), deps.lookup.latestFactsJsonMany(page, q.view)]);
+    const devices = page.map((d) => serializeDeviceView(d, online.has(d.id), facts.get(d.id) ?? null)).join(",");
+    return c.body(`{"devices":[${devices}],"next_cursor":${JSON.stringify(nextCursor)}}`, 200, { "content-type": "application/json" });
   });
 
   app.get("/v1/devices/:id", requireScope(deps.apiTokens, "devices:read"), query(ViewQuerySchema), async (c) => {

@@ -43,12 +43,18 @@ export function createPostgresSnapshotStore(db: PostgresAccess, historyLimit: nu
     },
 
     async latestView(deviceId: string): Promise<StoredView | null> {
-      const { rows } = await db.pool.query<{ seq: number; collected_at: number; version: number; view: string }>(
-        "SELECT seq, collected_at, version, view FROM snapshot_views WHERE device_id = $1",
-        [deviceId],
+      return (await snapshots.latestViews([deviceId])).get(deviceId) ?? null;
+    },
+
+    async latestViews(deviceIds: string[]): Promise<Map<string, StoredView>> {
+      const out = new Map<string, StoredView>();
+      if (deviceIds.length === 0) return out;
+      const { rows } = await db.pool.query<{ device_id: string; seq: number; collected_at: number; version: number; view: string }>(
+        "SELECT device_id, seq, collected_at, version, view FROM snapshot_views WHERE device_id = ANY($1::text[])",
+        [deviceIds],
       );
-      const r = rows[0];
-      return r ? { seq: r.seq, collectedAt: r.collected_at, version: r.version, json: r.view } : null;
+      for (const r of rows) out.set(r.device_id, { seq: r.seq, collectedAt: r.collected_at, version: r.version, json: r.view });
+      return out;
     },
   };
   return snapshots;

@@ -4,7 +4,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { snapshotFromRow, type SnapshotRow } from "../rows.ts";
-import type { SnapshotStore, SnapshotWriteResult, StoredSnapshot } from "../types.ts";
+import type { SnapshotStore, SnapshotWriteResult, StoredSnapshot, StoredView } from "../types.ts";
 import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
 
 /**
@@ -48,6 +48,14 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
     async latestView(deviceId) {
       const row = view.get(deviceId);
       return row ? { seq: row.seq, collectedAt: row.collected_at, version: row.version, json: row.view } : null;
+    },
+    async latestViews(deviceIds) {
+      const out = new Map<string, StoredView>();
+      for (const id of deviceIds) {
+        const row = view.get(id);
+        if (row) out.set(id, { seq: row.seq, collectedAt: row.collected_at, version: row.version, json: row.view });
+      }
+      return out;
     },
   };
 }
