@@ -122,7 +122,7 @@ function objectFitter(schema: z.ZodObject): Fitter {
   return (value, walk) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return refuse(walk, "not an object");
     const keys = Object.keys(value);
-    const values = Object.values(value);
+    const source = value as Record<string, unknown>;
     // An object the view keeps as it is is not copied: `out` is made only once something differs.
     // Only a plain object is kept as is, so JSON.stringify cannot find a toJSON the copy lacks.
     let out: Record<string, unknown> | undefined = Object.getPrototypeOf(value) === Object.prototype ? undefined : {};
@@ -130,7 +130,7 @@ function objectFitter(schema: z.ZodObject): Fitter {
     let requiredKept = 0;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      const v = values[i];
+      const v = source[k];
       let field: Field | undefined;
       if (lastKeys[i] === k) field = lastFields[i];
       else {
@@ -156,7 +156,7 @@ function objectFitter(schema: z.ZodObject): Fitter {
           r = undefined;
         } else if (field.required) requiredKept++;
       }
-      if (out === undefined && (r === undefined || r !== v)) out = entriesBefore(keys, values, i);
+      if (out === undefined && (r === undefined || r !== v)) out = entriesBefore(keys, source, i);
       if (out !== undefined && r !== undefined) out[k] = r;
     }
     const view = out ?? (value as Record<string, unknown>);
@@ -169,9 +169,9 @@ function objectFitter(schema: z.ZodObject): Fitter {
   };
 }
 
-function entriesBefore(keys: string[], values: unknown[], end: number): Record<string, unknown> {
+function entriesBefore(keys: string[], source: Record<string, unknown>, end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < end; i++) out[keys[i]!] = values[i];
+  for (let i = 0; i < end; i++) out[keys[i]!] = source[keys[i]!];
   return out;
 }
 
