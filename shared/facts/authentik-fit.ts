@@ -3,16 +3,16 @@
  * turns a value of Facet's document into what authentik's view keeps of it (authentik-view.ts says
  * what that is). Asking zod value by value — a `safeParse` per scalar, a `safeParse(undefined)` per
  * key to learn whether it is required — made the view the connector's biggest CPU cost on a real
- * document, so the schema is read once per node instead:
+ * document, so each node of the schema is read once instead:
  *   - an object knows its fields' fitters and which fields are required;
- *   - an array knows its element's fitter;
- *   - a scalar gets a predicate for the zod kinds it recognizes (a string, a number with `.int()`, a
- *     boolean, an enum, and `.refine()` predicates on them), which may only accept what zod accepts;
- *     anything the predicate turns down, and every kind it does not recognize, is decided by zod's
- *     own `safeParse` exactly as before.
- * The rules themselves (the not-blank refine included) are still only written in authentik.ts.
+ *   - a list knows its element's fitter;
+ *   - a scalar keeps without asking zod the values zod certainly accepts, for the kinds read here
+ *     (a string, optionally with one `.refine(fn)`, which is called; a number, optionally `.int()`;
+ *     a boolean; an enum). Every other value, and every kind not read here, is decided by zod's own
+ *     `safeParse`, with the view's repairs (rounding, "empty") as before.
+ * So the rules, the not-blank refine included, are still written only in authentik.ts.
  *
- * A value's path is built only when something is left out: it is needed only to say where.
+ * Objects the view keeps unchanged are returned as they are, not copied.
  */
 import { z } from "zod";
 import { joinFactPath } from "./paths.ts";
@@ -104,7 +104,7 @@ interface Field {
   required: boolean;
 }
 
-/** Positions of an object whose key lookups are remembered (see objectFitter): more is a rare object. */
+/** How many leading keys of an object the lookup memo covers: it stays small whatever a document holds. */
 const REMEMBERED_POSITIONS = 32;
 
 function objectFitter(schema: z.ZodObject): Fitter {
