@@ -148,3 +148,24 @@ test("a __proto__ key is left out of the view rather than becoming its prototype
   assert.equal(omitted["disks[0]"], "left out of authentik's view: authentik requires mountpoint, which is missing");
   assert.equal(Object.getPrototypeOf((data as Record<string, any>).security), Object.prototype);
 });
+
+test("an object that is not plain is read by its own keys and copied, as before", () => {
+  const inherited = { toJSON: () => "inherited", mountpoint: "/inherited" };
+  const disk = Object.assign(Object.create(inherited) as Record<string, unknown>, { name: "/dev/sda1", mountpoint: "/", fs_type: "ext4" });
+  const tool = Object.assign(Object.create(null) as Record<string, unknown>, { 10: "ten", name: "tool", source: "dpkg", 2: "two" });
+  const facts = { disks: [disk], software: [tool], os: Object.assign(Object.create(inherited) as Record<string, unknown>, { family: "linux", arch: "amd64" }) };
+  assertSameView(facts, {});
+  assert.equal(JSON.stringify(toAuthentikView(facts, {}).data), '{"disks":[{"name":"/dev/sda1","mountpoint":"/","fs_type":"ext4"}],"software":[{"2":"two","10":"ten","name":"tool","source":"dpkg"}],"os":{"family":"linux","arch":"amd64"}}');
+});
+
+test("an enumerable key added to Object.prototype does not reach the view", () => {
+  const facts = { os: { family: "linux", arch: "amd64" }, software: [{ name: "tool", source: "dpkg" }], security: { a: 1 } };
+  const prototype = Object.prototype as Record<string, unknown>;
+  prototype.polluted = "yes";
+  try {
+    assertSameView(facts, {});
+    assert.equal(JSON.stringify(toAuthentikView(facts, {}).data), JSON.stringify(facts));
+  } finally {
+    delete prototype.polluted;
+  }
+});
