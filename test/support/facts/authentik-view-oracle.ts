@@ -3,8 +3,10 @@
  * one: it walks authentik's zod schema value by value (a `safeParse` per scalar, a
  * `safeParse(undefined)` per key to learn whether it is required), which is slow but plainly reads
  * as the rules. The equivalence test asserts the compiled view serializes to the same bytes as this
- * one. Copied unchanged from authentik-view.ts at 2e20819 apart from this header, the import paths
- * and the exports no one else needs.
+ * one. Copied unchanged from authentik-view.ts at 2e20819 apart from this header, the import paths,
+ * the function's name and the exports no one else needs. It throws on a key named like an
+ * Object.prototype member (`constructor`, `toString`) where it reads the shape; the compiled view
+ * treats such a key as an addition.
  */
 import { z } from "zod";
 import { AuthentikFactsSchema, type AuthentikFacts } from "../../../shared/facts/authentik.ts";
