@@ -1,7 +1,8 @@
 /**
  * "The latest facts of a device", owned in one place: the parsed-snapshot cache, the serialized
- * `cached_facts` caches (one per view), their warming after start-up, and the authentik view
- * (device-view.ts). One instance is built by `createConnector` and handed to the REST routes
+ * `cached_facts` caches (one per view), their warming after start-up, the authentik view
+ * (device-view.ts) and the copy of it rendered at ingest and stored (rendered-view.ts), which a
+ * read that misses the caches uses instead of rendering. One instance is built by `createConnector` and handed to the REST routes
  * (`HttpDeps.lookup`) and to the agent channel, which puts each snapshot in as it is acked.
  *
  * Why an answer is never stale: every read is keyed by the (device, seq) of a device row the
@@ -14,7 +15,7 @@
 import type { Device, SnapshotStore, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
-import { AUTHENTIK_VIEW_VERSION, renderFacts, withFreshness } from "./rendered-view.ts";
+import { renderFacts, storedCachedFacts, withFreshness } from "./rendered-view.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
@@ -138,8 +139,8 @@ export class LatestFacts {
     if (view === "authentik" && missing.length > 0) {
       const stored = await this.store.latestViews(missing.map((d) => d.id));
       for (const d of missing) {
-        const v = stored.get(d.id);
-        if (v && v.seq === d.lastSeq && v.version === AUTHENTIK_VIEW_VERSION) out.set(d.id, withFreshness(v.json, v.collectedAt, this.factsTtlMs));
+        const json = storedCachedFacts(stored.get(d.id), d.lastSeq, this.factsTtlMs);
+        if (json !== undefined) out.set(d.id, json);
       }
       missing = missing.filter((d) => !out.has(d.id));
     }
@@ -153,13 +154,13 @@ export class LatestFacts {
   /** The view stored at ingest for exactly (device, seq) and the current rules, kept in the cache; undefined otherwise. */
   private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<string | undefined> {
     if (view !== "authentik" || seq === 0) return undefined;
-    const stored = await this.store.latestView(deviceId);
-    if (!stored || stored.seq !== seq || stored.version !== AUTHENTIK_VIEW_VERSION) {
+    const json = storedCachedFacts(await this.store.latestView(deviceId), seq, this.factsTtlMs);
+    if (json === undefined) {
       this.storedViews.misses++;
       return undefined;
     }
     this.storedViews.hits++;
-    return this.facts.authentik.keep(deviceId, seq, withFreshness(stored.json, stored.collectedAt, this.factsTtlMs));
+    return this.facts.authentik.keep(deviceId, seq, json);
   }
 
   /** A snapshot the agent channel has just stored and acked: the device's next read needs no store query. */

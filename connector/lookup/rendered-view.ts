@@ -18,7 +18,7 @@
 import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { FactsView } from "../api/devices.ts";
-import type { RenderedView } from "../store/types.ts";
+import type { RenderedView, StoredView } from "../store/types.ts";
 
 export const AUTHENTIK_VIEW_VERSION = 1;
 
@@ -41,4 +41,9 @@ export function withFreshness(rendered: string, collectedAt: number, factsTtlMs:
   const created = new Date(collectedAt).toISOString();
   const expires = new Date(collectedAt + factsTtlMs).toISOString();
   return `${rendered.slice(0, -1)},"created":"${created}","expires":"${expires}"}`;
+}
+
+/** The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the current rules. */
+export function storedCachedFacts(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): string | undefined {
+  return stored && stored.seq === seq && stored.version === AUTHENTIK_VIEW_VERSION ? withFreshness(stored.json, stored.collectedAt, factsTtlMs) : undefined;
 }

@@ -14,7 +14,7 @@
  *   void warmLookupCaches(deps, facts, snapshots); // fire and forget (LatestFacts.warm)
  */
 import type { Device, StoredSnapshot, StoredView } from "../store/types.ts";
-import { AUTHENTIK_VIEW_VERSION, withFreshness } from "./rendered-view.ts";
+import { storedCachedFacts } from "./rendered-view.ts";
 import type { FactsJsonCache } from "./facts-cache.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 
@@ -54,10 +54,8 @@ export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, sn
         for (const snapshot of (await deps.store.latestSnapshots(ids.slice(i, i + SNAPSHOTS_PER_READ))).values()) {
           snapshots.put(snapshot);
           // Only views rendered at ingest: rendering here would cost the event loop more than the reads it saves.
-          const view = await deps.store.latestView(snapshot.deviceId);
-          if (view && view.seq === snapshot.seq && view.version === AUTHENTIK_VIEW_VERSION) {
-            facts.keep(snapshot.deviceId, snapshot.seq, withFreshness(view.json, view.collectedAt, deps.factsTtlMs));
-          }
+          const json = storedCachedFacts(await deps.store.latestView(snapshot.deviceId), snapshot.seq, deps.factsTtlMs);
+          if (json !== undefined) facts.keep(snapshot.deviceId, snapshot.seq, json);
           warmed++;
         }
       }
