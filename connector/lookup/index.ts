@@ -151,7 +151,7 @@ export class LatestFacts {
     return out;
   }
 
-  /** The view stored at ingest for exactly (device, seq) and the current rules, kept in the cache; undefined otherwise. */
+  /** The view stored at ingest for exactly (device, seq) and the current rules; undefined otherwise. */
   private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<string | undefined> {
     if (view !== "authentik" || seq === 0) return undefined;
     const json = storedCachedFacts(await this.store.latestView(deviceId), seq, this.factsTtlMs);
@@ -160,7 +160,9 @@ export class LatestFacts {
       return undefined;
     }
     this.storedViews.hits++;
-    return this.facts.authentik.keep(deviceId, seq, json);
+    // Not kept: reading it again costs one indexed row, while keeping tens of KB per device in
+    // the heap makes every major collection longer (docs/performance.md).
+    return json;
   }
 
   /** A snapshot the agent channel has just stored and acked: the device's next read needs no store query. */

@@ -63,6 +63,7 @@ const program = new Command("bench")
   .option("--startup-runs <n>", "rounds of each command in the start-up run", (v) => parseInt(v, 10), 20)
   .option("--startup-devices <n>", "devices enrolled for `facet devices ls` in the start-up run", (v) => parseInt(v, 10), 1_000)
   .option("--binaries <dir>", "where the start-up run looks for packaged binaries (npm run package)", "dist")
+  .option("--lookup-cache-mb <n>", "the connector's --lookup-cache-mb (default: its own, an eighth of the heap limit each)", (v) => parseInt(v, 10))
   .option("--only <list>", "comma-separated subset: ingest,idle,refresh,lookup; or storm, startup (not in the default set)")
   .option("--profile <dir>", "write a CPU profile of the connector during ingest, the endpoint check and max lookup to this directory")
   .option("--json <file>", "write the results as JSON");
@@ -71,7 +72,7 @@ const opts = program.parse().opts<{
   devices: number; snapshot: string; ingestSnapshots: string; idle: number; ingestAgents: number; ingestSeconds: number; window: number; presignMb: number;
   rate: number; lookupSeconds: number; warmConcurrency: number; warmSeconds: number; burst: number; burstRunSeconds: number; idleTimeout: number;
   maxSeconds: number; connections: number; refreshAgents: number; refreshes: number; storm: number;
-  enrollSample: number; database?: string; replicas: number; agentsPerProcess: number; only?: string; profile?: string; json?: string;
+  enrollSample: number; database?: string; replicas: number; lookupCacheMb?: number; agentsPerProcess: number; only?: string; profile?: string; json?: string;
   startupRuns: number; startupDevices: number; binaries: string;
 }>();
 
@@ -109,7 +110,10 @@ function fdLimit(): number | null {
 
 /** The connector's per-connection frame rate limit is a fairness policy, not a cost: lifted so a
  * modest number of agents can saturate ingest. The limits themselves are exercised in test/reliability. */
-const BENCH_LIMITS = { framesPerSecond: 100_000, frameBurst: 100_000, maxPendingFrames: 64, heartbeatMs: 120_000 };
+const BENCH_LIMITS = {
+  framesPerSecond: 100_000, frameBurst: 100_000, maxPendingFrames: 64, heartbeatMs: 120_000,
+  ...(opts.lookupCacheMb !== undefined ? { snapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, factsCacheBytes: opts.lookupCacheMb * 2 ** 20 } : {}),
+};
 
 const started = performance.now();
 const tmp = mkdtempSync(join(tmpdir(), "facet-bench-"));
