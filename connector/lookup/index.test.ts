@@ -121,7 +121,7 @@ test("real-size snapshots past the byte budget are evicted, and an evicted devic
   const devices = Array.from({ length: 40 }, (_, i) => device(`d${String(i).padStart(2, "0")}`, i + 1));
   const store = countingStore(devices, software);
   const budget = 2 * 1024 * 1024;
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: budget });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: budget, admitWhenFull: () => true });
   assert.ok(snapshot("x", 1, software).body.length > 60_000);
   for (const d of devices) await lookup.latestSnapshot(d);
   const { snapshots } = lookup.stats();

@@ -30,6 +30,8 @@ export interface LatestFactsOptions {
    * rotation misses on every read and re-serializes the whole document each time.
    */
   factsBytes: number;
+  /** For tests: SnapshotCache's admission once its budget is spent. */
+  admitWhenFull?: () => boolean;
   /** For tests; the admins' full view otherwise keeps its own small bound. */
   facetFactsBytes?: number;
 }
@@ -60,7 +62,7 @@ export class LatestFacts {
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
     this.factsTtlMs = options.factsTtlMs;
-    this.snapshots = new SnapshotCache(options.snapshotBytes);
+    this.snapshots = new SnapshotCache(options.snapshotBytes, options.admitWhenFull);
     this.facts = {
       authentik: new FactsJsonCache(options.factsBytes, "authentik"),
       facet: new FactsJsonCache(Math.min(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, options.factsBytes), "facet"),

@@ -18,13 +18,23 @@
 import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
 
+/** Once the budget is spent, one device not held in this many is let in (see the constructor). */
+export const ADMIT_ONE_IN = 16;
+
 export class SnapshotCache {
   private readonly entries: LRUCache<string, StoredSnapshot>;
   /** Lookups answered and not, since start (for /metrics). */
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxBytes: number) {
+  /**
+   * `admitWhenFull`: whether a device not held may push others out once the budget is spent (by
+   * default one time in ADMIT_ONE_IN). A rotation over more devices than fit — a fleet-wide sync,
+   * a bench — would otherwise replace every entry before its next read: nothing is ever hit, and
+   * each replacement moves tens of KB into the old generation for the collector to walk. Held
+   * devices are always refreshed, and a device read often gets in after a few misses.
+   */
+  constructor(private readonly maxBytes: number, private readonly admitWhenFull: () => boolean = () => Math.random() * ADMIT_ONE_IN < 1) {
     this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: snapshotHeapBytes });
   }
 
@@ -44,6 +54,7 @@ export class SnapshotCache {
     const previous = this.entries.peek(snapshot.deviceId);
     // Two requests can race a miss; never let an older seq replace a newer one.
     if (previous && previous.seq > snapshot.seq) return;
+    if (!previous && this.entries.calculatedSize + snapshotHeapBytes(snapshot) > this.maxBytes && !this.admitWhenFull()) return;
     this.entries.set(snapshot.deviceId, snapshot);
   }
 
