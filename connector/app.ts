@@ -165,6 +165,9 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
       device_rows: () => reads.stats().devices,
       evaluation_states: () => reads.stats().evaluation_states,
       policies: () => reads.stats().policies,
+      device_serials: () => reads.stats().serials,
+      bound_devices: () => reads.stats().bound_devices,
+      device_bindings: () => reads.stats().bindings,
     },
   });
 

@@ -1,7 +1,8 @@
 /**
  * The endpoint check's reads served from memory on two real connector replicas sharing one
  * PostgreSQL schema: a write on replica A (a new snapshot, a policy edit, a revocation) is seen by
- * replica B's next check, through the invalidations A publishes over LISTEN/NOTIFY.
+ * replica B's next check, through the invalidations A publishes over LISTEN/NOTIFY — also for a
+ * device named by serial or by user, whose lookups B answers from memory too.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -77,6 +78,53 @@ describe("the endpoint check's memory across two replicas on one PostgreSQL", { 
     assert.equal(refused.passing, false);
     assert.equal(refused.reason, "revoked_device");
     agent.close();
+  });
+
+  test("a serial moving between devices, and a binding added and removed, on A are each seen by B's next check", async () => {
+    const withSerial = (serial: string) => sampleFacts({ hardware: { ...sampleFacts().hardware!, serial } });
+    const serial = `SER-${Date.now()}`;
+    const first = await enrollTestDevice(a.url, enroll);
+    const second = await enrollTestDevice(a.url, enroll);
+    const agents = await Promise.all([first, second].map(async (device) => {
+      const agent = await ProtocolClient.connect(a.agentUrl);
+      assert.equal((await agent.authenticate(device)).type, "welcome");
+      return agent;
+    }));
+    assert.equal((await agents[0]!.sendSnapshot(first, { seq: 1, facts: withSerial(serial) })).type, "ack");
+    const policy = (await (await api(a, "POST", "/v1/device-assurances", { name: "any linux", platform: "LINUX" })).json()) as { id: string };
+    const bySerial = async (c: Connector) => {
+      const response = await api(c, "POST", "/v1/endpoint/check", { mode: "lookup", serial, policies: [policy.id] });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { reason: string | null; device: { id: string } | null };
+    };
+    const byUser = async (c: Connector, username: string) => {
+      const response = await api(c, "POST", "/v1/endpoint/check", { mode: "lookup", username, policies: [policy.id] });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { reason: string | null; device: { id: string } | null };
+    };
+
+    assert.equal((await bySerial(b)).device?.id, first.deviceId);
+    const before = await hits(b, "device_serials");
+    assert.equal((await bySerial(b)).device?.id, first.deviceId);
+    assert.ok((await hits(b, "device_serials")) > before, "B found the device by serial from memory");
+
+    // The second device reports the same serial on A: B must refuse the serial as ambiguous.
+    assert.equal((await agents[1]!.sendSnapshot(second, { seq: 1, facts: withSerial(serial) })).type, "ack");
+    assert.equal((await bySerial(b)).reason, "serial_ambiguous");
+    // The first moves to another serial on A: B finds only the second.
+    assert.equal((await agents[0]!.sendSnapshot(first, { seq: 2, facts: withSerial(`${serial}-new`) })).type, "ack");
+    assert.equal((await bySerial(b)).device?.id, second.deviceId);
+
+    const user = `user-${Date.now()}`;
+    assert.equal((await byUser(b, user)).reason, "no_device");
+    assert.equal((await api(a, "POST", `/v1/devices/${first.deviceId}/users`, { username: user })).status, 201);
+    assert.equal((await byUser(b, user)).device?.id, first.deviceId, "bound on A, found on B");
+    const hitsBefore = await hits(b, "bound_devices");
+    assert.equal((await byUser(b, user)).device?.id, first.deviceId);
+    assert.ok((await hits(b, "bound_devices")) > hitsBefore, "B found the user's device from memory");
+    assert.equal((await api(a, "DELETE", `/v1/devices/${first.deviceId}/users/${user}`)).status, 200);
+    assert.equal((await byUser(b, user)).reason, "no_device", "unbound on A, gone on B");
+    for (const agent of agents) agent.close();
   });
 
   test("a verdict stored on A is what B compares against: B's next evaluation does not repeat A's change event", async () => {

@@ -7,6 +7,7 @@ import { test, type TestContext } from "node:test";
 import { openSqliteStore } from "../sqlite/index.ts";
 import type { ComplianceWrite, Store, StoredPolicy } from "../types.ts";
 import { storedDevice } from "../../../test/support/policy/fixtures.ts";
+import { sampleFacts } from "../../../test/support/facts.ts";
 import { cacheStoreReads, INVALIDATE, type CacheBus, type CacheBusMessage } from "./index.ts";
 
 /** A real SQLite file with two enrolled devices and one policy, and a count of the reads that reached it. */
@@ -20,13 +21,22 @@ async function sqlite(t: TestContext) {
   await store.createEnrollToken({ id: "et", label: null, createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h");
   for (const id of ["d1", "d2"]) assert.equal((await store.enrollDevice("h", storedDevice(id), 1)).ok, true);
   await store.createPolicy(policy(1), { type: "policy.created", at: 1, deviceId: null, data: {} });
-  const reads = { getDevice: 0, getPolicies: 0, evaluationState: 0 };
+  const reads = { getDevice: 0, getPolicies: 0, evaluationState: 0, listDevices: 0, findDevicesBoundTo: 0, bindingsOf: 0 };
   for (const name of Object.keys(reads) as (keyof typeof reads)[]) {
     const read = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
     (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => (reads[name]++, read(...args));
   }
   return { store, reads };
 }
+
+/** A snapshot of `deviceId` reporting `serial`, as ingest writes it. */
+const reporting = (deviceId: string, seq: number, serial: string, at = seq) => ({
+  snapshot: { deviceId, seq, collectedAt: at, receivedAt: at, body: "{}", signature: "", facts: sampleFacts({ hardware: { ...sampleFacts().hardware!, serial } }), unknown: {} },
+  events: [],
+});
+const binding = (deviceId: string, username: string) => ({ deviceId, username, source: "admin" as const, boundBy: "t", boundAt: 1 });
+const bindEvent = { type: "device.user_bound", at: 1, deviceId: null, data: {} };
+const ids = (devices: { id: string }[]) => devices.map((d) => d.id);
 
 const policy = (version: number): StoredPolicy => ({ id: "p1", version, name: "p", platform: "LINUX", body: { name: "p", platform: "LINUX" }, createdAt: 1, updatedAt: version });
 const verdict = (deviceId: string, at: number): ComplianceWrite => ({
@@ -128,4 +138,114 @@ test("the per-device caches are sized from the fleet and grow as devices enroll"
   for (let i = 0; i < 5; i++) assert.equal((await reads.store.enrollDevice("h2", storedDevice(`n${i}`), 1)).ok, true);
   assert.deepEqual(grown, [3750], "past 80 % of the bound it grows by half");
   assert.equal(reads.capacity, 3750);
+});
+
+test("a device named by serial is found from memory; a serial moving to or from a device is seen by the next lookup", async (t) => {
+  const { store, reads } = await sqlite(t);
+  const cached = cacheStoreReads(store, { devices: 2, bus: null }).store;
+  await cached.writeSnapshots([reporting("d1", 1, "SER-1")]);
+
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-1", limit: 2 })), ["d1"]);
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-1", limit: 2 })), ["d1"]);
+  assert.equal(reads.listDevices, 1);
+  assert.deepEqual(await cached.listDevices({ serial: "SER-2", limit: 2 }), []);
+
+  // d2 now reports SER-1 as well: a clone, which the next lookup must see as two devices.
+  await cached.writeSnapshots([reporting("d2", 1, "SER-1")]);
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-1", limit: 2 })), ["d1", "d2"]);
+
+  // d1 moves to SER-2: gone from SER-1 (its row no longer matches), found under SER-2 (dropped at the write).
+  await cached.writeSnapshots([reporting("d1", 2, "SER-2")]);
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-1", limit: 2 })), ["d2"]);
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-2", limit: 2 })), ["d1"]);
+
+  await cached.revokeDevice("d2", 5);
+  assert.deepEqual(await cached.listDevices({ serial: "SER-1", limit: 2 }), [], "a revoked device is never found");
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-1", limit: 2, includeRevoked: true })), ["d2"], "other queries go to the store");
+});
+
+test("an enrollment is seen by the next lookup by serial and by user", async (t) => {
+  const { store } = await sqlite(t);
+  const cached = cacheStoreReads(store, { devices: 2, bus: null }).store;
+  assert.deepEqual(await cached.listDevices({ serial: "SER-9", limit: 2 }), []);
+  assert.deepEqual(await cached.findDevicesBoundTo("carol"), []);
+  await store.createEnrollToken({ id: "et-carol", label: null, username: "Carol", createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "hc");
+  assert.equal((await cached.enrollDevice("hc", { ...storedDevice("d9"), serial: "SER-9" }, 2)).ok, true);
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-9", limit: 2 })), ["d9"]);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("carol")), ["d9"], "bound by the token, matched case-insensitively");
+});
+
+test("a user's devices come from memory; a binding, an unbinding and a revocation are seen by the next lookup", async (t) => {
+  const { store, reads } = await sqlite(t);
+  const cached = cacheStoreReads(store, { devices: 2, bus: null }).store;
+  await cached.bindUser(binding("d1", "alice"), bindEvent);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("alice")), ["d1"]);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("alice")), ["d1"]);
+  assert.equal(reads.findDevicesBoundTo, 1);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("ALICE")), ["d1"], "another spelling is read from the store");
+  assert.equal(reads.findDevicesBoundTo, 2);
+
+  assert.deepEqual([...(await cached.bindingsOf(["d1", "d2"])).keys()], ["d1"]);
+  assert.deepEqual([...(await cached.bindingsOf(["d1", "d2"])).keys()], ["d1"]);
+  assert.equal(reads.bindingsOf, 1);
+
+  await cached.bindUser(binding("d2", "Alice"), bindEvent);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("ALICE")).sort(), ["d1", "d2"]);
+  assert.deepEqual((await cached.bindingsOf(["d2"])).get("d2")?.map((b) => b.username), ["Alice"]);
+
+  // Most recently seen first, as the store orders them, after a snapshot moves d2's last_seen_at.
+  await cached.writeSnapshots([reporting("d2", 1, "SER-2", 100)]);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("ALICE")), ["d2", "d1"]);
+  await cached.touchDevice("d1", 200);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("ALICE")), ["d1", "d2"]);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("ALICE")), ids(await store.findDevicesBoundTo("ALICE")));
+
+  await cached.unbindUser("d1", "ALICE", bindEvent);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("ALICE")), ["d2"]);
+  assert.equal((await cached.bindingsOf(["d1"])).has("d1"), false);
+  await cached.revokeDevice("d2", 300);
+  assert.deepEqual(await cached.findDevicesBoundTo("ALICE"), [], "a revoked device stays bound but is never found");
+});
+
+test("users whose names are not ASCII are looked up in the store, whose case folding may differ", async (t) => {
+  const { store, reads } = await sqlite(t);
+  const cached = cacheStoreReads(store, { devices: 2, bus: null }).store;
+  await cached.bindUser(binding("d1", "zoë"), bindEvent);
+  await cached.findDevicesBoundTo("zoë");
+  await cached.findDevicesBoundTo("zoë");
+  assert.equal(reads.findDevicesBoundTo, 2);
+});
+
+test("another replica's new serials and bindings drop entries; ours are announced", async (t) => {
+  const { store } = await sqlite(t);
+  const bus = new FakeBus();
+  const cached = cacheStoreReads(store, { devices: 2, bus }).store;
+
+  assert.deepEqual(await cached.listDevices({ serial: "SER-1", limit: 2 }), []);
+  assert.deepEqual(await cached.findDevicesBoundTo("bob"), []);
+  assert.equal((await cached.bindingsOf(["d1"])).size, 0);
+  // Another replica's writes, straight to the database, then announced.
+  await store.writeSnapshots([reporting("d1", 1, "SER-1")]);
+  await store.bindUser(binding("d1", "Bob"), bindEvent);
+  assert.deepEqual(await cached.listDevices({ serial: "SER-1", limit: 2 }), [], "not yet heard of");
+  bus.emit("message", { to: "*", from: "there", type: INVALIDATE, devices: ["d1"], serials: ["SER-1"] });
+  bus.emit("message", { to: "*", from: "there", type: INVALIDATE, users: ["bob"], bindings: ["d1"] });
+  assert.deepEqual(ids(await cached.listDevices({ serial: "SER-1", limit: 2 })), ["d1"]);
+  assert.deepEqual(ids(await cached.findDevicesBoundTo("bob")), ["d1"]);
+  assert.equal((await cached.bindingsOf(["d1"])).size, 1);
+
+  await cached.writeSnapshots([reporting("d2", 1, "SER-2")]);
+  await cached.unbindUser("d1", "Bob", bindEvent);
+  await cached.bindUser(binding("d2", "zoë"), bindEvent);
+  assert.deepEqual(bus.published, [
+    { to: "*", from: "here", type: INVALIDATE, devices: ["d2"] },
+    { to: "*", from: "here", type: INVALIDATE, serials: ["SER-2"] },
+    { to: "*", from: "here", type: INVALIDATE, users: ["bob"] },
+    { to: "*", from: "here", type: INVALIDATE, bindings: ["d1"] },
+    { to: "*", from: "here", type: INVALIDATE, allUsers: true },
+    { to: "*", from: "here", type: INVALIDATE, bindings: ["d2"] },
+  ]);
+  bus.published.length = 0;
+  await cached.writeSnapshots([reporting("d2", 2, "S".repeat(7000))]);
+  assert.deepEqual(bus.published, [{ to: "*", from: "here", type: INVALIDATE, all: true }], "a key too long for one message drops everything");
 });
