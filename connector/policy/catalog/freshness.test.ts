@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { catalogFreshness, DEFAULT_CATALOG_MAX_AGE_DAYS, staleCatalogMessage } from "./freshness.ts";
+import { catalogFreshness, catalogIsStale, DEFAULT_CATALOG_MAX_AGE_DAYS, staleCatalogMessage } from "./freshness.ts";
 import { TEST_CATALOG } from "../../../test/support/policy/fixtures.ts";
 
 const catalog = { version: "2025.11.14", publishedAt: "2025-11-14" };
@@ -45,4 +45,19 @@ describe("OS release catalog freshness, against an injected clock", () => {
     assert.deepEqual([future.stale, future.datedInFuture], [true, true]);
     assert.match(staleCatalogMessage(future), /claims a confirmation on 2099-01-01, in the future/);
   });
+});
+
+test("catalogIsStale says what catalogFreshness says, for each catalog object, limit and platform", () => {
+  const confirmed = { ...TEST_CATALOG, sources: { ...TEST_CATALOG.sources!, linux: { from: "test", confirmedAt: "2025-11-20T10:00:00.000Z" } } };
+  const later = { ...confirmed, sources: { ...confirmed.sources, linux: { from: "test", confirmedAt: "2026-01-20T10:00:00.000Z" } } };
+  for (const c of [catalog, TEST_CATALOG, confirmed, later, confirmed]) {
+    for (let day = -3; day <= 80; day++) {
+      for (const limit of [1, 45, 60, 1.5]) {
+        for (const platform of [null, "linux", "macos"] as const) {
+          const now = Date.parse("2025-11-14T00:00:00Z") + day * 86_400_000 - 1;
+          assert.equal(catalogIsStale(c, now, limit, platform), catalogFreshness(c, now, limit, platform).stale);
+        }
+      }
+    }
+  }
 });

@@ -60,24 +60,45 @@ export function confirmedAt(catalog: Dated, platform: CatalogPlatform | null = n
   return platform ? one(platform) : Math.min(...CATALOG_PLATFORMS.map(one));
 }
 
-export function catalogFreshness(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): CatalogFreshness {
+/** Confirmation times per catalog object and platform: catalogs are replaced, never changed in place. */
+const confirmations = new WeakMap<object, Map<CatalogPlatform | null, number>>();
+
+function confirmedAtOnce(catalog: Dated, platform: CatalogPlatform | null): number {
+  let byPlatform = confirmations.get(catalog);
+  if (!byPlatform) confirmations.set(catalog, (byPlatform = new Map()));
+  let confirmed = byPlatform.get(platform);
+  if (confirmed === undefined) byPlatform.set(platform, (confirmed = confirmedAt(catalog, platform)));
+  return confirmed;
+}
+
+/** The numbers a freshness verdict rests on; `catalogFreshness` and `catalogIsStale` both read them. */
+function staleness(catalog: Dated, now: number, limit: number, platform: CatalogPlatform | null) {
   // A limit that is not a number would make every comparison false, i.e. never stale.
   const maxAgeDays = Number.isInteger(limit) ? Math.min(MAX_CATALOG_MAX_AGE_DAYS, Math.max(MIN_CATALOG_MAX_AGE_DAYS, limit)) : DEFAULT_CATALOG_MAX_AGE_DAYS;
-  const confirmed = confirmedAt(catalog, platform);
+  const confirmed = confirmedAtOnce(catalog, platform);
   // Day resolution, as for `publishedAt`: current through day N after the confirming day.
   const confirmedDay = Math.floor(confirmed / DAY_MS) * DAY_MS;
   const datedInFuture = confirmed - now > PUBLISHED_AHEAD_TOLERANCE_MS;
-  const ageDays = Math.max(0, Math.floor((now - confirmedDay) / DAY_MS));
   const staleAt = confirmedDay + (maxAgeDays + 1) * DAY_MS;
+  return { maxAgeDays, confirmed, confirmedDay, datedInFuture, staleAt, stale: datedInFuture || now >= staleAt };
+}
+
+/** `catalogFreshness(...).stale` without building the report: what every evaluation of a dynamic requirement asks. */
+export function catalogIsStale(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): boolean {
+  return staleness(catalog, now, limit, platform).stale;
+}
+
+export function catalogFreshness(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): CatalogFreshness {
+  const { maxAgeDays, confirmed, confirmedDay, datedInFuture, staleAt, stale } = staleness(catalog, now, limit, platform);
   return {
     version: catalog.version,
     publishedAt: catalog.publishedAt,
     platform,
     confirmedAt: new Date(confirmed).toISOString(),
-    ageDays,
+    ageDays: Math.max(0, Math.floor((now - confirmedDay) / DAY_MS)),
     maxAgeDays,
     staleFrom: new Date(staleAt).toISOString().slice(0, 10),
-    stale: datedInFuture || now >= staleAt,
+    stale,
     datedInFuture,
   };
 }

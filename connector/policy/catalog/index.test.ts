@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { latestWindowsUpdate, linuxDistro, loadBundledCatalog, macosReleases, newestCatalog, windowsReleases, windowsSupported } from "./index.ts";
+import { latestWindowsUpdate, linuxDistro, linuxReleases, linuxReleasesOn, linuxSupported, loadBundledCatalog, macosReleases, newestCatalog, windowsReleases, windowsSupported } from "./index.ts";
 import { OsCatalogSchema, type OsCatalog } from "./schema.ts";
 import { TEST_CATALOG } from "../../../test/support/policy/fixtures.ts";
 
@@ -33,6 +33,33 @@ describe("the OS release catalog lookups (on the frozen TEST_CATALOG)", () => {
   test("finds a Linux distro by its os.name, case-insensitively", () => {
     assert.equal(linuxDistro(bundled, "debian gnu/linux")?.id, "debian");
     assert.equal(linuxDistro(bundled, "Plan 9"), null);
+  });
+});
+
+describe("Linux releases computed once per distro and UTC day", () => {
+  const distro = (releases: { version: string; released: string; endOfSupport?: string }[]) =>
+    ({ id: "testix", names: ["Testix"], releases: releases.map((r) => ({ ...r, codename: null, lts: false })) }) as unknown as Parameters<typeof linuxReleasesOn>[0];
+
+  test("a release out at midnight UTC, and support ending at midnight UTC, are seen the moment the day changes", () => {
+    const testix = distro([{ version: "1", released: "2020-01-01", endOfSupport: "2026-03-02" }, { version: "2", released: "2026-03-02" }]);
+    const before = Date.parse("2026-03-01T23:59:59.999Z");
+    const after = Date.parse("2026-03-02T00:00:00.000Z");
+    assert.deepEqual(linuxReleasesOn(testix, before).map((r) => [r.release.version, r.supported]), [["1", true]]);
+    assert.deepEqual(linuxReleasesOn(testix, after).map((r) => [r.release.version, r.supported]), [["2", true], ["1", false]]);
+    assert.deepEqual(linuxReleasesOn(testix, before).map((r) => [r.release.version, r.supported]), [["1", true]], "a clock going back is answered too");
+  });
+
+  test("agree with linuxReleases and linuxSupported at every hour around each date of the catalog", () => {
+    for (const d of bundled.linux) {
+      const dates = d.releases.flatMap((r) => [r.released, ...(r.endOfSupport ? [r.endOfSupport] : [])]).map((x) => Date.parse(`${x}T00:00:00Z`));
+      for (const date of dates) {
+        for (let hour = -25; hour <= 25; hour++) {
+          const now = date + hour * 3_600_000 - 1;
+          const expected = linuxReleases(d, now).map((r) => [r.version, linuxSupported(r, now)]);
+          assert.deepEqual(linuxReleasesOn(d, now).map((r) => [r.release.version, r.supported]), expected, `${d.names[0]} at ${new Date(now).toISOString()}`);
+        }
+      }
+    }
   });
 });
 

@@ -3,6 +3,7 @@
  * a release dated after `now` does not exist yet, and support ends on its `endOfSupport` date.
  */
 import bundled from "./os-releases.json" with { type: "json" };
+import { parseVersion, type Version } from "../versions.ts";
 import { OsCatalogSchema, type LinuxDistro, type LinuxRelease, type MacosRelease, type OsCatalog, type WindowsRelease } from "./schema.ts";
 
 export { OsCatalogSchema, type OsCatalog } from "./schema.ts";
@@ -87,6 +88,33 @@ export function linuxReleases(distro: LinuxDistro, now: number): LinuxRelease[] 
     .filter((r) => r.at <= now)
     .sort((a, b) => b.at - a.at)
     .map((r) => r.release);
+}
+
+/** A Linux release as a sign-in compares against it: its parsed version, and whether it is supported that day. */
+export interface LinuxReleaseOnDay {
+  release: LinuxRelease;
+  version: Version | null;
+  supported: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Per distro object, the last UTC day asked for and its releases (catalogs are replaced, never changed in place). */
+const linuxDays = new WeakMap<LinuxDistro, { day: number; releases: readonly LinuxReleaseOnDay[] }>();
+
+/**
+ * `linuxReleases` with each release's parsed version and `linuxSupported`, computed once per
+ * distro and UTC day: every date the catalog holds is a midnight UTC, so neither whether a release
+ * is out nor whether it is supported can change within a day. A catalog whose dates are not
+ * (the store's copy is trusted, not re-validated) is computed on every call.
+ */
+export function linuxReleasesOn(distro: LinuxDistro, now: number): readonly LinuxReleaseOnDay[] {
+  const today = Math.floor(now / DAY_MS);
+  const held = linuxDays.get(distro);
+  if (held?.day === today) return held.releases;
+  const releases = Object.freeze(linuxReleases(distro, now).map((release) => Object.freeze({ release, version: parseVersion(release.version), supported: linuxSupported(release, now) })));
+  const aligned = distro.releases.every((r) => day(r.released) % DAY_MS === 0 && (r.endOfSupport === undefined || day(r.endOfSupport) % DAY_MS === 0));
+  if (aligned) linuxDays.set(distro, { day: today, releases });
+  return releases;
 }
 
 export function linuxSupported(release: LinuxRelease, now: number): boolean {

@@ -1,6 +1,6 @@
 /** Small constructors shared by the checks, so every check words unknowns the same way. */
 import type { Unknown } from "../../../shared/facts/schema.ts";
-import { catalogFreshness, staleCatalogMessage } from "../catalog/freshness.ts";
+import { catalogFreshness, catalogIsStale, staleCatalogMessage } from "../catalog/freshness.ts";
 import type { CheckContext, CheckOutcome, CheckStatus } from "../types.ts";
 
 export function pass(check: string, observed: unknown, expected: unknown): CheckOutcome {
@@ -28,8 +28,8 @@ export function unknownOutcome(check: string, expected: unknown, what: string, r
  */
 export function staleCatalogOutcome(ctx: CheckContext, check: string, observed: unknown, expected: unknown): CheckOutcome | null {
   const platform = ({ MACOS: "macos", WINDOWS: "windows", LINUX: "linux" } as const)[ctx.policy.platform];
+  if (!catalogIsStale(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays, platform)) return null;
   const freshness = catalogFreshness(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays, platform);
-  if (!freshness.stale) return null;
   return { ...unknownOutcome(check, expected, "the latest OS releases", staleCatalogMessage(freshness), observed), cause: "os_catalog_stale" };
 }
 

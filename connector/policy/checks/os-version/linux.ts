@@ -3,7 +3,7 @@
  * date in the catalog. Linux patches arrive as packages, not OS versions, so `latestSecurityPatch`
  * means "no pending security updates", as the agent reads it from apt/dnf.
  */
-import { linuxDistro, linuxReleases, linuxSupported } from "../../catalog/index.ts";
+import { linuxDistro, linuxReleasesOn } from "../../catalog/index.ts";
 import type { DynamicVersionRequirement } from "../../schema.ts";
 import type { CheckContext, CheckOutcome } from "../../types.ts";
 import { compareVersions, formatVersion, hasVersionPrefix, parseVersion, type Version } from "../../versions.ts";
@@ -33,22 +33,24 @@ function checkDynamic(ctx: CheckContext, version: Version, raw: string, dynamic:
   if (osName === null) return unknownOutcome(CHECK, expected, "the Linux distribution", unknownReason(ctx.unknown, "os.name"), observed);
   const distro = linuxDistro(ctx.catalog, osName);
   if (!distro) return unknownOutcome(CHECK, expected, "the latest release", `"${osName}" is not in the OS release catalog`, observed);
-  const releases = linuxReleases(distro, ctx.now);
-  const index = releases.findIndex((r) => hasVersionPrefix(version, parseVersion(r.version)!));
+  const releases = linuxReleasesOn(distro, ctx.now);
+  const index = releases.findIndex((r) => r.version !== null && hasVersionPrefix(version, r.version));
   const release = index >= 0 ? releases[index] : undefined;
-  const newerThanCatalog = index < 0 && releases.length > 0 && compareVersions(version, parseVersion(releases[0]!.version)!) > 0;
+  const newerThanCatalog = index < 0 && releases.length > 0 && compareVersions(version, releases[0]!.version!) > 0;
   const parts: CheckOutcome[] = [];
 
   if (dynamic.type === "EXACT_ANY_SUPPORTED") {
-    const supported = release !== undefined && linuxSupported(release, ctx.now);
-    const names = releases.filter((r) => linuxSupported(r, ctx.now)).map((r) => `${osName} ${r.version}`);
-    const failure = () => fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`);
+    const supported = release !== undefined && release.supported;
+    const failure = () => {
+      const names = releases.filter((r) => r.supported).map((r) => `${osName} ${r.release.version}`);
+      return fail(CHECK, observed, expected, `${osName} ${raw} is not a supported release (supported: ${names.join(", ")}).`, `Upgrade to ${names[0] ?? "a supported release"}.`);
+    };
     // A release newer than a stale catalog may well be supported: the catalog cannot say.
     if (supported) parts.push(passIfCatalogCurrent(ctx, CHECK, observed, expected));
     else parts.push(newerThanCatalog ? (staleCatalogOutcome(ctx, CHECK, observed, expected) ?? failure()) : failure());
   } else {
     const distance = dynamic.distanceFromLatestMajor ?? 0;
-    const target = releases[Math.min(distance, releases.length - 1)]!;
+    const target = releases[Math.min(distance, releases.length - 1)]!.release;
     const ok = dynamic.type === "MINIMUM" ? newerThanCatalog || (index >= 0 && index <= distance) : index === distance || (newerThanCatalog && distance === 0);
     const wanted = dynamic.type === "MINIMUM" ? `${osName} ${target.version} or later` : `${osName} ${target.version}`;
     const failure = () => fail(CHECK, observed, expected, `${osName} ${raw} does not meet the requirement: ${wanted}.`, `Upgrade to ${wanted}.`);
