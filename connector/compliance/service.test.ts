@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { openStore } from "../store/open.ts";
 import type { ComplianceWrite, StoredSnapshot } from "../store/types.ts";
+import { cacheStoreReads } from "../store/read-cache/index.ts";
 import { ComplianceService } from "./service.ts";
 import { CATALOG_NOW, linuxFacts, policyOf, storedDevice as device } from "../../test/support/policy/fixtures.ts";
 
@@ -68,4 +69,25 @@ test("while one compliance transaction is in flight, later writes wait and then 
   await Promise.all([first, second, third]);
   assert.deepEqual(calls, [["dev_a"], ["dev_b", "dev_c"]]);
   for (const d of devices) assert.equal((await store.getCompliance(d.id)).length, 1, `${d.id}'s record is stored`);
+});
+
+test("through the read cache, each evaluation judges the state the previous one stored: grace counts from the first failure", async (t) => {
+  const { store, devices, snapshot } = await threeLinuxDevices(t);
+  const cached = cacheStoreReads(store, { devices: 3, bus: null }).store;
+  let now = CATALOG_NOW;
+  const compliance = new ComplianceService({ store: cached, now: () => now });
+  const policy = policyOf({ name: "linux", platform: "LINUX", firewallEnabled: true, gracePeriod: { type: "BY_DURATION", expiry: "PT1H" } });
+  const off = { ...snapshot("dev_a"), facts: linuxFacts({ network: { firewall_enabled: false } }) };
+  const firewall = async () => (await compliance.evaluateDevice(devices[0]!, { ...off, collectedAt: now - 1000 }, [policy]))[0]!.checks.find((c) => c.check === "firewallEnabled")!;
+
+  const first = await firewall();
+  assert.deepEqual([first.status, first.firstFailedAt, first.graceUntil], ["FAIL", new Date(CATALOG_NOW).toISOString(), new Date(CATALOG_NOW + 3_600_000).toISOString()]);
+  now += 30 * 60_000;
+  assert.equal((await firewall()).firstFailedAt, new Date(CATALOG_NOW).toISOString(), "the stored first failure, not this one");
+  now += 31 * 60_000;
+  assert.equal((await firewall()).graceUntil, null, "grace over an hour after the first failure");
+  assert.equal((await compliance.evaluateDevice(devices[0]!, { ...snapshot("dev_a"), collectedAt: now - 1000 }, [policy]))[0]!.result, "PASS");
+  now += 60_000;
+  const again = await firewall();
+  assert.deepEqual([again.firstFailedAt, again.graceUntil !== null], [new Date(now).toISOString(), true], "a new failure after a pass starts a new grace period");
 });

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { noteStaleCatalogUnknowns } from "../events/stale-catalog.ts";
 import { DEFAULT_MAX_FACT_AGE_SECONDS, type ConnectorLimits } from "../options.ts";
-import type { ComplianceWrite, Device, Store, StoredPolicy, StoredSnapshot } from "../store/types.ts";
+import type { ComplianceWrite, Device, EvaluationState, Store, StoredPolicy, StoredSnapshot, StoredVerdict } from "../store/types.ts";
 import type { OsCatalog } from "../policy/catalog/index.ts";
 import { CompiledExpressions } from "../policy/cel/compile.ts";
 import { CatalogInForce } from "./catalog.ts";
@@ -35,6 +35,13 @@ function buildPolicy(stored: StoredPolicy): Policy {
   };
 }
 
+interface IndexedState {
+  storedByPolicy: ReadonlyMap<string, StoredVerdict>;
+  byPolicy: ReadonlyMap<string, ReadonlyMap<string, CheckState>>;
+}
+
+const NO_CHECK_STATES: ReadonlyMap<string, CheckState> = new Map();
+
 /** A stored compliance record is rewritten at least this often while its result holds. */
 export const RECORD_REFRESH_MS = 15 * 60_000;
 
@@ -58,8 +65,32 @@ export class ComplianceService {
   private readonly fromStored = new WeakMap<object, { stored: StoredPolicy; policy: Policy }>();
   private readonly writes = new ComplianceWriteQueue();
 
+  /**
+   * A device's stored state indexed by policy, per state object: the read cache hands out the same
+   * (frozen) object until a write replaces it, so a device checked again is not indexed again.
+   */
+  private readonly indexed = new WeakMap<EvaluationState, IndexedState>();
+  private readonly defaultMaxFactAge: string;
+
   constructor(private readonly deps: ComplianceDeps) {
     this.catalogs = new CatalogInForce(deps.store, deps.baselineCatalog);
+    this.defaultMaxFactAge = `PT${deps.limits?.defaultMaxFactAgeSeconds ?? DEFAULT_MAX_FACT_AGE_SECONDS}S`;
+  }
+
+  private indexState(state: EvaluationState): IndexedState {
+    const held = this.indexed.get(state);
+    if (held) return held;
+    const storedByPolicy = new Map(state.verdicts.map((r) => [r.policyId, r]));
+    const byPolicy = new Map<string, Map<string, CheckState>>();
+    for (const s of state.checks) {
+      const map = byPolicy.get(s.policyId) ?? new Map<string, CheckState>();
+      map.set(s.check, { firstFailedAt: s.firstFailedAt, lastPassedAt: s.lastPassedAt });
+      byPolicy.set(s.policyId, map);
+    }
+    const index = { storedByPolicy, byPolicy };
+    // Only a frozen state is certain not to change under the index (a store read without the cache is not).
+    if (Object.isFrozen(state)) this.indexed.set(state, index);
+    return index;
   }
 
   policyFromStored(stored: StoredPolicy): Policy {
@@ -89,13 +120,7 @@ export class ComplianceService {
     const { deps } = this;
     const now = deps.now();
     const [catalog, state] = await Promise.all([this.catalogs.current(now), deps.store.evaluationState(device.id)]);
-    const storedByPolicy = new Map(state.verdicts.map((r) => [r.policyId, r]));
-    const byPolicy = new Map<string, Map<string, CheckState>>();
-    for (const s of state.checks) {
-      const map = byPolicy.get(s.policyId) ?? new Map<string, CheckState>();
-      map.set(s.check, { firstFailedAt: s.firstFailedAt, lastPassedAt: s.lastPassedAt });
-      byPolicy.set(s.policyId, map);
-    }
+    const { storedByPolicy, byPolicy } = this.indexState(state);
     const evaluations = policies.map((policy) =>
       evaluatePolicy({
         policy,
@@ -104,9 +129,9 @@ export class ComplianceService {
         collectedAt: snapshot?.collectedAt ?? null,
         catalog,
         catalogMaxAgeDays: deps.limits?.osCatalogMaxAgeDays,
-        defaultMaxFactAge: `PT${deps.limits?.defaultMaxFactAgeSeconds ?? DEFAULT_MAX_FACT_AGE_SECONDS}S`,
+        defaultMaxFactAge: this.defaultMaxFactAge,
         now,
-        state: byPolicy.get(policy.id) ?? new Map(),
+        state: byPolicy.get(policy.id) ?? NO_CHECK_STATES,
         expressions: this.expressions,
       }),
     );

@@ -226,3 +226,11 @@ describe("nothing current to judge never passes, whatever unknownAs says", () =>
   });
 
 });
+
+test("a check result serves its keys in the API's order, with `cause` only when the check set one", () => {
+  const evaluation = evaluatePolicy(inputOf(policyOf({ ...linux, firewallEnabled: true, customChecks: [{ name: "broken", expression: "facts.os.name", message: "m" }] }), linuxFacts()));
+  const keys = (check: string) => Object.keys(evaluation.checks.find((c) => c.check === check)!);
+  const served = ["check", "status", "observed", "expected", "message", "remediation", "firstFailedAt", "lastPassedAt", "graceUntil"];
+  assert.deepEqual(keys("firewallEnabled"), served);
+  assert.deepEqual(keys("custom:broken"), [...served.slice(0, 6), "cause", ...served.slice(6)]);
+});

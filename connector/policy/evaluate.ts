@@ -33,7 +33,16 @@ const FAMILY_PLATFORM: Record<string, Platform> = { mac_os: "MACOS", windows: "W
 /** How stale a stored `lastPassedAt` may get while a check keeps passing. */
 export const LAST_PASSED_RESOLUTION_MS = 15 * 60_000;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** The last instant formatted: a device's checks mostly share one stored time (set by one evaluation). */
+let lastIso: { ms: number; text: string } = { ms: 0, text: new Date(0).toISOString() };
+function iso(ms: number | null): string | null {
+  if (ms === null) return null;
+  if (lastIso.ms !== ms) lastIso = { ms, text: new Date(ms).toISOString() };
+  return lastIso.text;
+}
+
+/** The state of a check never evaluated before. */
+const NO_STATE: CheckState = Object.freeze({ firstFailedAt: null, lastPassedAt: null });
 
 function runChecks(ctx: CheckContext): CheckOutcome[] {
   const budget: CelBudget = { remainingMs: CEL_POLICY_BUDGET_MS };
@@ -99,6 +108,16 @@ function describeAge(ms: number): string {
   return hours < 48 ? `${hours} hours` : `${Math.round(hours / 24)} days`;
 }
 
+/**
+ * An outcome with its grace fields, keys in the order the API has always served them (`cause`
+ * only when set). Written out rather than spread: this runs for every check of every sign-in.
+ */
+function checkResult(o: CheckOutcome, firstFailedAt: string | null, lastPassedAt: string | null, graceUntil: string | null): CheckResult {
+  return o.cause === undefined
+    ? { check: o.check, status: o.status, observed: o.observed, expected: o.expected, message: o.message, remediation: o.remediation, firstFailedAt, lastPassedAt, graceUntil }
+    : { check: o.check, status: o.status, observed: o.observed, expected: o.expected, message: o.message, remediation: o.remediation, cause: o.cause, firstFailedAt, lastPassedAt, graceUntil };
+}
+
 /** Checks whose UNKNOWN means there is nothing current to judge: never a pass, whatever `unknownAs` says. */
 const NOTHING_TO_JUDGE = new Set(["facts", "maxFactAge", "platform"]);
 
@@ -117,7 +136,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
 
   const stateUpdates = new Map<string, CheckState>();
   const checks: CheckResult[] = all.map((outcome) => {
-    const before = input.state.get(outcome.check) ?? { firstFailedAt: null, lastPassedAt: null };
+    const before = input.state.get(outcome.check) ?? NO_STATE;
     let after = before;
     if (outcome.status === "FAIL" && before.firstFailedAt === null) after = { ...before, firstFailedAt: now };
     // lastPassedAt moves on a recovery and then every LAST_PASSED_RESOLUTION_MS, not on every
@@ -126,12 +145,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
       after = { firstFailedAt: null, lastPassedAt: now };
     if (after !== before && outcome.check !== "platform") stateUpdates.set(outcome.check, after);
     const deadline = outcome.status === "FAIL" && after.firstFailedAt !== null ? graceDeadline(policy.gracePeriod, after.firstFailedAt) : null;
-    return {
-      ...outcome,
-      firstFailedAt: iso(after.firstFailedAt),
-      lastPassedAt: iso(after.lastPassedAt),
-      graceUntil: deadline !== null && now < deadline && outcome.check !== "platform" ? iso(deadline) : null,
-    };
+    return checkResult(outcome, iso(after.firstFailedAt), iso(after.lastPassedAt), deadline !== null && now < deadline && outcome.check !== "platform" ? iso(deadline) : null);
   });
 
   const unknownAs = policy.unknownAs ?? "FAIL";
