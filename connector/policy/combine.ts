@@ -35,9 +35,16 @@ export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEva
     result,
     passing,
     factsAge: evaluations[0]?.factsAge ?? null,
-    checks: applicable.flatMap((e) => e.checks.map((c) => ({ ...c, policyId: e.policyId }))),
+    checks: applicable.flatMap((e) => e.checks.map((c) => withPolicyId(c, e.policyId))),
     policies: evaluations.map(evaluationBody),
   };
+}
+
+/** A check as the combined list serves it: its own keys in order, then its policy's id. Written out, as in evaluate.ts. */
+function withPolicyId(c: CheckResult, policyId: string): CheckResult & { policyId: string } {
+  return c.cause === undefined
+    ? { check: c.check, status: c.status, observed: c.observed, expected: c.expected, message: c.message, remediation: c.remediation, firstFailedAt: c.firstFailedAt, lastPassedAt: c.lastPassedAt, graceUntil: c.graceUntil, policyId }
+    : { check: c.check, status: c.status, observed: c.observed, expected: c.expected, message: c.message, remediation: c.remediation, cause: c.cause, firstFailedAt: c.firstFailedAt, lastPassedAt: c.lastPassedAt, graceUntil: c.graceUntil, policyId };
 }
 
 /**

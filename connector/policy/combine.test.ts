@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { combineEvaluations } from "./combine.ts";
+import { evaluatePolicy } from "./evaluate.ts";
+import { inputOf, linuxFacts, policyOf } from "../../test/support/policy/fixtures.ts";
+
+test("combined checks are each policy's checks, with the policy's id after the check's own keys", () => {
+  const firewall = evaluatePolicy(inputOf(policyOf({ name: "fw", platform: "LINUX", firewallEnabled: true }, "dap_fw"), linuxFacts({ network: { firewall_enabled: false } })));
+  const broken = evaluatePolicy(inputOf(policyOf({ name: "c", platform: "LINUX", customChecks: [{ name: "broken", expression: "facts.os.name", message: "m" }] }, "dap_c"), linuxFacts()));
+  const mac = evaluatePolicy(inputOf(policyOf({ name: "mac", platform: "MACOS", firewallEnabled: true }, "dap_mac"), linuxFacts()));
+  const combined = combineEvaluations([firewall, broken, mac]);
+  assert.deepEqual([combined.result, combined.passing], ["FAIL", false]);
+  assert.deepEqual(combined.checks.map((c) => [c.policyId, c.check]), [...firewall.checks.map((c) => ["dap_fw", c.check]), ...broken.checks.map((c) => ["dap_c", c.check])], "only the applicable policies' checks");
+  for (const c of combined.checks) {
+    const own = [...firewall.checks, ...broken.checks].find((x) => x.check === c.check)!;
+    assert.deepEqual(Object.keys(c), [...Object.keys(own), "policyId"]);
+    assert.deepEqual({ ...c, policyId: undefined }, { ...own, policyId: undefined });
+  }
+  assert.equal(combined.policies.length, 3);
+});
