@@ -33,12 +33,19 @@ const FAMILY_PLATFORM: Record<string, Platform> = { mac_os: "MACOS", windows: "W
 /** How stale a stored `lastPassedAt` may get while a check keeps passing. */
 export const LAST_PASSED_RESOLUTION_MS = 15 * 60_000;
 
-/** The last instant formatted: a device's checks mostly share one stored time (set by one evaluation). */
-let lastIso: { ms: number; text: string } = { ms: 0, text: new Date(0).toISOString() };
+/**
+ * Instants recently formatted: a device's checks share a few stored times (each set by one
+ * evaluation for all its checks) and one grace deadline. Bounded: emptied when full.
+ */
+const isoTexts = new Map<number, string>();
 function iso(ms: number | null): string | null {
   if (ms === null) return null;
-  if (lastIso.ms !== ms) lastIso = { ms, text: new Date(ms).toISOString() };
-  return lastIso.text;
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    if (isoTexts.size >= 256) isoTexts.clear();
+    isoTexts.set(ms, (text = new Date(ms).toISOString()));
+  }
+  return text;
 }
 
 /** The state of a check never evaluated before. */
