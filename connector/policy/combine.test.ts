@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { combineEvaluations } from "./combine.ts";
+import { combinedListsJson, combineEvaluations } from "./combine.ts";
 import { evaluatePolicy } from "./evaluate.ts";
 import { inputOf, linuxFacts, policyOf } from "../../test/support/policy/fixtures.ts";
 
@@ -17,4 +17,15 @@ test("combined checks are each policy's checks, with the policy's id after the c
     assert.deepEqual({ ...c, policyId: undefined }, { ...own, policyId: undefined });
   }
   assert.equal(combined.policies.length, 3);
+});
+
+test("the combined lists as JSON are JSON.stringify's bytes for both lists", () => {
+  const firewall = evaluatePolicy(inputOf(policyOf({ name: "fw \"quoted\" ✓", platform: "LINUX", firewallEnabled: true, gracePeriod: { type: "BY_DURATION", expiry: "P7D" } }, "dap_fw"), linuxFacts({ network: { firewall_enabled: false } })));
+  const broken = evaluatePolicy(inputOf(policyOf({ name: "c", platform: "LINUX", customChecks: [{ name: "broken", expression: "facts.os.name", message: "m" }] }, "dap_c"), linuxFacts()));
+  const mac = evaluatePolicy(inputOf(policyOf({ name: "mac", platform: "MACOS", firewallEnabled: true }, "dap_mac"), linuxFacts()));
+  const never = evaluatePolicy(inputOf(policyOf({ name: "fw", platform: "LINUX", firewallEnabled: true }, "dap_none"), null));
+  for (const evaluations of [[firewall, broken, mac], [mac], [never], [], [broken, firewall]]) {
+    const combined = combineEvaluations(evaluations);
+    assert.equal(`{${combinedListsJson(combined)}}`, JSON.stringify({ policies: combined.policies, checks: combined.checks }));
+  }
 });

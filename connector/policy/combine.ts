@@ -48,6 +48,25 @@ function withPolicyId(c: CheckResult, policyId: string): CheckResult & { policyI
 }
 
 /**
+ * `"policies":[…],"checks":[…]`: a combined evaluation's two lists as JSON.stringify writes them,
+ * with each check serialized once for both (in `checks` it is the same text, its policy's id
+ * added last, as withPolicyId orders it). The answer to every sign-in carries both.
+ */
+export function combinedListsJson(combined: Pick<CombinedEvaluation, "policies">): string {
+  const policies: string[] = [];
+  const checks: string[] = [];
+  for (const p of combined.policies) {
+    const texts = p.checks.map((c) => JSON.stringify(c));
+    const head = JSON.stringify({ policyId: p.policyId, name: p.name, platform: p.platform, applicable: p.applicable, result: p.result, passing: p.passing, factsAge: p.factsAge });
+    policies.push(`${head.slice(0, -1)},"checks":[${texts.join(",")}]}`);
+    if (!p.applicable) continue;
+    const id = JSON.stringify(p.policyId);
+    for (const text of texts) checks.push(`${text.slice(0, -1)},"policyId":${id}}`);
+  }
+  return `"policies":[${policies.join(",")}],"checks":[${checks.join(",")}]`;
+}
+
+/**
  * What a person signing in is told: each failing, unknown or in-grace check in user words
  * (user-words.ts; the admin's detail stays in `checks`), with the remediation unless the policy
  * hides it (`displayRemediationMode: HIDE`).

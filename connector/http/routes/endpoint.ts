@@ -12,7 +12,7 @@
  * Every decision is recorded as a `signin.decision` event (events/decisions.ts).
  */
 import type { Hono } from "hono";
-import { combineEvaluations, userMessages, type CombinedEvaluation } from "../../policy/combine.ts";
+import { combinedListsJson, combineEvaluations, userMessages, type CombinedEvaluation } from "../../policy/combine.ts";
 import type { Policy } from "../../policy/schema.ts";
 import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../../signin/identify.ts";
 import { SignInRefresher, type RefreshOutcome } from "../../signin/refresh.ts";
@@ -106,7 +106,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     const device = mayReadDevices
       ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? await deps.lookup.factsJsonOf(chosen.snapshot) : null)
       : JSON.stringify({ id: chosen.device.id, name: label(chosen) });
-    const tail = JSON.stringify({
+    const devices = JSON.stringify({
       devices: results.map((r) => ({
         id: r.device.id,
         ...(mayReadDevices ? { name: label(r), identifier: r.device.serial } : {}),
@@ -115,11 +115,10 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
         refreshed: check.refresh ? r.refreshFailure === undefined : undefined,
       })),
       rule: check.rule,
-      policies: chosen.combined.policies,
-      checks: chosen.combined.checks,
     });
-    // Spliced so a device view's cached facts are serialized once per (device, seq) (lookup/facts-cache.ts).
-    return c.body(`${head.slice(0, -1)},"device":${device},${tail.slice(1)}`, 200, { "content-type": "application/json" });
+    // Spliced so a device view's cached facts are serialized once per (device, seq) (lookup/facts-cache.ts),
+    // and each check once for both of the verdict's lists (policy/combine.ts).
+    return c.body(`${head.slice(0, -1)},"device":${device},${devices.slice(1, -1)},${combinedListsJson(chosen.combined)}}`, 200, { "content-type": "application/json" });
   });
 }
 
