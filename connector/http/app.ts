@@ -83,14 +83,33 @@ export function createHttpApp(deps: HttpDeps): Hono<{ Variables: AuthVariables }
   return app;
 }
 
-/** The body as `Request.text()` gives it (UTF-8, a leading BOM dropped), or null past `maxBytes`. */
-async function readBodyText(incoming: IncomingMessage, maxBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Drained to the end even when too large, so the 413 can still be written on this connection.
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= maxBytes) chunks.push(chunk);
-  }
-  return size > maxBytes ? null : new TextDecoder().decode(Buffer.concat(chunks, size));
+/** Stateless between calls (no `stream` option): one for every body. */
+const utf8 = new TextDecoder();
+
+/**
+ * The body as `Request.text()` gives it (UTF-8, a leading BOM dropped), or null past `maxBytes`.
+ * Read with listeners rather than `for await`: a stream's async iterator costs a sign-in several
+ * listeners, an end-of-stream watcher and a promise per chunk. It fails as the iterator did when
+ * the stream errors or closes before its end (the client went away mid-body).
+ */
+export function readBodyText(incoming: IncomingMessage, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    // Already read to its end by someone else: as an iterator would, nothing more to read.
+    if (incoming.readableEnded) return resolve("");
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      // Drained to the end even when too large, so the 413 can still be written on this connection.
+      if (size <= maxBytes) chunks.push(chunk);
+    };
+    const settle = (outcome: () => void) => {
+      incoming.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+      outcome();
+    };
+    const onEnd = () => settle(() => resolve(size > maxBytes ? null : utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))));
+    const onError = (error: Error) => settle(() => reject(error));
+    const onClose = () => settle(() => reject(Object.assign(new Error("aborted"), { code: "ECONNRESET" })));
+    incoming.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
 }
