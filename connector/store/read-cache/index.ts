@@ -11,9 +11,9 @@
  * and every use re-reads those devices' rows (from memory) and checks them: a device whose serial
  * changed, or that was revoked, makes the entry a miss. What that check cannot see — a device
  * newly reporting a serial, a new or removed binding — drops the entry at the write: the serial a
- * snapshot or an enrollment sets, the user a binding names. Entries are only ever values read from the store after the
- * last write this process made or heard of (read-through.ts closes the read/write race); a miss,
- * or any doubt, reads the store.
+ * snapshot or an enrollment sets, the user a binding names. Entries are only ever values read
+ * from the store after the last write this process made or heard of (read-through.ts closes the
+ * read/write race); a miss, or any doubt, reads the store.
  *
  * Other replicas (PostgreSQL) hear of each write over the cluster bus (LISTEN/NOTIFY,
  * cluster/bus.ts): the writer publishes which entries to drop before its caller is answered, and
