@@ -63,6 +63,42 @@ describe("Linux releases computed once per distro and UTC day", () => {
   });
 });
 
+describe("macOS and Windows releases computed once per catalog and UTC day", () => {
+  const midnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
+  /** Instants an hour apart from a day before to a day after each date, each just before the hour. */
+  const around = (dates: string[]) => dates.flatMap((d) => Array.from({ length: 51 }, (_, h) => midnight(d) + (h - 25) * 3_600_000 - 1));
+
+  test("agree with a scan of the catalog at every hour around each of its dates, the clock going either way", () => {
+    const catalog = clone();
+    const macDates = catalog.macos.flatMap((r) => [r.released, ...(r.endOfSupport ? [r.endOfSupport] : [])]);
+    for (const now of [...around(macDates), ...around(macDates).reverse()]) {
+      const expected = catalog.macos.filter((r) => midnight(r.released) <= now).sort((a, b) => b.major - a.major).map((r) => r.major);
+      assert.deepEqual(macosReleases(catalog, now).map((r) => r.major), expected, new Date(now).toISOString());
+    }
+    const winDates = catalog.windows.flatMap((r) => [r.released, ...r.updates.slice(-6).map((u) => u.date)]);
+    for (const now of [...around(winDates), ...around(winDates).reverse()]) {
+      for (const product of ["WINDOWS_10", "WINDOWS_11"] as const) {
+        const expected = catalog.windows.filter((r) => r.product === product && midnight(r.released) <= now).sort((a, b) => b.build - a.build);
+        const releases = windowsReleases(catalog, product, now);
+        assert.deepEqual(releases.map((r) => r.build), expected.map((r) => r.build), `${product} at ${new Date(now).toISOString()}`);
+        for (const release of releases) {
+          const latest = release.updates.filter((u) => midnight(u.date) <= now).at(-1) ?? null;
+          assert.equal(latestWindowsUpdate(release, now), latest, `${release.build} at ${new Date(now).toISOString()}`);
+        }
+      }
+    }
+  });
+
+  test("a new catalog object is answered from its own dates", () => {
+    const now = Date.parse("2025-11-20T12:00:00Z");
+    const before = clone();
+    assert.equal(macosReleases(before, now)[0]!.major, 26);
+    const later = clone();
+    later.macos = later.macos.filter((r) => r.major !== 26);
+    assert.equal(macosReleases(later, now)[0]!.major, 15);
+  });
+});
+
 describe("imported catalogs are validated", () => {
   const rejects: [string, (c: OsCatalog) => void, RegExp][] = [
     ["a macOS major listed twice", (c) => c.macos.push({ ...c.macos[0]! }), /listed twice/],

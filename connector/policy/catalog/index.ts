@@ -50,18 +50,57 @@ function supportedAt(release: { endOfSupport?: string | undefined }, now: number
   return release.endOfSupport === undefined || now < day(release.endOfSupport);
 }
 
-/** macOS majors released by `now`, newest first. */
-export function macosReleases(catalog: OsCatalog, now: number): MacosRelease[] {
-  return catalog.macos.filter((r) => day(r.released) <= now).sort((a, b) => b.major - a.major);
+const DAY_MS = 86_400_000;
+
+/** Whether a catalog date is a midnight UTC (or no date at all, which compares false at any time). */
+const dayAligned = (isoDate: string): boolean => {
+  const at = day(isoDate);
+  return Number.isNaN(at) || at % DAY_MS === 0;
+};
+
+/** Per object (a catalog, a Windows release) and question, the last UTC day asked and its answer. */
+const daily = new WeakMap<object, Map<string, { day: number; value: unknown }>>();
+
+/**
+ * `compute()` as of `now`, computed once per owner, question and UTC day. Every date the schema
+ * admits is a midnight UTC, so which releases and updates are out cannot change within a day;
+ * when `aligned` says otherwise (the store's copy is trusted, not re-validated) nothing is kept.
+ * Catalogs are replaced, never changed in place, so an owner's answers never go stale.
+ */
+function onDay<T>(owner: object, question: string, now: number, aligned: () => boolean, compute: () => T): T {
+  const today = Math.floor(now / DAY_MS);
+  let answers = daily.get(owner);
+  const held = answers?.get(question);
+  if (held?.day === today) return held.value as T;
+  const value = compute();
+  if (!answers) {
+    if (!aligned()) return value;
+    daily.set(owner, (answers = new Map()));
+  }
+  answers.set(question, { day: today, value });
+  return value;
+}
+
+/** macOS majors released by `now`, newest first (the same frozen list all day). */
+export function macosReleases(catalog: OsCatalog, now: number): readonly MacosRelease[] {
+  return onDay(catalog, "macos", now, () => catalogAligned(catalog), () => Object.freeze(catalog.macos.filter((r) => day(r.released) <= now).sort((a, b) => b.major - a.major)));
+}
+
+/** Every release and update date of the catalog is a midnight UTC (checked once per catalog, with its first question). */
+function catalogAligned(catalog: OsCatalog): boolean {
+  return (
+    catalog.macos.every((r) => dayAligned(r.released) && (r.endOfSupport === undefined || dayAligned(r.endOfSupport))) &&
+    catalog.windows.every((r) => dayAligned(r.released) && (r.endOfSupport === undefined || dayAligned(r.endOfSupport)) && r.updates.every((u) => dayAligned(u.date)))
+  );
 }
 
 export function macosSupported(release: MacosRelease, now: number): boolean {
   return release.supported && supportedAt(release, now);
 }
 
-/** Feature releases of one Windows product released by `now`, newest build first. */
-export function windowsReleases(catalog: OsCatalog, product: WindowsRelease["product"], now: number): WindowsRelease[] {
-  return catalog.windows.filter((r) => r.product === product && day(r.released) <= now).sort((a, b) => b.build - a.build);
+/** Feature releases of one Windows product released by `now`, newest build first (the same frozen list all day). */
+export function windowsReleases(catalog: OsCatalog, product: WindowsRelease["product"], now: number): readonly WindowsRelease[] {
+  return onDay(catalog, product, now, () => catalogAligned(catalog), () => Object.freeze(catalog.windows.filter((r) => r.product === product && day(r.released) <= now).sort((a, b) => b.build - a.build)));
 }
 
 export function windowsSupported(release: WindowsRelease, now: number): boolean {
@@ -70,9 +109,12 @@ export function windowsSupported(release: WindowsRelease, now: number): boolean 
 
 /** The newest cumulative update of a Windows build published by `now`, or null before the first one. */
 export function latestWindowsUpdate(release: WindowsRelease, now: number): WindowsRelease["updates"][number] | null {
-  let latest: WindowsRelease["updates"][number] | null = null;
-  for (const update of release.updates) if (day(update.date) <= now) latest = update;
-  return latest;
+  // A build lists up to 600 updates: scanned once per day, not at every sign-in.
+  return onDay(release, "latest update", now, () => release.updates.every((u) => dayAligned(u.date)), () => {
+    let latest: WindowsRelease["updates"][number] | null = null;
+    for (const update of release.updates) if (day(update.date) <= now) latest = update;
+    return latest;
+  });
 }
 
 /** The distro whose names include `osName` (case-insensitive), e.g. "Ubuntu" or "Debian GNU/Linux". */
@@ -97,24 +139,11 @@ export interface LinuxReleaseOnDay {
   supported: boolean;
 }
 
-const DAY_MS = 86_400_000;
-/** Per distro object, the last UTC day asked for and its releases (catalogs are replaced, never changed in place). */
-const linuxDays = new WeakMap<LinuxDistro, { day: number; releases: readonly LinuxReleaseOnDay[] }>();
-
-/**
- * `linuxReleases` with each release's parsed version and `linuxSupported`, computed once per
- * distro and UTC day: every date the catalog holds is a midnight UTC, so neither whether a release
- * is out nor whether it is supported can change within a day. A catalog whose dates are not
- * (the store's copy is trusted, not re-validated) is computed on every call.
- */
+/** `linuxReleases` with each release's parsed version and `linuxSupported`, once per distro object and UTC day (onDay). */
 export function linuxReleasesOn(distro: LinuxDistro, now: number): readonly LinuxReleaseOnDay[] {
-  const today = Math.floor(now / DAY_MS);
-  const held = linuxDays.get(distro);
-  if (held?.day === today) return held.releases;
-  const releases = Object.freeze(linuxReleases(distro, now).map((release) => Object.freeze({ release, version: parseVersion(release.version), supported: linuxSupported(release, now) })));
-  const aligned = distro.releases.every((r) => day(r.released) % DAY_MS === 0 && (r.endOfSupport === undefined || day(r.endOfSupport) % DAY_MS === 0));
-  if (aligned) linuxDays.set(distro, { day: today, releases });
-  return releases;
+  return onDay(distro, "linux", now, () => distro.releases.every((r) => dayAligned(r.released) && (r.endOfSupport === undefined || dayAligned(r.endOfSupport))), () =>
+    Object.freeze(linuxReleases(distro, now).map((release) => Object.freeze({ release, version: parseVersion(release.version), supported: linuxSupported(release, now) }))),
+  );
 }
 
 export function linuxSupported(release: LinuxRelease, now: number): boolean {
