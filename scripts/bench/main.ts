@@ -512,6 +512,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
     report.notes.push(`lookup CPU profile: ${file}`);
   }
   const bareMax = await cannon(`${bare.hono.url}/v1/devices/${id}`, {});
+  report.notes.push(`lookup: connector caches since start (hits/misses): ${await cacheCounts(restUrls[0]!, replicas[0]!.adminToken)}`);
   await Promise.all([bare.http.child.kill(), bare.hono.child.kill()]);
   return {
     devices: devices.length,
@@ -524,6 +525,18 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
     max: { connector: connectorMax, bare: bareMax, ratio: connectorMax.requestsPerSecond / bareMax.requestsPerSecond },
     profile,
   };
+}
+
+/** The connector's own cache counters (facet_cache_requests_total), as "name hits/misses, …". */
+async function cacheCounts(url: string, adminToken: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+  const counts = new Map<string, { hit: number; miss: number }>();
+  for (const m of text.matchAll(/^facet_cache_requests_total\{cache="([^"]+)",result="(hit|miss)"\} (\d+)/gm)) {
+    const entry = counts.get(m[1]!) ?? { hit: 0, miss: 0 };
+    entry[m[2] as "hit" | "miss"] = Number(m[3]);
+    counts.set(m[1]!, entry);
+  }
+  return [...counts].map(([name, c]) => `${name} ${c.hit}/${c.miss}`).join(", ");
 }
 
 /**
