@@ -78,7 +78,10 @@ test("reads are served from memory; each write through the cache is seen by the 
   await cached.evaluationState("d2");
   assert.equal(reads.evaluationState, 1);
   await cached.recordCompliance([verdict("d2", 70)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(reads.evaluationState, 2, "read back once, right after the write");
   assert.equal((await cached.evaluationState("d2")).verdicts[0]?.evaluatedAt, 70);
+  assert.equal(reads.evaluationState, 2, "the device's next check reads memory");
 
   assert.equal((await cached.getPolicies(["p1", "nope", "p1"])).length, 2, "in the order and multiplicity asked, as the store answers");
   await cached.getPolicies(["p1"]);

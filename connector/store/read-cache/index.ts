@@ -369,7 +369,14 @@ export function cacheStoreReads<S extends Store>(store: S, options: ReadCacheOpt
     replacePolicy: (next, describe) => written(store.replacePolicy(next, describe), () => ({ policies: [next.id] })),
     // Deleting a policy deletes every device's state for it.
     deletePolicy: (id, describe) => written(store.deletePolicy(id, describe), () => ({ all: true })),
-    recordCompliance: (writes) => written(store.recordCompliance(writes), () => ({ evaluations: writes.map((w) => w.record.deviceId) })),
+    async recordCompliance(writes) {
+      const evaluated = [...new Set(writes.map((w) => w.record.deviceId))];
+      const outcome = await written(store.recordCompliance(writes), () => ({ evaluations: evaluated }));
+      // Read back in the background: a device evaluated at a sign-in is likely to sign in again
+      // soon, and its next check would otherwise be the one to wait for this read.
+      for (const id of evaluated) void overrides.evaluationState!(id).catch(() => undefined);
+      return outcome;
+    },
   };
 
   const proxy = new Proxy(store, {
