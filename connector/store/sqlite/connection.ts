@@ -18,8 +18,5 @@ export function openSqliteConnection(path: string): Database {
   // The other connection (or another process: the CLI, a second connector) may hold the write
   // lock for one batch commit; wait for it rather than fail.
   db.pragma("busy_timeout = 5000");
-  // A real snapshot or view spans dozens of overflow pages; mapped, reading them is a memory copy
-  // rather than a system call each (docs/performance.md). SQLite caps this at its build's maximum.
-  db.pragma("mmap_size = 17179869184");
   return db;
 }
