@@ -2,19 +2,25 @@
  * An accepted snapshot is served to the lookup routes from memory: the first GET and the first
  * sign-in after a push neither read the snapshot row nor parse it again.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { startTestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
 
-test("the snapshot just acked is what GET /v1/devices/{id} serves, without reading it back from the store", async (t) => {
+/** A connector and one enrolled device's agent, authenticated. */
+async function authenticatedAgent(t: TestContext) {
   const tc = await startTestConnector();
   t.after(() => tc.stop());
   const device = await enrollTestDevice(tc.connector.url, tc.enrollToken);
   const client = await ProtocolClient.connect(tc.connector.agentUrl);
   t.after(() => client.close());
   assert.equal((await client.authenticate(device)).type, "welcome");
+  return { tc, device, client };
+}
+
+test("the snapshot just acked is what GET /v1/devices/{id} serves, without reading it back from the store", async (t) => {
+  const { tc, device, client } = await authenticatedAgent(t);
 
   const store = tc.connector.store;
   const reads: string[] = [];
@@ -35,12 +41,7 @@ test("the snapshot just acked is what GET /v1/devices/{id} serves, without readi
 });
 
 test("the authentik view a lookup serves is the one rendered at ingest, the same as rendering the stored body", async (t) => {
-  const tc = await startTestConnector();
-  t.after(() => tc.stop());
-  const device = await enrollTestDevice(tc.connector.url, tc.enrollToken);
-  const client = await ProtocolClient.connect(tc.connector.agentUrl);
-  t.after(() => client.close());
-  assert.equal((await client.authenticate(device)).type, "welcome");
+  const { tc, device, client } = await authenticatedAgent(t);
   assert.deepEqual(await client.sendSnapshot(device, { seq: 1 }), { type: "ack", seq: 1 });
 
   const store = tc.connector.store;
