@@ -44,11 +44,16 @@ export interface DeviceView {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** `data` and `unknown` of `cached_facts` in `view`, in that order (the serialized form relies on it). */
+export function factsInView(facts: Facts, unknown: Unknown, view: FactsView): Pick<CachedFacts, "data" | "unknown"> {
+  if (view === "facet") return { data: facts, unknown };
+  const authentik = toAuthentikView(facts, unknown);
+  return { data: authentik.data, unknown: { ...unknown, ...authentik.omitted } };
+}
+
 export function buildCachedFacts(snapshot: StoredSnapshot, factsTtlMs: number, view: FactsView = "authentik"): CachedFacts {
-  const authentik = view === "authentik" ? toAuthentikView(snapshot.facts, snapshot.unknown) : null;
   return {
-    data: authentik ? authentik.data : snapshot.facts,
-    unknown: authentik ? { ...snapshot.unknown, ...authentik.omitted } : snapshot.unknown,
+    ...factsInView(snapshot.facts, snapshot.unknown, view),
     // Age is measured from collection, not arrival: a snapshot an agent kept through a
     // long outage and resent is as old as its facts, not as new as its delivery.
     created: new Date(snapshot.collectedAt).toISOString(),

@@ -20,7 +20,7 @@ import { SnapshotCache } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
-  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestViews">;
+  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews">;
   factsTtlMs: number;
   /** Heap bytes the parsed snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;

@@ -2,8 +2,8 @@
  * The `cached_facts` of a device view as JSON, in two steps so the costly one runs once per
  * snapshot, on a verify thread at ingest (agent-channel/frame-verdict.ts), and is stored beside
  * the snapshot (`snapshot_views`):
- *   - `renderFacts`: facts → `{"data":…,"unknown":…}` (for `authentik`, the view of
- *     shared/facts/authentik-view.ts, whose walk costs more than parsing the body);
+ *   - `renderFacts`: facts → `{"data":…,"unknown":…}` (device-view.ts's `factsInView`; for
+ *     `authentik`, a walk that costs about as much as parsing the body);
  *   - `withFreshness`: adds `created` and `expires`, which depend on the connector's fact TTL, on
  *     each read.
  *
@@ -15,18 +15,16 @@
  *   const view = renderedAuthentikView(body.facts, body.unknown);     // at ingest
  *   const json = withFreshness(stored.json, stored.collectedAt, ttl); // per read
  */
-import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { FactsView } from "../api/devices.ts";
 import type { RenderedView, StoredView } from "../store/types.ts";
+import { factsInView } from "./device-view.ts";
 
 export const AUTHENTIK_VIEW_VERSION = 1;
 
 /** `{"data":…,"unknown":…}` of one snapshot in `view`. */
 export function renderFacts(facts: Facts, unknown: Unknown, view: FactsView): string {
-  if (view === "facet") return JSON.stringify({ data: facts, unknown });
-  const authentik = toAuthentikView(facts, unknown);
-  return JSON.stringify({ data: authentik.data, unknown: { ...unknown, ...authentik.omitted } });
+  return JSON.stringify(factsInView(facts, unknown, view));
 }
 
 export function renderedAuthentikView(facts: Facts, unknown: Unknown): RenderedView {

@@ -25,9 +25,13 @@ function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snaps
       return new Map(ids.map((id) => [id, snapshot(id, devices.find((d) => d.id === id)!.lastSeq)]));
     },
     // Devices whose id ends in "x" have no view stored for their latest snapshot.
-    async latestView(id) {
-      const seq = devices.find((d) => d.id === id)!.lastSeq;
-      return id.endsWith("x") ? { seq: seq - 1, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, json: '{"data":{},"unknown":{}}' } : { seq, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, json: '{"data":{},"unknown":{}}' };
+    async latestViews(ids) {
+      return new Map(
+        ids.map((id) => {
+          const seq = devices.find((d) => d.id === id)!.lastSeq;
+          return [id, { seq: id.endsWith("x") ? seq - 1 : seq, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, json: '{"data":{},"unknown":{}}' }];
+        }),
+      );
     },
   };
 }

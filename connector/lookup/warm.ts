@@ -22,7 +22,7 @@ export interface WarmDeps {
   store: {
     listDevices(query: { after?: string; limit: number }): Promise<Device[]>;
     latestSnapshots(ids: string[]): Promise<Map<string, StoredSnapshot>>;
-    latestView(deviceId: string): Promise<StoredView | null>;
+    latestViews(deviceIds: string[]): Promise<Map<string, StoredView>>;
   };
   factsTtlMs: number;
 }
@@ -51,10 +51,12 @@ export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, sn
       for (let i = 0; i < ids.length; i += SNAPSHOTS_PER_READ) {
         // Past the budget each put would only push out a device warmed a moment ago.
         if (full(facts) || full(snapshots)) return warmed;
-        for (const snapshot of (await deps.store.latestSnapshots(ids.slice(i, i + SNAPSHOTS_PER_READ))).values()) {
+        const chunk = ids.slice(i, i + SNAPSHOTS_PER_READ);
+        const [read, views] = await Promise.all([deps.store.latestSnapshots(chunk), deps.store.latestViews(chunk)]);
+        for (const snapshot of read.values()) {
           snapshots.put(snapshot);
           // Only views rendered at ingest: rendering here would cost the event loop more than the reads it saves.
-          const json = storedCachedFacts(await deps.store.latestView(snapshot.deviceId), snapshot.seq, deps.factsTtlMs);
+          const json = storedCachedFacts(views.get(snapshot.deviceId), snapshot.seq, deps.factsTtlMs);
           if (json !== undefined) facts.keep(snapshot.deviceId, snapshot.seq, json);
           warmed++;
         }

@@ -92,10 +92,13 @@ export function unknownSpan(text: string): FamilySpan | undefined {
 }
 
 export function factsSpans(text: string): Map<string, FamilySpan> | undefined {
-  const top = members(text, 0);
-  const facts = top?.get("facts");
-  if (!facts || text.charCodeAt(facts.start) !== OPEN_OBJECT) return undefined;
-  return members(text, facts.start);
+  try {
+    const facts = new MemberScanner(text, 0).all().get("facts");
+    if (!facts || text.charCodeAt(facts.start) !== OPEN_OBJECT) return undefined;
+    return new MemberScanner(text, facts.start).all();
+  } catch {
+    return undefined;
+  }
 }
 
 const QUOTE = 34;
@@ -106,28 +109,6 @@ const OPEN_ARRAY = 91;
 const CLOSE_ARRAY = 93;
 const COMMA = 44;
 const COLON = 58;
-
-/** The members of the object opening at `at`: key → span of its value. */
-function members(text: string, at: number): Map<string, FamilySpan> | undefined {
-  if (text.charCodeAt(at) !== OPEN_OBJECT) return undefined;
-  const out = new Map<string, FamilySpan>();
-  let i = at + 1;
-  if (text.charCodeAt(i) === CLOSE_OBJECT) return out;
-  for (;;) {
-    if (text.charCodeAt(i) !== QUOTE) return undefined;
-    const keyEnd = stringEnd(text, i);
-    if (keyEnd < 0 || text.charCodeAt(keyEnd) !== COLON) return undefined;
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    const start = keyEnd + 1;
-    const end = valueEnd(text, start);
-    if (end < 0) return undefined;
-    out.set(key, { start, end });
-    const next = text.charCodeAt(end);
-    if (next === CLOSE_OBJECT) return out;
-    if (next !== COMMA) return undefined;
-    i = end + 1;
-  }
-}
 
 /** The index after the string opening at `at`, or -1. */
 function stringEnd(text: string, at: number): number {

@@ -272,14 +272,7 @@ export function cacheStoreReads<S extends Store>(store: S, options: ReadCacheOpt
         const rows = await Promise.all(held.ids.map(deviceRow));
         if (rows.every((d) => d !== null && d.serial === serial && d.revokedAt === null)) return (rows as Device[]).slice(0, limit);
       }
-      const token = serials.begin(serial);
-      try {
-        const found = await store.listDevices(query);
-        serials.keep(serial, token, Object.freeze({ limit, ids: Object.freeze(found.map((d) => d.id)) }));
-        return found;
-      } finally {
-        serials.end(serial, token);
-      }
+      return serials.fill(serial, () => store.listDevices(query), (found) => Object.freeze({ limit, ids: Object.freeze(found.map((d) => d.id)) }));
     },
     async findDevicesBoundTo(username) {
       const key = userKey(username);
@@ -290,14 +283,7 @@ export function cacheStoreReads<S extends Store>(store: S, options: ReadCacheOpt
         const rows = await Promise.all(held.ids.map(deviceRow));
         return rows.filter((d): d is Device => d !== null && d.revokedAt === null).sort(byLastSeen);
       }
-      const token = boundTo.begin(key);
-      try {
-        const found = await store.findDevicesBoundTo(username);
-        boundTo.keep(key, token, Object.freeze({ username, ids: Object.freeze(found.map((d) => d.id)) }));
-        return found;
-      } finally {
-        boundTo.end(key, token);
-      }
+      return boundTo.fill(key, () => store.findDevicesBoundTo(username), (found) => Object.freeze({ username, ids: Object.freeze(found.map((d) => d.id)) }));
     },
     async bindingsOf(deviceIds) {
       if (!(await active())) return store.bindingsOf(deviceIds);

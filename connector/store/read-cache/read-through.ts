@@ -45,11 +45,20 @@ export class ReadThroughCache<V extends object> {
   async read(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const held = this.get(key);
     if (held !== undefined) return held;
+    return this.fill(key, load, (value) => value);
+  }
+
+  /**
+   * Runs `load` for a miss and keeps `entry` of what it read (null: nothing), unless the key was
+   * invalidated meanwhile; for entries that are not the answer itself (the ids of what was read).
+   */
+  async fill<R>(key: string, load: () => Promise<R>, entry: (read: R) => V | null): Promise<R> {
     const token = this.begin(key);
     try {
-      const value = await load();
+      const read = await load();
+      const value = entry(read);
       if (value !== null) this.keep(key, token, value);
-      return value;
+      return read;
     } finally {
       this.end(key, token);
     }
