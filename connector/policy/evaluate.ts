@@ -38,13 +38,17 @@ export const LAST_PASSED_RESOLUTION_MS = 15 * 60_000;
  * evaluation for all its checks) and one grace deadline. Bounded: emptied when full.
  */
 const isoTexts = new Map<number, string>();
+/** The last instant formatted: most of a device's checks carry the same one, and a compare is cheaper than a Map lookup. */
+let lastIso = { ms: NaN, text: "" };
 function iso(ms: number | null): string | null {
   if (ms === null) return null;
+  if (ms === lastIso.ms) return lastIso.text;
   let text = isoTexts.get(ms);
   if (text === undefined) {
     if (isoTexts.size >= 256) isoTexts.clear();
     isoTexts.set(ms, (text = new Date(ms).toISOString()));
   }
+  lastIso = { ms, text };
   return text;
 }
 

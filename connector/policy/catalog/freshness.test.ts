@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { catalogFreshness, catalogIsStale, DEFAULT_CATALOG_MAX_AGE_DAYS, staleCatalogMessage } from "./freshness.ts";
+import { catalogFreshness, catalogIsStale, DEFAULT_CATALOG_MAX_AGE_DAYS, PUBLISHED_AHEAD_TOLERANCE_MS, staleCatalogMessage, staleCatalogNote } from "./freshness.ts";
 import { TEST_CATALOG } from "../../../test/support/policy/fixtures.ts";
 
 const catalog = { version: "2025.11.14", publishedAt: "2025-11-14" };
@@ -56,6 +56,27 @@ test("catalogIsStale says what catalogFreshness says, for each catalog object, l
         for (const platform of [null, "linux", "macos"] as const) {
           const now = Date.parse("2025-11-14T00:00:00Z") + day * 86_400_000 - 1;
           assert.equal(catalogIsStale(c, now, limit, platform), catalogFreshness(c, now, limit, platform).stale);
+        }
+      }
+    }
+  }
+});
+
+test("staleCatalogNote says what catalogFreshness says at every instant, however the clock moves between questions", () => {
+  const day = 86_400_000;
+  // Confirmed mid-day, so a catalog dated ahead stops being "in the future" at an instant that is no midnight.
+  const ahead = { ...TEST_CATALOG, sources: { ...TEST_CATALOG.sources!, linux: { from: "test", confirmedAt: "2025-11-20T10:00:00.000Z" } } };
+  const trustedFrom = Date.parse("2025-11-20T10:00:00.000Z") - PUBLISHED_AHEAD_TOLERANCE_MS;
+  const midnights = Array.from({ length: 70 }, (_, i) => Date.parse("2025-11-10T00:00:00Z") + i * day);
+  const instants = [...midnights.flatMap((m) => [m - 1, m, m + 1, m + day / 2]), trustedFrom - 1, trustedFrom, trustedFrom + 1];
+  // In order, backwards, and shuffled: a held answer must never outlive the interval it holds for.
+  const shuffled = instants.map((t, i) => instants[(i * 7919) % instants.length]!);
+  for (const c of [catalog, TEST_CATALOG, ahead]) {
+    for (const limit of [1, 45, 1.5, undefined]) {
+      for (const platform of [null, "linux", "macos"] as const) {
+        for (const now of [...instants, ...[...instants].reverse(), ...shuffled]) {
+          const freshness = catalogFreshness(c, now, limit, platform);
+          assert.equal(staleCatalogNote(c, now, limit, platform), freshness.stale ? staleCatalogMessage(freshness) : null, `${c.version} ${platform} ${limit} at ${new Date(now).toISOString()}`);
         }
       }
     }

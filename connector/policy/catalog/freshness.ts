@@ -103,6 +103,40 @@ export function catalogFreshness(catalog: Dated, now: number, limit: number = DE
   };
 }
 
+/** A staleness verdict held from one instant to another, in which none of its inputs moves. */
+interface HeldVerdict {
+  from: number;
+  until: number;
+  /** `staleCatalogMessage` of the catalog's freshness then, or null while it is current. */
+  message: string | null;
+}
+
+/** Per catalog object (never changed in place) and "platform|limit": the verdict of the last instant asked. */
+const heldVerdicts = new WeakMap<object, Map<string, HeldVerdict>>();
+
+/**
+ * Why checks against "latest" are UNKNOWN (`staleCatalogMessage`), or null while the catalog is
+ * current: what every evaluation of a dynamic requirement asks. Held for as long as the answer
+ * cannot change: freshness moves only at a midnight UTC (its age in days, the day it goes stale)
+ * and at the instant a future confirmation stops being further ahead than a time zone explains.
+ */
+export function staleCatalogNote(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): string | null {
+  const key = `${platform}|${limit}`;
+  let held = heldVerdicts.get(catalog);
+  const verdict = held?.get(key);
+  if (verdict && now >= verdict.from && now < verdict.until) return verdict.message;
+  const freshness = catalogFreshness(catalog, now, limit, platform);
+  const message = freshness.stale ? staleCatalogMessage(freshness) : null;
+  const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+  // `datedInFuture` holds exactly while now < trustedFrom.
+  const trustedFrom = confirmedAtOnce(catalog, platform) - PUBLISHED_AHEAD_TOLERANCE_MS;
+  const from = now >= trustedFrom ? Math.max(dayStart, trustedFrom) : dayStart;
+  const until = now < trustedFrom ? Math.min(dayStart + DAY_MS, trustedFrom) : dayStart + DAY_MS;
+  if (!held) heldVerdicts.set(catalog, (held = new Map()));
+  held.set(key, { from, until, message });
+  return message;
+}
+
 const PLATFORM_NAMES: Record<CatalogPlatform, string> = { macos: "macOS", windows: "Windows", linux: "Linux" };
 
 /** Why checks against "latest" are UNKNOWN, for people: which catalog, how old, and what to do. */

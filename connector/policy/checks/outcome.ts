@@ -1,6 +1,6 @@
 /** Small constructors shared by the checks, so every check words unknowns the same way. */
 import type { Unknown } from "../../../shared/facts/schema.ts";
-import { catalogFreshness, catalogIsStale, staleCatalogMessage } from "../catalog/freshness.ts";
+import { staleCatalogNote } from "../catalog/freshness.ts";
 import type { CheckContext, CheckOutcome, CheckStatus } from "../types.ts";
 
 export function pass(check: string, observed: unknown, expected: unknown): CheckOutcome {
@@ -27,10 +27,19 @@ export function unknownOutcome(check: string, expected: unknown, what: string, r
  * no guard, because the real latest is never older than the catalog's.
  */
 export function staleCatalogOutcome(ctx: CheckContext, check: string, observed: unknown, expected: unknown): CheckOutcome | null {
-  const platform = ({ MACOS: "macos", WINDOWS: "windows", LINUX: "linux" } as const)[ctx.policy.platform];
-  if (!catalogIsStale(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays, platform)) return null;
-  const freshness = catalogFreshness(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays, platform);
-  return { ...unknownOutcome(check, expected, "the latest OS releases", staleCatalogMessage(freshness), observed), cause: "os_catalog_stale" };
+  const note = staleCatalogNote(ctx.catalog, ctx.now, ctx.catalogMaxAgeDays, CATALOG_PLATFORM[ctx.policy.platform]);
+  if (note === null) return null;
+  return { check, status: "UNKNOWN", observed, expected, message: staleCatalogSentence(note), remediation: null, cause: "os_catalog_stale" };
+}
+
+const CATALOG_PLATFORM = { MACOS: "macos", WINDOWS: "windows", LINUX: "linux" } as const;
+
+/** The last note's sentence, as unknownOutcome words it: one text while the note stays the same, not a new one per check. */
+let lastSentence: { note: string; text: string } | null = null;
+
+function staleCatalogSentence(note: string): string {
+  if (lastSentence?.note !== note) lastSentence = { note, text: unknownOutcome("", null, "the latest OS releases", note).message! };
+  return lastSentence.text;
 }
 
 /** A PASS that rests on the catalog being current: UNKNOWN once it is stale, never a pass on old data. */
