@@ -11,6 +11,7 @@ import type { OsCatalog } from "../policy/catalog/index.ts";
 import { CompiledExpressions } from "../policy/cel/compile.ts";
 import { CatalogInForce } from "./catalog.ts";
 import { evaluatePolicy } from "../policy/evaluate.ts";
+import { CheckOutcomeMemo } from "../policy/outcome-memo.ts";
 import type { Policy, PolicyBody } from "../policy/schema.ts";
 import { evaluationBody } from "../policy/combine.ts";
 import type { CheckState, PolicyEvaluation } from "../policy/types.ts";
@@ -58,6 +59,8 @@ export const RECORD_REFRESH_MS = 15 * 60_000;
 export class ComplianceService {
   readonly catalogs: CatalogInForce;
   private readonly expressions = new CompiledExpressions();
+  /** What the checks found per stored snapshot's facts (never changed once stored) and policy, while it cannot change. */
+  private readonly outcomes = new CheckOutcomeMemo();
   /**
    * The last Policy built per stored body object: a store that hands out the same (frozen) parsed
    * body while the policy row is unchanged (sqlite/policies.ts) then costs no rebuilding per check.
@@ -133,6 +136,7 @@ export class ComplianceService {
         now,
         state: byPolicy.get(policy.id) ?? NO_CHECK_STATES,
         expressions: this.expressions,
+        outcomes: this.outcomes,
       }),
     );
     const writes: ComplianceWrite[] = evaluations

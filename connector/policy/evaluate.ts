@@ -139,7 +139,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   const platform = platformCheck(input, facts);
   const ctx: CheckContext = { policy, facts, unknown: input.unknown, catalog: input.catalog, catalogMaxAgeDays: input.catalogMaxAgeDays, now, expressions: input.expressions };
 
-  let outcomes: CheckOutcome[] = platform.status === "PASS" ? runChecks(ctx) : [];
+  let outcomes: readonly CheckOutcome[] = platform.status !== "PASS" ? [] : input.outcomes && input.facts !== null ? input.outcomes.outcomes(ctx, () => runChecks(ctx)) : runChecks(ctx);
   const fresh = freshness(input, factsAgeMs);
   if (fresh?.status === "UNKNOWN" && input.facts !== null)
     outcomes = outcomes.map((o) => ({ ...o, status: "UNKNOWN" as const, message: `${fresh.message} (last seen: ${o.status})`, remediation: fresh.remediation }));

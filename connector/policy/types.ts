@@ -3,6 +3,7 @@ import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { OsCatalog } from "./catalog/schema.ts";
 import type { CompiledExpressions } from "./cel/compile.ts";
 import type { Platform, Policy } from "./schema.ts";
+import type { CheckOutcomeMemo } from "./outcome-memo.ts";
 
 export type CheckStatus = "PASS" | "FAIL" | "UNKNOWN";
 export type PolicyResult = "PASS" | "FAIL" | "UNKNOWN" | "GRACE";
@@ -65,6 +66,8 @@ export interface EvaluationInput {
   state: ReadonlyMap<string, CheckState>;
   /** Custom checks' compiled expressions, kept by the caller between evaluations. */
   expressions: CompiledExpressions;
+  /** Checks' outcomes kept by the caller between evaluations, for `facts` documents that never change (outcome-memo.ts). */
+  outcomes?: CheckOutcomeMemo;
 }
 
 export interface PolicyEvaluation {

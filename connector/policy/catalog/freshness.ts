@@ -104,7 +104,7 @@ export function catalogFreshness(catalog: Dated, now: number, limit: number = DE
 }
 
 /** A staleness verdict held from one instant to another, in which none of its inputs moves. */
-interface HeldVerdict {
+export interface HeldVerdict {
   from: number;
   until: number;
   /** `staleCatalogMessage` of the catalog's freshness then, or null while it is current. */
@@ -121,10 +121,15 @@ const heldVerdicts = new WeakMap<object, Map<string, HeldVerdict>>();
  * and at the instant a future confirmation stops being further ahead than a time zone explains.
  */
 export function staleCatalogNote(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): string | null {
+  return stalenessVerdict(catalog, now, limit, platform).message;
+}
+
+/** `staleCatalogNote` with the interval around `now` over which it holds. */
+export function stalenessVerdict(catalog: Dated, now: number, limit: number = DEFAULT_CATALOG_MAX_AGE_DAYS, platform: CatalogPlatform | null = null): Readonly<HeldVerdict> {
   const key = `${platform}|${limit}`;
   let held = heldVerdicts.get(catalog);
   const verdict = held?.get(key);
-  if (verdict && now >= verdict.from && now < verdict.until) return verdict.message;
+  if (verdict && now >= verdict.from && now < verdict.until) return verdict;
   const freshness = catalogFreshness(catalog, now, limit, platform);
   const message = freshness.stale ? staleCatalogMessage(freshness) : null;
   const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
@@ -133,8 +138,9 @@ export function staleCatalogNote(catalog: Dated, now: number, limit: number = DE
   const from = now >= trustedFrom ? Math.max(dayStart, trustedFrom) : dayStart;
   const until = now < trustedFrom ? Math.min(dayStart + DAY_MS, trustedFrom) : dayStart + DAY_MS;
   if (!held) heldVerdicts.set(catalog, (held = new Map()));
-  held.set(key, { from, until, message });
-  return message;
+  const fresh = Object.freeze({ from, until, message });
+  held.set(key, fresh);
+  return fresh;
 }
 
 const PLATFORM_NAMES: Record<CatalogPlatform, string> = { macos: "macOS", windows: "Windows", linux: "Linux" };

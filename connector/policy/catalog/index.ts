@@ -94,6 +94,22 @@ function catalogAligned(catalog: OsCatalog): boolean {
   );
 }
 
+/** Per catalog object (never changed in place): whether every date in it, on every platform, is a midnight UTC. */
+const midnightOnly = new WeakMap<object, boolean>();
+
+/**
+ * Whether everything the catalog says as of `now` (releases out, support, updates) stays the same
+ * from one midnight UTC to the next: true when every date in it is a midnight, as the schema admits.
+ */
+export function everyDateMidnight(catalog: OsCatalog): boolean {
+  let aligned = midnightOnly.get(catalog);
+  if (aligned === undefined) {
+    aligned = catalogAligned(catalog) && catalog.linux.every((d) => d.releases.every((r) => dayAligned(r.released) && (r.endOfSupport === undefined || dayAligned(r.endOfSupport))));
+    midnightOnly.set(catalog, aligned);
+  }
+  return aligned;
+}
+
 export function macosSupported(release: MacosRelease, now: number): boolean {
   return release.supported && supportedAt(release, now);
 }
