@@ -38,17 +38,24 @@ export const LAST_PASSED_RESOLUTION_MS = 15 * 60_000;
  * evaluation for all its checks) and one grace deadline. Bounded: emptied when full.
  */
 const isoTexts = new Map<number, string>();
-/** The last instant formatted: most of a device's checks carry the same one, and a compare is cheaper than a Map lookup. */
-let lastIso = { ms: NaN, text: "" };
+/**
+ * The last four instants formatted, in a ring: one evaluation asks for its own `now`, its stored
+ * times and a grace deadline, over and over; comparing a few numbers is cheaper than a Map lookup.
+ */
+const recentMs = [NaN, NaN, NaN, NaN];
+const recentTexts = ["", "", "", ""];
+let recentNext = 0;
 function iso(ms: number | null): string | null {
   if (ms === null) return null;
-  if (ms === lastIso.ms) return lastIso.text;
+  for (let i = 0; i < 4; i++) if (recentMs[i] === ms) return recentTexts[i]!;
   let text = isoTexts.get(ms);
   if (text === undefined) {
     if (isoTexts.size >= 256) isoTexts.clear();
     isoTexts.set(ms, (text = new Date(ms).toISOString()));
   }
-  lastIso = { ms, text };
+  recentMs[recentNext] = ms;
+  recentTexts[recentNext] = text;
+  recentNext = (recentNext + 1) % 4;
   return text;
 }
 
