@@ -24,6 +24,18 @@ export interface CombinedEvaluation {
  * platform must all pass; policies for other platforms do not apply. No applicable policy → FAIL.
  */
 export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEvaluation {
+  const { result, passing, factsAge, policies } = combinedVerdict(evaluations);
+  return {
+    result,
+    passing,
+    factsAge,
+    checks: evaluations.filter((e) => e.applicable).flatMap((e) => e.checks.map((c) => withPolicyId(c, e.policyId))),
+    policies,
+  };
+}
+
+/** `combineEvaluations` without its combined list of checks, which a sign-in's answer writes from `policies` (combinedListsJson). */
+export function combinedVerdict(evaluations: PolicyEvaluation[]): Omit<CombinedEvaluation, "checks"> {
   const applicable = evaluations.filter((e) => e.applicable);
   const passing = applicable.length > 0 && applicable.every((e) => e.passing);
   const has = (r: PolicyResult) => applicable.some((e) => e.result === r);
@@ -31,13 +43,17 @@ export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEva
   if (applicable.length === 0) result = "FAIL";
   else if (!passing) result = has("FAIL") ? "FAIL" : "UNKNOWN";
   else result = has("GRACE") ? "GRACE" : has("UNKNOWN") ? "UNKNOWN" : "PASS";
-  return {
-    result,
-    passing,
-    factsAge: evaluations[0]?.factsAge ?? null,
-    checks: applicable.flatMap((e) => e.checks.map((c) => withPolicyId(c, e.policyId))),
-    policies: evaluations.map(evaluationBody),
-  };
+  return { result, passing, factsAge: evaluations[0]?.factsAge ?? null, policies: evaluations.map(evaluationBody) };
+}
+
+/** The combined list's checks that did not pass, as a sign-in decision records them: in the list's order, without copying the list. */
+export function failingChecks(evaluations: PolicyEvaluation[]): { policyId: string; check: string; status: CheckResult["status"]; observed: unknown; message: string | null }[] {
+  const failing = [];
+  for (const e of evaluations) {
+    if (!e.applicable) continue;
+    for (const c of e.checks) if (c.status !== "PASS") failing.push({ policyId: e.policyId, check: c.check, status: c.status, observed: c.observed, message: c.message });
+  }
+  return failing;
 }
 
 /** A check as the combined list serves it: its own keys in order, then its policy's id. Written out, as in evaluate.ts. */

@@ -12,8 +12,9 @@
  * Every decision is recorded as a `signin.decision` event (events/decisions.ts).
  */
 import type { Hono } from "hono";
-import { combinedListsJson, combineEvaluations, userMessages, type CombinedEvaluation } from "../../policy/combine.ts";
+import { combinedListsJson, combinedVerdict, failingChecks, userMessages } from "../../policy/combine.ts";
 import type { Policy } from "../../policy/schema.ts";
+import type { PolicyEvaluation } from "../../policy/types.ts";
 import { identifyDevices, REFUSAL_MESSAGES, type Identified } from "../../signin/identify.ts";
 import { SignInRefresher, type RefreshOutcome } from "../../signin/refresh.ts";
 import { parseEndpointCheck, type EndpointCheck } from "../../signin/request.ts";
@@ -28,7 +29,8 @@ import { validJson } from "../middleware/validate.ts";
 interface DeviceResult {
   device: Device;
   snapshot: StoredSnapshot | null;
-  combined: CombinedEvaluation;
+  combined: ReturnType<typeof combinedVerdict>;
+  evaluations: PolicyEvaluation[];
   messages: string[];
   refreshFailure: string | undefined;
 }
@@ -47,7 +49,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
       const fresh = refreshed.get(device.id);
       const snapshot = (fresh?.ok ? fresh.snapshot : null) ?? cached.get(device.id) ?? null;
       const evaluations = await deps.compliance.evaluateDevice(device, snapshot, policies);
-      results.push({ device, snapshot, combined: combineEvaluations(evaluations), messages: userMessages(evaluations, byId), refreshFailure: fresh && !fresh.ok ? fresh.reason : undefined });
+      results.push({ device, snapshot, combined: combinedVerdict(evaluations), evaluations, messages: userMessages(evaluations, byId), refreshFailure: fresh && !fresh.ok ? fresh.reason : undefined });
     }
     return results;
   }
@@ -98,7 +100,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
       devices: results.map((r) => ({ id: r.device.id, passing: r.combined.passing, result: r.combined.result })),
       certificate: identified.certificate?.serialNumber ?? null,
       boundNow: identified.boundNow,
-      failing: chosen.combined.checks.filter((x) => x.status !== "PASS").map((x) => ({ policyId: x.policyId, check: x.check, status: x.status, observed: x.observed, message: x.message })),
+      failing: failingChecks(chosen.evaluations),
       refreshFailure: chosen.refreshFailure ?? null,
     });
 
