@@ -32,12 +32,18 @@ export class CatalogInForce {
   }
 
   async current(now: number): Promise<OsCatalog> {
-    const cached = this.cached;
-    if (cached && now - cached.at < CATALOG_TTL_MS && now >= cached.at) return cached.catalog;
+    const held = this.heldAt(now);
+    if (held) return held;
     // Validated when imported; the store is trusted inside the connector.
     const catalog = this.newest(await this.store.getSetting<OsCatalog>(CATALOG_SETTING_KEY));
     this.cached = { at: now, catalog };
     return catalog;
+  }
+
+  /** What `current(now)` answers without reading the store, or null when it would read it. */
+  heldAt(now: number): OsCatalog | null {
+    const cached = this.cached;
+    return cached && now - cached.at < CATALOG_TTL_MS && now >= cached.at ? cached.catalog : null;
   }
 
   /** After an import or update here: the next `current` reads the store. */

@@ -122,7 +122,9 @@ export class ComplianceService {
   async evaluateDevice(device: Device, snapshot: StoredSnapshot | null, policies: Policy[]): Promise<PolicyEvaluation[]> {
     const { deps } = this;
     const now = deps.now();
-    const [catalog, state] = await Promise.all([this.catalogs.current(now), deps.store.evaluationState(device.id)]);
+    // Between the catalog's store reads (every few seconds) only the state is awaited: one wait, not Promise.all's.
+    const held = this.catalogs.heldAt(now);
+    const [catalog, state] = held ? [held, await deps.store.evaluationState(device.id)] : await Promise.all([this.catalogs.current(now), deps.store.evaluationState(device.id)]);
     const { storedByPolicy, byPolicy } = this.indexState(state);
     const evaluations = policies.map((policy) =>
       evaluatePolicy({
@@ -171,7 +173,8 @@ export class ComplianceService {
         },
       }));
     if (writes.length > 0) await this.writes.record(deps.store, writes);
-    await noteStaleCatalogUnknowns(deps, device.id, catalog, evaluations, deps.limits?.osCatalogMaxAgeDays, now);
+    const noting = noteStaleCatalogUnknowns(deps, device.id, catalog, evaluations, deps.limits?.osCatalogMaxAgeDays, now);
+    if (noting) await noting;
     return evaluations;
   }
 }

@@ -36,21 +36,27 @@ export interface StaleCatalogDeps {
   log?: Logger | undefined;
 }
 
-/** Counts one device's evaluations if the catalog's age made any check UNKNOWN; records an event when due. */
-export async function noteStaleCatalogUnknowns(deps: StaleCatalogDeps, deviceId: string, catalog: OsCatalog, evaluations: PolicyEvaluation[], maxAgeDays: number | undefined, now: number): Promise<void> {
+/**
+ * Counts one device's evaluations if the catalog's age made any check UNKNOWN; records an event
+ * when due, and only then returns a promise (of its write): a sign-in awaits nothing otherwise.
+ */
+export function noteStaleCatalogUnknowns(deps: StaleCatalogDeps, deviceId: string, catalog: OsCatalog, evaluations: PolicyEvaluation[], maxAgeDays: number | undefined, now: number): Promise<void> | undefined {
   const affected = evaluations.filter((e) => e.applicable && e.checks.some((c) => c.status === "UNKNOWN" && c.cause === "os_catalog_stale"));
-  if (affected.length === 0) return;
-  let tally = tallies.get(deps.store);
+  if (affected.length === 0) return undefined;
+  const tally = tallies.get(deps.store);
   if (tally && now >= tally.recordedAt && now - tally.recordedAt < STALE_CATALOG_EVENT_INTERVAL_MS) {
     tally.evaluations += 1;
     for (const e of affected) if (tally.policyIds.size < 100) tally.policyIds.add(e.policyId);
-    return;
+    return undefined;
   }
+  return recordStaleCatalog(deps, deviceId, catalog, affected, tally, maxAgeDays, now);
+}
+
+async function recordStaleCatalog(deps: StaleCatalogDeps, deviceId: string, catalog: OsCatalog, affected: PolicyEvaluation[], tally: Tally | undefined, maxAgeDays: number | undefined, now: number): Promise<void> {
   const since = tally?.recordedAt ?? null;
   const policyIds = new Set([...(tally?.policyIds ?? []), ...affected.map((e) => e.policyId)]);
   const evaluationsSince = (tally?.evaluations ?? 0) + 1;
-  tally = { recordedAt: now, evaluations: 0, policyIds: new Set() };
-  tallies.set(deps.store, tally);
+  tallies.set(deps.store, { recordedAt: now, evaluations: 0, policyIds: new Set() });
 
   const freshness = catalogFreshness(catalog, now, maxAgeDays);
   const data = {
