@@ -17,7 +17,10 @@ export interface LoadSpec {
   kind: "get" | "check" | "mixed";
   /** `spread` picks devices scattered over the fleet; `sequential` walks it in order. */
   order: "spread" | "sequential";
+  /** For device reads (`devices:read`). */
   token: string;
+  /** For endpoint checks: `endpoint:check` alone, as docs/integrations/authentik.md sets up the auth server. */
+  checkToken: string;
   policies: string[];
   rate: number;
   durationMs: number;
@@ -31,6 +34,7 @@ export interface LoadSpec {
 export interface WarmSpec {
   url: string;
   kind: "get" | "check";
+  /** The token for this kind: LoadSpec's `token` for `get`, its `checkToken` for `check`. */
   token: string;
   policies: string[];
   concurrency: number;
@@ -103,7 +107,7 @@ function run(spec: LoadSpec) {
     kindOf: (i) => (isCheck(i) ? 1 : 0),
     path: (i) => (isCheck(i) ? "/v1/endpoint/check" : `/v1/devices/${device(index(i))}`),
     body: (i) => (isCheck(i) ? JSON.stringify({ device: device(index(i)), policies: spec.policies, mode: "lookup" }) : undefined),
-    headers: { authorization: `Bearer ${spec.token}` },
+    headers: (i) => ({ authorization: `Bearer ${isCheck(i) ? spec.checkToken : spec.token}` }),
     ratePerSecond: spec.rate,
     durationMs: spec.durationMs,
   });

@@ -156,6 +156,8 @@ try {
 
   const enrollToken = await createEnrollToken(primary.url, primary.adminToken, restSample + 10);
   const apiToken = await createApiToken(primary.url, primary.adminToken, ["devices:read", "devices:refresh", "endpoint:check"]);
+  // The auth server's token, as docs/integrations/authentik.md creates it: the verdict without the facts.
+  const checkToken = await createApiToken(primary.url, primary.adminToken, ["endpoint:check"]);
   log(`enrolling ${restSample} devices through POST /v1/enroll`);
   const enrollStarted = performance.now();
   const enrolledByRest = await enrollDevices(restUrls, enrollToken, restSample, 0, 32);
@@ -184,7 +186,7 @@ try {
   if (only.has("lookup")) {
     loadgen = spawnChild(benchScript("loadgen-process.ts"));
     await loadgen.next("ready", 60_000);
-    report.results.lookup = await lookupRun(devices.slice(0, opts.devices), restUrls, apiToken, agentUrls, loadgen);
+    report.results.lookup = await lookupRun(devices.slice(0, opts.devices), restUrls, { apiToken, checkToken }, agentUrls, loadgen);
   }
   if (only.has("storm")) report.results.storm = await stormRun(devices.slice(0, opts.storm));
   if (only.has("startup")) {
@@ -417,10 +419,10 @@ async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], variant
   };
 }
 
-async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken: string, agentUrls: string[], gen: Child) {
+async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiToken, checkToken }: { apiToken: string; checkToken: string }, agentUrls: string[], gen: Child) {
   await gen.request({ type: "devices", ids: devices.map((d) => d.deviceId) } as never, "ok");
   const spec = (url: string, kind: LoadSpec["kind"], over: Partial<LoadSpec> = {}): LoadSpec => ({
-    url, kind, order: "spread", token: apiToken, policies, rate: opts.rate, durationMs: opts.lookupSeconds * 1000, ...over,
+    url, kind, order: "spread", token: apiToken, checkToken, policies, rate: opts.rate, durationMs: opts.lookupSeconds * 1000, ...over,
   });
   const load = (s: LoadSpec): Promise<OpenLoopResult> => gen.request<{ result: OpenLoopResult }>({ type: "run", spec: s } as never, "ran", s.durationMs + 180_000).then((m) => m.result);
 
@@ -447,7 +449,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
     warm = {};
     for (const kind of kinds) {
       log(`lookup: warm-up pass, ${kind} of every device once, ${opts.warmConcurrency} at a time, at most ${opts.warmSeconds} s`);
-      const spec: WarmSpec = { url: restUrls[0]!, kind, token: apiToken, policies, concurrency: opts.warmConcurrency, maxMs: opts.warmSeconds * 1000 };
+      const spec: WarmSpec = { url: restUrls[0]!, kind, token: kind === "check" ? checkToken : apiToken, policies, concurrency: opts.warmConcurrency, maxMs: opts.warmSeconds * 1000 };
       warm[kind] = (await gen.request<{ result: WarmResult }>({ type: "warm", spec } as never, "warmed", 3_600_000)).result;
     }
   }
@@ -458,7 +460,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], apiToken
   const json = await (await fetch(`${restUrls[0]}/v1/devices/${id}`, { headers: auth })).text();
   const checkJson = skipped
     ? "{}"
-    : await (await fetch(`${restUrls[0]}/v1/endpoint/check`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ device: id, policies, mode: "lookup" }) })).text();
+    : await (await fetch(`${restUrls[0]}/v1/endpoint/check`, { method: "POST", headers: { authorization: `Bearer ${checkToken}`, "content-type": "application/json" }, body: JSON.stringify({ device: id, policies, mode: "lookup" }) })).text();
   const bare: Record<"http" | "hono", { child: Child; url: string }> = {} as never;
   for (const mode of ["http", "hono"] as const) {
     const child = spawnChild(benchScript("baseline-server.ts"), { args: [mode] });

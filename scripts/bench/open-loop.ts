@@ -17,7 +17,8 @@ export interface OpenLoopOptions {
   methodOf?: (i: number) => "GET" | "POST";
   /** A small integer recorded with each sample, to split a mixed run's figures by request kind. */
   kindOf?: (i: number) => number;
-  headers?: Record<string, string>;
+  /** Per request when a function (a mixed run's two kinds use different tokens). */
+  headers?: Record<string, string> | ((i: number) => Record<string, string>);
   ratePerSecond: number;
   durationMs: number;
   /** Sockets the generator may open; requests beyond this queue (and their wait counts as latency). */
@@ -68,7 +69,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
           method: options.methodOf?.(i) ?? options.method,
           path: options.path(i),
           headers: {
-            ...options.headers,
+            ...(typeof options.headers === "function" ? options.headers(i) : options.headers),
             ...(body !== undefined ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}),
           },
         },
