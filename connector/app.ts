@@ -159,6 +159,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
       facts: () => lookup.stats().facts.authentik,
       facts_facet_view: () => lookup.stats().facts.facet,
       snapshots: () => lookup.stats().snapshots,
+      policy_snapshots: () => lookup.stats().policySnapshots,
       stored_views: () => lookup.stats().storedViews,
       public_keys: () => keys,
       api_tokens: () => apiTokens.stats(),

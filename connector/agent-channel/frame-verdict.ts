@@ -16,6 +16,7 @@ import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
 import type { RenderedView } from "../store/types.ts";
 import { renderedAuthentikView } from "../lookup/rendered-view.ts";
+import { policyFactsText } from "../lookup/policy-snapshot.ts";
 import { checkAgentFrame } from "./frame.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
 import { compileCheck } from "./schema-check.ts";
@@ -39,6 +40,8 @@ export interface VerifiedBody {
   identity: DeviceIdentity;
   /** The authentik view identity providers will read, rendered here rather than on each read. */
   view: RenderedView;
+  /** What sign-ins evaluate (lookup/policy-snapshot.ts), taken here from the parsed facts. */
+  policyFacts: string;
 }
 
 export type BodyVerdict = VerifiedBody | { ok: false; code: ErrorCode; message: string; seq?: number };
@@ -126,5 +129,6 @@ function bodyVerdict(text: string, signature: string, key: ReturnType<PublicKeyC
     bytes: bodyBytes.length,
     identity: identityFromFacts(body.facts),
     view: renderedAuthentikView(body.facts, body.unknown),
+    policyFacts: policyFactsText(body.facts, body.unknown),
   };
 }

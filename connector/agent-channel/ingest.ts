@@ -55,7 +55,7 @@ export interface SessionIdentity {
 }
 
 export type IngestResult =
-  | { ok: true; snapshot: StoredSnapshot }
+  | { ok: true; snapshot: StoredSnapshot; policyFacts: string }
   | { ok: false; code: ErrorCode; message: string; seq?: number; closeCode?: number };
 
 function reject(code: ErrorCode, message: string, extra: { seq?: number; closeCode?: number } = {}): IngestResult {
@@ -101,7 +101,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
   switch (result) {
     case "accepted":
       remember(device, snapshot.seq, identity);
-      return { ok: true, snapshot };
+      return { ok: true, snapshot, policyFacts: verdict.policyFacts };
     case "replayed_seq":
       return reject("replayed_seq", `seq ${verdict.seq} is not greater than the last accepted seq`, { seq: verdict.seq });
     case "revoked_device":

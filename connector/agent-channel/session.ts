@@ -47,7 +47,7 @@ export interface SessionContext extends IngestContext {
    * The connector's latest-facts lookup (connector/lookup/). An accepted snapshot goes in as it
    * is acked, so the device's next sign-in or GET does not read and parse it back.
    */
-  lookup?: LatestSnapshotSource & { accepted(snapshot: StoredSnapshot): void };
+  lookup?: LatestSnapshotSource & { accepted(snapshot: StoredSnapshot, policyFacts?: string): void };
   /** Signs the devices' certificates (`certRequest`). */
   deviceCa: DeviceCa;
   /** Counts snapshots accepted and refused (connector/metrics/). */
@@ -256,7 +256,7 @@ export class ChannelSession implements AgentConnection {
     if (result.ok) {
       this.ctx.metrics?.snapshotAccepted();
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
-      this.ctx.lookup?.accepted(result.snapshot);
+      this.ctx.lookup?.accepted(result.snapshot, result.policyFacts);
       if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
       return;
     }

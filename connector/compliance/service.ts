@@ -14,6 +14,7 @@ import { evaluatePolicy } from "../policy/evaluate.ts";
 import { CheckOutcomeMemo } from "../policy/outcome-memo.ts";
 import type { Policy, PolicyBody } from "../policy/schema.ts";
 import { evaluationBody } from "../policy/combine.ts";
+import { readsInventory } from "../policy/inventories.ts";
 import type { CheckState, PolicyEvaluation } from "../policy/types.ts";
 
 export interface ComplianceDeps {
@@ -40,6 +41,9 @@ interface IndexedState {
   storedByPolicy: ReadonlyMap<string, StoredVerdict>;
   byPolicy: ReadonlyMap<string, ReadonlyMap<string, CheckState>>;
 }
+
+/** What evaluating reads of a snapshot: a whole one, or a policy snapshot when `readsInventory` is false. */
+export type EvaluatedSnapshot = Pick<StoredSnapshot, "collectedAt" | "facts" | "unknown">;
 
 const NO_CHECK_STATES: ReadonlyMap<string, CheckState> = new Map();
 
@@ -74,6 +78,7 @@ export class ComplianceService {
    */
   private readonly indexed = new WeakMap<EvaluationState, IndexedState>();
   private readonly defaultMaxFactAge: string;
+  private readonly inventoryReaders = new WeakMap<Policy, boolean>();
 
   constructor(private readonly deps: ComplianceDeps) {
     this.catalogs = new CatalogInForce(deps.store, deps.baselineCatalog);
@@ -114,12 +119,23 @@ export class ComplianceService {
     return missing.length > 0 ? { ok: false, missing } : { ok: true, policies: found.map((p) => this.policyFromStored(p)) };
   }
 
+  /** Whether evaluating these policies can read an inventory, which a policy snapshot leaves out (policy/inventories.ts). */
+  readsInventory(policies: Policy[]): boolean {
+    return policies.some((policy) => {
+      const held = this.inventoryReaders.get(policy);
+      if (held !== undefined) return held;
+      const reads = readsInventory(policy, this.expressions);
+      if (Object.isFrozen(policy)) this.inventoryReaders.set(policy, reads);
+      return reads;
+    });
+  }
+
   /**
    * Evaluates one device against policies and stores the results of those that apply to it.
    * A store write (durable, so it costs an fsync) happens only when something changed: a check's
    * grace state, the result, the policy version, or a record older than RECORD_REFRESH_MS.
    */
-  async evaluateDevice(device: Device, snapshot: StoredSnapshot | null, policies: Policy[]): Promise<PolicyEvaluation[]> {
+  async evaluateDevice(device: Device, snapshot: EvaluatedSnapshot | null, policies: Policy[]): Promise<PolicyEvaluation[]> {
     const { deps } = this;
     const now = deps.now();
     // Between the catalog's store reads (every few seconds) only the state is awaited: one wait, not Promise.all's.

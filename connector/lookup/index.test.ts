@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Device, StoredSnapshot, StoredView } from "../store/types.ts";
 import { LatestFacts, type LatestFactsOptions } from "./index.ts";
+import { policyFactsText, policySnapshotOf } from "./policy-snapshot.ts";
 import { AUTHENTIK_VIEW_VERSION, renderedAuthentikView } from "./rendered-view.ts";
 
 // Synthetic devices and snapshots: only the fields the lookup reads.
@@ -111,8 +112,46 @@ test("warming fills the caches the routes read", async () => {
   const store = countingStore([device("a", 1), device("b", 4)], [], new Map([["a", stored("a", 1)], ["b", stored("b", 4)]]));
   const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
   assert.equal(await lookup.warm(), 2);
-  assert.equal(lookup.cachedSnapshot(device("b", 4))?.seq, 4);
+  store.reads.length = 0;
+  assert.equal((await lookup.policySnapshots([device("b", 4)])).get("b")?.seq, 4);
+  assert.deepEqual(store.reads, [], "the sign-in's policy snapshot came from memory");
   assert.equal(lookup.stats().facts.authentik.entries, 2);
+});
+
+test("policy snapshots: one store query for the misses, then memory; a held whole snapshot needs no query; a newer seq misses", async () => {
+  const software = ["curl", "git"];
+  const store = countingStore([device("a", 1), device("b", 2), device("c", 3)], software);
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+  lookup.accepted(snapshot("c", 3, software));
+  const first = await lookup.policySnapshots([device("a", 1), device("b", 2), device("c", 3)]);
+  assert.deepEqual(store.reads, ["a", "b"]);
+  assert.deepEqual([...first.values()].map((s) => [s.deviceId, s.seq]), [["c", 3], ["a", 1], ["b", 2]]);
+  assert.throws(() => first.get("a")!.facts.software, /inventory/);
+  store.reads.length = 0;
+  assert.equal((await lookup.policySnapshots([device("a", 1), device("c", 3)])).size, 2);
+  assert.deepEqual(store.reads, []);
+  await lookup.policySnapshots([device("b", 5)]);
+  assert.deepEqual(store.reads, ["b"], "a device row with a newer seq is not answered from memory");
+  assert.equal(lookup.stats().policySnapshots.hits, 2);
+});
+
+test("an accepted snapshot's policy facts, made at ingest, answer its next sign-in from memory", async () => {
+  const store = countingStore([device("a", 7)], ["curl"]);
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+  const s = snapshot("a", 7, ["curl"]);
+  lookup.accepted(s, policyFactsText(s.facts, s.unknown));
+  const held = (await lookup.policySnapshots([device("a", 7)])).get("a")!;
+  assert.deepEqual(store.reads, []);
+  assert.deepEqual([held.seq, held.facts.os, held.unknown], [7, null, {}]);
+});
+
+test("the facts of a policy snapshot are rendered from the whole snapshot, inventories included", async () => {
+  const store = countingStore([device("a", 1)], ["curl"]);
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+  const held = (await lookup.policySnapshots([device("a", 1)])).get("a")!;
+  const json = await lookup.factsJsonOf(held, "facet");
+  assert.equal(json, await new LatestFacts({ store: countingStore([device("a", 1)], ["curl"]), factsTtlMs: 60_000, ...BUDGETS }).latestFactsJson(device("a", 1), "facet"));
+  assert.match(json!, /curl/);
 });
 
 test("real-size snapshots past the byte budget are evicted, and an evicted device is answered from the store", async () => {
@@ -141,9 +180,9 @@ test("warming stops at the byte budget instead of reading the whole fleet", asyn
   const software = Array.from({ length: 1_500 }, (_, i) => `package-${String(i).padStart(5, "0")}-with-a-long-name`);
   const devices = Array.from({ length: 400 }, (_, i) => device(`d${String(i).padStart(3, "0")}`, 1));
   const store = countingStore(devices, software);
-  const budget = 2 * 1024 * 1024;
+  const budget = 64 * policySnapshotOf(snapshot("d000", 1, software)).heapBytes;
   const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: 64 * 1024 * 1024 });
   await lookup.warm();
-  assert.ok(lookup.stats().snapshots.bytes <= budget);
+  assert.ok(lookup.stats().policySnapshots.bytes <= budget);
   assert.ok(store.reads.length < devices.length / 4, `${store.reads.length} snapshots read`);
 });

@@ -1,5 +1,6 @@
 /**
- * "The latest facts of a device", owned in one place: the parsed-snapshot cache, the serialized
+ * "The latest facts of a device", owned in one place: the parsed-snapshot caches (whole snapshots,
+ * and the policy snapshots sign-ins evaluate: policy-snapshot.ts), the serialized
  * `cached_facts` caches (one per view), their warming after start-up, the authentik view
  * (device-view.ts) and the copy of it rendered at ingest and stored (rendered-view.ts), which a
  * read that misses the caches uses instead of rendering. One instance is built by `createConnector` and handed to the REST routes
@@ -16,13 +17,18 @@ import type { Device, SnapshotStore, StoredSnapshot } from "../store/types.ts";
 import type { FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
 import { renderFacts, storedCachedFacts, withFreshness } from "./rendered-view.ts";
-import { SnapshotCache } from "./snapshot-cache.ts";
+import { policySnapshotFromText, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
+import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
   store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews">;
   factsTtlMs: number;
-  /** Heap bytes the parsed snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
+  /**
+   * Heap bytes the held snapshots may take (`ConnectorLimits.snapshotCacheBytes`): POLICY_SHARE for
+   * policy snapshots, the rest for whole ones, which only compact frames and policies reading
+   * inventories need.
+   */
   snapshotBytes: number;
   /**
    * Bytes the serialized facts may take (`ConnectorLimits.factsCacheBytes`). A budget, not a size
@@ -36,6 +42,9 @@ export interface LatestFactsOptions {
   facetFactsBytes?: number;
 }
 
+/** Of the snapshot budget, what policy snapshots get: at a few KB each they hold a large fleet. */
+const POLICY_SHARE = 0.75;
+
 /** What a device row must say for its cached facts to be found: which seq is the latest. */
 export type DeviceSeq = Pick<Device, "id" | "lastSeq">;
 
@@ -47,6 +56,7 @@ export interface CacheStats {
 
 export interface LookupStats {
   snapshots: CacheStats & { bytes: number };
+  policySnapshots: CacheStats & { bytes: number };
   facts: Record<FactsView, CacheStats & { bytes: number }>;
   storedViews: { hits: number; misses: number };
 }
@@ -55,6 +65,7 @@ export class LatestFacts {
   private readonly store: LatestFactsOptions["store"];
   private readonly factsTtlMs: number;
   private readonly snapshots: SnapshotCache;
+  private readonly policySnapshotCache: SnapshotCache<PolicySnapshot>;
   private readonly facts: Record<FactsView, FactsJsonCache>;
   /** Authentik views read as stored at ingest (hits), or rendered here because none was stored for that (device, seq) (misses). */
   private readonly storedViews = { hits: 0, misses: 0 };
@@ -62,7 +73,8 @@ export class LatestFacts {
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
     this.factsTtlMs = options.factsTtlMs;
-    this.snapshots = new SnapshotCache(options.snapshotBytes, options.admitWhenFull);
+    this.snapshots = new SnapshotCache(Math.floor(options.snapshotBytes * (1 - POLICY_SHARE)), snapshotHeapBytes, options.admitWhenFull);
+    this.policySnapshotCache = new SnapshotCache(Math.floor(options.snapshotBytes * POLICY_SHARE), (held) => held.heapBytes, options.admitWhenFull);
     this.facts = {
       authentik: new FactsJsonCache(options.factsBytes, "authentik"),
       facet: new FactsJsonCache(Math.min(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, options.factsBytes), "facet"),
@@ -104,12 +116,42 @@ export class LatestFacts {
   }
 
   /**
-   * The serialized `cached_facts` of this snapshot in `view`: from the cache, else (authentik) from
-   * the view rendered at ingest, else rendered here. Rendered at most once per (device, seq) here.
+   * Each device's latest policy snapshot (devices that never reported are absent): from its cache,
+   * else made from a held whole snapshot, else from one store query for the rest, of which only
+   * the policy snapshots are kept.
    */
-  async factsJsonOf(snapshot: StoredSnapshot, view: FactsView = "authentik"): Promise<string> {
+  async policySnapshots(devices: DeviceSeq[]): Promise<Map<string, PolicySnapshot>> {
+    const out = new Map<string, PolicySnapshot>();
+    const missing: string[] = [];
+    const keep = (whole: StoredSnapshot) => {
+      const held = policySnapshotOf(whole);
+      this.policySnapshotCache.put(held);
+      out.set(whole.deviceId, held);
+    };
+    for (const d of devices) {
+      const hit = this.policySnapshotCache.get(d.id, d.lastSeq);
+      if (hit) out.set(d.id, hit);
+      else {
+        const whole = this.snapshots.peek(d.id, d.lastSeq);
+        if (whole) keep(whole);
+        else missing.push(d.id);
+      }
+    }
+    if (missing.length > 0) for (const whole of (await this.store.latestSnapshots(missing)).values()) keep(whole);
+    return out;
+  }
+
+  /**
+   * The serialized `cached_facts` of this snapshot in `view`: from the cache, else (authentik) from
+   * the view rendered at ingest, else rendered here from the whole snapshot (read again when given
+   * a policy snapshot). Rendered at most once per (device, seq) here; null if the device has none.
+   */
+  async factsJsonOf(snapshot: StoredSnapshot | PolicySnapshot, view: FactsView = "authentik"): Promise<string | null> {
     const cache = this.facts[view];
-    return cache.get(snapshot.deviceId, snapshot.seq) ?? (await this.storedFactsJson(snapshot.deviceId, snapshot.seq, view)) ?? cache.put(snapshot, this.factsTtlMs);
+    const known = cache.get(snapshot.deviceId, snapshot.seq) ?? (await this.storedFactsJson(snapshot.deviceId, snapshot.seq, view));
+    if (known !== undefined) return known;
+    const whole = "body" in snapshot ? snapshot : await this.latestSnapshot({ id: snapshot.deviceId, lastSeq: snapshot.seq }, { remember: false });
+    return whole ? cache.put(whole, this.factsTtlMs) : null;
   }
 
   /** The device's latest `cached_facts` as JSON, or null when it never reported. */
@@ -167,23 +209,32 @@ export class LatestFacts {
     return json;
   }
 
-  /** A snapshot the agent channel has just stored and acked: the device's next read needs no store query. */
-  accepted(snapshot: StoredSnapshot): void {
+  /**
+   * A snapshot the agent channel has just stored and acked, with its policy facts text made at
+   * ingest (policy-snapshot.ts): the device's next read and sign-in need no store query.
+   */
+  accepted(snapshot: StoredSnapshot, policyFacts?: string): void {
     this.snapshots.put(snapshot);
+    if (policyFacts !== undefined) this.policySnapshotCache.put(policySnapshotFromText(snapshot, policyFacts));
   }
 
   /** Fills the caches in the background (warm.ts); resolves with how many devices were put in. */
   warm(): Promise<number> {
-    return warmLookupCaches({ store: this.store, factsTtlMs: this.factsTtlMs }, this.facts.authentik, this.snapshots);
+    return warmLookupCaches({ store: this.store, factsTtlMs: this.factsTtlMs }, this.facts.authentik, this.policySnapshotCache);
   }
 
   /** Hits, misses and sizes since start-up, for metrics. */
   stats(): LookupStats {
     const facts = (c: FactsJsonCache) => ({ hits: c.hits, misses: c.misses, entries: c.size, bytes: c.heldBytes });
     return {
-      snapshots: { hits: this.snapshots.hits, misses: this.snapshots.misses, entries: this.snapshots.size, bytes: this.snapshots.heldBytes },
+      snapshots: snapshotStats(this.snapshots),
+      policySnapshots: snapshotStats(this.policySnapshotCache),
       facts: { authentik: facts(this.facts.authentik), facet: facts(this.facts.facet) },
       storedViews: { ...this.storedViews },
     };
   }
+}
+
+function snapshotStats(cache: { hits: number; misses: number; size: number; heldBytes: number }): CacheStats & { bytes: number } {
+  return { hits: cache.hits, misses: cache.misses, entries: cache.size, bytes: cache.heldBytes };
 }

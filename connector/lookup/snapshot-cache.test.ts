@@ -9,7 +9,7 @@ const snapshot = (deviceId: string, seq: number, bodyLength = 1_000) =>
 const ONE = snapshotHeapBytes(snapshot("a", 1));
 
 test("answers only for the exact seq the device row names", () => {
-  const cache = new SnapshotCache(10 * ONE);
+  const cache = new SnapshotCache(10 * ONE, snapshotHeapBytes);
   cache.put(snapshot("d1", 3));
   assert.equal(cache.get("d1", 3)?.seq, 3);
   assert.equal(cache.get("d1", 4), undefined, "a newer snapshot is a miss");
@@ -17,7 +17,7 @@ test("answers only for the exact seq the device row names", () => {
 });
 
 test("never lets an older seq replace a newer one", () => {
-  const cache = new SnapshotCache(10 * ONE);
+  const cache = new SnapshotCache(10 * ONE, snapshotHeapBytes);
   cache.put(snapshot("d1", 5));
   cache.put(snapshot("d1", 4));
   assert.equal(cache.get("d1", 5)?.seq, 5);
@@ -27,7 +27,7 @@ test("never lets an older seq replace a newer one", () => {
 });
 
 test("holds at most its byte budget, keeping recently read entries", () => {
-  const cache = new SnapshotCache(2 * ONE, () => true);
+  const cache = new SnapshotCache(2 * ONE, snapshotHeapBytes, () => true);
   cache.put(snapshot("a", 1));
   cache.put(snapshot("b", 1));
   cache.get("a", 1);
@@ -39,7 +39,7 @@ test("holds at most its byte budget, keeping recently read entries", () => {
 });
 
 test("charges an entry by its body's size, so a few large snapshots fill what many small ones would", () => {
-  const cache = new SnapshotCache(20 * ONE);
+  const cache = new SnapshotCache(20 * ONE, snapshotHeapBytes);
   for (let i = 0; i < 10; i++) cache.put(snapshot(`large${i}`, 1, 64_000));
   assert.ok(cache.heldBytes <= cache.capacityBytes, `${cache.heldBytes} held`);
   assert.equal(cache.size, 0, "none fits: each is larger than the whole budget");
@@ -53,7 +53,7 @@ test("charges an entry by its body's size, so a few large snapshots fill what ma
 
 test("once full, lets a device not held in only as often as admitWhenFull says, and always refreshes held ones", () => {
   let admit = false;
-  const cache = new SnapshotCache(2 * ONE, () => admit);
+  const cache = new SnapshotCache(2 * ONE, snapshotHeapBytes, () => admit);
   cache.put(snapshot("a", 1));
   cache.put(snapshot("b", 1));
   cache.put(snapshot("c", 1));
@@ -68,7 +68,7 @@ test("once full, lets a device not held in only as often as admitWhenFull says, 
 });
 
 test("a rotation over more devices than fit keeps hitting what it holds", () => {
-  const cache = new SnapshotCache(100 * ONE);
+  const cache = new SnapshotCache(100 * ONE, snapshotHeapBytes);
   let hits = 0;
   for (let round = 0; round < 20; round++) {
     for (let i = 0; i < 400; i++) {

@@ -4,12 +4,14 @@ import type { Device, StoredSnapshot } from "../store/types.ts";
 import { AUTHENTIK_VIEW_VERSION } from "./rendered-view.ts";
 import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./warm.ts";
 import { FactsJsonCache } from "./facts-cache.ts";
-import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
+import { policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
+import { SnapshotCache } from "./snapshot-cache.ts";
 
 const device = (id: string, lastSeq: number, revokedAt: number | null = null) => ({ id, lastSeq, revokedAt }) as Device;
 const snapshot = (deviceId: string, seq: number) =>
   ({ deviceId, seq, collectedAt: 1_000, receivedAt: 1_000, body: '{"facts":{"os":null},"unknown":{}}', facts: { os: null }, unknown: {} }) as unknown as StoredSnapshot;
-const ONE = snapshotHeapBytes(snapshot("d0000", 1));
+const ONE = policySnapshotOf(snapshot("d0000", 1)).heapBytes;
+const policySnapshots = (bytes: number) => new SnapshotCache<PolicySnapshot>(bytes, (held) => held.heapBytes);
 
 /** A store of `devices` (ordered by id, like the real ones) whose latest snapshot is at their lastSeq. */
 function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snapshotReads: string[] } {
@@ -39,7 +41,7 @@ function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snaps
 test("puts every live device's latest snapshot in both caches, page by page", async () => {
   const devices = Array.from({ length: WARM_PAGE * 2 + 5 }, (_, i) => device(`d${String(i).padStart(4, "0")}`, 3));
   const facts = new FactsJsonCache(32 * 1024 * 1024);
-  const snapshots = new SnapshotCache(10_000 * ONE);
+  const snapshots = policySnapshots(10_000 * ONE);
   assert.equal(await warmLookupCaches({ store: fakeStore(devices), factsTtlMs: 60_000 }, facts, snapshots), devices.length);
   for (const d of devices) {
     assert.equal(snapshots.get(d.id, 3)?.seq, 3);
@@ -49,7 +51,7 @@ test("puts every live device's latest snapshot in both caches, page by page", as
 
 test("keeps only the views rendered at ingest for the snapshot it read, rendering none itself", async () => {
   const facts = new FactsJsonCache(1 << 20);
-  const snapshots = new SnapshotCache(10 * ONE);
+  const snapshots = policySnapshots(10 * ONE);
   assert.equal(await warmLookupCaches({ store: fakeStore([device("a", 2), device("bx", 2)]), factsTtlMs: 60_000 }, facts, snapshots), 2);
   assert.ok(facts.get("a", 2)?.startsWith('{"data":{},"unknown":{},"created":'));
   assert.equal(facts.get("bx", 2), undefined);
@@ -58,7 +60,7 @@ test("keeps only the views rendered at ingest for the snapshot it read, renderin
 
 test("skips revoked devices and devices that never reported", async () => {
   const store = fakeStore([device("a", 2), device("b", 0), device("c", 4, 123)]);
-  const snapshots = new SnapshotCache(10 * ONE);
+  const snapshots = policySnapshots(10 * ONE);
   assert.equal(await warmLookupCaches({ store, factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots), 1);
   assert.deepEqual(store.snapshotReads, ["a"]);
 });
@@ -66,15 +68,15 @@ test("skips revoked devices and devices that never reported", async () => {
 test("stops once a cache is full", async () => {
   const devices = Array.from({ length: WARM_PAGE * 4 }, (_, i) => device(`d${String(i).padStart(4, "0")}`, 1));
   const store = fakeStore(devices);
-  const snapshots = new SnapshotCache(WARM_PAGE * ONE);
+  const snapshots = policySnapshots(WARM_PAGE * ONE);
   await warmLookupCaches({ store, factsTtlMs: 60_000 }, new FactsJsonCache(32 * 1024 * 1024), snapshots);
   assert.ok(snapshots.heldBytes <= snapshots.capacityBytes);
   assert.ok(store.snapshotReads.length <= WARM_PAGE, "nothing read after the snapshot cache filled");
 });
 
 test("never replaces a newer cached snapshot, and a store error ends warming quietly", async () => {
-  const snapshots = new SnapshotCache(10 * ONE);
-  snapshots.put(snapshot("a", 9));
+  const snapshots = policySnapshots(10 * ONE);
+  snapshots.put(policySnapshotOf(snapshot("a", 9)));
   await warmLookupCaches({ store: fakeStore([device("a", 8)]), factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots);
   assert.equal(snapshots.get("a", 9)?.seq, 9);
   assert.equal(await warmLookupCaches({ store: fakeStore([device("a", 8)], true), factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots), 0);

@@ -1,7 +1,7 @@
 /**
- * Fills the lookup caches (facts-cache.ts, snapshot-cache.ts) in the background after startup, so
- * the first `GET /v1/devices/{id}` or sign-in of each device after a restart does not wait for
- * the store to read its snapshot and stored view.
+ * Fills the lookup caches (facts-cache.ts, and the policy snapshots of snapshot-cache.ts) in the
+ * background after startup, so the first `GET /v1/devices/{id}` or sign-in of each device after a
+ * restart does not wait for the store to read its snapshot and stored view.
  *
  * Warming can never make an answer stale: both caches are keyed by (device, seq) and used only
  * when that seq equals the device row read by the request, and `put` never replaces a newer seq
@@ -16,6 +16,7 @@
 import type { Device, StoredSnapshot, StoredView } from "../store/types.ts";
 import { storedCachedFacts } from "./rendered-view.ts";
 import type { FactsJsonCache } from "./facts-cache.ts";
+import { policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import type { SnapshotCache } from "./snapshot-cache.ts";
 
 export interface WarmDeps {
@@ -38,7 +39,7 @@ const yieldToRequests = () => new Promise<void>((resolve) => setTimeout(resolve,
 const full = (cache: { heldBytes: number; capacityBytes: number }) => cache.heldBytes >= cache.capacityBytes * 0.95;
 
 /** Resolves with how many devices were put in the caches. */
-export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, snapshots: SnapshotCache): Promise<number> {
+export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, snapshots: SnapshotCache<PolicySnapshot>): Promise<number> {
   let warmed = 0;
   let after: string | undefined;
   try {
@@ -54,7 +55,7 @@ export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, sn
         const chunk = ids.slice(i, i + SNAPSHOTS_PER_READ);
         const [read, views] = await Promise.all([deps.store.latestSnapshots(chunk), deps.store.latestViews(chunk)]);
         for (const snapshot of read.values()) {
-          snapshots.put(snapshot);
+          snapshots.put(policySnapshotOf(snapshot));
           // Only views rendered at ingest: rendering here would cost the event loop more than the reads it saves.
           const json = storedCachedFacts(views.get(snapshot.deviceId), snapshot.seq, deps.factsTtlMs);
           if (json !== undefined) facts.keep(snapshot.deviceId, snapshot.seq, json);

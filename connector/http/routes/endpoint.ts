@@ -22,13 +22,14 @@ import type { Device, StoredSnapshot } from "../../store/types.ts";
 import { hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
 import { serializeDeviceView } from "../../lookup/device-view.ts";
+import type { PolicySnapshot } from "../../lookup/policy-snapshot.ts";
 import { apiError, zodMessage } from "../middleware/errors.ts";
 import { validJson } from "../middleware/validate.ts";
 
 
 interface DeviceResult {
   device: Device;
-  snapshot: StoredSnapshot | null;
+  snapshot: StoredSnapshot | PolicySnapshot | null;
   combined: ReturnType<typeof combinedVerdict>;
   evaluations: PolicyEvaluation[];
   messages: string[];
@@ -42,7 +43,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
   async function judge(devices: Device[], policies: Policy[], check: EndpointCheck): Promise<DeviceResult[]> {
     const refreshed = check.refresh ? await refresher.refreshAll(devices.map((d) => d.id), check.refreshWait * 1000) : new Map<string, RefreshOutcome | null>();
     // The device rows were just read, so their `lastSeq` says which snapshot is the latest.
-    const cached = await deps.lookup.latestSnapshots(devices);
+    const cached: Map<string, StoredSnapshot | PolicySnapshot> = deps.compliance.readsInventory(policies) ? await deps.lookup.latestSnapshots(devices) : await deps.lookup.policySnapshots(devices);
     const byId = new Map(policies.map((p) => [p.id, p]));
     const results: DeviceResult[] = [];
     for (const device of devices) {

@@ -10,7 +10,7 @@ import { Environment, type ASTNode } from "@marcbachmann/cel-js";
 import { LRUCache } from "lru-cache";
 import { LIMITS } from "../schema.ts";
 import { runBounded } from "./bounded.ts";
-import { FACTS_VARIABLE, referencedFactPaths, type FactPath } from "./paths.ts";
+import { FACTS_VARIABLE, referencedFactPaths, referencedFamilies, type FactPath } from "./paths.ts";
 import sampleFacts from "./sample-facts.json" with { type: "json" };
 
 export const CEL_LIMITS = {
@@ -36,6 +36,8 @@ export interface CompiledExpression {
   expression: string;
   evaluate: (facts: unknown) => unknown;
   paths: FactPath[];
+  /** The families it can read; null: the whole document (paths.ts). */
+  families: ReadonlySet<string> | null;
   /**
    * False when the expression's cost is bounded by its size: no regex and no nested
    * comprehension. Those run directly; the rest pay for the time guard (a watchdog thread per
@@ -93,6 +95,7 @@ export function compileExpression(expression: string): CompileResult {
     expression,
     evaluate: (facts) => program({ [FACTS_VARIABLE]: facts }),
     paths: referencedFactPaths(program.ast as ASTNode),
+    families: referencedFamilies(program.ast as ASTNode),
     needsTimeGuard: needsTimeGuard(program.ast as ASTNode),
   };
   const trial = runBounded(() => compiled.evaluate(sampleFacts), CEL_SAVE_TRIAL_TIMEOUT_MS);

@@ -47,6 +47,35 @@ export function referencedFactPaths(root: ASTNode): FactPath[] {
   return [...found.values()];
 }
 
+/**
+ * The fact families (first steps of `facts` chains) an expression can read, or null when it can
+ * read the whole document: `facts` used other than through a constant member or index
+ * (`size(facts)`, `facts[key]`, `facts.exists(k, …)`). A macro variable named `facts` shadows the
+ * document; its chains count as reads too, which only overstates.
+ */
+export function referencedFamilies(root: ASTNode): ReadonlySet<string> | null {
+  const families = new Set<string>();
+  let whole = false;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== "object" || !("op" in node)) return;
+    const ast = node as ASTNode;
+    const chain = chainOf(ast);
+    if (chain && chain.length > 0) {
+      families.add(String(chain[0]));
+      return;
+    }
+    if (ast.op === "id") {
+      if (ast.args === FACTS_VARIABLE) whole = true;
+      return;
+    }
+    if (ast.op === "value") return;
+    visit(ast.args);
+  };
+  visit(root);
+  return whole ? null : families;
+}
+
 /** `hardware.manufacturer`, `disks[0].encryption_enabled`: the snapshot `unknown` map's key style. */
 export function formatFactPath(path: FactPath): string {
   return path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");

@@ -1,0 +1,72 @@
+/**
+ * What a sign-in evaluates: a device's latest snapshot without its inventories
+ * (policy/inventories.ts). A real snapshot is ~64 KB, nearly all of it inventories, while the
+ * families built-in checks read are a few KB; holding only those lets the sign-in cache keep a
+ * large fleet in memory, so a check seldom reads a whole body from the store.
+ *
+ * The text is made where the facts are already parsed: on the verify thread at ingest
+ * (agent-channel/frame-verdict.ts), and from a stored snapshot only when none was kept. It is
+ * parsed on the first sign-in that reads it.
+ *
+ * Reading an inventory from a policy snapshot throws rather than answering "missing": a check that
+ * did read one would otherwise see an unknown fact and decide on it. Policies whose custom checks
+ * can read inventories are evaluated from the whole snapshot instead (ComplianceService.readsInventory).
+ *
+ *   const text = policyFactsText(body.facts, body.unknown);                  // at ingest
+ *   const held = policySnapshotFromText({ deviceId, seq, collectedAt }, text);
+ *   held.facts.os;       // as in the snapshot
+ *   held.facts.software; // throws
+ */
+import type { Facts, Unknown } from "../../shared/facts/schema.ts";
+import { INVENTORY_FAMILIES } from "../policy/inventories.ts";
+import type { StoredSnapshot } from "../store/types.ts";
+
+export type PolicySnapshot = Pick<StoredSnapshot, "deviceId" | "seq" | "collectedAt" | "facts" | "unknown"> & {
+  /** Heap bytes it is charged in the cache. */
+  readonly heapBytes: number;
+};
+
+/** `{"facts":{…every family but the inventories…},"unknown":{…}}` */
+export function policyFactsText(facts: Facts, unknown: Unknown): string {
+  const kept: Record<string, unknown> = {};
+  // Reflect.ownKeys, not Object.keys: on a lazy snapshot that asks each member's descriptor, parsing the inventories.
+  for (const family of Reflect.ownKeys(facts)) {
+    if (typeof family === "string" && !INVENTORY_FAMILIES.has(family)) kept[family] = (facts as Record<string, unknown>)[family];
+  }
+  return JSON.stringify({ facts: kept, unknown });
+}
+
+export function policySnapshotFromText(fields: Pick<StoredSnapshot, "deviceId" | "seq" | "collectedAt">, text: string): PolicySnapshot {
+  let parsed: { facts: Facts; unknown: Unknown } | undefined;
+  const load = () => (parsed ??= guarded(JSON.parse(text) as { facts: Record<string, unknown>; unknown: Unknown }));
+  return Object.freeze({
+    deviceId: fields.deviceId,
+    seq: fields.seq,
+    collectedAt: fields.collectedAt,
+    get facts() {
+      return load().facts;
+    },
+    get unknown() {
+      return load().unknown;
+    },
+    // The text, and its parse once read: more than parsed JSON takes in V8, so the cache's bound holds.
+    heapBytes: 3 * text.length + fields.deviceId.length + 256,
+  });
+}
+
+/** A policy snapshot of a whole one read from the store (this scans the whole body once). */
+export function policySnapshotOf(snapshot: StoredSnapshot): PolicySnapshot {
+  return policySnapshotFromText(snapshot, policyFactsText(snapshot.facts, snapshot.unknown));
+}
+
+function guarded(parsed: { facts: Record<string, unknown>; unknown: Unknown }): { facts: Facts; unknown: Unknown } {
+  for (const family of INVENTORY_FAMILIES) {
+    Object.defineProperty(parsed.facts, family, {
+      enumerable: false,
+      get: () => {
+        throw new Error(`a policy snapshot leaves out the ${family} inventory; evaluate from the whole snapshot`);
+      },
+    });
+  }
+  return { facts: Object.freeze(parsed.facts) as unknown as Facts, unknown: Object.freeze(parsed.unknown) };
+}
