@@ -4,7 +4,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { macFacts, windowsFacts } from "../support/policy/fixtures.ts";
+import { linuxFacts, macFacts, windowsFacts } from "../support/policy/fixtures.ts";
 import { startLivePolicyConnector, type LivePolicyConnector } from "../support/live-policy-connector.ts";
 
 let t: LivePolicyConnector;
@@ -154,5 +154,28 @@ describe("Windows: WINDOWS_11 required, WINDOWS_10 NOT_ALLOWED", () => {
   test("a Mac is not judged by the Windows policy alone: no policy applies", async () => {
     const mac = await t.pushDevice(macFacts());
     assert.equal((await check({ device: mac.deviceId, policies: [policy] })).body.passing, false);
+  });
+});
+
+describe("a policy that reads an inventory is evaluated from the whole snapshot", () => {
+  let needsCurl: string;
+  let firewall: string;
+  before(async () => {
+    needsCurl = await t.createPolicy({
+      name: "curl installed",
+      platform: "LINUX",
+      customChecks: [{ name: "curl", expression: 'facts.software.exists(s, s.name == "curl")', message: "Install curl." }],
+    });
+    firewall = await t.createPolicy({ name: "firewall on", platform: "LINUX", firewallEnabled: true });
+  });
+
+  test("the software list decides, after a sign-in that read only the small families", async () => {
+    const withCurl = await t.pushDevice(linuxFacts({ software: [{ name: "curl", version: "8.5.0", source: "deb" }] } as never));
+    const without = await t.pushDevice(linuxFacts());
+    for (const device of [withCurl, without]) assert.equal((await check({ device: device.deviceId, policies: [firewall] })).body.passing, true);
+    assert.equal((await check({ device: withCurl.deviceId, policies: [needsCurl] })).body.passing, true);
+    const refused = await check({ device: without.deviceId, policies: [needsCurl, firewall] });
+    assert.equal(refused.body.passing, false);
+    assert.deepEqual(refused.body.messages, ["Install curl."]);
   });
 });
