@@ -115,8 +115,8 @@ describe("GET /metrics", () => {
     assert.equal(moved("facet_signin_check_duration_seconds_count"), 3);
     assert.equal(value(after, "facet_signin_check_duration_seconds_bucket", { le: "+Inf" }), value(after, "facet_signin_check_duration_seconds_count"));
     assert.equal(value(after, "facet_agents_connected"), 1);
-    // The snapshot went into the sign-in cache as it was acked: both checks of the device hit it.
-    assert.ok(moved("facet_cache_requests_total", { cache: "snapshots", result: "hit" }) >= 2);
+    // The snapshot's policy facts went into the sign-in cache as it was acked: both checks of the device hit it.
+    assert.ok(moved("facet_cache_requests_total", { cache: "policy_snapshots", result: "hit" }) >= 2);
     assert.ok(moved("facet_cache_requests_total", { cache: "api_tokens", result: "hit" }) >= 1);
     assert.ok(moved("facet_store_operation_duration_seconds_count", { operation: "writeSnapshots" }) >= 1);
     assert.ok(moved("facet_store_operation_duration_seconds_count", { operation: "enrollDevice" }) >= 1);
