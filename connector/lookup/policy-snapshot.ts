@@ -37,8 +37,15 @@ export function policyFactsText(facts: Facts, unknown: Unknown): string {
 }
 
 export function policySnapshotFromText(fields: Pick<StoredSnapshot, "deviceId" | "seq" | "collectedAt">, text: string): PolicySnapshot {
+  let unparsed: string | undefined = text;
   let parsed: { facts: Facts; unknown: Unknown } | undefined;
-  const load = () => (parsed ??= guarded(JSON.parse(text) as { facts: Record<string, unknown>; unknown: Unknown }));
+  const load = () => {
+    if (!parsed) {
+      parsed = guarded(JSON.parse(unparsed!) as { facts: Record<string, unknown>; unknown: Unknown });
+      unparsed = undefined;
+    }
+    return parsed;
+  };
   return Object.freeze({
     deviceId: fields.deviceId,
     seq: fields.seq,
@@ -49,8 +56,8 @@ export function policySnapshotFromText(fields: Pick<StoredSnapshot, "deviceId" |
     get unknown() {
       return load().unknown;
     },
-    // The text, and its parse once read: more than parsed JSON takes in V8, so the cache's bound holds.
-    heapBytes: 3 * text.length + fields.deviceId.length + 256,
+    // Either the text or its parse is held, and the parse takes a little more (docs/scale.md).
+    heapBytes: Math.ceil(1.25 * text.length) + fields.deviceId.length + 256,
   });
 }
 
