@@ -141,6 +141,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
     store,
     factsTtlMs: limits.factsTtlMs,
     snapshotBytes: limits.snapshotCacheBytes,
+    policySnapshotBytes: limits.policySnapshotCacheBytes,
     factsBytes: limits.factsCacheBytes,
   });
   const apiTokens = new ApiTokenCache(store);

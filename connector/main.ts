@@ -63,7 +63,7 @@ program
   .addOption(new Option("--event-retention-days <days>", "prune events older than this; 0 keeps them (default 90; snapshot.accepted 7)").env("FACET_EVENT_RETENTION_DAYS").argParser(count))
   .addOption(new Option("--event-max-rows <n>", "keep at most this many events, the newest; 0 for no cap (default 5000000)").env("FACET_EVENT_MAX_ROWS").argParser(count))
   .addOption(
-    new Option("--lookup-cache-mb <mb>", "memory for each of the latest-facts caches of sign-ins and device reads: parsed snapshots, serialized facts (default: an eighth of the heap limit)")
+    new Option("--lookup-cache-mb <mb>", "memory for each of the latest-facts caches of sign-ins and device reads: whole snapshots, policy snapshots, serialized facts (default: an eighth of the heap limit, a sixteenth for policy snapshots)")
       .env("FACET_LOOKUP_CACHE_MB")
       .argParser(integerOption({ min: 1, what: "a whole number of megabytes" })),
   )

@@ -38,8 +38,10 @@ export interface ConnectorLimits {
   snapshotIntervalSeconds: number;
   /** How long a cached snapshot counts as fresh in the device view (authentik uses 24 h). */
   factsTtlMs: number;
-  /** Heap bytes the latest parsed snapshots kept for sign-ins may take (connector/lookup/snapshot-cache.ts). */
+  /** Heap bytes the latest whole snapshots kept in memory may take (connector/lookup/snapshot-cache.ts). */
   snapshotCacheBytes: number;
+  /** Heap bytes the policy snapshots sign-ins evaluate may take (connector/lookup/policy-snapshot.ts). */
+  policySnapshotCacheBytes: number;
   /** Bytes of serialized device facts kept for `GET /v1/devices/{id}` and the check, at most (connector/lookup/facts-cache.ts). */
   factsCacheBytes: number;
   /** Snapshots per ingest transaction. */
@@ -110,6 +112,8 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   // An eighth of the heap each: whatever the fleet's size and its snapshots', the caches cannot exhaust it.
   snapshotCacheBytes: heapShare(8),
   factsCacheBytes: heapShare(8),
+  // A few KB per device: a sixteenth holds a fleet of tens of thousands (docs/scale.md).
+  policySnapshotCacheBytes: heapShare(16),
   batchMaxSize: 256,
   eventRetentionDays: 90,
   // The snapshot itself (with capped history) is the durable record; its acceptance event is noise after a week.

@@ -75,7 +75,7 @@ async function serve(opts: ServeOptions, log: ReturnType<typeof createLogger>): 
     limits: {
       ...(opts.eventRetentionDays !== undefined ? { eventRetentionDays: opts.eventRetentionDays } : {}),
       ...(opts.eventMaxRows !== undefined ? { eventMaxRows: opts.eventMaxRows } : {}),
-      ...(opts.lookupCacheMb !== undefined ? { snapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, factsCacheBytes: opts.lookupCacheMb * 2 ** 20 } : {}),
+      ...(opts.lookupCacheMb !== undefined ? { snapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, policySnapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, factsCacheBytes: opts.lookupCacheMb * 2 ** 20 } : {}),
       ...(opts.osCatalogMaxAgeDays !== undefined ? { osCatalogMaxAgeDays: opts.osCatalogMaxAgeDays } : {}),
       ...(opts.defaultMaxFactAge !== undefined ? { defaultMaxFactAgeSeconds: opts.defaultMaxFactAge * 3600 } : {}),
       ...(opts.bindOnVerifiedSignIn ? { bindOnVerifiedSignIn: true } : {}),

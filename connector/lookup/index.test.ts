@@ -12,7 +12,7 @@ const snapshot = (deviceId: string, seq: number, software: string[] = []) => {
   const body = JSON.stringify({ facts, unknown: {} });
   return { deviceId, seq, collectedAt: 1_000, receivedAt: 1_000, body, facts, unknown: {} } as unknown as StoredSnapshot;
 };
-const BUDGETS = { snapshotBytes: 1 << 20, factsBytes: 1 << 20 };
+const BUDGETS = { snapshotBytes: 1 << 20, policySnapshotBytes: 1 << 20, factsBytes: 1 << 20 };
 
 function countingStore(devices: Device[], software: string[] = [], views = new Map<string, StoredView>()): LatestFactsOptions["store"] & { reads: string[] } {
   const reads: string[] = [];
@@ -160,7 +160,7 @@ test("real-size snapshots past the byte budget are evicted, and an evicted devic
   const devices = Array.from({ length: 40 }, (_, i) => device(`d${String(i).padStart(2, "0")}`, i + 1));
   const store = countingStore(devices, software);
   const budget = 2 * 1024 * 1024;
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: budget, admitWhenFull: () => true });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, policySnapshotBytes: budget, factsBytes: budget, admitWhenFull: () => true });
   assert.ok(snapshot("x", 1, software).body.length > 60_000);
   for (const d of devices) await lookup.latestSnapshot(d);
   const { snapshots } = lookup.stats();
@@ -181,7 +181,7 @@ test("warming stops at the byte budget instead of reading the whole fleet", asyn
   const devices = Array.from({ length: 400 }, (_, i) => device(`d${String(i).padStart(3, "0")}`, 1));
   const store = countingStore(devices, software);
   const budget = 64 * policySnapshotOf(snapshot("d000", 1, software)).heapBytes;
-  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, factsBytes: 64 * 1024 * 1024 });
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: budget, policySnapshotBytes: budget, factsBytes: 64 * 1024 * 1024 });
   await lookup.warm();
   assert.ok(lookup.stats().policySnapshots.bytes <= budget);
   assert.ok(store.reads.length < devices.length / 4, `${store.reads.length} snapshots read`);

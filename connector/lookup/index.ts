@@ -9,7 +9,7 @@
  * Why an answer is never stale: every read is keyed by the (device, seq) of a device row the
  * caller has just read, and stored snapshots are immutable (snapshot-cache.ts, facts-cache.ts).
  *
- *   const lookup = new LatestFacts({ store, factsTtlMs: limits.factsTtlMs, snapshotBytes: limits.snapshotCacheBytes, factsBytes: limits.factsCacheBytes });
+ *   const lookup = new LatestFacts({ store, factsTtlMs, snapshotBytes, policySnapshotBytes, factsBytes }); // ConnectorLimits' budgets
  *   void lookup.warm();
  *   const json = await lookup.latestFactsJson(device, "authentik");
  */
@@ -24,12 +24,10 @@ import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 export interface LatestFactsOptions {
   store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews">;
   factsTtlMs: number;
-  /**
-   * Heap bytes the held snapshots may take (`ConnectorLimits.snapshotCacheBytes`): POLICY_SHARE for
-   * policy snapshots, the rest for whole ones, which only compact frames and policies reading
-   * inventories need.
-   */
+  /** Heap bytes the whole snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;
+  /** Heap bytes the policy snapshots may take (`ConnectorLimits.policySnapshotCacheBytes`). */
+  policySnapshotBytes: number;
   /**
    * Bytes the serialized facts may take (`ConnectorLimits.factsCacheBytes`). A budget, not a size
    * per device: a real document is tens of KB, and a cache smaller than the devices read in
@@ -41,9 +39,6 @@ export interface LatestFactsOptions {
   /** For tests; the admins' full view otherwise keeps its own small bound. */
   facetFactsBytes?: number;
 }
-
-/** Of the snapshot budget, what policy snapshots get: at a few KB each they hold a large fleet. */
-const POLICY_SHARE = 0.75;
 
 /** What a device row must say for its cached facts to be found: which seq is the latest. */
 export type DeviceSeq = Pick<Device, "id" | "lastSeq">;
@@ -73,8 +68,8 @@ export class LatestFacts {
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
     this.factsTtlMs = options.factsTtlMs;
-    this.snapshots = new SnapshotCache(Math.floor(options.snapshotBytes * (1 - POLICY_SHARE)), snapshotHeapBytes, options.admitWhenFull);
-    this.policySnapshotCache = new SnapshotCache(Math.floor(options.snapshotBytes * POLICY_SHARE), (held) => held.heapBytes, options.admitWhenFull);
+    this.snapshots = new SnapshotCache(options.snapshotBytes, snapshotHeapBytes, options.admitWhenFull);
+    this.policySnapshotCache = new SnapshotCache(options.policySnapshotBytes, (held) => held.heapBytes, options.admitWhenFull);
     this.facts = {
       authentik: new FactsJsonCache(options.factsBytes, "authentik"),
       facet: new FactsJsonCache(Math.min(options.facetFactsBytes ?? FACET_VIEW_CACHE_BYTES, options.factsBytes), "facet"),

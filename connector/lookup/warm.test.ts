@@ -14,10 +14,12 @@ const ONE = policySnapshotOf(snapshot("d0000", 1)).heapBytes;
 const policySnapshots = (bytes: number) => new SnapshotCache<PolicySnapshot>(bytes, (held) => held.heapBytes);
 
 /** A store of `devices` (ordered by id, like the real ones) whose latest snapshot is at their lastSeq. */
-function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snapshotReads: string[] } {
+function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snapshotReads: string[]; viewReads: string[] } {
   const snapshotReads: string[] = [];
+  const viewReads: string[] = [];
   return {
     snapshotReads,
+    viewReads,
     async listDevices({ after, limit }) {
       return devices.filter((d) => after === undefined || d.id > after).slice(0, limit);
     },
@@ -28,6 +30,7 @@ function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snaps
     },
     // Devices whose id ends in "x" have no view stored for their latest snapshot.
     async latestViews(ids) {
+      viewReads.push(...ids);
       return new Map(
         ids.map((id) => {
           const seq = devices.find((d) => d.id === id)!.lastSeq;
@@ -80,4 +83,14 @@ test("never replaces a newer cached snapshot, and a store error ends warming qui
   await warmLookupCaches({ store: fakeStore([device("a", 8)]), factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots);
   assert.equal(snapshots.get("a", 9)?.seq, 9);
   assert.equal(await warmLookupCaches({ store: fakeStore([device("a", 8)], true), factsTtlMs: 60_000 }, new FactsJsonCache(1 << 20), snapshots), 0);
+});
+
+test("policy snapshots go on filling once the serialized facts are full, without reading views", async () => {
+  const store = fakeStore([device("a", 1), device("b", 1), device("c", 1)]);
+  const snapshots = policySnapshots(10 * ONE);
+  const facts = new FactsJsonCache(300);
+  facts.keep("zz", 1, "x".repeat(200));
+  assert.equal(await warmLookupCaches({ store, factsTtlMs: 60_000 }, facts, snapshots), 3);
+  assert.equal(snapshots.size, 3);
+  assert.deepEqual(store.viewReads, []);
 });

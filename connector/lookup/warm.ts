@@ -6,8 +6,9 @@
  * Warming can never make an answer stale: both caches are keyed by (device, seq) and used only
  * when that seq equals the device row read by the request, and `put` never replaces a newer seq
  * with an older one. Pages are small and each is followed by a macrotask yield, so requests that
- * arrive meanwhile are served between pages; warming stops when either cache has reached its byte
- * budget (so it never reads the whole fleet's snapshots into memory), when every device was seen,
+ * arrive meanwhile are served between pages; warming stops when the policy snapshots have reached
+ * their byte budget (so it never reads the whole fleet's snapshots into memory; views are read only
+ * while the serialized facts have room), when every device was seen,
  * or on the first store error (a closed store, a database restart) — it is an optimisation, never
  * a reason to fail.
  *
@@ -50,10 +51,12 @@ export async function warmLookupCaches(deps: WarmDeps, facts: FactsJsonCache, sn
       after = page[page.length - 1]!.id;
       const ids = page.filter((d) => d.revokedAt === null && d.lastSeq > 0).map((d) => d.id);
       for (let i = 0; i < ids.length; i += SNAPSHOTS_PER_READ) {
-        // Past the budget each put would only push out a device warmed a moment ago.
-        if (full(facts) || full(snapshots)) return warmed;
+        // Past a budget each put would only push out a device warmed a moment ago. Policy snapshots
+        // are small, so they go on filling after the serialized facts are full.
+        if (full(snapshots)) return warmed;
+        const withViews = !full(facts);
         const chunk = ids.slice(i, i + SNAPSHOTS_PER_READ);
-        const [read, views] = await Promise.all([deps.store.latestSnapshots(chunk), deps.store.latestViews(chunk)]);
+        const [read, views] = await Promise.all([deps.store.latestSnapshots(chunk), withViews ? deps.store.latestViews(chunk) : new Map<string, StoredView>()]);
         for (const snapshot of read.values()) {
           snapshots.put(policySnapshotOf(snapshot));
           // Only views rendered at ingest: rendering here would cost the event loop more than the reads it saves.

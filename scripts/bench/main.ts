@@ -112,7 +112,7 @@ function fdLimit(): number | null {
  * modest number of agents can saturate ingest. The limits themselves are exercised in test/reliability. */
 const BENCH_LIMITS = {
   framesPerSecond: 100_000, frameBurst: 100_000, maxPendingFrames: 64, heartbeatMs: 120_000,
-  ...(opts.lookupCacheMb !== undefined ? { snapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, factsCacheBytes: opts.lookupCacheMb * 2 ** 20 } : {}),
+  ...(opts.lookupCacheMb !== undefined ? { snapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, policySnapshotCacheBytes: opts.lookupCacheMb * 2 ** 20, factsCacheBytes: opts.lookupCacheMb * 2 ** 20 } : {}),
 };
 
 const started = performance.now();
