@@ -29,8 +29,10 @@ function chainOf(node: ASTNode): FactPath | null {
   return null;
 }
 
-export function referencedFactPaths(root: ASTNode): FactPath[] {
+/** Every `facts` chain an expression spells (each once), and whether it uses `facts` other than through one. */
+function factChains(root: ASTNode): { chains: FactPath[]; bare: boolean } {
   const found = new Map<string, FactPath>();
+  let bare = false;
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (!node || typeof node !== "object" || !("op" in node)) return;
@@ -40,11 +42,19 @@ export function referencedFactPaths(root: ASTNode): FactPath[] {
       found.set(formatFactPath(chain), chain);
       return;
     }
-    if (ast.op === "value" || ast.op === "id") return;
+    if (ast.op === "id") {
+      if (ast.args === FACTS_VARIABLE) bare = true;
+      return;
+    }
+    if (ast.op === "value") return;
     visit(ast.args);
   };
   visit(root);
-  return [...found.values()];
+  return { chains: [...found.values()], bare };
+}
+
+export function referencedFactPaths(root: ASTNode): FactPath[] {
+  return factChains(root).chains;
 }
 
 /**
@@ -54,26 +64,8 @@ export function referencedFactPaths(root: ASTNode): FactPath[] {
  * document; its chains count as reads too, which only overstates.
  */
 export function referencedFamilies(root: ASTNode): ReadonlySet<string> | null {
-  const families = new Set<string>();
-  let whole = false;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== "object" || !("op" in node)) return;
-    const ast = node as ASTNode;
-    const chain = chainOf(ast);
-    if (chain && chain.length > 0) {
-      families.add(String(chain[0]));
-      return;
-    }
-    if (ast.op === "id") {
-      if (ast.args === FACTS_VARIABLE) whole = true;
-      return;
-    }
-    if (ast.op === "value") return;
-    visit(ast.args);
-  };
-  visit(root);
-  return whole ? null : families;
+  const { chains, bare } = factChains(root);
+  return bare ? null : new Set(chains.map((chain) => String(chain[0])));
 }
 
 /** `hardware.manufacturer`, `disks[0].encryption_enabled`: the snapshot `unknown` map's key style. */
