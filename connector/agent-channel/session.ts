@@ -34,6 +34,7 @@ import type { PublicKeyCache } from "./key-cache.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { ReadGate } from "./read-gate.ts";
 import type { FrameVerifier } from "./verify-pool.ts";
+import { ownedFrame } from "./owned-frame.ts";
 import type { ConnectorMetrics } from "../metrics/index.ts";
 
 export interface SessionContext extends IngestContext {
@@ -110,8 +111,7 @@ export class ChannelSession implements AgentConnection {
       void this.rejectFrame("malformed_frame", "frames must be JSON text, not binary", CLOSE_CODES.protocolViolation);
       return;
     }
-    // A copy of exactly this frame: ws may hand over a view into a larger buffer.
-    const bytes = new Uint8Array(data);
+    const bytes = ownedFrame(data);
     // One frame at a time, in order: acks follow seq order and the seq check sees the previous write.
     this.pendingFrames += 1;
     this.gate.enter(this);

@@ -7,7 +7,7 @@ import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { PublicKeyCache } from "./key-cache.ts";
-import { runVerifyTask, type VerifyReply, type VerifyRequest } from "./verify-protocol.ts";
+import { runVerifyTask, type VerifyReply, type VerifyRequest, type VerifyResult } from "./verify-protocol.ts";
 
 const port = parentPort;
 if (!port) throw new Error("verify-worker.ts runs only as a worker thread");
@@ -16,15 +16,34 @@ yieldToEventLoop();
 
 port.on("message", (request: VerifyRequest) => {
   let reply: VerifyReply;
+  let transfer: ArrayBuffer[] = [];
   try {
-    reply = { id: request.id, result: runVerifyTask(request.task, keys) };
+    const result = runVerifyTask(request.task, keys);
+    transfer = viewAsBytes(result);
+    reply = { id: request.id, result };
   } catch (error) {
     // A bug, not the frame's fault: the frame fails, the thread stays.
     reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
-  port.postMessage(reply);
+  port.postMessage(reply, transfer);
 });
 port.postMessage({ ready: true } satisfies VerifyReply);
+
+const encoder = new TextEncoder();
+
+/**
+ * An accepted snapshot's view leaves as bytes the message moves rather than copies: the main
+ * thread only passes it on to the store, so as a string it would be copied in and out of its heap
+ * (tens of KB a real-size snapshot, often kept past a young collection while the write commits).
+ * Returns what to move.
+ */
+function viewAsBytes(result: VerifyResult): ArrayBuffer[] {
+  if (typeof result === "boolean" || result.kind !== "snapshot" || !result.body?.ok || !("json" in result.body.view)) return [];
+  const { version, json } = result.body.view;
+  const utf8 = encoder.encode(json);
+  result.body.view = { version, utf8 };
+  return [utf8.buffer];
+}
 
 /**
  * Sign-ins first, also when the cores are short: on Linux a thread's nice value is its own, so this

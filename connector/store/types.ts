@@ -148,13 +148,23 @@ export interface SnapshotWrite {
    * What identity providers read of this snapshot, rendered once at ingest (lookup/stored-view.ts)
    * and kept for the device's latest snapshot only, so a lookup never parses the body.
    */
-  view?: RenderedView;
+  view?: RenderedView | RenderedViewBytes;
 }
 
 /** The serialized authentik `cached_facts` core of one snapshot, and the rules version it was rendered with. */
 export interface RenderedView {
   version: number;
   json: string;
+}
+
+/**
+ * A RenderedView as UTF-8 bytes owning their whole ArrayBuffer, as a verify thread hands it over:
+ * moved between threads rather than copied, and decoded only where it is written
+ * (store/view-text.ts).
+ */
+export interface RenderedViewBytes {
+  version: number;
+  utf8: Uint8Array;
 }
 
 /** The stored view of a device's latest snapshot: used only when `seq` is the device's `lastSeq` and `version` is current. */

@@ -13,6 +13,7 @@
 import type pg from "pg";
 import { identityFromFacts } from "../identity.ts";
 import type { SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import { viewLength, viewText } from "../view-text.ts";
 
 /**
  * Locks the devices of the batch in id order, so two replicas writing overlapping batches queue
@@ -145,7 +146,7 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
     ];
     row.forEach((v, c) => columns[c]!.push(v));
     viewVersion.push(view?.version ?? null);
-    viewJson.push(view?.json ?? null);
+    viewJson.push(view ? viewText(view) : null);
     for (const u of id.usernames) {
       const name = noNul(u);
       if (name === null) continue;
@@ -195,7 +196,7 @@ function slices(batch: SnapshotWrite[], maxBytes: number): SnapshotWrite[][] {
   let current: SnapshotWrite[] = [];
   let bytes = 0;
   for (const w of batch) {
-    const size = w.snapshot.body.length + w.snapshot.signature.length + (w.view?.json.length ?? 0);
+    const size = w.snapshot.body.length + w.snapshot.signature.length + (w.view ? viewLength(w.view) : 0);
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];

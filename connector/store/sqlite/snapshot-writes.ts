@@ -9,7 +9,8 @@
  */
 import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
-import type { RenderedView, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import type { RenderedView, RenderedViewBytes, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import { viewText } from "../view-text.ts";
 
 export interface SnapshotRowWrite {
   deviceId: string;
@@ -19,7 +20,8 @@ export interface SnapshotRowWrite {
   body: string;
   signature: string;
   identity: DeviceIdentity;
-  view: RenderedView | null;
+  /** As bytes when a verify thread rendered it: moved to the writer thread, decoded only there. */
+  view: RenderedView | RenderedViewBytes | null;
   events: { type: string; at: number; deviceId: string | null; data: string }[];
 }
 
@@ -123,7 +125,7 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (device.revoked_at !== null) return "revoked_device";
     if (w.seq <= device.last_seq) return "replayed_seq";
     insertSnapshot.run(w);
-    if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, w.view.json);
+    if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, viewText(w.view));
     const { usernames, ...columns } = w.identity;
     if (identityChanges(device, columns)) {
       updateDeviceAndIdentity.run({ ...columns, deviceId: w.deviceId, seq: w.seq, receivedAt: w.receivedAt });
