@@ -15,7 +15,8 @@ import { generateKeyPair, sign, type DeviceKeyPair } from "../../shared/signing/
 import { FACTS_VERSION } from "../../shared/facts/schema.ts";
 import { sampleFacts, SAMPLE_UNKNOWN } from "../../test/support/facts.ts";
 import { createLogger } from "../log.ts";
-import { frameVerdict } from "./frame-verdict.ts";
+import { frameVerdict, type FrameVerdict } from "./frame-verdict.ts";
+import { viewText } from "../store/view-text.ts";
 import { PublicKeyCache } from "./key-cache.ts";
 import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
 import type { VerifyRequest } from "./verify-protocol.ts";
@@ -33,6 +34,13 @@ function body(seq: number, extra: Record<string, unknown> = {}): string {
 function frame(text: string, keys: DeviceKeyPair = device, extra: Record<string, unknown> = {}): Uint8Array {
   const signature = sign("snapshot", Buffer.from(text, "utf8"), keys.secretKey).toString("base64");
   return Buffer.from(JSON.stringify({ type: "snapshot", body: text, signature, ...extra }));
+}
+
+/** A thread's verdict with its view decoded: it leaves the thread as bytes (verify-worker.ts). */
+function viewAsText(verdict: FrameVerdict): FrameVerdict {
+  if (verdict.kind !== "snapshot" || !verdict.body?.ok) return verdict;
+  assert.ok("utf8" in verdict.body.view, "the view crosses as bytes");
+  return { ...verdict, body: { ...verdict.body, view: { version: verdict.body.view.version, json: viewText(verdict.body.view) } } };
 }
 
 /** One of each: accepted, and every refusal the threads decide, in the order ingest.ts states. */
@@ -53,7 +61,7 @@ test("answers every kind of frame exactly as the check run inline does", async (
   try {
     const inline = new PublicKeyCache();
     const verdicts = await Promise.all(FRAMES.map(([, bytes]) => pool.verify(bytes, publicKey)));
-    FRAMES.forEach(([name, bytes], i) => assert.deepEqual(verdicts[i], frameVerdict(bytes, publicKey, inline), name));
+    FRAMES.forEach(([name, bytes], i) => assert.deepEqual(viewAsText(verdicts[i]!), frameVerdict(bytes, publicKey, inline), name));
     const codes = verdicts.map((v) => (v.kind === "snapshot" ? (v.body?.ok ? "ok" : v.body?.code) : v.kind));
     assert.deepEqual(codes, ["ok", "bad_signature", "bad_snapshot", "non_canonical_body", "bad_snapshot", "bad_snapshot", "malformed", "malformed", "frame"]);
     assert.ok(pool.threads >= 1 && pool.threads <= 2);
