@@ -50,6 +50,15 @@ await forEachBackend(
       assert.deepEqual(await ctx.store.latestView("d1"), { seq: 5, collectedAt: collectedAt(5), version: 2, json: "{}" });
     });
 
+    test("stores a view handed over as UTF-8 bytes as the text it encodes", async () => {
+      await enroll(ctx.store, "d1", "d2");
+      const json = (seq: number) => `{"data":{"name":"Zoë 日本 🚀","seq":${seq}},"unknown":{}}`;
+      const asBytes = (id: string, seq: number) => ({ ...write(id, seq), view: { version: 1, utf8: new TextEncoder().encode(json(seq)) } });
+      assert.deepEqual(await ctx.store.writeSnapshots([asBytes("d1", 1), asBytes("d2", 2), asBytes("d1", 3)]), ["accepted", "accepted", "accepted"]);
+      assert.equal((await ctx.store.latestView("d1"))?.json, json(3));
+      assert.equal((await ctx.store.latestView("d2"))?.json, json(2));
+    });
+
     test("a replayed seq changes no row, not the latest, not last_seen", async () => {
       await enroll(ctx.store, "d1");
       await ctx.store.writeSnapshots([write("d1", 4)]);
