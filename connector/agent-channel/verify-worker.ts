@@ -33,8 +33,8 @@ const encoder = new TextEncoder();
 
 /**
  * An accepted snapshot's view leaves as bytes the message moves rather than copies: the main
- * thread only passes it on to the store, so as a string it would be copied in and out of its heap
- * (tens of KB a real-size snapshot, often kept past a young collection while the write commits).
+ * thread only passes it on to the store, so as a string it would be copied in and out of its heap,
+ * and often kept there past a young collection while the write commits.
  * Returns what to move.
  */
 function viewAsBytes(result: VerifyResult): ArrayBuffer[] {

@@ -52,9 +52,9 @@ function keysSorted(value: unknown): boolean {
       continue;
     }
     let previous: string | undefined;
-    // for…in visits the own keys in Object.keys order without building their array (≈ 1,000
-    // objects in a real snapshot body); a plain object's prototype adds none, and any it did add
-    // could only make the answer false, which the callers then settle exactly.
+    // for…in visits the own keys in Object.keys order without building an array per object; a
+    // plain object's prototype adds none, and any it did add could only make the answer false,
+    // which the callers then settle exactly.
     for (const key in v) {
       if (previous !== undefined && !(previous < key)) return false;
       previous = key;

@@ -122,8 +122,8 @@ export class SnapshotWriterThread {
 }
 
 /**
- * The views' bytes, moved to the thread rather than copied: tens of KB per real-size snapshot
- * that this thread never reads. Only a buffer holding nothing else can be moved.
+ * The views' bytes, moved to the thread rather than copied: as large as the body, and this thread
+ * never reads them. Only a buffer holding nothing else can be moved.
  */
 function movableViews(batch: SnapshotRowWrite[]): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
