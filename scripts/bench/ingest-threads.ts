@@ -4,11 +4,13 @@
  * a SQLite file store with its writer thread, fed pre-signed frames closed loop (one in flight per
  * device, in seq order). CPU time from /proc, so other processes on the machine move the figure
  * far less than they move `npm run bench`; the frames are handed over as the whole buffers ws
- * delivers for a real-size frame. Compare two trees by running it in each, alternately.
+ * delivers for a real-size frame. Each round is preceded by the bare verify of the same bodies, so
+ * its ratios are against the same minute's verify cost. Compare two trees by running it in each,
+ * alternately.
  *
  *   npx tsx scripts/bench/ingest-threads.ts [--size real|small] [--devices 200] [--frames 8] [--rounds 3]
  */
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, verify, type KeyObject } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +23,7 @@ import { SnapshotBatcher } from "../../connector/agent-channel/batcher.ts";
 import { ingestSnapshot, type SessionDevice } from "../../connector/agent-channel/ingest.ts";
 import { signedSnapshotFrame } from "./snapshot-frames.ts";
 import { isSnapshotSize, templateFor } from "./snapshot-sizes.ts";
+import { domainMessage } from "../../shared/signing/domains.ts";
 
 const opts = new Command("ingest-threads")
   .option("--size <size>", "real or small", "real")
@@ -45,7 +48,7 @@ const store = await openStore(join(dir, "facet.db"));
 await store.createEnrollToken({ id: "t", label: "t", createdAt: 0, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h");
 const nonce = "n".repeat(43);
 const totalFrames = opts.frames * (opts.rounds + 1);
-const devices: { session: SessionDevice; frames: Buffer[] }[] = [];
+const devices: { session: SessionDevice; frames: Buffer[]; key: KeyObject }[] = [];
 for (let d = 0; d < opts.devices; d++) {
   const id = `bench-${String(d).padStart(6, "0")}`;
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -54,7 +57,7 @@ for (let d = 0; d < opts.devices; d++) {
   if (!enrolled.ok) throw new Error(`enroll: ${enrolled.reason}`);
   const template = templateFor(size, id, d, "bench");
   const frames = Array.from({ length: totalFrames }, (_, i) => signedSnapshotFrame(template, privateKey, i + 1, nonce));
-  devices.push({ session: { id, publicKey: raw, lastSeq: 0, serial: null, machineId: null, hardwareUuid: null }, frames });
+  devices.push({ session: { id, publicKey: raw, lastSeq: 0, serial: null, machineId: null, hardwareUuid: null }, frames, key: publicKey });
 }
 
 const silent = pino({ level: "silent" });
@@ -76,7 +79,21 @@ async function deviceRound(device: (typeof devices)[number], from: number): Prom
   }
 }
 
+/** The bare Ed25519 verify of the same bodies on one thread (node:crypto, cached key), µs each, while nothing else runs here. */
+function bareVerify(): number {
+  const signed = devices[0]!.frames.slice(0, 50).map((f) => JSON.parse(f.toString("utf8")) as { body: string; signature: string });
+  const n = 300;
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const { body, signature } = signed[i % signed.length]!;
+    if (!verify(null, domainMessage("snapshot", Buffer.from(body, "utf8")), devices[0]!.key, Buffer.from(signature, "base64"))) throw new Error("verify");
+  }
+  const used = process.cpuUsage(t0);
+  return (used.user + used.system) / n;
+}
+
 for (let round = 0; round <= opts.rounds; round++) {
+  const verifyMicros = bareVerify();
   const snapshots = opts.devices * opts.frames;
   const t0 = performance.now();
   const [main0, all0] = [mainCpu(), allCpu()];
@@ -85,7 +102,7 @@ for (let round = 0; round <= opts.rounds; round++) {
   const seconds = (performance.now() - t0) / 1000;
   const label = round === 0 ? "warm-up" : `round ${round}`;
   console.log(
-    `${label}: ${size}, ${snapshots} snapshots in ${seconds.toFixed(1)} s (${Math.round(snapshots / seconds)}/s); CPU per snapshot: main ${Math.round(main / snapshots)} µs, other threads ${Math.round((all - main) / snapshots)} µs, all ${Math.round(all / snapshots)} µs; load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`,
+    `${label}: ${size}, ${snapshots} snapshots in ${seconds.toFixed(1)} s (${Math.round(snapshots / seconds)}/s); CPU per snapshot: main ${Math.round(main / snapshots)} µs, other threads ${Math.round((all - main) / snapshots)} µs, all ${Math.round(all / snapshots)} µs; bare verify ${Math.round(verifyMicros)} µs → main ${(main / snapshots / verifyMicros).toFixed(2)}×, all ${(all / snapshots / verifyMicros).toFixed(2)}×; load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`,
   );
 }
 await pool.close();
