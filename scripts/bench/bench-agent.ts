@@ -28,6 +28,8 @@ export class BenchAgent {
   welcome: Welcome | null = null;
   errors: { code: string; message: string }[] = [];
   onAck: (seq: number) => void = () => {};
+  /** A snapshot refused with an error naming its seq: answered, and never to be acked. */
+  onRefused: (seq: number) => void = () => {};
   onClose: (code: number) => void = () => {};
   private ws: WebSocket | null = null;
   private frames: Buffer[] = [];
@@ -88,6 +90,7 @@ export class BenchAgent {
             break;
           case "error":
             this.errors.push({ code: frame.code, message: frame.message });
+            if (frame.seq !== undefined) this.onRefused(frame.seq);
             if (this.welcome === null) {
               clearTimeout(timer);
               reject(new Error(`${frame.code}: ${frame.message}`));

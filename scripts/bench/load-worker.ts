@@ -76,6 +76,7 @@ function ingest(startAt: number, warmupMs: number, durationMs: number, window: n
   const endAt = startAt + durationMs;
   const latencies: number[] = [];
   let acked = 0;
+  let refused = 0;
   let ackedInWindow = 0;
   let sent = 0;
   let exhausted = 0;
@@ -103,8 +104,14 @@ function ingest(startAt: number, warmupMs: number, durationMs: number, window: n
         if (t0 !== undefined) latencies.push(performance.now() - t0);
       }
       send();
-      // Everything pre-signed is acked: no reason to wait out the clock.
-      if (acked === total) finish();
+      // Everything pre-signed is answered: no reason to wait out the clock.
+      if (acked + refused === total) finish();
+    };
+    agent.onRefused = () => {
+      sentAt.shift();
+      refused += 1;
+      send();
+      if (acked + refused === total) finish();
     };
     setTimeout(() => {
       for (let i = 0; i < window; i++) send();
