@@ -78,7 +78,9 @@ export class BenchAgent {
           case "welcome":
             clearTimeout(timer);
             this.welcome = frame;
-            this.lastSeq = frame.lastSeq;
+            // As the real agent does (agent/identity/state-file.ts raiseSeqTo): a welcome can name an
+            // older seq than this agent sent, while its previous session's snapshots are still being written.
+            this.lastSeq = Math.max(this.lastSeq, frame.lastSeq);
             resolve(frame);
             break;
           case "ack":
