@@ -337,6 +337,9 @@ async function refreshRun(devices: EnrolledDevice[], agentUrls: string[], restUr
 
 async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], variant: IngestVariant, ceiling: CeilingResult) {
   const size = variant;
+  // The previous run's snapshots must be written first: a welcome names the last stored seq, and
+  // these agents (new processes) start from it.
+  await settle(`ingest (${size}) connect`);
   const fleet = await Fleet.start({ agentUrls, devices, perProcess: Math.ceil(devices.length / 2), sourceAddresses: 1, size: sizeOf(variant) });
   const connect = await fleet.connect(64);
   const steady = variant === "steady" && ceiling.compact !== undefined;
