@@ -59,7 +59,10 @@ export async function sqliteAddonFor(opts: { root: string; target: Target; base:
       cwd: src,
       maxBuffer: 64 * 1024 * 1024,
       timeout: 30 * 60_000,
-      env: { ...process.env, npm_config_build_from_source: "true" },
+      // npm hands its config to scripts as npm_config_* variables, and node-gyp lets them override
+      // its flags: a host whose npm sets `nodedir` (to build addons for the Node it runs) would
+      // otherwise compile against that Node's headers instead of the base's.
+      env: { ...process.env, npm_config_build_from_source: "true", npm_config_nodedir: headers },
     });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
