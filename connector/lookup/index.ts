@@ -220,16 +220,15 @@ export class LatestFacts {
 
   /** Hits, misses and sizes since start-up, for metrics. */
   stats(): LookupStats {
-    const facts = (c: FactsJsonCache) => ({ hits: c.hits, misses: c.misses, entries: c.size, bytes: c.heldBytes });
     return {
-      snapshots: snapshotStats(this.snapshots),
-      policySnapshots: snapshotStats(this.policySnapshotCache),
-      facts: { authentik: facts(this.facts.authentik), facet: facts(this.facts.facet) },
+      snapshots: cacheStats(this.snapshots),
+      policySnapshots: cacheStats(this.policySnapshotCache),
+      facts: { authentik: cacheStats(this.facts.authentik), facet: cacheStats(this.facts.facet) },
       storedViews: { ...this.storedViews },
     };
   }
 }
 
-function snapshotStats(cache: { hits: number; misses: number; size: number; heldBytes: number }): CacheStats & { bytes: number } {
+function cacheStats(cache: { hits: number; misses: number; size: number; heldBytes: number }): CacheStats & { bytes: number } {
   return { hits: cache.hits, misses: cache.misses, entries: cache.size, bytes: cache.heldBytes };
 }
