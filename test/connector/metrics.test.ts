@@ -85,7 +85,7 @@ describe("GET /metrics", () => {
     assert.equal((await t.api("/metrics", { token: prometheus.secret })).status, 200);
   });
 
-  test("counts real traffic: snapshots accepted and refused by code, sign-ins by verdict, agents, caches, store calls", async () => {
+  test("counts real traffic: snapshots accepted and refused by code, sign-ins by verdict, agents, caches, store calls", async (testCtx) => {
     const before = (await scrape()).samples;
     const policy = await t.api("/v1/device-assurances", { method: "POST", body: JSON.stringify({ name: "Firewall on", platform: "LINUX", firewallEnabled: true }) });
     assert.equal(policy.status, 200);
@@ -93,6 +93,8 @@ describe("GET /metrics", () => {
 
     const device = await enrollTestDevice(t.connector.url, t.enrollToken, { hostname: "metrics-host" });
     const client = await ProtocolClient.connect(t.connector.agentUrl);
+    // Closed however the test ends: an open agent socket would keep the run from finishing on a failed assertion.
+    testCtx.after(() => client.close());
     assert.equal((await client.authenticate(device)).type, "welcome");
     assert.deepEqual(await client.sendSnapshot(device, { seq: 1, facts: linuxFacts({ hardware: { serial: "SER-METRICS" } }) }), { type: "ack", seq: 1 });
     const refused = await client.sendSnapshot(device, { seq: 2, signWith: generateKeyPair() });
