@@ -149,6 +149,24 @@ export interface SnapshotWrite {
    * and kept for the device's latest snapshot only, so a lookup never parses the body.
    */
   view?: RenderedView | RenderedViewBytes;
+  /**
+   * What sign-ins evaluate of this snapshot (lookup/policy-snapshot.ts), made once at ingest and
+   * kept for the device's latest snapshot only, so a sign-in after a restart reads a few KB
+   * instead of the whole body.
+   */
+  policyFacts?: PolicyFacts;
+}
+
+/** The policy facts text of one snapshot, and the version of its shape (lookup/policy-snapshot.ts POLICY_FACTS_VERSION). */
+export interface PolicyFacts {
+  version: number;
+  text: string;
+}
+
+/** The stored policy facts of a device's latest snapshot: used only when `seq` is the device's `lastSeq` and `version` is current. */
+export interface StoredPolicyFacts extends PolicyFacts {
+  seq: number;
+  collectedAt: number;
 }
 
 /** The serialized authentik `cached_facts` core of one snapshot, and the rules version it was rendered with. */
@@ -229,6 +247,8 @@ export interface SnapshotStore {
   latestView(deviceId: string): Promise<StoredView | null>;
   /** `latestView` of many devices (those without one are absent), in one query. */
   latestViews(deviceIds: string[]): Promise<Map<string, StoredView>>;
+  /** The policy facts stored with each device's latest accepted snapshot that had them (devices without are absent), in one query. */
+  latestPolicyFacts(deviceIds: string[]): Promise<Map<string, StoredPolicyFacts>>;
 }
 
 /** What pruneEvents deletes; every bound is optional. Times are epoch ms. */

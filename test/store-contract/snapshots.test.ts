@@ -59,6 +59,43 @@ await forEachBackend(
       assert.equal((await ctx.store.latestView("d2"))?.json, json(2));
     });
 
+    test("keeps the policy facts made with each device's newest accepted snapshot, one per device", async () => {
+      await enroll(ctx.store, "d1", "d2");
+      const text = (seq: number) => `{"facts":{"os":{"name":"Zoë 日本","seq":${seq}}},"unknown":{}}`;
+      const withFacts = (id: string, seq: number, version = 1) => ({ ...write(id, seq), policyFacts: { version, text: text(seq) } });
+      const collectedAt = (seq: number) => write("d1", seq).snapshot.collectedAt;
+      assert.deepEqual(await ctx.store.latestPolicyFacts(["d1"]), new Map());
+      assert.deepEqual(await ctx.store.writeSnapshots([withFacts("d1", 1), withFacts("d2", 1), withFacts("d1", 3), withFacts("d1", 2)]), ["accepted", "accepted", "accepted", "replayed_seq"]);
+      const many = await ctx.store.latestPolicyFacts(["d2", "d1", "nobody"]);
+      assert.deepEqual([...many.keys()].sort(), ["d1", "d2"]);
+      assert.deepEqual(many.get("d1"), { seq: 3, collectedAt: collectedAt(3), version: 1, text: text(3) });
+      assert.equal(many.get("d2")?.seq, 1);
+      // A snapshot written without them leaves the older row, whose seq tells readers not to use it.
+      assert.deepEqual(await ctx.store.writeSnapshots([write("d1", 4)]), ["accepted"]);
+      assert.deepEqual((await ctx.store.latestPolicyFacts(["d1"])).get("d1")?.seq, 3);
+      assert.equal((await ctx.store.getDevice("d1"))?.lastSeq, 4);
+      // The next one that carries them replaces the row, version included.
+      assert.deepEqual(await ctx.store.writeSnapshots([withFacts("d1", 5, 2)]), ["accepted"]);
+      assert.deepEqual((await ctx.store.latestPolicyFacts(["d1"])).get("d1"), { seq: 5, collectedAt: collectedAt(5), version: 2, text: text(5) });
+      // A view alone leaves them as they are, and they alone leave the view: separate rows.
+      assert.deepEqual(await ctx.store.writeSnapshots([{ ...write("d1", 6), view: { version: 1, json: "{}" } }, { ...withFacts("d2", 7), view: undefined }]), ["accepted", "accepted"]);
+      assert.equal((await ctx.store.latestPolicyFacts(["d1"])).get("d1")?.seq, 5);
+      assert.equal((await ctx.store.latestView("d1"))?.seq, 6);
+      assert.equal((await ctx.store.latestView("d2"))?.seq, undefined);
+      assert.equal((await ctx.store.latestPolicyFacts(["d2"])).get("d2")?.seq, 7);
+    });
+
+    test("a replayed or refused snapshot leaves the stored policy facts as they were", async () => {
+      await enroll(ctx.store, "d1");
+      const withFacts = (seq: number, text: string) => ({ ...write("d1", seq), policyFacts: { version: 1, text } });
+      await ctx.store.writeSnapshots([withFacts(4, "kept")]);
+      assert.deepEqual(await ctx.store.writeSnapshots([withFacts(4, "replayed"), withFacts(2, "older")]), ["replayed_seq", "replayed_seq"]);
+      assert.equal((await ctx.store.latestPolicyFacts(["d1"])).get("d1")?.text, "kept");
+      await ctx.store.revokeDevice("d1", 2000);
+      assert.deepEqual(await ctx.store.writeSnapshots([withFacts(5, "revoked")]), ["revoked_device"]);
+      assert.equal((await ctx.store.latestPolicyFacts(["d1"])).get("d1")?.text, "kept");
+    });
+
     test("a replayed seq changes no row, not the latest, not last_seen", async () => {
       await enroll(ctx.store, "d1");
       await ctx.store.writeSnapshots([write("d1", 4)]);

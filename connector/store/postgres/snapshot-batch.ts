@@ -32,10 +32,10 @@ const APPLY_BATCH = `
 WITH items AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                       $23::integer[], $24::text[])
+                       $23::integer[], $24::text[], $25::integer[], $26::text[])
          WITH ORDINALITY AS i(device_id, seq, collected_at, received_at, body, signature,
                               serial, manufacturer, model, platform, machine_id, hardware_uuid, hostname,
-                              view_version, view, n)
+                              view_version, view, policy_facts_version, policy_facts, n)
 ), judged AS (
   SELECT i.*,
          CASE
@@ -115,6 +115,12 @@ WITH items AS (
   SELECT device_id, seq, collected_at, view_version, view FROM accepted WHERE newest_rank = 1 AND view IS NOT NULL
   ON CONFLICT (device_id) DO UPDATE
      SET seq = EXCLUDED.seq, collected_at = EXCLUDED.collected_at, version = EXCLUDED.version, view = EXCLUDED.view
+), policy_facts AS (
+  -- Likewise the policy facts (lookup/policy-snapshot.ts).
+  INSERT INTO snapshot_policy_facts (device_id, seq, collected_at, version, facts)
+  SELECT device_id, seq, collected_at, policy_facts_version, policy_facts FROM accepted WHERE newest_rank = 1 AND policy_facts IS NOT NULL
+  ON CONFLICT (device_id) DO UPDATE
+     SET seq = EXCLUDED.seq, collected_at = EXCLUDED.collected_at, version = EXCLUDED.version, facts = EXCLUDED.facts
 ), ev AS (
   -- Only accepted items' events, in batch order then the order given.
   INSERT INTO events (type, at, device_id, data)
@@ -137,7 +143,9 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
   const evData: string[] = [];
   const viewVersion: (number | null)[] = [];
   const viewJson: (string | null)[] = [];
-  batch.forEach(({ snapshot: s, events, identity, view }, index) => {
+  const policyFactsVersion: (number | null)[] = [];
+  const policyFactsText: (string | null)[] = [];
+  batch.forEach(({ snapshot: s, events, identity, view, policyFacts }, index) => {
     const id = identity ?? identityFromFacts(s.facts);
     const row = [
       s.deviceId, s.seq, s.collectedAt, s.receivedAt, s.body, s.signature,
@@ -147,6 +155,8 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
     row.forEach((v, c) => columns[c]!.push(v));
     viewVersion.push(view?.version ?? null);
     viewJson.push(view ? viewText(view) : null);
+    policyFactsVersion.push(policyFacts?.version ?? null);
+    policyFactsText.push(policyFacts?.text ?? null);
     for (const u of id.usernames) {
       const name = noNul(u);
       if (name === null) continue;
@@ -161,7 +171,7 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
       evData.push(JSON.stringify(e.data));
     }
   });
-  return [...columns, userItem, userName, evItem, evType, evAt, evDevice, evData, lockedIds, historyLimit, viewVersion, viewJson];
+  return [...columns, userItem, userName, evItem, evType, evAt, evDevice, evData, lockedIds, historyLimit, viewVersion, viewJson, policyFactsVersion, policyFactsText];
 }
 
 /**
@@ -196,7 +206,7 @@ function slices(batch: SnapshotWrite[], maxBytes: number): SnapshotWrite[][] {
   let current: SnapshotWrite[] = [];
   let bytes = 0;
   for (const w of batch) {
-    const size = w.snapshot.body.length + w.snapshot.signature.length + (w.view ? viewLength(w.view) : 0);
+    const size = w.snapshot.body.length + w.snapshot.signature.length + (w.view ? viewLength(w.view) : 0) + (w.policyFacts?.text.length ?? 0);
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];

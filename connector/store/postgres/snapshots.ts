@@ -2,7 +2,7 @@
  * Snapshots on PostgreSQL: the same contract as ../sqlite/snapshots.ts; batches are written by
  * ./snapshot-batch.ts.
  */
-import type { SnapshotStore, SnapshotWrite, SnapshotWriteResult, StoredSnapshot, StoredView } from "../types.ts";
+import type { SnapshotStore, SnapshotWrite, SnapshotWriteResult, StoredPolicyFacts, StoredSnapshot, StoredView } from "../types.ts";
 import type { PostgresAccess } from "./access.ts";
 import { applySnapshotBatch } from "./snapshot-batch.ts";
 import { SNAPSHOT_COLUMNS, snapshotFromRow, type SnapshotRow } from "./rows.ts";
@@ -54,6 +54,17 @@ export function createPostgresSnapshotStore(db: PostgresAccess, historyLimit: nu
         [deviceIds],
       );
       for (const r of rows) out.set(r.device_id, { seq: r.seq, collectedAt: r.collected_at, version: r.version, json: r.view });
+      return out;
+    },
+
+    async latestPolicyFacts(deviceIds: string[]): Promise<Map<string, StoredPolicyFacts>> {
+      const out = new Map<string, StoredPolicyFacts>();
+      if (deviceIds.length === 0) return out;
+      const { rows } = await db.pool.query<{ device_id: string; seq: number; collected_at: number; version: number; facts: string }>(
+        "SELECT device_id, seq, collected_at, version, facts FROM snapshot_policy_facts WHERE device_id = ANY($1::text[])",
+        [deviceIds],
+      );
+      for (const r of rows) out.set(r.device_id, { seq: r.seq, collectedAt: r.collected_at, version: r.version, text: r.facts });
       return out;
     },
   };

@@ -9,7 +9,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
-import type { RenderedView, RenderedViewBytes, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import type { PolicyFacts, RenderedView, RenderedViewBytes, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
 import { viewText } from "../view-text.ts";
 
 export interface SnapshotRowWrite {
@@ -22,10 +22,11 @@ export interface SnapshotRowWrite {
   identity: DeviceIdentity;
   /** As bytes when a verify thread rendered it: moved to the writer thread, decoded only there. */
   view: RenderedView | RenderedViewBytes | null;
+  policyFacts: PolicyFacts | null;
   events: { type: string; at: number; deviceId: string | null; data: string }[];
 }
 
-export function toRowWrite({ snapshot, events, identity, view }: SnapshotWrite): SnapshotRowWrite {
+export function toRowWrite({ snapshot, events, identity, view, policyFacts }: SnapshotWrite): SnapshotRowWrite {
   return {
     deviceId: snapshot.deviceId,
     seq: snapshot.seq,
@@ -35,6 +36,7 @@ export function toRowWrite({ snapshot, events, identity, view }: SnapshotWrite):
     signature: snapshot.signature,
     identity: identity ?? identityFromFacts(snapshot.facts),
     view: view ?? null,
+    policyFacts: policyFacts ?? null,
     events: events.map((e) => ({ type: e.type, at: e.at, deviceId: e.deviceId, data: JSON.stringify(e.data) })),
   };
 }
@@ -105,6 +107,10 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     `INSERT INTO snapshot_views (device_id, seq, collected_at, version, view) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at, version = excluded.version, view = excluded.view`,
   );
+  const putPolicyFacts = db.prepare<[string, number, number, number, string]>(
+    `INSERT INTO snapshot_policy_facts (device_id, seq, collected_at, version, facts) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at, version = excluded.version, facts = excluded.facts`,
+  );
   const insertEvent = db.prepare("INSERT INTO events (type, at, device_id, data) VALUES (?, ?, ?, ?)");
 
   // Most snapshots report the same users as the last one; rewriting the rows each time was a
@@ -126,6 +132,7 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (w.seq <= device.last_seq) return "replayed_seq";
     insertSnapshot.run(w);
     if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, viewText(w.view));
+    if (w.policyFacts) putPolicyFacts.run(w.deviceId, w.seq, w.collectedAt, w.policyFacts.version, w.policyFacts.text);
     const { usernames, ...columns } = w.identity;
     if (identityChanges(device, columns)) {
       updateDeviceAndIdentity.run({ ...columns, deviceId: w.deviceId, seq: w.seq, receivedAt: w.receivedAt });

@@ -4,7 +4,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { snapshotFromRow, type SnapshotRow } from "../rows.ts";
-import type { SnapshotStore, SnapshotWriteResult, StoredSnapshot, StoredView } from "../types.ts";
+import type { SnapshotStore, SnapshotWriteResult, StoredPolicyFacts, StoredSnapshot, StoredView } from "../types.ts";
 import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
 
 /**
@@ -21,6 +21,10 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
 
   const view = db.prepare<[string], { seq: number; collected_at: number; version: number; view: string }>(
     "SELECT seq, collected_at, version, view FROM snapshot_views WHERE device_id = ?",
+  );
+
+  const policyFacts = db.prepare<[string], { seq: number; collected_at: number; version: number; facts: string }>(
+    "SELECT seq, collected_at, version, facts FROM snapshot_policy_facts WHERE device_id = ?",
   );
 
   return {
@@ -54,6 +58,14 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
       for (const id of deviceIds) {
         const row = view.get(id);
         if (row) out.set(id, { seq: row.seq, collectedAt: row.collected_at, version: row.version, json: row.view });
+      }
+      return out;
+    },
+    async latestPolicyFacts(deviceIds) {
+      const out = new Map<string, StoredPolicyFacts>();
+      for (const id of deviceIds) {
+        const row = policyFacts.get(id);
+        if (row) out.set(id, { seq: row.seq, collectedAt: row.collected_at, version: row.version, text: row.facts });
       }
       return out;
     },

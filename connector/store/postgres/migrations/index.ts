@@ -18,10 +18,11 @@ import { migration as policies } from "./003-policies.ts";
 import { migration as devicesByPublicKey } from "./004-devices-by-public-key.ts";
 import { migration as deviceBindings } from "./005-device-bindings.ts";
 import { migration as snapshotViews } from "./006-snapshot-views.ts";
+import { migration as snapshotPolicyFacts } from "./007-snapshot-policy-facts.ts";
 
 export type { Migration } from "./migration.ts";
 
-export const MIGRATIONS: readonly Migration[] = [initial, clusterPresence, policies, devicesByPublicKey, deviceBindings, snapshotViews];
+export const MIGRATIONS: readonly Migration[] = [initial, clusterPresence, policies, devicesByPublicKey, deviceBindings, snapshotViews, snapshotPolicyFacts];
 
 export interface MigrationReport {
   applied: number[];

@@ -5,6 +5,7 @@ import { createPool, parsePostgresLocation } from "../connection.ts";
 import { openPostgresStore } from "../store.ts";
 import { createTestSchema, postgresSkipReason, type TestSchema } from "../../../../test/support/postgres-schema.ts";
 import { MIGRATIONS, migrate, type Migration } from "./index.ts";
+import { device, write } from "../../../../test/support/store/fixtures.ts";
 
 const skip = await postgresSkipReason();
 
@@ -47,6 +48,42 @@ describe("a schema migrated by the previous layout", { skip }, () => {
       assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
       await store.createEnrollToken({ id: "t1", label: null, username: "alice", createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h1");
       assert.equal((await store.listEnrollTokens())[0]?.username, "alice");
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a schema at migration 006", { skip }, () => {
+  let schema: TestSchema;
+  after(async () => {
+    await schema?.drop();
+  });
+
+  test("gets 007 alone, after which snapshots store their policy facts", async () => {
+    schema = await createTestSchema();
+    const location = parsePostgresLocation(schema.url);
+    const pool = createPool(location, { max: 1, applicationName: "facet-legacy-test" });
+    try {
+      const client = await pool.connect();
+      try {
+        assert.deepEqual((await migrate(client, location.schema, MIGRATIONS.filter((m) => m.version <= 6))).applied, [1, 2, 3, 4, 5, 6]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+
+    const store = await openPostgresStore(schema.url, { poolSize: 2 });
+    try {
+      const { rows } = await store.pool.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+      assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5, 6, 7]);
+      await store.createEnrollToken({ id: "t1", label: null, createdAt: 1, expiresAt: null, maxUses: null, uses: 0, revokedAt: null }, "h1");
+      assert.equal((await store.enrollDevice("h1", device("d1"), 1000)).ok, true);
+      const policyFacts = { version: 1, text: '{"facts":{},"unknown":{}}' };
+      assert.deepEqual(await store.writeSnapshots([{ ...write("d1", 1), policyFacts }]), ["accepted"]);
+      assert.deepEqual((await store.latestPolicyFacts(["d1"])).get("d1"), { ...policyFacts, seq: 1, collectedAt: write("d1", 1).snapshot.collectedAt });
     } finally {
       await store.close();
     }
