@@ -24,6 +24,7 @@ import { isStoreUnavailable } from "../store/unavailable.ts";
 import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import { lazySnapshot } from "../store/lazy-snapshot.ts";
+import { versionedPolicyFacts } from "../lookup/policy-snapshot.ts";
 import type { SnapshotBatcher } from "./batcher.ts";
 import type { BodyVerdict, VerifiedBody } from "./frame-verdict.ts";
 
@@ -91,7 +92,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
 
   let result: Awaited<ReturnType<SnapshotBatcher["write"]>>;
   try {
-    result = await ctx.batcher.write({ snapshot, events, identity, view: verdict.view });
+    result = await ctx.batcher.write({ snapshot, events, identity, view: verdict.view, policyFacts: versionedPolicyFacts(verdict.policyFacts) });
   } catch (error) {
     // A full disk or a lost database is not the agent's fault and not a bug: say so, so a refresh
     // waiting on this snapshot answers store_unavailable instead of timing out.

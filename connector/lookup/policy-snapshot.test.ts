@@ -8,7 +8,7 @@ import { CompiledExpressions } from "../policy/cel/compile.ts";
 import { INVENTORY_FAMILIES, readsInventory } from "../policy/inventories.ts";
 import { lazySnapshot } from "../store/lazy-snapshot.ts";
 import { inputOf, linuxFacts, macFacts, policyOf, windowsFacts } from "../../test/support/policy/fixtures.ts";
-import { policySnapshotOf } from "./policy-snapshot.ts";
+import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf, storedPolicySnapshot, versionedPolicyFacts } from "./policy-snapshot.ts";
 
 // The agent's document recorded on a Linux VM (ours; its header says when), with 759 software entries.
 const recorded = JSON.parse(readFileSync(new URL("../../scripts/bench/fixtures/linux-agent-facts.json", import.meta.url), "utf8")) as { facts: Facts; unknown: Unknown };
@@ -83,4 +83,21 @@ test("a custom check that can read an inventory, or the whole document, sends th
   }
   const broken = { ...custom("1 == 1"), customChecks: [{ name: "c", expression: "facts.software.(", message: "m" }] };
   assert.equal(readsInventory(broken, expressions), false, "one that does not compile reads nothing: it fails as a policy error");
+});
+
+test("the stored text's version is pinned with the inventories it leaves out", () => {
+  // The text's shape depends on these; if they change, bump POLICY_FACTS_VERSION (so stored texts
+  // are made again from their bodies) and the list here.
+  assert.deepEqual({ version: POLICY_FACTS_VERSION, left: [...INVENTORY_FAMILIES].sort() }, { version: 1, left: ["groups", "processes", "software", "users"] });
+});
+
+test("stored policy facts answer only for their own seq and the current version", () => {
+  const text = policyFactsText(recorded.facts, recorded.unknown);
+  const stored = { ...versionedPolicyFacts(text), seq: 3, collectedAt: 2_000 };
+  const held = storedPolicySnapshot("d1", stored, 3)!;
+  assert.deepEqual([held.deviceId, held.seq, held.collectedAt], ["d1", 3, 2_000]);
+  assert.deepEqual(held.facts.os, recorded.facts.os);
+  assert.equal(storedPolicySnapshot("d1", stored, 4), undefined, "a newer snapshot was accepted without them");
+  assert.equal(storedPolicySnapshot("d1", { ...stored, version: POLICY_FACTS_VERSION + 1 }, 3), undefined);
+  assert.equal(storedPolicySnapshot("d1", undefined, 3), undefined);
 });

@@ -5,8 +5,10 @@
  * large fleet in memory, so a check seldom reads a whole body from the store.
  *
  * The text is made where the facts are already parsed: on the verify thread at ingest
- * (agent-channel/frame-verdict.ts), and from a stored snapshot only when none was kept. It is
- * parsed on the first sign-in that reads it.
+ * (agent-channel/frame-verdict.ts), and stored beside the snapshot (`snapshot_policy_facts`), so
+ * a device not held is read as these few KB; from a whole stored snapshot only when no text was
+ * stored for its seq, or under an older POLICY_FACTS_VERSION. It is parsed on the first sign-in
+ * that reads it.
  *
  * Reading an inventory from a policy snapshot throws rather than answering "missing": a check that
  * did read one would otherwise see an unknown fact and decide on it. Policies whose custom checks
@@ -19,7 +21,16 @@
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import { INVENTORY_FAMILIES } from "../policy/inventories.ts";
-import type { StoredSnapshot } from "../store/types.ts";
+import type { PolicyFacts, StoredPolicyFacts, StoredSnapshot } from "../store/types.ts";
+
+/**
+ * The shape of the text a stored one was made under; it is used only while that is this one.
+ * Bump it whenever what `policyFactsText` keeps changes — INVENTORY_FAMILIES above all, which
+ * policy-snapshot.test.ts pins beside it: a family no longer left out would read as missing from
+ * an older text — and stored texts are made again from their bodies until each device's next
+ * snapshot.
+ */
+export const POLICY_FACTS_VERSION = 1;
 
 export type PolicySnapshot = Pick<StoredSnapshot, "deviceId" | "seq" | "collectedAt" | "facts" | "unknown"> & {
   /** Heap bytes it is charged in the cache. */
@@ -34,6 +45,16 @@ export function policyFactsText(facts: Facts, unknown: Unknown): string {
     if (typeof family === "string" && !INVENTORY_FAMILIES.has(family)) kept[family] = (facts as Record<string, unknown>)[family];
   }
   return JSON.stringify({ facts: kept, unknown });
+}
+
+/** The text as the store keeps it, with the version of its shape. */
+export function versionedPolicyFacts(text: string): PolicyFacts {
+  return { version: POLICY_FACTS_VERSION, text };
+}
+
+/** A policy snapshot from stored policy facts, if they were made for exactly this seq under the current version. */
+export function storedPolicySnapshot(deviceId: string, stored: StoredPolicyFacts | undefined, seq: number): PolicySnapshot | undefined {
+  return stored && stored.seq === seq && stored.version === POLICY_FACTS_VERSION ? policySnapshotFromText({ deviceId, seq, collectedAt: stored.collectedAt }, stored.text) : undefined;
 }
 
 export function policySnapshotFromText(fields: Pick<StoredSnapshot, "deviceId" | "seq" | "collectedAt">, text: string): PolicySnapshot {
