@@ -162,6 +162,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
       snapshots: () => lookup.stats().snapshots,
       policy_snapshots: () => lookup.stats().policySnapshots,
       stored_views: () => lookup.stats().storedViews,
+      stored_policy_facts: () => lookup.stats().storedPolicyFacts,
       public_keys: () => keys,
       api_tokens: () => apiTokens.stats(),
       device_rows: () => reads.stats().devices,

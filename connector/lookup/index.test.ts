@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Device, StoredSnapshot, StoredView } from "../store/types.ts";
+import type { Device, StoredPolicyFacts, StoredSnapshot, StoredView } from "../store/types.ts";
 import { LatestFacts, type LatestFactsOptions } from "./index.ts";
-import { policyFactsText, policySnapshotOf } from "./policy-snapshot.ts";
+import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf, versionedPolicyFacts } from "./policy-snapshot.ts";
 import { AUTHENTIK_VIEW_VERSION, renderedAuthentikView } from "./rendered-view.ts";
 
 // Synthetic devices and snapshots: only the fields the lookup reads.
@@ -14,11 +14,18 @@ const snapshot = (deviceId: string, seq: number, software: string[] = []) => {
 };
 const BUDGETS = { snapshotBytes: 1 << 20, policySnapshotBytes: 1 << 20, factsBytes: 1 << 20 };
 
-function countingStore(devices: Device[], software: string[] = [], views = new Map<string, StoredView>()): LatestFactsOptions["store"] & { reads: string[] } {
+function countingStore(
+  devices: Device[],
+  software: string[] = [],
+  views = new Map<string, StoredView>(),
+  policyFacts = new Map<string, StoredPolicyFacts>(),
+): LatestFactsOptions["store"] & { reads: string[]; policyFactsReads: string[] } {
   const reads: string[] = [];
+  const policyFactsReads: string[] = [];
   const latest = (id: string) => snapshot(id, devices.find((d) => d.id === id)!.lastSeq, software);
   return {
     reads,
+    policyFactsReads,
     async listDevices({ after, limit }) {
       return devices.filter((d) => after === undefined || d.id > after).slice(0, limit);
     },
@@ -35,6 +42,10 @@ function countingStore(devices: Device[], software: string[] = [], views = new M
     },
     async latestViews(ids) {
       return new Map(ids.flatMap((id) => (views.has(id) ? [[id, views.get(id)!] as const] : [])));
+    },
+    async latestPolicyFacts(ids) {
+      policyFactsReads.push(...ids);
+      return new Map(ids.flatMap((id) => (policyFacts.has(id) ? [[id, policyFacts.get(id)!] as const] : [])));
     },
   };
 }
@@ -143,6 +154,39 @@ test("an accepted snapshot's policy facts, made at ingest, answer its next sign-
   const held = (await lookup.policySnapshots([device("a", 7)])).get("a")!;
   assert.deepEqual(store.reads, []);
   assert.deepEqual([held.seq, held.facts.os, held.unknown], [7, null, {}]);
+});
+
+test("a device no cache holds has its policy snapshot read from the text stored at ingest, and from the whole snapshot only when that is for another seq or version", async () => {
+  const devices = [device("current", 3), device("older-seq", 3), device("older-version", 3), device("none", 3)];
+  // The stored text says "stored" where the whole snapshot says null: which one answered shows.
+  const stored = (seq: number, version = POLICY_FACTS_VERSION): StoredPolicyFacts => ({ seq, collectedAt: 2_000, version, text: '{"facts":{"os":"stored"},"unknown":{}}' });
+  const policyFacts = new Map([["current", stored(3)], ["older-seq", stored(2)], ["older-version", stored(3, POLICY_FACTS_VERSION + 1)]]);
+  const store = countingStore(devices, ["curl"], new Map(), policyFacts);
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+
+  const read = await lookup.policySnapshots(devices);
+  assert.deepEqual(store.policyFactsReads, devices.map((d) => d.id), "one query for the stored texts");
+  assert.deepEqual(store.reads, ["older-seq", "older-version", "none"], "whole snapshots only for the devices without a usable text");
+  assert.deepEqual([read.get("current")?.seq, read.get("current")?.collectedAt, read.get("current")?.facts.os], [3, 2_000, "stored"]);
+  assert.throws(() => read.get("current")!.facts.software, /inventory/);
+  for (const id of ["older-seq", "older-version", "none"]) assert.deepEqual([read.get(id)?.seq, read.get(id)?.facts.os], [3, null], id);
+  assert.deepEqual(lookup.stats().storedPolicyFacts, { hits: 1, misses: 3 });
+
+  // All of them are held now, whichever way they were read.
+  store.reads.length = 0;
+  store.policyFactsReads.length = 0;
+  assert.equal((await lookup.policySnapshots(devices)).size, 4);
+  assert.deepEqual([store.reads, store.policyFactsReads], [[], []]);
+});
+
+test("stored policy facts made at ingest read back as the policy snapshot made from the whole body", async () => {
+  const s = snapshot("a", 4, ["curl"]);
+  const policyFacts = new Map([["a", { ...versionedPolicyFacts(policyFactsText(s.facts, s.unknown)), seq: 4, collectedAt: s.collectedAt }]]);
+  const store = countingStore([device("a", 4)], ["curl"], new Map(), policyFacts);
+  const held = (await new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS }).policySnapshots([device("a", 4)])).get("a")!;
+  assert.deepEqual(store.reads, []);
+  const whole = policySnapshotOf(s);
+  assert.deepEqual([held.deviceId, held.seq, held.collectedAt, held.facts, held.unknown, held.heapBytes], [whole.deviceId, whole.seq, whole.collectedAt, whole.facts, whole.unknown, whole.heapBytes]);
 });
 
 test("the facts of a policy snapshot are rendered from the whole snapshot, inventories included", async () => {

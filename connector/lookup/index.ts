@@ -19,10 +19,11 @@ import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
 import { renderFacts, storedCachedFacts, withFreshness } from "./rendered-view.ts";
 import { policySnapshotFromText, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
+import { readPolicySnapshots } from "./stored-policy-snapshots.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
-  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews">;
+  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews" | "latestPolicyFacts">;
   factsTtlMs: number;
   /** Heap bytes the whole snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;
@@ -54,6 +55,8 @@ export interface LookupStats {
   policySnapshots: CacheStats & { bytes: number };
   facts: Record<FactsView, CacheStats & { bytes: number }>;
   storedViews: { hits: number; misses: number };
+  /** Policy snapshots not held, read as the text stored at ingest (hits) or made from the whole snapshot (misses). */
+  storedPolicyFacts: { hits: number; misses: number };
 }
 
 export class LatestFacts {
@@ -64,6 +67,7 @@ export class LatestFacts {
   private readonly facts: Record<FactsView, FactsJsonCache>;
   /** Authentik views read as stored at ingest (hits), or rendered here because none was stored for that (device, seq) (misses). */
   private readonly storedViews = { hits: 0, misses: 0 };
+  private readonly storedPolicyFacts = { hits: 0, misses: 0 };
 
   constructor(options: LatestFactsOptions) {
     this.store = options.store;
@@ -112,27 +116,31 @@ export class LatestFacts {
 
   /**
    * Each device's latest policy snapshot (devices that never reported are absent): from its cache,
-   * else made from a held whole snapshot, else from one store query for the rest, of which only
-   * the policy snapshots are kept.
+   * else made from a held whole snapshot, else read for the rest from the policy facts stored at
+   * ingest, and from whole snapshots only for devices without usable ones
+   * (stored-policy-snapshots.ts); of those only the policy snapshots are kept.
    */
   async policySnapshots(devices: DeviceSeq[]): Promise<Map<string, PolicySnapshot>> {
     const out = new Map<string, PolicySnapshot>();
-    const missing: string[] = [];
-    const keep = (whole: StoredSnapshot) => {
-      const held = policySnapshotOf(whole);
+    const missing: DeviceSeq[] = [];
+    const keep = (held: PolicySnapshot) => {
       this.policySnapshotCache.put(held);
-      out.set(whole.deviceId, held);
+      out.set(held.deviceId, held);
     };
     for (const d of devices) {
       const hit = this.policySnapshotCache.get(d.id, d.lastSeq);
       if (hit) out.set(d.id, hit);
       else {
         const whole = this.snapshots.peek(d.id, d.lastSeq);
-        if (whole) keep(whole);
-        else missing.push(d.id);
+        if (whole) keep(policySnapshotOf(whole));
+        else missing.push(d);
       }
     }
-    if (missing.length > 0) for (const whole of (await this.store.latestSnapshots(missing)).values()) keep(whole);
+    if (missing.length === 0) return out;
+    const read = await readPolicySnapshots(this.store, missing);
+    this.storedPolicyFacts.hits += read.stored;
+    this.storedPolicyFacts.misses += read.whole;
+    for (const held of read.snapshots) keep(held);
     return out;
   }
 
@@ -225,6 +233,7 @@ export class LatestFacts {
       policySnapshots: cacheStats(this.policySnapshotCache),
       facts: { authentik: cacheStats(this.facts.authentik), facet: cacheStats(this.facts.facet) },
       storedViews: { ...this.storedViews },
+      storedPolicyFacts: { ...this.storedPolicyFacts },
     };
   }
 }

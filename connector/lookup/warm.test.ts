@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Device, StoredSnapshot } from "../store/types.ts";
+import type { Device, StoredPolicyFacts, StoredSnapshot } from "../store/types.ts";
 import { AUTHENTIK_VIEW_VERSION } from "./rendered-view.ts";
 import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./warm.ts";
 import { FactsJsonCache } from "./facts-cache.ts";
-import { policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
+import { POLICY_FACTS_VERSION, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
 
 const device = (id: string, lastSeq: number, revokedAt: number | null = null) => ({ id, lastSeq, revokedAt }) as Device;
@@ -13,13 +13,23 @@ const snapshot = (deviceId: string, seq: number) =>
 const ONE = policySnapshotOf(snapshot("d0000", 1)).heapBytes;
 const policySnapshots = (bytes: number) => new SnapshotCache<PolicySnapshot>(bytes, (held) => held.heapBytes);
 
-/** A store of `devices` (ordered by id, like the real ones) whose latest snapshot is at their lastSeq. */
-function fakeStore(devices: Device[], fail = false): WarmDeps["store"] & { snapshotReads: string[]; viewReads: string[] } {
+/**
+ * A store of `devices` (ordered by id, like the real ones) whose latest snapshot is at their
+ * lastSeq, with the policy facts in `policyFacts` stored.
+ */
+function fakeStore(devices: Device[], fail = false, policyFacts = new Map<string, StoredPolicyFacts>()): WarmDeps["store"] & { snapshotReads: string[]; viewReads: string[]; policyFactsReads: string[] } {
   const snapshotReads: string[] = [];
   const viewReads: string[] = [];
+  const policyFactsReads: string[] = [];
   return {
     snapshotReads,
     viewReads,
+    policyFactsReads,
+    async latestPolicyFacts(ids) {
+      if (fail) throw new Error("The database connection is not open");
+      policyFactsReads.push(...ids);
+      return new Map(ids.flatMap((id) => (policyFacts.has(id) ? [[id, policyFacts.get(id)!] as const] : [])));
+    },
     async listDevices({ after, limit }) {
       return devices.filter((d) => after === undefined || d.id > after).slice(0, limit);
     },
@@ -93,4 +103,23 @@ test("policy snapshots go on filling once the serialized facts are full, without
   assert.equal(await warmLookupCaches({ store, factsTtlMs: 60_000 }, facts, snapshots), 3);
   assert.equal(snapshots.size, 3);
   assert.deepEqual(store.viewReads, []);
+});
+
+test("reads the policy facts stored at ingest, and whole snapshots only of devices without usable ones", async () => {
+  const devices = [device("current", 3), device("none", 3), device("older-seq", 3), device("older-version", 3)];
+  const stored = (seq: number, version = POLICY_FACTS_VERSION): StoredPolicyFacts => ({ seq, collectedAt: 2_000, version, text: '{"facts":{"os":{"name":"stored"}},"unknown":{}}' });
+  const policyFacts = new Map([["current", stored(3)], ["older-seq", stored(2)], ["older-version", stored(3, POLICY_FACTS_VERSION - 1)]]);
+  const store = fakeStore(devices, false, policyFacts);
+  const facts = new FactsJsonCache(1 << 20);
+  const snapshots = policySnapshots(10 * ONE);
+  assert.equal(await warmLookupCaches({ store, factsTtlMs: 60_000 }, facts, snapshots), 4);
+  assert.deepEqual(store.policyFactsReads, devices.map((d) => d.id));
+  assert.deepEqual(store.snapshotReads, ["none", "older-seq", "older-version"], "the device with usable stored policy facts had no body read");
+  const current = snapshots.get("current", 3)!;
+  assert.deepEqual([current.collectedAt, current.facts.os], [2_000, { name: "stored" }]);
+  assert.throws(() => current.facts.software, /inventory/);
+  for (const id of ["older-seq", "older-version", "none"]) assert.equal(snapshots.get(id, 3)?.facts.os, null, `${id} was made from its whole snapshot`);
+  // The view stored for the latest seq is kept whichever way the policy snapshot came.
+  assert.ok(facts.get("current", 3)?.startsWith('{"data":'));
+  assert.ok(facts.get("none", 3)?.startsWith('{"data":'));
 });

@@ -1,12 +1,15 @@
 /**
  * An accepted snapshot is served to the lookup routes from memory: the first GET and the first
- * sign-in after a push neither read the snapshot row nor parse it again.
+ * sign-in after a push neither read the snapshot row nor parse it again; and from what ingest
+ * stored beside it once no cache holds it.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { startTestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
+import { LatestFacts } from "../../connector/lookup/index.ts";
+import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf } from "../../connector/lookup/policy-snapshot.ts";
 
 /** A connector and one enrolled device's agent, authenticated. */
 async function authenticatedAgent(t: TestContext) {
@@ -61,4 +64,24 @@ test("the authentik view a lookup serves is the one rendered at ingest, the same
   assert.deepEqual(body.cached_facts.unknown, rendered.unknown);
   assert.deepEqual(reads, [], "the body was not read back");
   assert.match(await (await tc.api("/metrics")).text(), /facet_cache_requests_total\{cache="stored_views",result="hit"\} 1/);
+});
+
+test("the policy facts stored at ingest answer a sign-in of a device no cache holds (after a restart), without reading the body", async (t) => {
+  const { tc, device, client } = await authenticatedAgent(t);
+  assert.deepEqual(await client.sendSnapshot(device, { seq: 1 }), { type: "ack", seq: 1 });
+
+  const store = tc.connector.store;
+  const snapshot = (await store.latestSnapshot(device.deviceId))!;
+  const stored = (await store.latestPolicyFacts([device.deviceId])).get(device.deviceId);
+  assert.deepEqual(stored, { seq: 1, collectedAt: snapshot.collectedAt, version: POLICY_FACTS_VERSION, text: policyFactsText(snapshot.facts, snapshot.unknown) });
+
+  // A LatestFacts of its own holds nothing, as after a restart before warming reached the device.
+  const reads: string[] = [];
+  const latestSnapshots = store.latestSnapshots.bind(store);
+  store.latestSnapshots = (ids) => (reads.push(...ids), latestSnapshots(ids));
+  const cold = new LatestFacts({ store, factsTtlMs: 60_000, snapshotBytes: 1 << 20, policySnapshotBytes: 1 << 20, factsBytes: 1 << 20 });
+  const held = (await cold.policySnapshots([{ id: device.deviceId, lastSeq: 1 }])).get(device.deviceId)!;
+  assert.deepEqual(reads, [], "the body was not read");
+  const whole = policySnapshotOf(snapshot);
+  assert.deepEqual([held.seq, held.collectedAt, held.facts, held.unknown], [whole.seq, whole.collectedAt, whole.facts, whole.unknown]);
 });
