@@ -8,6 +8,7 @@
  */
 // First: it wraps worker_threads.Worker before the connector starts any worker.
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
+import { policyFactsText, versionedPolicyFacts } from "../../connector/lookup/policy-snapshot.ts";
 import { workerThreadLabels } from "./thread-labels.ts";
 import { writeFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -106,8 +107,10 @@ async function storeSnapshots(devices: WorkerDevice[], size: SnapshotSize): Prom
       return {
         snapshot: { deviceId: d.deviceId, seq: body.seq, collectedAt: Date.parse(collectedAt), receivedAt: Date.now(), body: frame.body, signature: frame.signature, facts: body.facts, unknown: body.unknown },
         events: [],
-        // What a verify thread renders at ingest (agent-channel/frame-verdict.ts).
+        // What a verify thread makes at ingest (agent-channel/frame-verdict.ts), so seeded devices
+        // are read after a restart as ingested ones are.
         view: renderedAuthentikView(body.facts, body.unknown),
+        policyFacts: versionedPolicyFacts(policyFactsText(body.facts, body.unknown)),
       };
     });
     const write: Promise<void> = connector.store.writeSnapshots(batch).then((results) => {
