@@ -23,7 +23,7 @@ import { readPolicySnapshots } from "./stored-policy-snapshots.ts";
 import { warmLookupCaches, type WarmDeps } from "./warm.ts";
 
 export interface LatestFactsOptions {
-  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews" | "latestPolicyFacts">;
+  store: WarmDeps["store"] & Pick<SnapshotStore, "latestSnapshot" | "latestView" | "latestViews">;
   factsTtlMs: number;
   /** Heap bytes the whole snapshots may take (`ConnectorLimits.snapshotCacheBytes`). */
   snapshotBytes: number;
