@@ -20,6 +20,12 @@ import type { FactsView } from "../api/devices.ts";
 
 export type { FactsView } from "../api/devices.ts";
 
+/**
+ * A serialized `cached_facts`: text, or the UTF-8 bytes of a view read from the store, which is
+ * written out without becoming a string (StoredViewBytes).
+ */
+export type FactsJson = string | Buffer<ArrayBuffer>;
+
 export interface CachedFacts {
   data: AuthentikFacts | Facts;
   unknown: Unknown;
@@ -79,14 +85,19 @@ export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null,
 }
 
 /**
- * The same document as `JSON.stringify(buildDeviceView(…))`, byte for byte, from an already
- * serialized `cached_facts` (see facts-cache.ts): the small device part is the only part
- * serialized per request.
+ * The same document as `JSON.stringify(buildDeviceView(…))`, byte for byte (as UTF-8 when the
+ * facts are bytes), from an already serialized `cached_facts` (see facts-cache.ts): the small
+ * device part is the only part serialized per request.
  */
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: string | null): string {
-  const head = JSON.stringify(deviceFields(device, connected));
-  return `${head.slice(0, -1)},"cached_facts":${cachedFactsJson ?? "null"}}`;
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: string | null): string;
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): FactsJson;
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): FactsJson {
+  const head = `${JSON.stringify(deviceFields(device, connected)).slice(0, -1)},"cached_facts":`;
+  if (typeof cachedFactsJson === "string" || cachedFactsJson === null) return `${head}${cachedFactsJson ?? "null"}}`;
+  return Buffer.concat([Buffer.from(head), cachedFactsJson, CLOSE]);
 }
+
+const CLOSE = Buffer.from("}");
 
 /**
  * A device in a list (`GET /v1/devices`, `facet devices ls`): what its row says, no facts. A full

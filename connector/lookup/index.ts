@@ -14,9 +14,9 @@
  *   const json = await lookup.latestFactsJson(device, "authentik");
  */
 import type { Device, SnapshotStore, StoredSnapshot } from "../store/types.ts";
-import type { FactsView } from "./device-view.ts";
+import type { FactsJson, FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
-import { renderFacts, storedCachedFacts, withFreshness } from "./rendered-view.ts";
+import { renderFacts, storedCachedFacts, storedCachedFactsBytes, withFreshness } from "./rendered-view.ts";
 import { policySnapshotFromText, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
 import { readPolicySnapshots } from "./stored-policy-snapshots.ts";
@@ -149,7 +149,7 @@ export class LatestFacts {
    * the view rendered at ingest, else rendered here from the whole snapshot (read again when given
    * a policy snapshot). Rendered at most once per (device, seq) here; null if the device has none.
    */
-  async factsJsonOf(snapshot: StoredSnapshot | PolicySnapshot, view: FactsView = "authentik"): Promise<string | null> {
+  async factsJsonOf(snapshot: StoredSnapshot | PolicySnapshot, view: FactsView = "authentik"): Promise<FactsJson | null> {
     const cache = this.facts[view];
     const known = cache.get(snapshot.deviceId, snapshot.seq) ?? (await this.storedFactsJson(snapshot.deviceId, snapshot.seq, view));
     if (known !== undefined) return known;
@@ -158,7 +158,7 @@ export class LatestFacts {
   }
 
   /** The device's latest `cached_facts` as JSON, or null when it never reported. */
-  async latestFactsJson(device: DeviceSeq, view: FactsView = "authentik"): Promise<string | null> {
+  async latestFactsJson(device: DeviceSeq, view: FactsView = "authentik"): Promise<FactsJson | null> {
     const cache = this.facts[view];
     const cached = cache.get(device.id, device.lastSeq) ?? (await this.storedFactsJson(device.id, device.lastSeq, view));
     if (cached !== undefined) return cached;
@@ -199,16 +199,16 @@ export class LatestFacts {
   }
 
   /** The view stored at ingest for exactly (device, seq) and the current rules; undefined otherwise. */
-  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<string | undefined> {
+  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<Buffer<ArrayBuffer> | undefined> {
     if (view !== "authentik" || seq === 0) return undefined;
-    const json = storedCachedFacts(await this.store.latestView(deviceId), seq, this.factsTtlMs);
+    const json = storedCachedFactsBytes(await this.store.latestView(deviceId), seq, this.factsTtlMs);
     if (json === undefined) {
       this.storedViews.misses++;
       return undefined;
     }
     this.storedViews.hits++;
     // Not kept: reading it again costs one indexed row, while keeping tens of KB per device in
-    // the heap makes every major collection longer (docs/performance.md).
+    // memory would need a budget of its own (docs/performance.md).
     return json;
   }
 

@@ -14,10 +14,11 @@
  *
  *   const view = renderedAuthentikView(body.facts, body.unknown);     // at ingest
  *   const json = withFreshness(stored.json, stored.collectedAt, ttl); // per read
+ *   const bytes = storedCachedFactsBytes(await store.latestView(id), seq, ttl); // per read, as bytes
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { FactsView } from "../api/devices.ts";
-import type { RenderedView, StoredView } from "../store/types.ts";
+import type { RenderedView, StoredView, StoredViewBytes } from "../store/types.ts";
 import { factsInView } from "./device-view.ts";
 
 export const AUTHENTIK_VIEW_VERSION = 1;
@@ -36,12 +37,25 @@ export function renderedAuthentikView(facts: Facts, unknown: Unknown): RenderedV
  * snapshot an agent kept through a long outage and resent is as old as its facts.
  */
 export function withFreshness(rendered: string, collectedAt: number, factsTtlMs: number): string {
+  return `${rendered.slice(0, -1)}${freshnessTail(collectedAt, factsTtlMs)}`;
+}
+
+function freshnessTail(collectedAt: number, factsTtlMs: number): string {
   const created = new Date(collectedAt).toISOString();
   const expires = new Date(collectedAt + factsTtlMs).toISOString();
-  return `${rendered.slice(0, -1)},"created":"${created}","expires":"${expires}"}`;
+  return `,"created":"${created}","expires":"${expires}"}`;
 }
+
+const current = (stored: Pick<StoredView, "seq" | "version"> | null | undefined, seq: number): boolean => !!stored && stored.seq === seq && stored.version === AUTHENTIK_VIEW_VERSION;
 
 /** The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the current rules. */
 export function storedCachedFacts(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): string | undefined {
-  return stored && stored.seq === seq && stored.version === AUTHENTIK_VIEW_VERSION ? withFreshness(stored.json, stored.collectedAt, factsTtlMs) : undefined;
+  return current(stored, seq) ? withFreshness(stored!.json, stored!.collectedAt, factsTtlMs) : undefined;
+}
+
+/** `storedCachedFacts` of a view read as bytes, as bytes. */
+export function storedCachedFactsBytes(stored: StoredViewBytes | null | undefined, seq: number, factsTtlMs: number): Buffer<ArrayBuffer> | undefined {
+  if (!current(stored, seq)) return undefined;
+  const { utf8, collectedAt } = stored!;
+  return Buffer.concat([utf8.subarray(0, utf8.byteLength - 1), Buffer.from(freshnessTail(collectedAt, factsTtlMs))]);
 }

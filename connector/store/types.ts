@@ -191,6 +191,16 @@ export interface StoredView extends RenderedView {
   collectedAt: number;
 }
 
+/**
+ * A StoredView as its UTF-8 bytes, for a reader that writes it out as it is: tens of KB that never
+ * become a string in the JavaScript heap, where one per request made garbage collection most of
+ * the cost of `GET /v1/devices/{id}` (docs/performance.md).
+ */
+export interface StoredViewBytes extends RenderedViewBytes {
+  seq: number;
+  collectedAt: number;
+}
+
 /** `accepted`, or why the conditional write did not apply (checked again inside the transaction). */
 export type SnapshotWriteResult = "accepted" | "replayed_seq" | "unknown_device" | "revoked_device";
 
@@ -243,9 +253,9 @@ export interface SnapshotStore {
   latestSnapshot(deviceId: string): Promise<StoredSnapshot | null>;
   latestSnapshots(deviceIds: string[]): Promise<Map<string, StoredSnapshot>>;
   snapshotHistory(deviceId: string, limit: number): Promise<StoredSnapshot[]>;
-  /** The view stored with the device's latest accepted snapshot that had one, or null. */
-  latestView(deviceId: string): Promise<StoredView | null>;
-  /** `latestView` of many devices (those without one are absent), in one query. */
+  /** The view stored with the device's latest accepted snapshot that had one, as bytes, or null. */
+  latestView(deviceId: string): Promise<StoredViewBytes | null>;
+  /** `latestView` of many devices as text (those without one are absent), in one query. */
   latestViews(deviceIds: string[]): Promise<Map<string, StoredView>>;
   /** The policy facts stored with each device's latest accepted snapshot that had them (devices without are absent), in one query. */
   latestPolicyFacts(deviceIds: string[]): Promise<Map<string, StoredPolicyFacts>>;

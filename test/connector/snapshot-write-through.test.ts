@@ -50,8 +50,9 @@ test("the authentik view a lookup serves is the one rendered at ingest, the same
   const store = tc.connector.store;
   const stored = await store.latestView(device.deviceId);
   assert.equal(stored?.seq, 1);
+  const storedJson = new TextDecoder().decode(stored.utf8);
   const snapshot = (await store.latestSnapshot(device.deviceId))!;
-  assert.equal(stored.json, renderedAuthentikView(snapshot.facts, snapshot.unknown).json);
+  assert.equal(storedJson, renderedAuthentikView(snapshot.facts, snapshot.unknown).json);
 
   const reads: string[] = [];
   const latestSnapshot = store.latestSnapshot.bind(store);
@@ -59,7 +60,7 @@ test("the authentik view a lookup serves is the one rendered at ingest, the same
   const res = await tc.api(`/v1/devices/${device.deviceId}`);
   assert.equal(res.status, 200);
   const body = (await res.json()) as { cached_facts: { data: unknown; unknown: unknown } };
-  const rendered = JSON.parse(stored.json) as { data: unknown; unknown: unknown };
+  const rendered = JSON.parse(storedJson) as { data: unknown; unknown: unknown };
   assert.deepEqual(body.cached_facts.data, rendered.data);
   assert.deepEqual(body.cached_facts.unknown, rendered.unknown);
   assert.deepEqual(reads, [], "the body was not read back");

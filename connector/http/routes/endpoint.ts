@@ -107,7 +107,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
 
     const head = JSON.stringify({ passing, result: chosen.combined.result, messages: [...new Set(messages)], reason: null, proof: identified.proof });
     const device = mayReadDevices
-      ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? await deps.lookup.factsJsonOf(chosen.snapshot) : null)
+      ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? await deps.lookup.factsJsonOf(chosen.snapshot) : null).toString()
       : JSON.stringify({ id: chosen.device.id, name: label(chosen) });
     const devices = JSON.stringify({
       devices: results.map((r) => ({

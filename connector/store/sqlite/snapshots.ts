@@ -22,6 +22,10 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
   const view = db.prepare<[string], { seq: number; collected_at: number; version: number; view: string }>(
     "SELECT seq, collected_at, version, view FROM snapshot_views WHERE device_id = ?",
   );
+  // A cast of TEXT to BLOB hands over the stored UTF-8 as it is; better-sqlite3 returns a Buffer.
+  const viewBytes = db.prepare<[string], { seq: number; collected_at: number; version: number; view: Buffer }>(
+    "SELECT seq, collected_at, version, CAST(view AS BLOB) AS view FROM snapshot_views WHERE device_id = ?",
+  );
 
   const policyFacts = db.prepare<[string], { seq: number; collected_at: number; version: number; facts: string }>(
     "SELECT seq, collected_at, version, facts FROM snapshot_policy_facts WHERE device_id = ?",
@@ -50,8 +54,8 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
       return history.all(deviceId, limit).map(snapshotFromRow);
     },
     async latestView(deviceId) {
-      const row = view.get(deviceId);
-      return row ? { seq: row.seq, collectedAt: row.collected_at, version: row.version, json: row.view } : null;
+      const row = viewBytes.get(deviceId);
+      return row ? { seq: row.seq, collectedAt: row.collected_at, version: row.version, utf8: row.view } : null;
     },
     async latestViews(deviceIds) {
       const out = new Map<string, StoredView>();
