@@ -10,7 +10,8 @@
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
 import { policyFactsText, versionedPolicyFacts } from "../../connector/lookup/policy-snapshot.ts";
 import { workerThreadLabels } from "./thread-labels.ts";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Session } from "node:inspector/promises";
 import { writeHeapSnapshot } from "node:v8";
@@ -187,7 +188,10 @@ process.on("message", (raw) => {
         const result = profiler ? await profiler.post("Profiler.stop") : null;
         profiler?.disconnect();
         profiler = null;
-        if (result && message.file) writeFileSync(message.file, JSON.stringify(result.profile));
+        if (result && message.file) {
+          mkdirSync(dirname(message.file), { recursive: true });
+          writeFileSync(message.file, JSON.stringify(result.profile));
+        }
         process.send?.({ type: "profiled", file: message.file ?? null });
         break;
       }
