@@ -65,7 +65,7 @@ const program = new Command("bench")
   .option("--binaries <dir>", "where the start-up run looks for packaged binaries (npm run package)", "dist")
   .option("--lookup-cache-mb <n>", "the connector's --lookup-cache-mb (default: its own, an eighth of the heap limit each)", (v) => parseInt(v, 10))
   .option("--only <list>", "comma-separated subset: ingest,idle,refresh,lookup; or storm, startup (not in the default set)")
-  .option("--profile <dir>", "write a CPU profile of the connector during ingest, the endpoint check and max lookup to this directory")
+  .option("--profile <dir>", "write a CPU profile of the connector during ingest, the endpoint check, the burst run and max lookup to this directory")
   .option("--json <file>", "write the results as JSON");
 
 const opts = program.parse().opts<{
@@ -557,9 +557,17 @@ async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: 
   await settle("burst");
   const runMs = opts.burstRunSeconds * 1000;
   log(`burst: mixed lookup run at ${opts.rate}/s for ${opts.burstRunSeconds} s, the burst 2 s in`);
+  if (opts.profile) await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
   const running = load(spec(restUrl, kinds.length > 1 ? "mixed" : "get", { durationMs: runMs }));
   const burstAt = Date.now() + 2000;
   const [run, reports] = await Promise.all([running, fleet.ingest(0, 180_000, 1, burstAt)]);
+  let profile: ProfileEntry[] | undefined;
+  if (opts.profile) {
+    const file = join(opts.profile, `connector-burst-${Date.now()}.cpuprofile`);
+    await replicas[0]!.child.request({ type: "profileStop", file } as never, "profiled");
+    profile = summarizeProfile(JSON.parse(readFileSync(file, "utf8")));
+    report.notes.push(`burst CPU profile: ${file}`);
+  }
   await fleet.close();
   const acked = reports.reduce((n, r) => n + r.acked, 0);
   const burstEnd = Math.max(...reports.map((r) => r.lastAckAt));
@@ -589,6 +597,7 @@ async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: 
     achieved: run.achievedRate,
     overloaded: run.overloaded,
     lookups,
+    profile,
   };
 }
 

@@ -80,6 +80,7 @@ export interface BurstResult {
   agents: number; connected: number; acked: number; seconds: number; perSecond: number; ackLatencyMs: Percentiles;
   rate: number; achieved: number; overloaded?: string | undefined;
   lookups: Partial<Record<"get" | "check", { before: Percentiles; during: Percentiles; after: Percentiles }>>;
+  profile?: ProfileEntry[] | undefined;
 }
 
 export interface OpenLoopSummary {
@@ -189,6 +190,11 @@ export function renderReport(r: BenchReport): string {
     if (!i.profile) continue;
     out.push(`Connector CPU during ingest, ${i.size} snapshots (self time, top functions):`);
     for (const e of i.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
+    out.push("");
+  }
+  if (lookup?.burst?.profile) {
+    out.push("Connector CPU during the burst's mixed lookup run (self time, top functions):");
+    for (const e of lookup.burst.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
     out.push("");
   }
   if (lookup?.profile) {
