@@ -155,7 +155,7 @@ export async function createConnector(options: ConnectorOptions = {}): Promise<C
   void lookup.warm();
   metrics.watch({
     connectedAgents: () => hub.size,
-    ingest: () => ({ queued: channel.gate.depth, pausedSockets: channel.gate.pausedCount, verifyThreads: verifier.threads }),
+    ingest: () => ({ queued: channel.gate.depth, pausedSockets: channel.gate.pausedCount, socketsWaitingTurn: channel.turns.waiting, verifyThreads: verifier.threads }),
     caches: {
       facts: () => lookup.stats().facts.authentik,
       facts_facet_view: () => lookup.stats().facts.facet,

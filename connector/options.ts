@@ -30,6 +30,11 @@ export interface ConnectorLimits {
    * at this many, agent sockets that deliver more are no longer read until it is down to half.
    */
   maxIngestQueue: number;
+  /**
+   * Agent-socket reads (chunks of up to 64 KB) the event loop handles per turn; past it, sockets
+   * that deliver wait for a later turn, so HTTP requests are answered between them (read-turns.ts).
+   */
+  agentReadsPerTurn: number;
   /** Threads that check agent frames (signature, parse, schema) off the event loop; 0: on it. */
   verifyThreads: number;
   /** Bytes queued for a peer that does not read before the connection is dropped. */
@@ -105,6 +110,7 @@ export const DEFAULT_LIMITS: ConnectorLimits = {
   // Enough to keep the verify threads busy and the store's batches full; each frame is held
   // here while it waits, up to maxPayload.
   maxIngestQueue: 512,
+  agentReadsPerTurn: 16,
   verifyThreads: availableParallelism(),
   maxBufferedBytes: 1024 * 1024,
   snapshotIntervalSeconds: 15 * 60,

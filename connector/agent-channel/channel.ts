@@ -13,6 +13,7 @@
  * per idle agent, most of what an idle agent cost. A plain GET on the path answers 426.
  */
 import type { IncomingMessage, Server } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { Hono } from "hono";
@@ -21,6 +22,7 @@ import { AGENT_FEATURES_HEADER } from "../../shared/protocol/family-digests.ts";
 import { addressSource, deviceSource } from "../events/rejections.ts";
 import { PendingAdmissions } from "./admission.ts";
 import { ReadGate } from "./read-gate.ts";
+import { ReadTurns } from "./read-turns.ts";
 import { ChannelSession, type SessionContext } from "./session.ts";
 
 export const AGENT_PATH = "/v1/agent";
@@ -30,6 +32,8 @@ export interface AgentChannel {
   sessions: Set<ChannelSession>;
   /** The ingest queue and the sockets it has paused. */
   gate: ReadGate<ChannelSession>;
+  /** The read budget per event-loop turn and the sockets waiting for a later turn. */
+  turns: ReadTurns;
   /** Takes over the server's upgrade requests: `/v1/agent` becomes a session, any other path gets 404. */
   attach(server: Server): void;
   close(): Promise<void>;
@@ -61,6 +65,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
   const sessions = new Set<ChannelSession>();
   const pending = new PendingAdmissions<ChannelSession>(ctx.limits.maxUnauthenticatedPerAddress, ctx.limits.maxUnauthenticated);
   const gate = new ReadGate<ChannelSession>(ctx.limits.maxIngestQueue);
+  const turns = new ReadTurns(ctx.limits.agentReadsPerTurn);
 
   app.get(AGENT_PATH, (c) => c.json({ error: { code: "upgrade_required", message: "this path speaks WebSocket" } }, 426, { Upgrade: "websocket" }));
 
@@ -130,6 +135,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
       ws.on("error", onSocketError);
       ws.on("pong", onSocketPong);
       const session = new ChannelSession(ws, ctx, gate, remoteAddress, offeredFeatures(request));
+      if (!turns.attach(socket as Socket, session)) ctx.log.warn("agent socket reads are not bounded per turn: ws attached its reader differently");
       ws[SESSION] = session;
       sessions.add(session);
       pending.add(session, source);
@@ -139,7 +145,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
   const heartbeat = setInterval(() => {
     for (const session of sessions) {
       // A socket that is not being read cannot deliver its pong.
-      if (gate.isPaused(session)) continue;
+      if (!session.reading) continue;
       if (session.awaitingPong) {
         sessions.delete(session);
         pending.release(session);
@@ -156,6 +162,7 @@ export function mountAgentChannel(app: Hono, ctx: SessionContext): AgentChannel 
     wss,
     sessions,
     gate,
+    turns,
     attach(server) {
       server.on("upgrade", onUpgrade);
     },

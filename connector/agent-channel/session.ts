@@ -13,7 +13,8 @@
  *
  * Once ready, every frame is checked on a verify thread (verify-pool.ts): this thread only copies
  * its bytes there. The `auth` signature is checked there too, after the device read here. The ingest queue's read gate (read-gate.ts) stops reading this socket while too
- * many frames are waiting, across all agents.
+ * many frames are waiting, across all agents, and the loop's read budget (read-turns.ts) while
+ * this turn has read enough.
  */
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
@@ -61,6 +62,9 @@ export interface SessionContext extends IngestContext {
 
 type State = "awaiting_auth" | "ready" | "closed";
 
+const GATE = 1;
+const TURN = 2;
+
 export class ChannelSession implements AgentConnection {
   readonly nonce = randomBytes(32).toString("base64url");
   private state: State = "awaiting_auth";
@@ -73,6 +77,8 @@ export class ChannelSession implements AgentConnection {
   private work: Promise<void> = Promise.resolve();
   /** Set by the heartbeat; cleared when a pong arrives. */
   awaitingPong = false;
+  /** Why the socket is not being read (GATE, TURN): it is read again once nothing holds it. */
+  private holds = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -127,12 +133,38 @@ export class ChannelSession implements AgentConnection {
       });
   }
 
-  /** Stops reading the socket (read-gate.ts). */
+  /** Stops reading the socket while the ingest queue is deep (read-gate.ts). */
   pause(): void {
-    this.ws.pause();
+    this.holdFor(GATE);
   }
 
   resume(): void {
+    this.releaseFor(GATE);
+  }
+
+  /** Stops reading the socket until a later turn of the event loop (read-turns.ts). */
+  hold(): void {
+    this.holdFor(TURN);
+  }
+
+  release(): void {
+    this.releaseFor(TURN);
+  }
+
+  /** Whether the socket is being read (nothing holds it). */
+  get reading(): boolean {
+    return this.holds === 0;
+  }
+
+  private holdFor(reason: number): void {
+    if (this.holds === 0) this.ws.pause();
+    this.holds |= reason;
+  }
+
+  private releaseFor(reason: number): void {
+    if ((this.holds & reason) === 0) return;
+    this.holds &= ~reason;
+    if (this.holds !== 0) return;
     // Its pong may be among what was not read: the next heartbeat judges it afresh.
     this.awaitingPong = false;
     this.ws.resume();

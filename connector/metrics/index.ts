@@ -35,6 +35,8 @@ export interface MetricSources {
 export interface IngestStats {
   queued: number;
   pausedSockets: number;
+  /** Agent sockets waiting for a later event-loop turn to be read (read-turns.ts). */
+  socketsWaitingTurn: number;
   verifyThreads: number;
 }
 
@@ -82,6 +84,7 @@ export class ConnectorMetrics {
       });
     ingestGauge("facet_ingest_queue_frames", "Agent frames received and not yet answered (checking or waiting for the store)", (s) => s.queued);
     ingestGauge("facet_agent_sockets_paused", "Agent sockets not read while the ingest queue is deep", (s) => s.pausedSockets);
+    ingestGauge("facet_agent_sockets_waiting_turn", "Agent sockets waiting for a later event-loop turn, this one's read budget spent", (s) => s.socketsWaitingTurn);
     ingestGauge("facet_verify_threads", "Threads checking agent frames (0: checked on the main thread)", (s) => s.verifyThreads);
     // prom-client counters cannot be set; each scrape resets them to the caches' own running totals.
     new Counter({

@@ -123,6 +123,38 @@ describe("back-pressure: a flood of snapshots while the ingest queue is full", (
   });
 });
 
+test("with one agent-socket read per turn, floods from several agents are all stored and acked in order", async () => {
+  const limits: Partial<ConnectorLimits> = { agentReadsPerTurn: 1, maxPendingFrames: 10_000, frameBurst: 10_000, framesPerSecond: 10_000, maxPayload: 1024 * 1024 };
+  const t = await startTestConnector({ limits });
+  try {
+    const facts = bigFacts();
+    const agents = await Promise.all(
+      Array.from({ length: 4 }, async (_, i) => {
+        const device = await enrollTestDevice(t.connector.url, t.enrollToken, { hostname: `flood-${i}` });
+        const client = await ProtocolClient.connect(t.connector.agentUrl);
+        assert.equal((await client.authenticate(device)).type, "welcome");
+        return { device, client };
+      }),
+    );
+    const perAgent = 25;
+    for (const { device, client } of agents) for (let seq = 1; seq <= perAgent; seq++) client.sendJson(client.snapshotFrame(device, { seq, facts }));
+    assert.equal((await t.api("/healthz", { token: null })).status, 200);
+    for (const { device, client } of agents) {
+      const acks: number[] = [];
+      for (let i = 0; i < perAgent; i++) {
+        const answer = await client.next(undefined, 60_000);
+        assert.equal(answer.type, "ack", JSON.stringify(answer));
+        acks.push((answer as { seq: number }).seq);
+      }
+      assert.deepEqual(acks, Array.from({ length: perAgent }, (_, i) => i + 1));
+      assert.equal((await t.connector.store.getDevice(device.deviceId))?.lastSeq, perAgent);
+      client.close();
+    }
+  } finally {
+    await t.stop();
+  }
+});
+
 describe("a verify thread dies while checking a snapshot", () => {
   async function connectorWithThreads(deaths: number) {
     const threads = dyingVerifyThreads(deaths);
