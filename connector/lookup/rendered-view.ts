@@ -46,16 +46,18 @@ function freshnessTail(collectedAt: number, factsTtlMs: number): string {
   return `,"created":"${created}","expires":"${expires}"}`;
 }
 
-const current = (stored: Pick<StoredView, "seq" | "version"> | null | undefined, seq: number): boolean => !!stored && stored.seq === seq && stored.version === AUTHENTIK_VIEW_VERSION;
+function current<T extends Pick<StoredView, "seq" | "version">>(stored: T | null | undefined, seq: number): stored is T {
+  return !!stored && stored.seq === seq && stored.version === AUTHENTIK_VIEW_VERSION;
+}
 
 /** The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the current rules. */
 export function storedCachedFacts(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): string | undefined {
-  return current(stored, seq) ? withFreshness(stored!.json, stored!.collectedAt, factsTtlMs) : undefined;
+  return current(stored, seq) ? withFreshness(stored.json, stored.collectedAt, factsTtlMs) : undefined;
 }
 
 /** `storedCachedFacts` of a view read as bytes, as bytes. */
 export function storedCachedFactsBytes(stored: StoredViewBytes | null | undefined, seq: number, factsTtlMs: number): Buffer<ArrayBuffer> | undefined {
   if (!current(stored, seq)) return undefined;
-  const { utf8, collectedAt } = stored!;
+  const { utf8, collectedAt } = stored;
   return Buffer.concat([utf8.subarray(0, utf8.byteLength - 1), Buffer.from(freshnessTail(collectedAt, factsTtlMs))]);
 }

@@ -376,10 +376,7 @@ async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], variant
   if (after.length === 0) after = replicas.map((r) => sampleThreads(r.pid));
   let profile: ProfileEntry[] | undefined;
   if (opts.profile) {
-    const file = join(opts.profile, `connector-ingest-${size}-${Date.now()}.cpuprofile`);
-    await replicas[0]!.child.request({ type: "profileStop", file } as never, "profiled");
-    profile = summarizeProfile(JSON.parse(readFileSync(file, "utf8")));
-    report.notes.push(`ingest CPU profile (${size}): ${file}`);
+    profile = await stopProfile(`ingest-${size}`);
     for (const r of replicas.slice(1)) await r.child.request({ type: "profileStop" }, "profiled");
   }
   const batchStats = await Promise.all(replicas.map((r) => r.child.request<{ count: number; snapshots: number; ms: number }>({ type: "batches" }, "batches")));
@@ -487,11 +484,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     log(`lookup: ${kind === "get" ? "GET /v1/devices/{id}" : "POST /v1/endpoint/check"} open loop at ${opts.rate}/s for ${opts.lookupSeconds} s over ${devices.length} devices`);
     if (opts.profile && kind === "check") await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
     const measured = await withThreadCpu(() => load(spec(restUrls[0]!, kind)));
-    if (opts.profile && kind === "check") {
-      const file = join(opts.profile, `connector-endpoint-check-${Date.now()}.cpuprofile`);
-      await replicas[0]!.child.request({ type: "profileStop", file } as never, "profiled");
-      report.notes.push(`endpoint check CPU profile: ${file}`);
-    }
+    if (opts.profile && kind === "check") await stopProfile("endpoint-check");
     log(`lookup: the same at bare node:http and bare hono`);
     const http = await bareRun(bare.http.child, spec(bare.http.url, kind), `bare http ${kind}`);
     const hono = await bareRun(bare.hono.child, spec(bare.hono.url, kind), `bare hono ${kind}`);
@@ -509,13 +502,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
   await settle("lookup max");
   if (opts.profile) await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
   const connectorMax = await cannon(`${restUrls[0]}/v1/devices/${id}`, auth);
-  let profile: ProfileEntry[] | undefined;
-  if (opts.profile) {
-    const file = join(opts.profile, `connector-lookup-${Date.now()}.cpuprofile`);
-    await replicas[0]!.child.request({ type: "profileStop", file } as never, "profiled");
-    profile = summarizeProfile(JSON.parse(readFileSync(file, "utf8")));
-    report.notes.push(`lookup CPU profile: ${file}`);
-  }
+  const profile = opts.profile ? await stopProfile("lookup") : undefined;
   const bareMax = await cannon(`${bare.hono.url}/v1/devices/${id}`, {});
   report.notes.push(`lookup: connector caches since start (hits/misses): ${await cacheCounts(restUrls[0]!, replicas[0]!.adminToken)}`);
   await Promise.all([bare.http.child.kill(), bare.hono.child.kill()]);
@@ -530,6 +517,14 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     max: { connector: connectorMax, bare: bareMax, ratio: connectorMax.requestsPerSecond / bareMax.requestsPerSecond },
     profile,
   };
+}
+
+/** Stops the first replica's CPU profile, keeps it in --profile as connector-<label>-<time>.cpuprofile, and returns its top functions. */
+async function stopProfile(label: string): Promise<ProfileEntry[]> {
+  const file = join(opts.profile!, `connector-${label}-${Date.now()}.cpuprofile`);
+  await replicas[0]!.child.request({ type: "profileStop", file } as never, "profiled");
+  report.notes.push(`${label} CPU profile: ${file}`);
+  return summarizeProfile(JSON.parse(readFileSync(file, "utf8")));
 }
 
 /** The connector's own cache counters (facet_cache_requests_total), as "name hits/misses, …". */
@@ -561,13 +556,7 @@ async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: 
   const running = load(spec(restUrl, kinds.length > 1 ? "mixed" : "get", { durationMs: runMs }));
   const burstAt = Date.now() + 2000;
   const [run, reports] = await Promise.all([running, fleet.ingest(0, 180_000, 1, burstAt)]);
-  let profile: ProfileEntry[] | undefined;
-  if (opts.profile) {
-    const file = join(opts.profile, `connector-burst-${Date.now()}.cpuprofile`);
-    await replicas[0]!.child.request({ type: "profileStop", file } as never, "profiled");
-    profile = summarizeProfile(JSON.parse(readFileSync(file, "utf8")));
-    report.notes.push(`burst CPU profile: ${file}`);
-  }
+  const profile = opts.profile ? await stopProfile("burst") : undefined;
   await fleet.close();
   const acked = reports.reduce((n, r) => n + r.acked, 0);
   const burstEnd = Math.max(...reports.map((r) => r.lastAckAt));

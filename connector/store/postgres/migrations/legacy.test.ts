@@ -13,6 +13,22 @@ const skip = await postgresSkipReason();
 const LEGACY = JSON.parse(readFileSync(new URL("./fixtures/legacy-7d10593.json", import.meta.url), "utf8")) as Migration[];
 const folded = (sql: string) => sql.replace(/\s+/g, " ").trim();
 
+/** Applies these migrations alone to the schema, as an older connector would have; returns the versions applied. */
+async function migrateOnly(schema: TestSchema, migrations: Migration[]): Promise<number[]> {
+  const location = parsePostgresLocation(schema.url);
+  const pool = createPool(location, { max: 1, applicationName: "facet-legacy-test" });
+  try {
+    const client = await pool.connect();
+    try {
+      return (await migrate(client, location.schema, migrations)).applied;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
 test("each number names the same change as in the previous layout", () => {
   assert.deepEqual(
     MIGRATIONS.slice(0, LEGACY.length).map((m) => [m.version, m.name, folded(m.sql)]),
@@ -28,18 +44,7 @@ describe("a schema migrated by the previous layout", { skip }, () => {
 
   test("opens without running any migration again", async () => {
     schema = await createTestSchema();
-    const location = parsePostgresLocation(schema.url);
-    const pool = createPool(location, { max: 1, applicationName: "facet-legacy-test" });
-    try {
-      const client = await pool.connect();
-      try {
-        assert.deepEqual((await migrate(client, location.schema, LEGACY)).applied, [1, 2, 3, 4, 5]);
-      } finally {
-        client.release();
-      }
-    } finally {
-      await pool.end();
-    }
+    assert.deepEqual(await migrateOnly(schema, LEGACY), [1, 2, 3, 4, 5]);
 
     const store = await openPostgresStore(schema.url, { poolSize: 2 });
     try {
@@ -62,18 +67,7 @@ describe("a schema at migration 006", { skip }, () => {
 
   test("gets 007 alone, after which snapshots store their policy facts", async () => {
     schema = await createTestSchema();
-    const location = parsePostgresLocation(schema.url);
-    const pool = createPool(location, { max: 1, applicationName: "facet-legacy-test" });
-    try {
-      const client = await pool.connect();
-      try {
-        assert.deepEqual((await migrate(client, location.schema, MIGRATIONS.filter((m) => m.version <= 6))).applied, [1, 2, 3, 4, 5, 6]);
-      } finally {
-        client.release();
-      }
-    } finally {
-      await pool.end();
-    }
+    assert.deepEqual(await migrateOnly(schema, MIGRATIONS.filter((m) => m.version <= 6)), [1, 2, 3, 4, 5, 6]);
 
     const store = await openPostgresStore(schema.url, { poolSize: 2 });
     try {
