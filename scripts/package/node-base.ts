@@ -5,11 +5,12 @@
  * pinned in targets.ts, so a changed upstream artifact fails the build instead of shipping.
  *
  * Layout: <cache>/<version>/<target>/node[.exe] (cache: ~/.cache/facet-node by default), with `node.ok` written only after a verified,
- * complete extraction (an interrupted build never leaves a truncated base that later looks valid).
+ * complete extraction (an interrupted build never leaves a truncated base that later looks valid),
+ * and the directory moved into place only then.
  */
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -52,14 +53,43 @@ export async function sha512Integrity(file: string): Promise<string> {
 
 export async function fetchNodeBase(target: Target, cacheDir: string): Promise<NodeBase> {
   const dir = path.join(cacheDir, NODE_VERSION, target.id);
-  const binary = path.join(dir, path.basename(target.base.binaryInPackage));
-  const done = `${binary}.ok`;
+  const binaryName = path.basename(target.base.binaryInPackage);
   const tarballName = `${target.base.npmPackage}-${NODE_VERSION}.tgz`;
-  const tarball = path.join(dir, tarballName);
-  if (existsSync(done) && existsSync(binary) && existsSync(tarball)) return { binary, tarball, fromCache: true };
+  const paths = (root: string) => ({ binary: path.join(root, binaryName), tarball: path.join(root, tarballName), done: path.join(root, `${binaryName}.ok`) });
+  const complete = (root: string) => Object.values(paths(root)).every((p) => existsSync(p));
+  const { binary, tarball } = paths(dir);
+  if (complete(dir)) return { binary, tarball, fromCache: true };
 
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  // Fetched into a directory of its own and moved into place whole: two builds at once (the test
+  // files that package the agent and the connector run in parallel) must not delete or read each
+  // other's half-written download.
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const work = mkdtempSync(`${dir}.partial-`);
+  try {
+    await fetchInto(target, work, tarballName);
+    const fetched = paths(work);
+    const integrity = await sha512Integrity(fetched.tarball);
+    if (integrity !== target.base.integrity) throw new BaseUnavailableError(target, `integrity mismatch: got ${integrity}, pinned ${target.base.integrity}`);
+    await tar.x({ file: fetched.tarball, cwd: work, strip: 2, filter: (p) => p === target.base.binaryInPackage });
+    if (!existsSync(fetched.binary)) throw new BaseUnavailableError(target, `${target.base.binaryInPackage} is missing from ${tarballName}`);
+    chmodSync(fetched.binary, 0o755);
+    writeFileSync(fetched.done, `${integrity}\n`);
+    // Another build may have put a complete one in place meanwhile: then that one is used.
+    if (!complete(dir)) {
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        renameSync(work, dir);
+      } catch (err) {
+        if (!complete(dir)) throw err;
+      }
+    }
+    return { binary, tarball, fromCache: false };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function fetchInto(target: Target, dir: string, tarballName: string): Promise<void> {
   const spec = `${target.base.npmPackage}@${NODE_VERSION}`;
   try {
     // argv, not a shell string; --json keeps npm's notices out of what we parse.
@@ -72,17 +102,7 @@ export async function fetchNodeBase(target: Target, cacheDir: string): Promise<N
     const why = (e.stderr ?? e.message).split("\n").find((l) => /error|E404|ENOTFOUND|ETIMEDOUT/i.test(l)) ?? e.message;
     throw new BaseUnavailableError(target, `npm pack failed: ${why.trim()}`);
   }
-  if (!existsSync(tarball)) {
+  if (!existsSync(path.join(dir, tarballName))) {
     throw new BaseUnavailableError(target, `npm pack wrote ${readdirSync(dir).join(", ") || "nothing"}, expected ${tarballName}`);
   }
-  const integrity = await sha512Integrity(tarball);
-  if (integrity !== target.base.integrity) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new BaseUnavailableError(target, `integrity mismatch: got ${integrity}, pinned ${target.base.integrity}`);
-  }
-  await tar.x({ file: tarball, cwd: dir, strip: 2, filter: (p) => p === target.base.binaryInPackage });
-  if (!existsSync(binary)) throw new BaseUnavailableError(target, `${target.base.binaryInPackage} is missing from ${tarballName}`);
-  chmodSync(binary, 0o755);
-  writeFileSync(done, `${integrity}\n`);
-  return { binary, tarball, fromCache: false };
 }
