@@ -7,8 +7,7 @@
  *   tsx scripts/bench/connector-process.ts <database> '<limits JSON>' [port]
  */
 // First: it wraps worker_threads.Worker before the connector starts any worker.
-import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
-import { policyFactsText, versionedPolicyFacts } from "../../connector/lookup/policy-snapshot.ts";
+import { madeAtIngest } from "./made-at-ingest.ts";
 import { workerThreadLabels } from "./thread-labels.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -108,10 +107,7 @@ async function storeSnapshots(devices: WorkerDevice[], size: SnapshotSize): Prom
       return {
         snapshot: { deviceId: d.deviceId, seq: body.seq, collectedAt: Date.parse(collectedAt), receivedAt: Date.now(), body: frame.body, signature: frame.signature, facts: body.facts, unknown: body.unknown },
         events: [],
-        // What a verify thread makes at ingest (agent-channel/frame-verdict.ts), so seeded devices
-        // are read after a restart as ingested ones are.
-        view: renderedAuthentikView(body.facts, body.unknown),
-        policyFacts: versionedPolicyFacts(policyFactsText(body.facts, body.unknown)),
+        ...madeAtIngest(body.facts, body.unknown),
       };
     });
     const write: Promise<void> = connector.store.writeSnapshots(batch).then((results) => {

@@ -24,8 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
 import { benchScript, spawnChild } from "./child.ts";
-import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
-import { policyFactsText, versionedPolicyFacts } from "../../connector/lookup/policy-snapshot.ts";
+import { madeAtIngest } from "./made-at-ingest.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import { openSqliteStore } from "../../connector/store/sqlite/index.ts";
 import { issueEnrollToken } from "../../connector/tokens/issue.ts";
@@ -39,12 +38,6 @@ import { percentiles, type Percentiles } from "./stats.ts";
 import { clockTicks, statTimes } from "./thread-cpu.ts";
 
 /** The view a verify thread renders at ingest (agent-channel/frame-verdict.ts): from the signed body as parsed. */
-/** What a verify thread makes of a body at ingest (agent-channel/frame-verdict.ts), stored with the seeded snapshot. */
-function madeAtIngest(body: string) {
-  const parsed = JSON.parse(body) as { facts: Facts; unknown: Unknown };
-  return { view: renderedAuthentikView(parsed.facts, parsed.unknown), policyFacts: versionedPolicyFacts(policyFactsText(parsed.facts, parsed.unknown)) };
-}
-
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -91,7 +84,9 @@ async function seedThroughStore(database: string, count: number): Promise<Enroll
         const collectedAt = new Date(now).toISOString();
         const body = canonicalSnapshotBody(snapshotTemplate(deviceId, "0.1.0-bench", facts, benchUnknown()), 1, collectedAt, randomBytes(16).toString("base64url"));
         const signature = sign(null, domainMessage("snapshot", Buffer.from(body, "utf8")), key.privateKey).toString("base64");
-        batch.push({ snapshot: { deviceId, seq: 1, collectedAt: now, receivedAt: now, body, signature, facts, unknown: benchUnknown() }, events: [], ...madeAtIngest(body) });
+        // From the signed body, as a verify thread reads it.
+        const signed = JSON.parse(body) as { facts: Facts; unknown: Unknown };
+        batch.push({ snapshot: { deviceId, seq: 1, collectedAt: now, receivedAt: now, body, signature, facts, unknown: benchUnknown() }, events: [], ...madeAtIngest(signed.facts, signed.unknown) });
         out.push({ deviceId, index, seed: key.seed.toString("base64"), publicKey });
       }
       const results = await store.writeSnapshots(batch);
