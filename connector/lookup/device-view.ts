@@ -21,10 +21,11 @@ import type { FactsView } from "../api/devices.ts";
 export type { FactsView } from "../api/devices.ts";
 
 /**
- * A serialized `cached_facts`: text, or the UTF-8 bytes of a view read from the store, which is
- * written out without becoming a string (StoredViewBytes).
+ * A serialized `cached_facts`: text, or UTF-8 bytes in one or more pieces. A view read from the
+ * store (StoredViewBytes) is written out without becoming a string, its pieces joined once with
+ * the device's fields: each copy of tens of KB per GET is garbage the sign-ins' loop collects.
  */
-export type FactsJson = string | Buffer<ArrayBuffer>;
+export type FactsJson = string | Buffer<ArrayBuffer> | readonly Uint8Array[];
 
 export interface CachedFacts {
   data: AuthentikFacts | Facts;
@@ -90,11 +91,11 @@ export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null,
  * device part is the only part serialized per request.
  */
 export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: string | null): string;
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): FactsJson;
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): FactsJson {
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | Buffer<ArrayBuffer>;
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | Buffer<ArrayBuffer> {
   const head = `${JSON.stringify(deviceFields(device, connected)).slice(0, -1)},"cached_facts":`;
   if (typeof cachedFactsJson === "string" || cachedFactsJson === null) return `${head}${cachedFactsJson ?? "null"}}`;
-  return Buffer.concat([Buffer.from(head), cachedFactsJson, CLOSE]);
+  return Buffer.concat([Buffer.from(head), ...(Array.isArray(cachedFactsJson) ? cachedFactsJson : [cachedFactsJson]), CLOSE]);
 }
 
 const CLOSE = Buffer.from("}");

@@ -199,7 +199,7 @@ export class LatestFacts {
   }
 
   /** The view stored at ingest for exactly (device, seq) and the current rules; undefined otherwise. */
-  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<Buffer<ArrayBuffer> | undefined> {
+  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<readonly Uint8Array[] | undefined> {
     if (view !== "authentik" || seq === 0) return undefined;
     const json = storedCachedFactsBytes(await this.store.latestView(deviceId), seq, this.factsTtlMs);
     if (json === undefined) {

@@ -55,9 +55,9 @@ export function storedCachedFacts(stored: StoredView | null | undefined, seq: nu
   return current(stored, seq) ? withFreshness(stored.json, stored.collectedAt, factsTtlMs) : undefined;
 }
 
-/** `storedCachedFacts` of a view read as bytes, as bytes. */
-export function storedCachedFactsBytes(stored: StoredViewBytes | null | undefined, seq: number, factsTtlMs: number): Buffer<ArrayBuffer> | undefined {
+/** `storedCachedFacts` of a view read as bytes, as bytes: the view without its closing brace, then the freshness. */
+export function storedCachedFactsBytes(stored: StoredViewBytes | null | undefined, seq: number, factsTtlMs: number): readonly Uint8Array[] | undefined {
   if (!current(stored, seq)) return undefined;
   const { utf8, collectedAt } = stored;
-  return Buffer.concat([utf8.subarray(0, utf8.byteLength - 1), Buffer.from(freshnessTail(collectedAt, factsTtlMs))]);
+  return [utf8.subarray(0, utf8.byteLength - 1), Buffer.from(freshnessTail(collectedAt, factsTtlMs))];
 }
