@@ -157,8 +157,9 @@ export function renderReport(r: BenchReport): string {
         rows.push([
           `burst: ${kind === "get" ? "GET device" : "endpoint check"} during the burst`,
           `p50 ${n2(w.during.p50)} ms`,
-          `p99 ${n2(w.during.p99)} ms (${n0(w.during.count)} requests); before the burst p99 ${n2(w.before.p99)}, after ${n2(w.after.p99)}; no-burst run p99 ${n2(standalone?.connector.latencyMs.p99 ?? NaN)}; bare hono p99 ${n2(honoP99)}`,
-          `p99 ≤ 3× hono ${verdict(w.during.p99 <= 3 * honoP99)} (${n2(w.during.p99 / honoP99)}×)`,
+          `p99 ${n2(w.during.p99)} ms (${n0(w.during.count)} requests); before the burst p99 ${n2(w.before.p99)}, after ${n2(w.after.p99)}; no-burst run p99 ${n2(standalone?.connector.latencyMs.p99 ?? NaN)}; bare hono p99 ${n2(honoP99)}${b.overloaded ? `; the load generator ${b.overloaded}, so the requests due after that were never sent and the p99 leaves them out` : ""}`,
+          // A run the connector fell behind is not met whatever the p99 of the requests it did answer.
+          `p99 ≤ 3× hono ${verdict(w.during.p99 <= 3 * honoP99 && !b.overloaded)} (${n2(w.during.p99 / honoP99)}×)`,
         ]);
       }
     }
