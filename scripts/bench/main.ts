@@ -29,7 +29,7 @@ import type { OpenLoopResult } from "./open-loop.ts";
 import type { LoadSpec, WarmResult, WarmSpec } from "./loadgen-process.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
 import { summarizeProfile, type ProfileEntry } from "./profile-summary.ts";
-import { renderReport, type BenchReport, type CpuPerUnit, type LookupRuns, type OpenLoopSummary, type ThreadCpu } from "./report.ts";
+import { renderReport, type BenchReport, type BurstResult, type CpuPerUnit, type LookupRuns, type OpenLoopSummary, type ThreadCpu } from "./report.ts";
 import { isIngestVariant, isSnapshotSize, type IngestVariant, type SnapshotSize } from "./snapshot-sizes.ts";
 import { cpuBetween, sampleThreads, type ThreadSample } from "./thread-cpu.ts";
 import { startupRun } from "./startup.ts";
@@ -49,6 +49,7 @@ const program = new Command("bench")
   .option("--warm-concurrency <n>", "requests in flight in the warm-up pass over every device before the lookup runs (0: no pass)", (v) => parseInt(v, 10), 4)
   .option("--warm-seconds <n>", "longest the warm-up pass may take per request kind", (v) => parseFloat(v), 60)
   .option("--burst <n>", "agents that each send one snapshot at once during a mixed lookup run (0: no burst run)", (v) => parseInt(v, 10), 5_000)
+  .option("--burst-snapshots <list>", "what each burst agent sends, one burst run each: real (the whole document, as after an agent's first collection) and steady (family digests, as agents send after a connector restart)", "real,steady")
   .option("--burst-run-seconds <n>", "length of the mixed lookup run the burst lands in (the burst starts 2 s in)", (v) => parseFloat(v), 20)
   .option("--idle-timeout <n>", "longest wait, in seconds, for the connector to go quiet before a measured run", (v) => parseFloat(v), 30)
   .option("--max-seconds <n>", "length of each max-throughput run", (v) => parseFloat(v), 5)
@@ -70,7 +71,7 @@ const program = new Command("bench")
 
 const opts = program.parse().opts<{
   devices: number; snapshot: string; ingestSnapshots: string; idle: number; ingestAgents: number; ingestSeconds: number; window: number; presignMb: number;
-  rate: number; lookupSeconds: number; warmConcurrency: number; warmSeconds: number; burst: number; burstRunSeconds: number; idleTimeout: number;
+  rate: number; lookupSeconds: number; warmConcurrency: number; warmSeconds: number; burst: number; burstSnapshots: string; burstRunSeconds: number; idleTimeout: number;
   maxSeconds: number; connections: number; refreshAgents: number; refreshes: number; storm: number;
   enrollSample: number; database?: string; replicas: number; lookupCacheMb?: number; agentsPerProcess: number; only?: string; profile?: string; json?: string;
   startupRuns: number; startupDevices: number; binaries: string;
@@ -97,6 +98,16 @@ const ingestVariants = opts.ingestSnapshots.split(",").map((s) => {
   }
   return v;
 });
+type BurstForm = "real" | "steady";
+/** The burst agents' snapshots: `steady` only where the stored snapshots are real-size (a small body has no steady-state form). */
+const burstForms = opts.burstSnapshots.split(",").map((s) => {
+  const v = s.trim();
+  if (v !== "real" && v !== "steady") {
+    console.error(`--burst-snapshots: "${v}" is not real or steady`);
+    process.exit(2);
+  }
+  return v as BurstForm;
+}).filter((form) => form === "real" || snapshotSize === "real");
 /** A steady-state snapshot is a real-size one: the same body is verified and stored. */
 const sizeOf = (v: IngestVariant): SnapshotSize => (v === "steady" ? "real" : v);
 
@@ -496,7 +507,10 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     };
   }
 
-  const burst = opts.burst > 0 ? await burstRun(devices.slice(0, opts.burst), agentUrls, restUrls[0]!, load, spec, kinds) : undefined;
+  const bursts: BurstResult[] = [];
+  if (opts.burst > 0) {
+    for (const form of burstForms) bursts.push(await burstRun(devices.slice(0, opts.burst), agentUrls, restUrls[0]!, load, spec, kinds, form));
+  }
 
   log(`lookup: max throughput, connector vs bare hono route (${opts.connections} connections, ${opts.maxSeconds} s each)`);
   await settle("lookup max");
@@ -513,7 +527,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     warm,
     get: runs.get!,
     endpointCheck: runs.check ?? { skipped: skipped! },
-    burst,
+    bursts,
     max: { connector: connectorMax, bare: bareMax, ratio: connectorMax.requestsPerSecond / bareMax.requestsPerSecond },
     profile,
   };
@@ -544,25 +558,26 @@ async function cacheCounts(url: string, adminToken: string): Promise<string> {
  * moment, 2 s into a mixed open-loop lookup run (GET and check alternating, --rate in all): the
  * lookups due while the burst is being ingested (first send to last ack) against those due before.
  */
-async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: string, load: (s: LoadSpec) => Promise<OpenLoopResult>, spec: (url: string, kind: LoadSpec["kind"], over?: Partial<LoadSpec>) => LoadSpec, kinds: ("get" | "check")[]) {
-  log(`burst: connecting ${agents.length} agents, one pre-signed ${snapshotSize} snapshot each`);
+async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: string, load: (s: LoadSpec) => Promise<OpenLoopResult>, spec: (url: string, kind: LoadSpec["kind"], over?: Partial<LoadSpec>) => LoadSpec, kinds: ("get" | "check")[], form: BurstForm): Promise<BurstResult> {
+  log(`burst (${form}): connecting ${agents.length} agents, one pre-signed ${form === "steady" ? "steady-state real" : snapshotSize} snapshot each`);
   const fleet = await Fleet.start({ agentUrls, devices: agents, perProcess: opts.agentsPerProcess, sourceAddresses: Math.max(1, Math.ceil(agents.length / 10_000)), size: snapshotSize });
   const connect = await fleet.connect(64);
-  await fleet.presign(1);
-  await settle("burst");
+  // Steady-state frames name families by digest: the connector rebuilds them from each device's stored snapshot.
+  await fleet.presign(1, form === "steady");
+  await settle(`burst (${form})`);
   const runMs = opts.burstRunSeconds * 1000;
-  log(`burst: mixed lookup run at ${opts.rate}/s for ${opts.burstRunSeconds} s, the burst 2 s in`);
+  log(`burst (${form}): mixed lookup run at ${opts.rate}/s for ${opts.burstRunSeconds} s, the burst 2 s in`);
   if (opts.profile) await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
   const running = load(spec(restUrl, kinds.length > 1 ? "mixed" : "get", { durationMs: runMs }));
   const burstAt = Date.now() + 2000;
   const [run, reports] = await Promise.all([running, fleet.ingest(0, 180_000, 1, burstAt)]);
-  const profile = opts.profile ? await stopProfile("burst") : undefined;
+  const profile = opts.profile ? await stopProfile(`burst-${form}`) : undefined;
   await fleet.close();
   const acked = reports.reduce((n, r) => n + r.acked, 0);
   const burstEnd = Math.max(...reports.map((r) => r.lastAckAt));
   const runEnd = run.startedAtEpochMs + runMs;
-  if (burstEnd > runEnd) report.notes.push(`burst: the last ack came ${((burstEnd - runEnd) / 1000).toFixed(1)} s after the lookup run ended; the during-burst figures cover the run's part only`);
-  if (acked < agents.length) report.notes.push(`burst: ${acked} of ${agents.length} snapshots acked`);
+  if (burstEnd > runEnd) report.notes.push(`burst (${form}): the last ack came ${((burstEnd - runEnd) / 1000).toFixed(1)} s after the lookup run ended; the during-burst figures cover the run's part only`);
+  if (acked < agents.length) report.notes.push(`burst (${form}): ${acked} of ${agents.length} snapshots acked`);
   const window = (kind: number, from: number, to: number): Percentiles => {
     const out: number[] = [];
     const { dueMs, latencyMs, kind: kinds } = run.samples;
@@ -576,6 +591,7 @@ async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: 
     kinds.map((k, i) => [k, { before: window(i, run.startedAtEpochMs + 1000, burstAt), during: window(i, burstAt, burstEnd), after: window(i, burstEnd, Infinity) }]),
   ) as Partial<Record<"get" | "check", { before: Percentiles; during: Percentiles; after: Percentiles }>>;
   return {
+    form,
     agents: agents.length,
     connected: connect.connected,
     acked,

@@ -30,7 +30,7 @@ export interface BenchReport {
       devices: number; size: SnapshotSize; responseBytes: number;
       warm?: Partial<Record<"get" | "check", WarmResult>> | undefined;
       get: LookupRuns; endpointCheck: LookupRuns | { skipped: string };
-      burst?: BurstResult | undefined;
+      bursts: BurstResult[];
       max: { connector: CannonSummary; bare: CannonSummary; ratio: number };
       profile?: ProfileEntry[] | undefined;
     };
@@ -77,6 +77,8 @@ export interface LookupRuns {
 }
 
 export interface BurstResult {
+  /** `real`: whole documents; `steady`: family digests, rebuilt from the stored snapshots. */
+  form: "real" | "steady";
   agents: number; connected: number; acked: number; seconds: number; perSecond: number; ackLatencyMs: Percentiles;
   rate: number; achieved: number; overloaded?: string | undefined;
   lookups: Partial<Record<"get" | "check", { before: Percentiles; during: Percentiles; after: Percentiles }>>;
@@ -148,14 +150,14 @@ export function renderReport(r: BenchReport): string {
     lookupRows("GET /v1/devices/{id}", lookup.get);
     if ("skipped" in lookup.endpointCheck) rows.push(["lookup: POST /v1/endpoint/check", "skipped", lookup.endpointCheck.skipped, ""]);
     else lookupRows("POST /v1/endpoint/check", lookup.endpointCheck);
-    const b = lookup.burst;
-    if (b) {
-      rows.push([`burst: ${n0(b.agents)} agents snapshot at once`, `${n0(b.perSecond)}/s`, `${n0(b.acked)} acked in ${n1(b.seconds)} s; ack p50 ${n0(b.ackLatencyMs.p50)} ms, p99 ${n0(b.ackLatencyMs.p99)} ms`, ""]);
+    for (const b of lookup.bursts) {
+      const name = b.form === "steady" ? "steady-state" : lookup.size;
+      rows.push([`burst: ${n0(b.agents)} agents snapshot at once (${name})`, `${n0(b.perSecond)}/s`, `${n0(b.acked)} acked in ${n1(b.seconds)} s; ack p50 ${n0(b.ackLatencyMs.p50)} ms, p99 ${n0(b.ackLatencyMs.p99)} ms`, ""]);
       for (const [kind, w] of Object.entries(b.lookups)) {
         const standalone = kind === "get" ? lookup.get : "skipped" in lookup.endpointCheck ? undefined : lookup.endpointCheck;
         const honoP99 = standalone?.bareHono.latencyMs.p99 ?? NaN;
         rows.push([
-          `burst: ${kind === "get" ? "GET device" : "endpoint check"} during the burst`,
+          `burst: ${kind === "get" ? "GET device" : "endpoint check"} during the ${name} burst`,
           `p50 ${n2(w.during.p50)} ms`,
           `p99 ${n2(w.during.p99)} ms (${n0(w.during.count)} requests); before the burst p99 ${n2(w.before.p99)}, after ${n2(w.after.p99)}; no-burst run p99 ${n2(standalone?.connector.latencyMs.p99 ?? NaN)}; bare hono p99 ${n2(honoP99)}${b.overloaded ? `; the load generator ${b.overloaded}, so the requests due after that were never sent and the p99 leaves them out` : ""}`,
           // A run the connector fell behind is not met whatever the p99 of the requests it did answer.
@@ -193,9 +195,10 @@ export function renderReport(r: BenchReport): string {
     for (const e of i.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
     out.push("");
   }
-  if (lookup?.burst?.profile) {
-    out.push("Connector CPU during the burst's mixed lookup run (self time, top functions):");
-    for (const e of lookup.burst.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
+  for (const b of lookup?.bursts ?? []) {
+    if (!b.profile) continue;
+    out.push(`Connector CPU during the ${b.form} burst's mixed lookup run (self time, top functions):`);
+    for (const e of b.profile) out.push(`  ${(e.share * 100).toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}`);
     out.push("");
   }
   if (lookup?.profile) {
