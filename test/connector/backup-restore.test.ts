@@ -84,15 +84,18 @@ describe("backup, admin token reset and restore", { timeout: 180_000 }, () => {
     device = agents[0]!.device;
     let writing = true;
     const acked = () => agents.reduce((n, a) => n + a.seq, 0);
-    // Staggered across the pace so an ack lands every fraction of it, not four at once: a backup
-    // shorter than the pace would otherwise fall between two rounds.
+    // Each agent sends on a fixed schedule, staggered across the pace, so an ack lands every
+    // fraction of it, not four at once: a backup shorter than the pace would otherwise fall between
+    // two rounds. Not "send, then wait": one slow commit acks all four together, and they would
+    // stay in step from then on.
+    const start = Date.now();
     const writers = agents.map(async (agent, i) => {
-      await new Promise((r) => setTimeout(r, (i * 550) / agents.length));
-      while (writing) {
+      for (let due = start + (i * 550) / agents.length; writing; due += 550) {
+        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+        if (!writing) break;
         const answer = await agent.client.sendSnapshot(agent.device, { seq: agent.seq + 1 });
         assert.equal(answer.type, "ack", JSON.stringify(answer));
         agent.seq += 1;
-        await new Promise((r) => setTimeout(r, 550));
       }
     });
     await until("the agents are writing", () => acked() >= 8, 10_000);
