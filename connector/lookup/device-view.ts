@@ -86,16 +86,22 @@ export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null,
 }
 
 /**
- * The same document as `JSON.stringify(buildDeviceView(…))`, byte for byte (as UTF-8 when the
- * facts are bytes), from an already serialized `cached_facts` (see facts-cache.ts): the small
- * device part is the only part serialized per request.
+ * The same document as `JSON.stringify(buildDeviceView(…))`, byte for byte (as UTF-8 pieces, in
+ * order, when the facts are bytes), from an already serialized `cached_facts` (see
+ * facts-cache.ts): the small device part is the only part serialized per request. The pieces are
+ * not joined here: a response writes them out as they are (http/send-pieces.ts).
  */
 export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: string | null): string;
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | Buffer<ArrayBuffer>;
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | Buffer<ArrayBuffer> {
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | readonly Uint8Array[];
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | readonly Uint8Array[] {
   const head = `${JSON.stringify(deviceFields(device, connected)).slice(0, -1)},"cached_facts":`;
   if (typeof cachedFactsJson === "string" || cachedFactsJson === null) return `${head}${cachedFactsJson ?? "null"}}`;
-  return Buffer.concat([Buffer.from(head), ...(Array.isArray(cachedFactsJson) ? cachedFactsJson : [cachedFactsJson]), CLOSE]);
+  return [Buffer.from(head), ...(Array.isArray(cachedFactsJson) ? cachedFactsJson : [cachedFactsJson]), CLOSE];
+}
+
+/** A document serialized as text or as UTF-8 pieces, as text. */
+export function jsonText(json: string | readonly Uint8Array[]): string {
+  return typeof json === "string" ? json : Buffer.concat(json).toString();
 }
 
 const CLOSE = Buffer.from("}");

@@ -8,6 +8,7 @@ import type { HttpDeps } from "../deps.ts";
 import { buildDeviceSummary, buildDeviceView, serializeDeviceView } from "../../lookup/device-view.ts";
 import { apiError } from "../middleware/errors.ts";
 import { query } from "../middleware/validate.ts";
+import { sendJsonPieces } from "../send-pieces.ts";
 
 export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: HttpDeps): void {
   const { store, hub } = deps;
@@ -43,7 +44,7 @@ export function mountDevices(app: Hono<{ Variables: AuthVariables }>, deps: Http
     const device = await store.getDevice(c.req.param("id"));
     if (!device) return apiError(c, 404, "not_found", "no device with this id");
     const [online, factsJson] = await Promise.all([hub.presence([device.id]), deps.lookup.latestFactsJson(device, q.view)]);
-    return c.body(serializeDeviceView(device, online.has(device.id), factsJson), 200, { "content-type": "application/json" });
+    return sendJsonPieces(c, serializeDeviceView(device, online.has(device.id), factsJson));
   });
 
   app.post("/v1/devices/:id/refresh", requireScope(deps.apiTokens, "devices:refresh"), query(RefreshQuerySchema), async (c) => {

@@ -21,7 +21,7 @@ import { parseEndpointCheck, type EndpointCheck } from "../../signin/request.ts"
 import type { Device, StoredSnapshot } from "../../store/types.ts";
 import { hasScope, requireScope, type AuthVariables } from "../middleware/auth.ts";
 import type { HttpDeps } from "../deps.ts";
-import { serializeDeviceView } from "../../lookup/device-view.ts";
+import { jsonText, serializeDeviceView } from "../../lookup/device-view.ts";
 import type { PolicySnapshot } from "../../lookup/policy-snapshot.ts";
 import { apiError, zodMessage } from "../middleware/errors.ts";
 import { validJson } from "../middleware/validate.ts";
@@ -107,7 +107,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
 
     const head = JSON.stringify({ passing, result: chosen.combined.result, messages: [...new Set(messages)], reason: null, proof: identified.proof });
     const device = mayReadDevices
-      ? serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? await deps.lookup.factsJsonOf(chosen.snapshot) : null).toString()
+      ? jsonText(serializeDeviceView(chosen.device, (await deps.hub.presence([chosen.device.id])).has(chosen.device.id), chosen.snapshot ? await deps.lookup.factsJsonOf(chosen.snapshot) : null))
       : JSON.stringify({ id: chosen.device.id, name: label(chosen) });
     const devices = JSON.stringify({
       devices: results.map((r) => ({
