@@ -21,11 +21,11 @@ import type { FactsView } from "../api/devices.ts";
 export type { FactsView } from "../api/devices.ts";
 
 /**
- * A serialized `cached_facts`: text, or UTF-8 bytes in one or more pieces. A view read from the
- * store (StoredViewBytes) is written out without becoming a string, its pieces joined once with
- * the device's fields: each copy of tens of KB per GET is garbage the sign-ins' loop collects.
+ * A serialized `cached_facts`: text, or UTF-8 pieces in order. A view read from the store
+ * (StoredViewBytes) is written out as read, neither made a string nor joined
+ * (http/send-pieces.ts): each copy of tens of KB per GET is garbage the sign-ins' loop collects.
  */
-export type FactsJson = string | Buffer<ArrayBuffer> | readonly Uint8Array[];
+export type FactsJson = string | readonly Uint8Array[];
 
 export interface CachedFacts {
   data: AuthentikFacts | Facts;
@@ -96,7 +96,7 @@ export function serializeDeviceView(device: Device, connected: boolean, cachedFa
 export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | readonly Uint8Array[] {
   const head = `${JSON.stringify(deviceFields(device, connected)).slice(0, -1)},"cached_facts":`;
   if (typeof cachedFactsJson === "string" || cachedFactsJson === null) return `${head}${cachedFactsJson ?? "null"}}`;
-  return [Buffer.from(head), ...(Array.isArray(cachedFactsJson) ? cachedFactsJson : [cachedFactsJson]), CLOSE];
+  return [Buffer.from(head), ...cachedFactsJson, CLOSE];
 }
 
 /** A document serialized as text or as UTF-8 pieces, as text. */

@@ -4,7 +4,7 @@ import type { Device, StoredPolicyFacts, StoredSnapshot, StoredView } from "../s
 import { LatestFacts, type LatestFactsOptions } from "./index.ts";
 import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf, versionedPolicyFacts } from "./policy-snapshot.ts";
 import { AUTHENTIK_VIEW_VERSION, renderedAuthentikView } from "./rendered-view.ts";
-import type { FactsJson } from "./device-view.ts";
+import { jsonText, type FactsJson } from "./device-view.ts";
 
 // Synthetic devices and snapshots: only the fields the lookup reads.
 const device = (id: string, lastSeq: number) => ({ id, lastSeq, revokedAt: null }) as Device;
@@ -15,7 +15,7 @@ const snapshot = (deviceId: string, seq: number, software: string[] = []) => {
 };
 const BUDGETS = { snapshotBytes: 1 << 20, policySnapshotBytes: 1 << 20, factsBytes: 1 << 20 };
 /** Facts JSON as text, whether it was answered as a string or as the bytes of a stored view. */
-const text = (json: FactsJson | null) => (json === null ? null : Array.isArray(json) ? Buffer.concat(json).toString() : json.toString());
+const text = (json: FactsJson | null) => (json === null ? null : jsonText(json));
 
 function countingStore(
   devices: Device[],
