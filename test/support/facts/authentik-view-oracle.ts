@@ -54,7 +54,10 @@ function fitObject(schema: z.ZodObject, value: unknown, path: string, walk: Walk
   // Reasons below an object that is itself left out would point at nothing: kept aside until it fits.
   const inside: Walk = { unknown: walk.unknown, omitted: {} };
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const field = shape[key];
+    // Own keys only: a document's "__proto__" (an own key once JSON.parse made it) is no field,
+    // and, as in the compiled view, it is left out rather than assigned (that would set `out`'s prototype).
+    if (key === "__proto__") continue;
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     const at = joinFactPath(path, key);
     if (!field) {
       const kept = withoutNulls(v);
@@ -113,7 +116,7 @@ function withoutNulls(value: unknown): unknown {
   if (typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const kept = withoutNulls(v);
+      const kept = k === "__proto__" ? undefined : withoutNulls(v);
       if (kept !== undefined) out[k] = kept;
     }
     return out;
