@@ -92,15 +92,15 @@ export function buildDeviceView(device: Device, snapshot: StoredSnapshot | null,
  * not joined here: a response writes them out as they are (http/send-pieces.ts).
  */
 export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: string | null): string;
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | readonly Uint8Array[];
-export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): string | readonly Uint8Array[] {
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): FactsJson;
+export function serializeDeviceView(device: Device, connected: boolean, cachedFactsJson: FactsJson | null): FactsJson {
   const head = `${JSON.stringify(deviceFields(device, connected)).slice(0, -1)},"cached_facts":`;
   if (typeof cachedFactsJson === "string" || cachedFactsJson === null) return `${head}${cachedFactsJson ?? "null"}}`;
   return [Buffer.from(head), ...cachedFactsJson, CLOSE];
 }
 
 /** A document serialized as text or as UTF-8 pieces, as text. */
-export function jsonText(json: string | readonly Uint8Array[]): string {
+export function jsonText(json: FactsJson): string {
   return typeof json === "string" ? json : Buffer.concat(json).toString();
 }
 
