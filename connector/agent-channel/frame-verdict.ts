@@ -14,7 +14,7 @@ import { isCanonicalText } from "../../shared/signing/canonical.ts";
 import { verifySignature } from "../../shared/signing/verify.ts";
 import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
-import type { RenderedView, RenderedViewBytes } from "../store/types.ts";
+import type { RenderedView } from "../store/types.ts";
 import { renderedAuthentikView } from "../lookup/rendered-view.ts";
 import { policyFactsText } from "../lookup/policy-snapshot.ts";
 import { checkAgentFrame } from "./frame.ts";
@@ -38,11 +38,8 @@ export interface VerifiedBody {
   /** UTF-8 bytes of the body. */
   bytes: number;
   identity: DeviceIdentity;
-  /**
-   * The authentik view identity providers will read, rendered here rather than on each read; as
-   * bytes once it left its verify thread (verify-worker.ts).
-   */
-  view: RenderedView | RenderedViewBytes;
+  /** The authentik view identity providers will read, rendered and deflated here rather than on each read. */
+  view: RenderedView;
   /** What sign-ins evaluate (lookup/policy-snapshot.ts), taken here from the parsed facts. */
   policyFacts: string;
 }

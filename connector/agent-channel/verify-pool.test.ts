@@ -16,7 +16,7 @@ import { FACTS_VERSION } from "../../shared/facts/schema.ts";
 import { sampleFacts, SAMPLE_UNKNOWN } from "../../test/support/facts.ts";
 import { createLogger } from "../log.ts";
 import { frameVerdict, type FrameVerdict } from "./frame-verdict.ts";
-import { viewText } from "../store/view-text.ts";
+import { inflateObject } from "../store/deflated-view.ts";
 import { PublicKeyCache } from "./key-cache.ts";
 import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
 import type { VerifyRequest } from "./verify-protocol.ts";
@@ -36,11 +36,11 @@ function frame(text: string, keys: DeviceKeyPair = device, extra: Record<string,
   return Buffer.from(JSON.stringify({ type: "snapshot", body: text, signature, ...extra }));
 }
 
-/** A thread's verdict with its view decoded: it leaves the thread as bytes (verify-worker.ts). */
-function viewAsText(verdict: FrameVerdict): FrameVerdict {
+/** A thread's verdict with its view inflated, so a difference in the view shows as text. */
+function viewAsText(verdict: FrameVerdict): unknown {
   if (verdict.kind !== "snapshot" || !verdict.body?.ok) return verdict;
-  assert.ok("utf8" in verdict.body.view, "the view crosses as bytes");
-  return { ...verdict, body: { ...verdict.body, view: { version: verdict.body.view.version, json: viewText(verdict.body.view) } } };
+  const { deflated, ...rest } = verdict.body.view;
+  return { ...verdict, body: { ...verdict.body, view: { ...rest, json: inflateObject(verdict.body.view), deflated: [...deflated] } } };
 }
 
 /** One of each: accepted, and every refusal the threads decide, in the order ingest.ts states. */
@@ -61,7 +61,7 @@ test("answers every kind of frame exactly as the check run inline does", async (
   try {
     const inline = new PublicKeyCache();
     const verdicts = await Promise.all(FRAMES.map(([, bytes]) => pool.verify(bytes, publicKey)));
-    FRAMES.forEach(([name, bytes], i) => assert.deepEqual(viewAsText(verdicts[i]!), frameVerdict(bytes, publicKey, inline), name));
+    FRAMES.forEach(([name, bytes], i) => assert.deepEqual(viewAsText(verdicts[i]!), viewAsText(frameVerdict(bytes, publicKey, inline)), name));
     const codes = verdicts.map((v) => (v.kind === "snapshot" ? (v.body?.ok ? "ok" : v.body?.code) : v.kind));
     assert.deepEqual(codes, ["ok", "bad_signature", "bad_snapshot", "non_canonical_body", "bad_snapshot", "bad_snapshot", "malformed", "malformed", "frame"]);
     assert.ok(pool.threads >= 1 && pool.threads <= 2);

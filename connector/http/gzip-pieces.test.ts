@@ -9,9 +9,10 @@ import { describe, it } from "node:test";
 import { constants, crc32, deflateRawSync, gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { crc32Combine } from "./crc32-combine.ts";
-import { gzipPieces, type DeflatedPiece, type DocumentPiece } from "./gzip-pieces.ts";
+import type { DeflatedText } from "../store/deflated-view.ts";
+import { gzipPieces, type DocumentPiece } from "./gzip-pieces.ts";
 
-function deflated(bytes: Uint8Array): DeflatedPiece {
+function deflated(bytes: Uint8Array): DeflatedText {
   return { deflated: deflateRawSync(bytes, { level: 3, finishFlush: constants.Z_SYNC_FLUSH }), crc32: crc32(bytes), length: bytes.byteLength };
 }
 

@@ -9,16 +9,11 @@
  * and reach back only into its own bytes (compressed on its own): then blocks may follow it.
  */
 import { crc32 } from "node:zlib";
+import type { DeflatedText } from "../store/deflated-view.ts";
 import { crc32Combine } from "./crc32-combine.ts";
 
-/** A run of a document's UTF-8, raw-deflated and sync-flushed, with the CRC-32 and length of what it inflates to. */
-export interface DeflatedPiece {
-  deflated: Uint8Array;
-  crc32: number;
-  length: number;
-}
-
-export type DocumentPiece = Uint8Array | DeflatedPiece;
+/** A document's UTF-8 in order: bytes as they are, or a run of it deflated (store/deflated-view.ts). */
+export type DocumentPiece = Uint8Array | DeflatedText;
 
 // ID1 ID2, CM = deflate, no flags, no mtime, XFL 0, OS unknown (255).
 const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
@@ -26,7 +21,7 @@ const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 const LAST_BLOCK = Buffer.from([1, 0, 0, 0xff, 0xff]);
 const MAX_STORED = 0xffff;
 
-export function isDeflated(piece: DocumentPiece): piece is DeflatedPiece {
+export function isDeflated(piece: DocumentPiece): piece is DeflatedText {
   return !(piece instanceof Uint8Array);
 }
 

@@ -16,16 +16,18 @@ import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { AuthentikFacts } from "../../shared/facts/authentik.ts";
 import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Device, StoredSnapshot } from "../store/types.ts";
+import { inflateOpen, type DeflatedText } from "../store/deflated-view.ts";
 import type { FactsView } from "../api/devices.ts";
 
 export type { FactsView } from "../api/devices.ts";
 
 /**
- * A serialized `cached_facts`: text, or UTF-8 pieces in order. A view read from the store
- * (StoredViewBytes) is written out as read, neither made a string nor joined
- * (http/send-pieces.ts): each copy of tens of KB per GET is garbage the sign-ins' loop collects.
+ * A serialized `cached_facts`: text, or UTF-8 pieces in order, where a view read from the store
+ * stays deflated as stored (store/deflated-view.ts). Pieces are written out as they are, neither
+ * made a string nor joined (http/send-pieces.ts): each copy of tens of KB per GET is garbage the
+ * sign-ins' loop collects.
  */
-export type FactsJson = string | readonly Uint8Array[];
+export type FactsJson = string | readonly (Uint8Array | DeflatedText)[];
 
 export interface CachedFacts {
   data: AuthentikFacts | Facts;
@@ -101,7 +103,7 @@ export function serializeDeviceView(device: Device, connected: boolean, cachedFa
 
 /** A document serialized as text or as UTF-8 pieces, as text. */
 export function jsonText(json: FactsJson): string {
-  return typeof json === "string" ? json : Buffer.concat(json).toString();
+  return typeof json === "string" ? json : Buffer.concat(json.map((p) => (p instanceof Uint8Array ? p : inflateOpen(p)))).toString();
 }
 
 const CLOSE = Buffer.from("}");

@@ -16,7 +16,7 @@
 import type { Device, SnapshotStore, StoredSnapshot } from "../store/types.ts";
 import type { FactsJson, FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
-import { renderFacts, storedCachedFacts, storedCachedFactsBytes, withFreshness } from "./rendered-view.ts";
+import { renderFacts, storedCachedFacts, storedCachedFactsPieces, withFreshness } from "./rendered-view.ts";
 import { policySnapshotFromText, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
 import { readPolicySnapshots } from "./stored-policy-snapshots.ts";
@@ -199,15 +199,15 @@ export class LatestFacts {
   }
 
   /** The view stored at ingest for exactly (device, seq) and the current rules; undefined otherwise. */
-  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<readonly Uint8Array[] | undefined> {
+  private async storedFactsJson(deviceId: string, seq: number, view: FactsView): Promise<FactsJson | undefined> {
     if (view !== "authentik" || seq === 0) return undefined;
-    const json = storedCachedFactsBytes(await this.store.latestView(deviceId), seq, this.factsTtlMs);
+    const json = storedCachedFactsPieces(await this.store.latestView(deviceId), seq, this.factsTtlMs);
     if (json === undefined) {
       this.storedViews.misses++;
       return undefined;
     }
     this.storedViews.hits++;
-    // Not kept: reading it again costs one indexed row, while keeping tens of KB per device in
+    // Not kept: reading it again costs one indexed row, while keeping every device's view in
     // memory would need a budget of its own (docs/performance.md).
     return json;
   }

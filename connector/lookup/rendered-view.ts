@@ -12,13 +12,17 @@
  * whose digest rendered-view.test.ts pins, or the walk itself), and stored views are rendered
  * again from their bodies on read until each device's next snapshot.
  *
- *   const view = renderedAuthentikView(body.facts, body.unknown);     // at ingest
- *   const json = withFreshness(stored.json, stored.collectedAt, ttl); // per read
- *   const bytes = storedCachedFactsBytes(await store.latestView(id), seq, ttl); // per read, as bytes
+ * It is stored deflated (store/deflated-view.ts), and read either as text or as pieces that
+ * keep it deflated (for a gzip response, http/gzip-pieces.ts).
+ *
+ *   const view = renderedAuthentikView(body.facts, body.unknown);                 // at ingest
+ *   const json = storedCachedFacts(await store.latestViews([id]).get(id), seq, ttl); // as text
+ *   const pieces = storedCachedFactsPieces(await store.latestView(id), seq, ttl);    // as pieces
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { FactsView } from "../api/devices.ts";
-import type { RenderedView, StoredView, StoredViewBytes } from "../store/types.ts";
+import type { RenderedView, StoredView } from "../store/types.ts";
+import { deflateOpenObject, inflateOpen, type DeflatedText } from "../store/deflated-view.ts";
 import { factsInView } from "./device-view.ts";
 
 export const AUTHENTIK_VIEW_VERSION = 1;
@@ -29,7 +33,7 @@ export function renderFacts(facts: Facts, unknown: Unknown, view: FactsView): st
 }
 
 export function renderedAuthentikView(facts: Facts, unknown: Unknown): RenderedView {
-  return { version: AUTHENTIK_VIEW_VERSION, json: renderFacts(facts, unknown, "authentik") };
+  return { version: AUTHENTIK_VIEW_VERSION, ...deflateOpenObject(renderFacts(facts, unknown, "authentik")) };
 }
 
 /**
@@ -52,12 +56,12 @@ function current<T extends Pick<StoredView, "seq" | "version">>(stored: T | null
 
 /** The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the current rules. */
 export function storedCachedFacts(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): string | undefined {
-  return current(stored, seq) ? withFreshness(stored.json, stored.collectedAt, factsTtlMs) : undefined;
+  return current(stored, seq) ? `${inflateOpen(stored).toString("utf8")}${freshnessTail(stored.collectedAt, factsTtlMs)}` : undefined;
 }
 
-/** `storedCachedFacts` of a view read as bytes, as bytes: the view without its closing brace, then the freshness. */
-export function storedCachedFactsBytes(stored: StoredViewBytes | null | undefined, seq: number, factsTtlMs: number): readonly Uint8Array[] | undefined {
+/** `storedCachedFacts` as pieces: the view without its closing brace, still deflated, then the freshness as UTF-8. */
+export function storedCachedFactsPieces(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): readonly [DeflatedText, Uint8Array] | undefined {
   if (!current(stored, seq)) return undefined;
-  const { utf8, collectedAt } = stored;
-  return [utf8.subarray(0, utf8.byteLength - 1), Buffer.from(freshnessTail(collectedAt, factsTtlMs))];
+  const { deflated, crc32, length, collectedAt } = stored;
+  return [{ deflated, crc32, length }, Buffer.from(freshnessTail(collectedAt, factsTtlMs))];
 }

@@ -6,6 +6,7 @@ import { warmLookupCaches, WARM_PAGE, type WarmDeps } from "./warm.ts";
 import { FactsJsonCache } from "./facts-cache.ts";
 import { POLICY_FACTS_VERSION, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import { SnapshotCache } from "./snapshot-cache.ts";
+import { deflateOpenObject } from "../store/deflated-view.ts";
 
 const device = (id: string, lastSeq: number, revokedAt: number | null = null) => ({ id, lastSeq, revokedAt }) as Device;
 const snapshot = (deviceId: string, seq: number) =>
@@ -44,7 +45,7 @@ function fakeStore(devices: Device[], fail = false, policyFacts = new Map<string
       return new Map(
         ids.map((id) => {
           const seq = devices.find((d) => d.id === id)!.lastSeq;
-          return [id, { seq: id.endsWith("x") ? seq - 1 : seq, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, json: '{"data":{},"unknown":{}}' }];
+          return [id, { seq: id.endsWith("x") ? seq - 1 : seq, collectedAt: 1_000, version: AUTHENTIK_VIEW_VERSION, ...deflateOpenObject('{"data":{},"unknown":{}}') }];
         }),
       );
     },

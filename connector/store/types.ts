@@ -8,6 +8,7 @@
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { DeviceIdentity } from "./identity.ts";
+import type { DeflatedText } from "./deflated-view.ts";
 
 export type Scope = "admin" | "devices:read" | "devices:refresh" | "devices:write" | "policies:read" | "policies:write" | "events:read" | "endpoint:check" | "tokens:write" | "fleet:read" | "metrics:read";
 
@@ -148,7 +149,7 @@ export interface SnapshotWrite {
    * What identity providers read of this snapshot, rendered once at ingest (lookup/stored-view.ts)
    * and kept for the device's latest snapshot only, so a lookup never parses the body.
    */
-  view?: RenderedView | RenderedViewBytes;
+  view?: RenderedView;
   /**
    * What sign-ins evaluate of this snapshot (lookup/policy-snapshot.ts), made once at ingest and
    * kept for the device's latest snapshot only, so a sign-in after a restart reads a few KB
@@ -169,34 +170,16 @@ export interface StoredPolicyFacts extends PolicyFacts {
   collectedAt: number;
 }
 
-/** The serialized authentik `cached_facts` core of one snapshot, and the rules version it was rendered with. */
-export interface RenderedView {
-  version: number;
-  json: string;
-}
-
 /**
- * A RenderedView as UTF-8 bytes owning their whole ArrayBuffer, as a verify thread hands it over:
- * moved between threads rather than copied, and decoded only where it is written
- * (store/view-text.ts).
+ * The serialized authentik `cached_facts` core of one snapshot, as stored (store/deflated-view.ts),
+ * and the rules version it was rendered with.
  */
-export interface RenderedViewBytes {
+export interface RenderedView extends DeflatedText {
   version: number;
-  utf8: Uint8Array;
 }
 
 /** The stored view of a device's latest snapshot: used only when `seq` is the device's `lastSeq` and `version` is current. */
 export interface StoredView extends RenderedView {
-  seq: number;
-  collectedAt: number;
-}
-
-/**
- * A StoredView as its UTF-8 bytes, for a reader that writes it out as it is: tens of KB that never
- * become a string in the JavaScript heap, where one per request made garbage collection most of
- * the cost of `GET /v1/devices/{id}` (docs/performance.md).
- */
-export interface StoredViewBytes extends RenderedViewBytes {
   seq: number;
   collectedAt: number;
 }
@@ -253,9 +236,9 @@ export interface SnapshotStore {
   latestSnapshot(deviceId: string): Promise<StoredSnapshot | null>;
   latestSnapshots(deviceIds: string[]): Promise<Map<string, StoredSnapshot>>;
   snapshotHistory(deviceId: string, limit: number): Promise<StoredSnapshot[]>;
-  /** The view stored with the device's latest accepted snapshot that had one, as bytes, or null. */
-  latestView(deviceId: string): Promise<StoredViewBytes | null>;
-  /** `latestView` of many devices as text (those without one are absent), in one query. */
+  /** The view stored with the device's latest accepted snapshot that had one, or null. */
+  latestView(deviceId: string): Promise<StoredView | null>;
+  /** `latestView` of many devices (those without one are absent), in one query. */
   latestViews(deviceIds: string[]): Promise<Map<string, StoredView>>;
   /** The policy facts stored with each device's latest accepted snapshot that had them (devices without are absent), in one query. */
   latestPolicyFacts(deviceIds: string[]): Promise<Map<string, StoredPolicyFacts>>;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startTestConnector } from "../support/connector.ts";
 import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
+import { inflateObject } from "../../connector/store/deflated-view.ts";
 import { LatestFacts } from "../../connector/lookup/index.ts";
 import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf } from "../../connector/lookup/policy-snapshot.ts";
 
@@ -50,9 +51,9 @@ test("the authentik view a lookup serves is the one rendered at ingest, the same
   const store = tc.connector.store;
   const stored = await store.latestView(device.deviceId);
   assert.equal(stored?.seq, 1);
-  const storedJson = new TextDecoder().decode(stored.utf8);
+  const storedJson = inflateObject(stored);
   const snapshot = (await store.latestSnapshot(device.deviceId))!;
-  assert.equal(storedJson, renderedAuthentikView(snapshot.facts, snapshot.unknown).json);
+  assert.equal(storedJson, inflateObject(renderedAuthentikView(snapshot.facts, snapshot.unknown)));
 
   const reads: string[] = [];
   const latestSnapshot = store.latestSnapshot.bind(store);

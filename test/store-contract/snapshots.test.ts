@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { forEachBackend } from "../support/store/suite.ts";
 import { device, enrollToken, sampleFacts, write } from "../support/store/fixtures.ts";
 import type { Store } from "../../connector/store/types.ts";
+import { deflateOpenObject, inflateObject } from "../../connector/store/deflated-view.ts";
 
 async function enroll(store: Store, ...ids: string[]): Promise<void> {
   await store.createEnrollToken(enrollToken(`t-${ids[0]}`), `h-${ids[0]}`);
@@ -34,31 +35,42 @@ await forEachBackend(
 
     test("keeps the view rendered with each device's newest accepted snapshot, one per device", async () => {
       await enroll(ctx.store, "d1", "d2");
-      const withView = (id: string, seq: number) => ({ ...write(id, seq), view: { version: 1, json: `{"data":{"seq":${seq}},"unknown":{}}` } });
+      const json = (seq: number) => `{"data":{"seq":${seq}},"unknown":{}}`;
+      const withView = (id: string, seq: number) => ({ ...write(id, seq), view: { version: 1, ...deflateOpenObject(json(seq)) } });
       assert.equal(await ctx.store.latestView("d1"), null);
       assert.deepEqual(await ctx.store.writeSnapshots([withView("d1", 1), withView("d2", 1), withView("d1", 3), withView("d1", 2)]), ["accepted", "accepted", "accepted", "replayed_seq"]);
       const collectedAt = (seq: number) => write("d1", seq).snapshot.collectedAt;
-      // One device's view is read as the bytes stored, a page's as text.
-      assert.deepEqual(await ctx.store.latestView("d1"), { seq: 3, collectedAt: collectedAt(3), version: 1, utf8: Buffer.from('{"data":{"seq":3},"unknown":{}}') });
+      const d1 = await ctx.store.latestView("d1");
+      assert.deepEqual({ ...d1, deflated: Buffer.from(d1!.deflated) }, { seq: 3, collectedAt: collectedAt(3), version: 1, ...deflateOpenObject(json(3)), deflated: Buffer.from(deflateOpenObject(json(3)).deflated) });
+      assert.equal(inflateObject(d1!), json(3));
       assert.equal((await ctx.store.latestView("d2"))?.seq, 1);
       const many = await ctx.store.latestViews(["d2", "d1", "nobody"]);
       assert.deepEqual([...many.keys()].sort(), ["d1", "d2"]);
-      assert.deepEqual(many.get("d1"), { seq: 3, collectedAt: collectedAt(3), version: 1, json: '{"data":{"seq":3},"unknown":{}}' });
+      assert.equal(inflateObject(many.get("d1")!), json(3));
+      assert.equal(inflateObject(many.get("d2")!), json(1));
       // A snapshot written without one leaves the older view, which its seq tells readers not to use.
       assert.deepEqual(await ctx.store.writeSnapshots([write("d1", 4)]), ["accepted"]);
       assert.equal((await ctx.store.latestView("d1"))?.seq, 3);
-      assert.deepEqual(await ctx.store.writeSnapshots([{ ...withView("d1", 5), view: { version: 2, json: "{}" } }]), ["accepted"]);
-      assert.deepEqual(await ctx.store.latestView("d1"), { seq: 5, collectedAt: collectedAt(5), version: 2, utf8: Buffer.from("{}") });
+      assert.deepEqual(await ctx.store.writeSnapshots([{ ...withView("d1", 5), view: { version: 2, ...deflateOpenObject("{}") } }]), ["accepted"]);
+      const d1v2 = (await ctx.store.latestView("d1"))!;
+      assert.deepEqual([d1v2.seq, d1v2.version, inflateObject(d1v2)], [5, 2, "{}"]);
     });
 
-    test("stores a view handed over as UTF-8 bytes as the text it encodes", async () => {
-      await enroll(ctx.store, "d1", "d2");
-      const json = (seq: number) => `{"data":{"name":"Zoë 日本 🚀","seq":${seq}},"unknown":{}}`;
-      const asBytes = (id: string, seq: number) => ({ ...write(id, seq), view: { version: 1, utf8: new TextEncoder().encode(json(seq)) } });
-      assert.deepEqual(await ctx.store.writeSnapshots([asBytes("d1", 1), asBytes("d2", 2), asBytes("d1", 3)]), ["accepted", "accepted", "accepted"]);
-      assert.equal((await ctx.store.latestViews(["d1"])).get("d1")?.json, json(3));
-      assert.equal((await ctx.store.latestViews(["d2"])).get("d2")?.json, json(2));
-      assert.deepEqual((await ctx.store.latestView("d1"))?.utf8, Buffer.from(json(3)));
+    test("stores a deflated view as its bytes, CRC-32 and length, non-ASCII text and a CRC-32 above 2^31 included", async () => {
+      await enroll(ctx.store, "d1");
+      // The first of these whose CRC-32 does not fit a signed 32-bit column.
+      let json = "";
+      for (let i = 0; ; i++) {
+        json = `{"data":{"name":"Zoë 日本 🚀","n":${i}},"unknown":{}}`;
+        if (deflateOpenObject(json).crc32 > 2 ** 31) break;
+      }
+      const view = deflateOpenObject(json);
+      // Copied first: the SQLite store moves the bytes to its writer thread.
+      const bytes = Buffer.from(view.deflated);
+      assert.deepEqual(await ctx.store.writeSnapshots([{ ...write("d1", 1), view: { version: 1, ...view } }]), ["accepted"]);
+      const stored = (await ctx.store.latestView("d1"))!;
+      assert.deepEqual([Buffer.from(stored.deflated), stored.crc32, stored.length], [bytes, view.crc32, Buffer.byteLength(json) - 1]);
+      assert.equal(inflateObject(stored), json);
     });
 
     test("keeps the policy facts made with each device's newest accepted snapshot, one per device", async () => {
@@ -80,7 +92,7 @@ await forEachBackend(
       assert.deepEqual(await ctx.store.writeSnapshots([withFacts("d1", 5, 2)]), ["accepted"]);
       assert.deepEqual((await ctx.store.latestPolicyFacts(["d1"])).get("d1"), { seq: 5, collectedAt: collectedAt(5), version: 2, text: text(5) });
       // A view alone leaves them as they are, and they alone leave the view: separate rows.
-      assert.deepEqual(await ctx.store.writeSnapshots([{ ...write("d1", 6), view: { version: 1, json: "{}" } }, { ...withFacts("d2", 7), view: undefined }]), ["accepted", "accepted"]);
+      assert.deepEqual(await ctx.store.writeSnapshots([{ ...write("d1", 6), view: { version: 1, ...deflateOpenObject("{}") } }, { ...withFacts("d2", 7), view: undefined }]), ["accepted", "accepted"]);
       assert.equal((await ctx.store.latestPolicyFacts(["d1"])).get("d1")?.seq, 5);
       assert.equal((await ctx.store.latestView("d1"))?.seq, 6);
       assert.equal((await ctx.store.latestView("d2"))?.seq, undefined);

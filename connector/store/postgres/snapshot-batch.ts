@@ -13,7 +13,6 @@
 import type pg from "pg";
 import { identityFromFacts } from "../identity.ts";
 import type { SnapshotWrite, SnapshotWriteResult } from "../types.ts";
-import { viewLength, viewText } from "../view-text.ts";
 
 /**
  * Locks the devices of the batch in id order, so two replicas writing overlapping batches queue
@@ -32,10 +31,10 @@ const APPLY_BATCH = `
 WITH items AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                       $23::integer[], $24::text[], $25::integer[], $26::text[])
+                       $23::integer[], $24::bytea[], $25::integer[], $26::text[], $27::bigint[], $28::integer[])
          WITH ORDINALITY AS i(device_id, seq, collected_at, received_at, body, signature,
                               serial, manufacturer, model, platform, machine_id, hardware_uuid, hostname,
-                              view_version, view, policy_facts_version, policy_facts, n)
+                              view_version, view_deflated, policy_facts_version, policy_facts, view_crc32, view_length, n)
 ), judged AS (
   SELECT i.*,
          CASE
@@ -111,10 +110,11 @@ WITH items AS (
    WHERE device_users.username IS DISTINCT FROM EXCLUDED.username
 ), views AS (
   -- The view of each device's newest snapshot in the batch, when it carries one.
-  INSERT INTO snapshot_views (device_id, seq, collected_at, version, view)
-  SELECT device_id, seq, collected_at, view_version, view FROM accepted WHERE newest_rank = 1 AND view IS NOT NULL
+  INSERT INTO snapshot_views (device_id, seq, collected_at, version, deflated, crc32, length)
+  SELECT device_id, seq, collected_at, view_version, view_deflated, view_crc32, view_length FROM accepted WHERE newest_rank = 1 AND view_deflated IS NOT NULL
   ON CONFLICT (device_id) DO UPDATE
-     SET seq = EXCLUDED.seq, collected_at = EXCLUDED.collected_at, version = EXCLUDED.version, view = EXCLUDED.view
+     SET seq = EXCLUDED.seq, collected_at = EXCLUDED.collected_at, version = EXCLUDED.version,
+         deflated = EXCLUDED.deflated, crc32 = EXCLUDED.crc32, length = EXCLUDED.length
 ), policy_facts AS (
   -- Likewise the policy facts (lookup/policy-snapshot.ts).
   INSERT INTO snapshot_policy_facts (device_id, seq, collected_at, version, facts)
@@ -142,7 +142,9 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
   const evDevice: (string | null)[] = [];
   const evData: string[] = [];
   const viewVersion: (number | null)[] = [];
-  const viewJson: (string | null)[] = [];
+  const viewDeflated: (Buffer | null)[] = [];
+  const viewCrc32: (number | null)[] = [];
+  const viewLength: (number | null)[] = [];
   const policyFactsVersion: (number | null)[] = [];
   const policyFactsText: (string | null)[] = [];
   batch.forEach(({ snapshot: s, events, identity, view, policyFacts }, index) => {
@@ -154,7 +156,10 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
     ];
     row.forEach((v, c) => columns[c]!.push(v));
     viewVersion.push(view?.version ?? null);
-    viewJson.push(view ? viewText(view) : null);
+    // pg writes a Buffer, not a Uint8Array, as bytea.
+    viewDeflated.push(view ? Buffer.from(view.deflated.buffer, view.deflated.byteOffset, view.deflated.byteLength) : null);
+    viewCrc32.push(view?.crc32 ?? null);
+    viewLength.push(view?.length ?? null);
     policyFactsVersion.push(policyFacts?.version ?? null);
     policyFactsText.push(policyFacts?.text ?? null);
     for (const u of id.usernames) {
@@ -171,7 +176,7 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
       evData.push(JSON.stringify(e.data));
     }
   });
-  return [...columns, userItem, userName, evItem, evType, evAt, evDevice, evData, lockedIds, historyLimit, viewVersion, viewJson, policyFactsVersion, policyFactsText];
+  return [...columns, userItem, userName, evItem, evType, evAt, evDevice, evData, lockedIds, historyLimit, viewVersion, viewDeflated, policyFactsVersion, policyFactsText, viewCrc32, viewLength];
 }
 
 /**
@@ -206,7 +211,7 @@ function slices(batch: SnapshotWrite[], maxBytes: number): SnapshotWrite[][] {
   let current: SnapshotWrite[] = [];
   let bytes = 0;
   for (const w of batch) {
-    const size = w.snapshot.body.length + w.snapshot.signature.length + (w.view ? viewLength(w.view) : 0) + (w.policyFacts?.text.length ?? 0);
+    const size = w.snapshot.body.length + w.snapshot.signature.length + 2 * (w.view?.deflated.byteLength ?? 0) + (w.policyFacts?.text.length ?? 0);
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];

@@ -2,7 +2,7 @@
  * Snapshots on PostgreSQL: the same contract as ../sqlite/snapshots.ts; batches are written by
  * ./snapshot-batch.ts.
  */
-import type { SnapshotStore, SnapshotWrite, SnapshotWriteResult, StoredPolicyFacts, StoredSnapshot, StoredView, StoredViewBytes } from "../types.ts";
+import type { SnapshotStore, SnapshotWrite, SnapshotWriteResult, StoredPolicyFacts, StoredSnapshot, StoredView } from "../types.ts";
 import type { PostgresAccess } from "./access.ts";
 import { applySnapshotBatch } from "./snapshot-batch.ts";
 import { SNAPSHOT_COLUMNS, snapshotFromRow, type SnapshotRow } from "./rows.ts";
@@ -42,23 +42,18 @@ export function createPostgresSnapshotStore(db: PostgresAccess, historyLimit: nu
       return rows.map(snapshotFromRow);
     },
 
-    async latestView(deviceId: string): Promise<StoredViewBytes | null> {
-      const { rows } = await db.pool.query<{ seq: number; collected_at: number; version: number; view: Buffer }>(
-        "SELECT seq, collected_at, version, convert_to(view, 'UTF8') AS view FROM snapshot_views WHERE device_id = $1",
-        [deviceId],
-      );
-      const r = rows[0];
-      return r ? { seq: r.seq, collectedAt: r.collected_at, version: r.version, utf8: r.view } : null;
+    async latestView(deviceId: string): Promise<StoredView | null> {
+      return (await snapshots.latestViews([deviceId])).get(deviceId) ?? null;
     },
 
     async latestViews(deviceIds: string[]): Promise<Map<string, StoredView>> {
       const out = new Map<string, StoredView>();
       if (deviceIds.length === 0) return out;
-      const { rows } = await db.pool.query<{ device_id: string; seq: number; collected_at: number; version: number; view: string }>(
-        "SELECT device_id, seq, collected_at, version, view FROM snapshot_views WHERE device_id = ANY($1::text[])",
+      const { rows } = await db.pool.query<{ device_id: string; seq: number; collected_at: number; version: number; deflated: Buffer; crc32: number; length: number }>(
+        "SELECT device_id, seq, collected_at, version, deflated, crc32, length FROM snapshot_views WHERE device_id = ANY($1::text[])",
         [deviceIds],
       );
-      for (const r of rows) out.set(r.device_id, { seq: r.seq, collectedAt: r.collected_at, version: r.version, json: r.view });
+      for (const r of rows) out.set(r.device_id, { seq: r.seq, collectedAt: r.collected_at, version: r.version, deflated: r.deflated, crc32: r.crc32, length: r.length });
       return out;
     },
 

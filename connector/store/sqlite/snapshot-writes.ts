@@ -9,8 +9,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
-import type { PolicyFacts, RenderedView, RenderedViewBytes, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
-import { viewText } from "../view-text.ts";
+import type { PolicyFacts, RenderedView, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
 
 export interface SnapshotRowWrite {
   deviceId: string;
@@ -20,8 +19,7 @@ export interface SnapshotRowWrite {
   body: string;
   signature: string;
   identity: DeviceIdentity;
-  /** As bytes when a verify thread rendered it: moved to the writer thread, decoded only there. */
-  view: RenderedView | RenderedViewBytes | null;
+  view: RenderedView | null;
   policyFacts: PolicyFacts | null;
   events: { type: string; at: number; deviceId: string | null; data: string }[];
 }
@@ -103,9 +101,10 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     "SELECT seq FROM snapshots WHERE device_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
   );
   const prune = db.prepare<[string, number]>("DELETE FROM snapshots WHERE device_id = ? AND seq <= ?");
-  const putView = db.prepare<[string, number, number, number, string]>(
-    `INSERT INTO snapshot_views (device_id, seq, collected_at, version, view) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at, version = excluded.version, view = excluded.view`,
+  const putView = db.prepare<[string, number, number, number, Buffer, number, number]>(
+    `INSERT INTO snapshot_views (device_id, seq, collected_at, version, deflated, crc32, length) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, collected_at = excluded.collected_at, version = excluded.version,
+       deflated = excluded.deflated, crc32 = excluded.crc32, length = excluded.length`,
   );
   const putPolicyFacts = db.prepare<[string, number, number, number, string]>(
     `INSERT INTO snapshot_policy_facts (device_id, seq, collected_at, version, facts) VALUES (?, ?, ?, ?, ?)
@@ -131,7 +130,11 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (device.revoked_at !== null) return "revoked_device";
     if (w.seq <= device.last_seq) return "replayed_seq";
     insertSnapshot.run(w);
-    if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, viewText(w.view));
+    if (w.view) {
+      // A message between threads delivers a Uint8Array, which better-sqlite3 binds only as a Buffer.
+      const { deflated } = w.view;
+      putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, Buffer.from(deflated.buffer, deflated.byteOffset, deflated.byteLength), w.view.crc32, w.view.length);
+    }
     if (w.policyFacts) putPolicyFacts.run(w.deviceId, w.seq, w.collectedAt, w.policyFacts.version, w.policyFacts.text);
     const { usernames, ...columns } = w.identity;
     if (identityChanges(device, columns)) {

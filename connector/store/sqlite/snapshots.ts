@@ -19,13 +19,7 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
     "SELECT * FROM snapshots WHERE device_id = ? ORDER BY seq DESC LIMIT ?",
   );
 
-  const view = db.prepare<[string], { seq: number; collected_at: number; version: number; view: string }>(
-    "SELECT seq, collected_at, version, view FROM snapshot_views WHERE device_id = ?",
-  );
-  // A cast of TEXT to BLOB hands over the stored UTF-8 as it is; better-sqlite3 returns a Buffer.
-  const viewBytes = db.prepare<[string], { seq: number; collected_at: number; version: number; view: Buffer }>(
-    "SELECT seq, collected_at, version, CAST(view AS BLOB) AS view FROM snapshot_views WHERE device_id = ?",
-  );
+  const view = db.prepare<[string], ViewRow>("SELECT seq, collected_at, version, deflated, crc32, length FROM snapshot_views WHERE device_id = ?");
 
   const policyFacts = db.prepare<[string], { seq: number; collected_at: number; version: number; facts: string }>(
     "SELECT seq, collected_at, version, facts FROM snapshot_policy_facts WHERE device_id = ?",
@@ -54,14 +48,14 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
       return history.all(deviceId, limit).map(snapshotFromRow);
     },
     async latestView(deviceId) {
-      const row = viewBytes.get(deviceId);
-      return row ? { seq: row.seq, collectedAt: row.collected_at, version: row.version, utf8: row.view } : null;
+      const row = view.get(deviceId);
+      return row ? viewFromRow(row) : null;
     },
     async latestViews(deviceIds) {
       const out = new Map<string, StoredView>();
       for (const id of deviceIds) {
         const row = view.get(id);
-        if (row) out.set(id, { seq: row.seq, collectedAt: row.collected_at, version: row.version, json: row.view });
+        if (row) out.set(id, viewFromRow(row));
       }
       return out;
     },
@@ -74,4 +68,17 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
       return out;
     },
   };
+}
+
+interface ViewRow {
+  seq: number;
+  collected_at: number;
+  version: number;
+  deflated: Buffer;
+  crc32: number;
+  length: number;
+}
+
+function viewFromRow(row: ViewRow): StoredView {
+  return { seq: row.seq, collectedAt: row.collected_at, version: row.version, deflated: row.deflated, crc32: row.crc32, length: row.length };
 }

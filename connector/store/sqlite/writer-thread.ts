@@ -122,14 +122,14 @@ export class SnapshotWriterThread {
 }
 
 /**
- * The views' bytes, moved to the thread rather than copied: as large as the body, and this thread
- * never reads them. Only a buffer holding nothing else can be moved.
+ * The views' deflated bytes, moved to the thread rather than copied: this thread never reads
+ * them. Only a buffer holding nothing else can be moved.
  */
 function movableViews(batch: SnapshotRowWrite[]): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
   for (const { view } of batch) {
-    if (!view || "json" in view) continue;
-    const { buffer, byteOffset, byteLength } = view.utf8;
+    if (!view) continue;
+    const { buffer, byteOffset, byteLength } = view.deflated;
     if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength && !buffers.includes(buffer)) buffers.push(buffer);
   }
   return buffers;

@@ -19,10 +19,11 @@ import { migration as devicesByPublicKey } from "./004-devices-by-public-key.ts"
 import { migration as deviceBindings } from "./005-device-bindings.ts";
 import { migration as snapshotViews } from "./006-snapshot-views.ts";
 import { migration as snapshotPolicyFacts } from "./007-snapshot-policy-facts.ts";
+import { migration as deflatedViews } from "./008-deflated-views.ts";
 
 export type { Migration } from "./migration.ts";
 
-export const MIGRATIONS: readonly Migration[] = [initial, clusterPresence, policies, devicesByPublicKey, deviceBindings, snapshotViews, snapshotPolicyFacts];
+export const MIGRATIONS: readonly Migration[] = [initial, clusterPresence, policies, devicesByPublicKey, deviceBindings, snapshotViews, snapshotPolicyFacts, deflatedViews];
 
 export interface MigrationReport {
   applied: number[];
