@@ -3,7 +3,8 @@
  * the connector: `ws` — a bare `ws` server that accepts connections and does nothing else;
  * `hono` — bare hono routes on @hono/node-server; `http` — a bare node:http server. The HTTP
  * ones answer `GET /v1/devices/:id` and `POST /v1/endpoint/check` (its body read, not parsed)
- * with fixed JSON documents the bench sets to the connector's own answers.
+ * with fixed JSON documents the bench sets to the connector's own answers, as it sent them (the
+ * device read gzip-encoded when the bench's reads accept gzip).
  *
  *   tsx scripts/bench/baseline-server.ts ws|hono|http   (IPC: replies {type:"listening", port})
  */
@@ -13,7 +14,8 @@ import { Hono } from "hono";
 import { WebSocketServer } from "ws";
 
 const mode = process.argv[2];
-let json = "{}";
+let json: Buffer<ArrayBuffer> = Buffer.concat([Buffer.from("{}")]);
+let deviceHeaders: Record<string, string> = { "content-type": "application/json" };
 let checkJson = "{}";
 const JSON_TYPE = { "content-type": "application/json" };
 
@@ -37,7 +39,7 @@ if (mode === "ws") {
   });
 } else if (mode === "hono") {
   const app = new Hono();
-  app.get("/v1/devices/:id", (c) => c.body(json, 200, JSON_TYPE));
+  app.get("/v1/devices/:id", (c) => c.body(json, 200, deviceHeaders));
   app.post("/v1/endpoint/check", async (c) => {
     await c.req.arrayBuffer();
     return c.body(checkJson, 200, JSON_TYPE);
@@ -54,7 +56,7 @@ if (mode === "ws") {
     req.resume();
     req.on("end", () => {
       const body = req.method === "POST" ? checkJson : json;
-      res.writeHead(200, { ...JSON_TYPE, "content-length": Buffer.byteLength(body) });
+      res.writeHead(200, { ...(req.method === "POST" ? JSON_TYPE : deviceHeaders), "content-length": Buffer.byteLength(body) });
       res.end(body);
     });
   });
@@ -68,9 +70,10 @@ if (mode === "ws") {
 }
 
 process.on("message", (raw) => {
-  const message = raw as { type: string; json?: string; checkJson?: string };
+  const message = raw as { type: string; json?: string; contentEncoding?: string; checkJson?: string };
   if (message.type === "setJson" && message.json !== undefined) {
-    json = message.json;
+    json = Buffer.concat([Buffer.from(message.json, "base64")]);
+    deviceHeaders = { ...JSON_TYPE, ...(message.contentEncoding ? { "content-encoding": message.contentEncoding, vary: "Accept-Encoding" } : {}) };
     checkJson = message.checkJson ?? checkJson;
     process.send?.({ type: "ok" });
   } else if (message.type === "status") report();

@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     // Warm: every device the measured calls name has been checked once (its first verdict stored).
     log(`warm-up: ${CALLS} calls, the devices the measured calls name`);
     await inLanes(Array.from({ length: CALLS }, (_, i) => i), 8, async (i) => void (await call(i)));
-    await baseline.request({ type: "setJson", json: lastBody } as never, "ok");
+    await baseline.request({ type: "setJson", json: Buffer.from(lastBody).toString("base64") } as never, "ok");
     for (let i = 0; i < 200; i++) await callBaseline();
     for (const k of Object.keys(statuses)) delete statuses[k];
     passing = 0;

@@ -24,6 +24,8 @@ export interface LoadSpec {
   policies: string[];
   rate: number;
   durationMs: number;
+  /** The device reads' Accept-Encoding (their answers are read, not decoded). */
+  acceptEncoding?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface WarmSpec {
   policies: string[];
   concurrency: number;
   maxMs: number;
+  acceptEncoding?: string;
 }
 
 export interface WarmResult {
@@ -67,7 +70,7 @@ async function warm(spec: WarmSpec): Promise<WarmResult> {
       const req = request(
         {
           agent, host: target.hostname, port: target.port, method: body ? "POST" : "GET", path: body ? "/v1/endpoint/check" : `/v1/devices/${id}`,
-          headers: { authorization: `Bearer ${spec.token}`, ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) },
+          headers: { authorization: `Bearer ${spec.token}`, ...(spec.acceptEncoding ? { "accept-encoding": spec.acceptEncoding } : {}), ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) },
         },
         (res) => {
           res.resume();
@@ -107,7 +110,7 @@ function run(spec: LoadSpec) {
     kindOf: (i) => (isCheck(i) ? 1 : 0),
     path: (i) => (isCheck(i) ? "/v1/endpoint/check" : `/v1/devices/${device(index(i))}`),
     body: (i) => (isCheck(i) ? JSON.stringify({ device: device(index(i)), policies: spec.policies, mode: "lookup" }) : undefined),
-    headers: (i) => ({ authorization: `Bearer ${isCheck(i) ? spec.checkToken : spec.token}` }),
+    headers: (i) => (isCheck(i) ? { authorization: `Bearer ${spec.checkToken}` } : { authorization: `Bearer ${spec.token}`, ...(spec.acceptEncoding ? { "accept-encoding": spec.acceptEncoding } : {}) }),
     ratePerSecond: spec.rate,
     durationMs: spec.durationMs,
   });

@@ -16,6 +16,7 @@
 import { Command } from "commander";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execSync } from "node:child_process";
+import { get as httpGet } from "node:http";
 import { tmpdir, cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
@@ -50,6 +51,7 @@ const program = new Command("bench")
   .option("--warm-seconds <n>", "longest the warm-up pass may take per request kind", (v) => parseFloat(v), 60)
   .option("--burst <n>", "agents that each send one snapshot at once during a mixed lookup run (0: no burst run)", (v) => parseInt(v, 10), 5_000)
   .option("--burst-snapshots <list>", "what each burst agent sends, one burst run each: real (the whole document, as after an agent's first collection) and steady (family digests, as agents send after a connector restart)", "real,steady")
+  .option("--get-encoding <encoding>", "what the device reads accept: gzip (as authentik's client, python-requests, asks) or identity", "gzip")
   .option("--burst-run-seconds <n>", "length of the mixed lookup run the burst lands in (the burst starts 2 s in)", (v) => parseFloat(v), 20)
   .option("--idle-timeout <n>", "longest wait, in seconds, for the connector to go quiet before a measured run", (v) => parseFloat(v), 30)
   .option("--max-seconds <n>", "length of each max-throughput run", (v) => parseFloat(v), 5)
@@ -71,7 +73,7 @@ const program = new Command("bench")
 
 const opts = program.parse().opts<{
   devices: number; snapshot: string; ingestSnapshots: string; idle: number; ingestAgents: number; ingestSeconds: number; window: number; presignMb: number;
-  rate: number; lookupSeconds: number; warmConcurrency: number; warmSeconds: number; burst: number; burstSnapshots: string; burstRunSeconds: number; idleTimeout: number;
+  rate: number; lookupSeconds: number; warmConcurrency: number; warmSeconds: number; burst: number; burstSnapshots: string; getEncoding: string; burstRunSeconds: number; idleTimeout: number;
   maxSeconds: number; connections: number; refreshAgents: number; refreshes: number; storm: number;
   enrollSample: number; database?: string; replicas: number; lookupCacheMb?: number; agentsPerProcess: number; only?: string; profile?: string; json?: string;
   startupRuns: number; startupDevices: number; binaries: string;
@@ -100,6 +102,11 @@ const ingestVariants = opts.ingestSnapshots.split(",").map((s) => {
 });
 type BurstForm = "real" | "steady";
 /** The burst agents' snapshots: `steady` only where the stored snapshots are real-size (a small body has no steady-state form). */
+if (opts.getEncoding !== "gzip" && opts.getEncoding !== "identity") {
+  console.error(`--get-encoding: "${opts.getEncoding}" is not gzip or identity`);
+  process.exit(2);
+}
+const acceptEncoding = opts.getEncoding === "gzip" ? "gzip, deflate" : "identity";
 const burstForms = opts.burstSnapshots.split(",").map((s) => {
   const v = s.trim();
   if (v !== "real" && v !== "steady") {
@@ -433,7 +440,7 @@ async function ingestRun(devices: EnrolledDevice[], agentUrls: string[], variant
 async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiToken, checkToken }: { apiToken: string; checkToken: string }, agentUrls: string[], gen: Child) {
   await gen.request({ type: "devices", ids: devices.map((d) => d.deviceId) } as never, "ok");
   const spec = (url: string, kind: LoadSpec["kind"], over: Partial<LoadSpec> = {}): LoadSpec => ({
-    url, kind, order: "spread", token: apiToken, checkToken, policies, rate: opts.rate, durationMs: opts.lookupSeconds * 1000, ...over,
+    url, kind, order: "spread", token: apiToken, checkToken, policies, rate: opts.rate, durationMs: opts.lookupSeconds * 1000, acceptEncoding, ...over,
   });
   const load = (s: LoadSpec): Promise<OpenLoopResult> => gen.request<{ result: OpenLoopResult }>({ type: "run", spec: s } as never, "ran", s.durationMs + 180_000).then((m) => m.result);
 
@@ -460,15 +467,15 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     warm = {};
     for (const kind of kinds) {
       log(`lookup: warm-up pass, ${kind} of every device once, ${opts.warmConcurrency} at a time, at most ${opts.warmSeconds} s`);
-      const spec: WarmSpec = { url: restUrls[0]!, kind, token: kind === "check" ? checkToken : apiToken, policies, concurrency: opts.warmConcurrency, maxMs: opts.warmSeconds * 1000 };
+      const spec: WarmSpec = { url: restUrls[0]!, kind, token: kind === "check" ? checkToken : apiToken, policies, concurrency: opts.warmConcurrency, maxMs: opts.warmSeconds * 1000, acceptEncoding };
       warm[kind] = (await gen.request<{ result: WarmResult }>({ type: "warm", spec } as never, "warmed", 3_600_000)).result;
     }
   }
 
-  // The bare servers answer with the connector's own bytes.
-  const auth = { authorization: `Bearer ${apiToken}` };
+  // The bare servers answer with the connector's own bytes, as it sends them (gzip or not).
+  const auth = { authorization: `Bearer ${apiToken}`, "accept-encoding": acceptEncoding };
   const id = devices[0]!.deviceId;
-  const json = await (await fetch(`${restUrls[0]}/v1/devices/${id}`, { headers: auth })).text();
+  const deviceRead = await rawGet(`${restUrls[0]}/v1/devices/${id}`, auth);
   const checkJson = skipped
     ? "{}"
     : await (await fetch(`${restUrls[0]}/v1/endpoint/check`, { method: "POST", headers: { authorization: `Bearer ${checkToken}`, "content-type": "application/json" }, body: JSON.stringify({ device: id, policies, mode: "lookup" }) })).text();
@@ -476,7 +483,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
   for (const mode of ["http", "hono"] as const) {
     const child = spawnChild(benchScript("baseline-server.ts"), { args: [mode] });
     const { port } = await child.next<{ port: number }>("listening");
-    await child.request({ type: "setJson", json, checkJson } as never, "ok");
+    await child.request({ type: "setJson", json: deviceRead.body.toString("base64"), contentEncoding: deviceRead.contentEncoding, checkJson } as never, "ok");
     bare[mode] = { child, url: `http://127.0.0.1:${port}` };
   }
 
@@ -517,13 +524,14 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
   if (opts.profile) await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
   const connectorMax = await cannon(`${restUrls[0]}/v1/devices/${id}`, auth);
   const profile = opts.profile ? await stopProfile("lookup") : undefined;
-  const bareMax = await cannon(`${bare.hono.url}/v1/devices/${id}`, {});
+  const bareMax = await cannon(`${bare.hono.url}/v1/devices/${id}`, { "accept-encoding": acceptEncoding });
   report.notes.push(`lookup: connector caches since start (hits/misses): ${await cacheCounts(restUrls[0]!, replicas[0]!.adminToken)}`);
   await Promise.all([bare.http.child.kill(), bare.hono.child.kill()]);
   return {
     devices: devices.length,
     size: snapshotSize,
-    responseBytes: Buffer.byteLength(json),
+    responseBytes: deviceRead.body.length,
+    responseEncoding: deviceRead.contentEncoding ?? "identity",
     warm,
     get: runs.get!,
     endpointCheck: runs.check ?? { skipped: skipped! },
@@ -663,6 +671,16 @@ function summarizeOpenLoop(r: OpenLoopResult, rate: number, what: string): OpenL
     rate, achieved: r.achievedRate, latencyMs: r.latencyMs, firstSecondMs: r.firstSecondMs, afterFirstSecondMs: r.afterFirstSecondMs,
     statuses: r.statuses, errors: r.errors, ...(r.overloaded ? { overloaded: r.overloaded } : {}),
   };
+}
+
+/** A GET's body as sent on the wire (not decoded), and its Content-Encoding. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ body: Buffer; contentEncoding: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve({ body: Buffer.concat(chunks), contentEncoding: res.headers["content-encoding"] }));
+    }).on("error", reject);
+  });
 }
 
 async function cannon(url: string, headers: Record<string, string>): Promise<{ requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number }> {

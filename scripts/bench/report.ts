@@ -27,7 +27,7 @@ export interface BenchReport {
       batches: { transactions: number; snapshotsPerTransaction: number; msPerTransaction: number }; profile?: ProfileEntry[] | undefined;
     }[];
     lookup?: {
-      devices: number; size: SnapshotSize; responseBytes: number;
+      devices: number; size: SnapshotSize; responseBytes: number; responseEncoding: string;
       warm?: Partial<Record<"get" | "check", WarmResult>> | undefined;
       get: LookupRuns; endpointCheck: LookupRuns | { skipped: string };
       bursts: BurstResult[];
@@ -165,7 +165,7 @@ export function renderReport(r: BenchReport): string {
         ]);
       }
     }
-    rows.push(["lookup: max GET /v1/devices/{id}", `${n0(lookup.max.connector.requestsPerSecond)}/s`, `bare hono ${n0(lookup.max.bare.requestsPerSecond)}/s → ${n2(lookup.max.ratio)}×; ${lookup.responseBytes} B body`, `≥ 0.4× ${verdict(lookup.max.ratio >= 0.4)}`]);
+    rows.push(["lookup: max GET /v1/devices/{id}", `${n0(lookup.max.connector.requestsPerSecond)}/s`, `bare hono ${n0(lookup.max.bare.requestsPerSecond)}/s → ${n2(lookup.max.ratio)}×; ${lookup.responseBytes} B body (${lookup.responseEncoding})`, `≥ 0.4× ${verdict(lookup.max.ratio >= 0.4)}`]);
   }
   if (refresh) rows.push([`refresh-and-wait, ${n0(refresh.connected)} agents connected`, `p50 ${n1(refresh.latencyMs.p50)} ms`, `p99 ${n1(refresh.latencyMs.p99)} ms; ${refresh.requests} requests; ${JSON.stringify(refresh.statuses)}`, ""]);
 
