@@ -113,7 +113,7 @@ export const deviceRoutes = [
   route({
     method: "get", path: "/v1/devices/{id}", id: "getDevice", tag, auth: scope("devices:read"), summary: "A device with its latest facts",
     params: IdParam, query: ViewQuerySchema,
-    responses: { 200: { description: "the device", schema: DeviceViewSchema }, 404: noDevice },
+    responses: { 200: { description: "the device; gzip-encoded (Content-Encoding: gzip) when the request accepts gzip and the facts come from the view stored at ingest", schema: DeviceViewSchema }, 404: noDevice },
   }),
   route({
     method: "post", path: "/v1/devices/{id}/refresh", id: "refreshDevice", tag, auth: scope("devices:refresh"),

@@ -9,7 +9,7 @@
  * and reach back only into its own bytes (compressed on its own): then blocks may follow it.
  */
 import { crc32 } from "node:zlib";
-import type { DeflatedText } from "../store/deflated-view.ts";
+import { isDeflated, type DeflatedText } from "../store/deflated-view.ts";
 import { crc32Combine } from "./crc32-combine.ts";
 
 /** A document's UTF-8 in order: bytes as they are, or a run of it deflated (store/deflated-view.ts). */
@@ -20,10 +20,6 @@ const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 // An empty final stored block: what ends the deflate stream.
 const LAST_BLOCK = Buffer.from([1, 0, 0, 0xff, 0xff]);
 const MAX_STORED = 0xffff;
-
-export function isDeflated(piece: DocumentPiece): piece is DeflatedText {
-  return !(piece instanceof Uint8Array);
-}
 
 /** The gzip member of the pieces' concatenation, as buffers to write in order. */
 export function gzipPieces(pieces: readonly DocumentPiece[]): Uint8Array[] {

@@ -17,8 +17,8 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { accepts } from "hono/accepts";
-import { inflateOpen } from "../store/deflated-view.ts";
-import { gzipPieces, isDeflated, type DocumentPiece } from "./gzip-pieces.ts";
+import { inflatePieces, isDeflated } from "../store/deflated-view.ts";
+import { gzipPieces, type DocumentPiece } from "./gzip-pieces.ts";
 
 export function sendJsonPieces(c: Context, json: string | readonly DocumentPiece[]): Response {
   if (typeof json === "string") return c.body(json, 200, { "content-type": "application/json" });
@@ -30,7 +30,7 @@ export function sendJsonPieces(c: Context, json: string | readonly DocumentPiece
     if (accepts(c, { header: "Accept-Encoding", supports: ["gzip", "identity"], default: "identity" }) === "gzip") {
       headers["content-encoding"] = "gzip";
       pieces = gzipPieces(json);
-    } else pieces = json.map((p) => (isDeflated(p) ? inflateOpen(p) : p));
+    } else pieces = inflatePieces(json);
   }
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
   let length = 0;

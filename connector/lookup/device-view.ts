@@ -16,7 +16,7 @@ import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { AuthentikFacts } from "../../shared/facts/authentik.ts";
 import { toAuthentikView } from "../../shared/facts/authentik-view.ts";
 import type { Device, StoredSnapshot } from "../store/types.ts";
-import { inflateOpen, type DeflatedText } from "../store/deflated-view.ts";
+import { inflatePieces, type DeflatedText } from "../store/deflated-view.ts";
 import type { FactsView } from "../api/devices.ts";
 
 export type { FactsView } from "../api/devices.ts";
@@ -103,7 +103,7 @@ export function serializeDeviceView(device: Device, connected: boolean, cachedFa
 
 /** A document serialized as text or as UTF-8 pieces, as text. */
 export function jsonText(json: FactsJson): string {
-  return typeof json === "string" ? json : Buffer.concat(json.map((p) => (p instanceof Uint8Array ? p : inflateOpen(p)))).toString();
+  return typeof json === "string" ? json : Buffer.concat(inflatePieces(json)).toString();
 }
 
 const CLOSE = Buffer.from("}");

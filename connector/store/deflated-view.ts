@@ -15,9 +15,9 @@ export interface DeflatedText {
   length: number;
 }
 
-// Level 3 against 6 (zlib's default): about 1.1 times the bytes for a third of the CPU, spent at
-// ingest on a verify thread (docs/performance.md).
-const LEVEL = 3;
+// zlib's fastest level: spent at ingest, on a verify thread, for every snapshot; the higher ones
+// save a few percent of the bytes for up to four times the CPU (docs/performance.md).
+const LEVEL = 1;
 
 /** The open JSON object `json` (its closing brace left off), deflated, in a buffer of its own so it can be moved between threads. */
 export function deflateOpenObject(json: string): DeflatedText {
@@ -34,4 +34,13 @@ export function inflateOpen(text: DeflatedText): Buffer {
 /** The JSON `deflateOpenObject` was given. */
 export function inflateObject(text: DeflatedText): string {
   return `${inflateOpen(text).toString("utf8")}}`;
+}
+
+export function isDeflated(piece: Uint8Array | DeflatedText): piece is DeflatedText {
+  return !(piece instanceof Uint8Array);
+}
+
+/** A document held as pieces, some deflated, as plain UTF-8 pieces. */
+export function inflatePieces(pieces: readonly (Uint8Array | DeflatedText)[]): Uint8Array[] {
+  return pieces.map((p) => (isDeflated(p) ? inflateOpen(p) : p));
 }
