@@ -8,8 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startTestConnector } from "../support/connector.ts";
-import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
+import { authenticatedAgent } from "../support/authenticated-agent.ts";
 import { PYTHON } from "../support/authentik/doc-policy.ts";
 
 const run = promisify(execFile);
@@ -22,12 +21,7 @@ print(json.dumps({"sent": r.request.headers.get("Accept-Encoding"), "encoding": 
 `;
 
 test("python-requests and curl read a stored view sent as gzip, the same document an identity client reads", async (t) => {
-  const tc = await startTestConnector();
-  t.after(() => tc.stop());
-  const device = await enrollTestDevice(tc.connector.url, tc.enrollToken);
-  const client = await ProtocolClient.connect(tc.connector.agentUrl);
-  t.after(() => client.close());
-  assert.equal((await client.authenticate(device)).type, "welcome");
+  const { tc, device, client } = await authenticatedAgent(t);
   assert.deepEqual(await client.sendSnapshot(device, { seq: 1 }), { type: "ack", seq: 1 });
 
   const url = `${tc.connector.url}/v1/devices/${device.deviceId}`;

@@ -3,25 +3,13 @@
  * sign-in after a push neither read the snapshot row nor parse it again; and from what ingest
  * stored beside it once no cache holds it.
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestConnector } from "../support/connector.ts";
-import { ProtocolClient, enrollTestDevice } from "../support/protocol-client.ts";
+import { authenticatedAgent } from "../support/authenticated-agent.ts";
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
 import { inflateObject } from "../../connector/store/deflated-view.ts";
 import { LatestFacts } from "../../connector/lookup/index.ts";
 import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf } from "../../connector/lookup/policy-snapshot.ts";
-
-/** A connector and one enrolled device's agent, authenticated. */
-async function authenticatedAgent(t: TestContext) {
-  const tc = await startTestConnector();
-  t.after(() => tc.stop());
-  const device = await enrollTestDevice(tc.connector.url, tc.enrollToken);
-  const client = await ProtocolClient.connect(tc.connector.agentUrl);
-  t.after(() => client.close());
-  assert.equal((await client.authenticate(device)).type, "welcome");
-  return { tc, device, client };
-}
 
 test("the snapshot just acked is what GET /v1/devices/{id} serves, without reading it back from the store", async (t) => {
   const { tc, device, client } = await authenticatedAgent(t);
