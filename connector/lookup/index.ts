@@ -1,7 +1,7 @@
 /**
  * "The latest facts of a device", owned in one place: the parsed-snapshot caches (whole snapshots,
- * and the policy snapshots sign-ins evaluate: policy-snapshot.ts), the serialized
- * `cached_facts` caches (one per view), their warming after start-up, the authentik view
+ * and the policy snapshots sign-ins evaluate: policy-snapshot.ts, warmed after start-up), the
+ * serialized `cached_facts` caches (one per view), the authentik view
  * (device-view.ts) and the copy of it rendered at ingest and stored (rendered-view.ts), which a
  * read that misses the caches uses instead of rendering. One instance is built by `createConnector` and handed to the REST routes
  * (`HttpDeps.lookup`) and to the agent channel, which puts each snapshot in as it is acked.
@@ -221,9 +221,9 @@ export class LatestFacts {
     if (policyFacts !== undefined) this.policySnapshotCache.put(policySnapshotFromText(snapshot, policyFacts));
   }
 
-  /** Fills the caches in the background (warm.ts); resolves with how many devices were put in. */
+  /** Fills the policy snapshots' cache in the background (warm.ts); resolves with how many devices were put in. */
   warm(): Promise<number> {
-    return warmLookupCaches({ store: this.store, factsTtlMs: this.factsTtlMs }, this.facts.authentik, this.policySnapshotCache);
+    return warmLookupCaches({ store: this.store }, this.policySnapshotCache);
   }
 
   /** Hits, misses and sizes since start-up, for metrics. */
