@@ -8,7 +8,7 @@
  * response, http/gzip-pieces.ts), which a cached text could not; warming them inflated each one on
  * the event loop and held hundreds of MB of text in its heap.
  *
- * Warming can never make an answer stale: both caches are keyed by (device, seq) and used only
+ * Warming can never make an answer stale: the cache is keyed by (device, seq) and used only
  * when that seq equals the device row read by the request, and `put` never replaces a newer seq
  * with an older one. Pages are small and each is followed by a macrotask yield, so requests that
  * arrive meanwhile are served between pages; warming stops when the policy snapshots have reached
