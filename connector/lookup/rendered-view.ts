@@ -22,7 +22,7 @@
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { FactsView } from "../api/devices.ts";
 import type { RenderedView, StoredView } from "../store/types.ts";
-import { deflateOpenObject, inflateOpen, type DeflatedText } from "../store/deflated-view.ts";
+import { deflateOpenObject, inflatePieces, type DeflatedText } from "../store/deflated-view.ts";
 import { factsInView } from "./device-view.ts";
 
 export const AUTHENTIK_VIEW_VERSION = 1;
@@ -56,12 +56,11 @@ function current<T extends Pick<StoredView, "seq" | "version">>(stored: T | null
 
 /** The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the current rules. */
 export function storedCachedFacts(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): string | undefined {
-  return current(stored, seq) ? `${inflateOpen(stored).toString("utf8")}${freshnessTail(stored.collectedAt, factsTtlMs)}` : undefined;
+  const pieces = storedCachedFactsPieces(stored, seq, factsTtlMs);
+  return pieces && Buffer.concat(inflatePieces(pieces)).toString("utf8");
 }
 
 /** `storedCachedFacts` as pieces: the view without its closing brace, still deflated, then the freshness as UTF-8. */
 export function storedCachedFactsPieces(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): readonly [DeflatedText, Uint8Array] | undefined {
-  if (!current(stored, seq)) return undefined;
-  const { deflated, crc32, length, collectedAt } = stored;
-  return [{ deflated, crc32, length }, Buffer.from(freshnessTail(collectedAt, factsTtlMs))];
+  return current(stored, seq) ? [stored, Buffer.from(freshnessTail(stored.collectedAt, factsTtlMs))] : undefined;
 }

@@ -36,6 +36,15 @@ export function inflateObject(text: DeflatedText): string {
   return `${inflateOpen(text).toString("utf8")}}`;
 }
 
+/**
+ * The deflated bytes as a Buffer over the same memory, which the database drivers bind as a BLOB
+ * or bytea: a message between threads delivers them as a plain Uint8Array.
+ */
+export function deflatedBuffer(text: DeflatedText): Buffer {
+  const { buffer, byteOffset, byteLength } = text.deflated;
+  return Buffer.from(buffer, byteOffset, byteLength);
+}
+
 export function isDeflated(piece: Uint8Array | DeflatedText): piece is DeflatedText {
   return !(piece instanceof Uint8Array);
 }

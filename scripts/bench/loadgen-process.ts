@@ -70,7 +70,7 @@ async function warm(spec: WarmSpec): Promise<WarmResult> {
       const req = request(
         {
           agent, host: target.hostname, port: target.port, method: body ? "POST" : "GET", path: body ? "/v1/endpoint/check" : `/v1/devices/${id}`,
-          headers: { authorization: `Bearer ${spec.token}`, ...(spec.acceptEncoding ? { "accept-encoding": spec.acceptEncoding } : {}), ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) },
+          headers: { ...(body ? { authorization: `Bearer ${spec.token}` } : deviceReadHeaders(spec)), ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) },
         },
         (res) => {
           res.resume();
@@ -110,7 +110,7 @@ function run(spec: LoadSpec) {
     kindOf: (i) => (isCheck(i) ? 1 : 0),
     path: (i) => (isCheck(i) ? "/v1/endpoint/check" : `/v1/devices/${device(index(i))}`),
     body: (i) => (isCheck(i) ? JSON.stringify({ device: device(index(i)), policies: spec.policies, mode: "lookup" }) : undefined),
-    headers: (i) => (isCheck(i) ? { authorization: `Bearer ${spec.checkToken}` } : { authorization: `Bearer ${spec.token}`, ...(spec.acceptEncoding ? { "accept-encoding": spec.acceptEncoding } : {}) }),
+    headers: (i) => (isCheck(i) ? { authorization: `Bearer ${spec.checkToken}` } : deviceReadHeaders(spec)),
     ratePerSecond: spec.rate,
     durationMs: spec.durationMs,
   });
@@ -129,3 +129,8 @@ process.on("message", (raw) => {
 });
 process.on("disconnect", () => process.exit(0));
 process.send?.({ type: "ready" });
+
+/** A device read's headers: its token, and the Accept-Encoding the run asks for. */
+function deviceReadHeaders(spec: { token: string; acceptEncoding?: string | undefined }): Record<string, string> {
+  return { authorization: `Bearer ${spec.token}`, ...(spec.acceptEncoding ? { "accept-encoding": spec.acceptEncoding } : {}) };
+}

@@ -13,6 +13,7 @@
 import type pg from "pg";
 import { identityFromFacts } from "../identity.ts";
 import type { SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import { deflatedBuffer } from "../deflated-view.ts";
 
 /**
  * Locks the devices of the batch in id order, so two replicas writing overlapping batches queue
@@ -156,8 +157,7 @@ export function batchParams(batch: SnapshotWrite[], lockedIds: string[], history
     ];
     row.forEach((v, c) => columns[c]!.push(v));
     viewVersion.push(view?.version ?? null);
-    // pg writes a Buffer, not a Uint8Array, as bytea.
-    viewDeflated.push(view ? Buffer.from(view.deflated.buffer, view.deflated.byteOffset, view.deflated.byteLength) : null);
+    viewDeflated.push(view ? deflatedBuffer(view) : null);
     viewCrc32.push(view?.crc32 ?? null);
     viewLength.push(view?.length ?? null);
     policyFactsVersion.push(policyFacts?.version ?? null);

@@ -10,6 +10,7 @@
 import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
 import type { PolicyFacts, RenderedView, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import { deflatedBuffer } from "../deflated-view.ts";
 
 export interface SnapshotRowWrite {
   deviceId: string;
@@ -130,11 +131,7 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (device.revoked_at !== null) return "revoked_device";
     if (w.seq <= device.last_seq) return "replayed_seq";
     insertSnapshot.run(w);
-    if (w.view) {
-      // A message between threads delivers a Uint8Array, which better-sqlite3 binds only as a Buffer.
-      const { deflated } = w.view;
-      putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, Buffer.from(deflated.buffer, deflated.byteOffset, deflated.byteLength), w.view.crc32, w.view.length);
-    }
+    if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, deflatedBuffer(w.view), w.view.crc32, w.view.length);
     if (w.policyFacts) putPolicyFacts.run(w.deviceId, w.seq, w.collectedAt, w.policyFacts.version, w.policyFacts.text);
     const { usernames, ...columns } = w.identity;
     if (identityChanges(device, columns)) {
