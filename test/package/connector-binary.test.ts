@@ -4,7 +4,9 @@
  * ~/.cache/facet-node, so only a first run on a machine compiles SQLite, for minutes), then it is
  * run here: `--version`, `serve` on a fresh SQLite file answering /healthz and /readyz, an enrolled
  * device's snapshot checked by a verify thread (an embedded eval worker) and committed by the
- * SQLite writer thread (the embedded addon loaded in a worker too), the console's embedded assets, and the extracted addon removed on exit.
+ * SQLite writer thread (the embedded addon loaded in a worker too), with ws unmasking the agent's
+ * frames through the embedded bufferutil addon, the console's embedded assets, and the extracted
+ * addons removed on exit.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -107,11 +109,13 @@ describe("the packaged facet-connector", { skip: process.platform !== "linux" ||
       assert.equal(await res.text(), readFileSync(path.join(root, "connector/console/assets/console.css"), "utf8"));
     });
 
-    test("loads SQLite from a private directory it removes on SIGTERM", async () => {
+    test("loads SQLite and bufferutil (ws's unmasking) from a private directory it removes on SIGTERM", async () => {
       const maps = readFileSync(`/proc/${child.pid}/maps`, "utf8");
       const addon = /\s(\/\S+\/better_sqlite3\.node)$/m.exec(maps)?.[1];
       assert.ok(addon, "no better_sqlite3.node mapped into the process");
       assert.ok(path.basename(path.dirname(addon)).startsWith("facet-connector-"));
+      const bufferutil = path.join(path.dirname(addon), "bufferutil.node");
+      assert.ok(maps.split("\n").some((line) => line.endsWith(` ${bufferutil}`)), `${bufferutil} is not mapped into the process`);
       child.kill("SIGTERM");
       await new Promise((r) => child.once("close", r));
       assert.equal(existsSync(path.dirname(addon)), false, `${path.dirname(addon)} is still there`);

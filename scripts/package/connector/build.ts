@@ -5,16 +5,17 @@
  *   1. bundle.ts bundles connector/main.ts (with its writer thread and console assets) into one
  *      CommonJS file.
  *   2. The host's Node.js base comes from the npm registry (node-base.ts), as for the agent.
- *   3. better-sqlite3's addon is compiled for that base (sqlite-addon.ts; cached).
+ *   3. better-sqlite3's addon is compiled for that base (sqlite-addon.ts; cached); bufferutil's
+ *      comes prebuilt in its npm package (N-API, so any Node base loads it).
  *   4. The base itself writes the SEA blob from a sea-config.json naming the bundle as main and the
- *      addon as an asset (pkg's simple SEA mode takes no assets), and postject injects it into a
+ *      addons as assets (pkg's simple SEA mode takes no assets), and postject injects it into a
  *      copy of the base, exactly as pkg does for the agent.
  *   5. The result is checked (format, CPU, SEA fuse, bundle inside, size), run with `--version`,
  *      and moved into the output directory, with a .tar.gz holding it as `facet-connector`.
  */
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { inject } from "postject";
@@ -25,11 +26,11 @@ import { defaultCacheDir, fetchNodeBase } from "../node-base.ts";
 import { sqliteAddonFor } from "../sqlite-addon.ts";
 import { NODE_VERSION, hostTarget, type Target } from "../targets.ts";
 import { bundleConnector } from "./bundle.ts";
-import { SQLITE_ADDON_ASSET } from "./sqlite-binding.ts";
+import { ADDON_ASSETS } from "./embedded-addon.ts";
 
 const execFileAsync = promisify(execFile);
 
-/** What Facet adds to the base: bundle (with its writer copy) + the SQLite addon + slack. */
+/** What Facet adds to the base: bundle (with its writer copy) + the addons + slack. */
 export const CONNECTOR_ADDED_BYTES_BUDGET = 16 * 1024 * 1024;
 
 export interface ConnectorBuildOptions {
@@ -76,6 +77,8 @@ async function build(t: Target, opts: ConnectorBuildOptions, log: (l: string) =>
     const base = await fetchNodeBase(t, cacheDir);
     const addon = await sqliteAddonFor({ root: opts.root, target: t, base, cacheDir, log });
     log(`connector better-sqlite3 ${addon.version} addon ${addon.fromCache ? "cached" : "compiled"} (${mb(fileSize(addon.file))})`);
+    const bufferutil = bufferutilAddonFor(opts.root, t);
+    if (!bufferutil) log(`connector bufferutil has no prebuilt addon for ${t.id}: ws will unmask agents' frames in JavaScript`);
 
     const blob = path.join(workDir, "sea-prep.blob");
     const config = path.join(workDir, "sea-config.json");
@@ -85,7 +88,7 @@ async function build(t: Target, opts: ConnectorBuildOptions, log: (l: string) =>
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
       useCodeCache: false,
-      assets: { [SQLITE_ADDON_ASSET]: addon.file },
+      assets: { [ADDON_ASSETS.sqlite]: addon.file, ...(bufferutil ? { [ADDON_ASSETS.bufferutil]: bufferutil } : {}) },
     }));
     // The blob's writer must be the exact Node version that reads it: the base itself.
     await execFileAsync(base.binary, ["--experimental-sea-config", config], { cwd: workDir });
@@ -120,6 +123,12 @@ async function build(t: Target, opts: ConnectorBuildOptions, log: (l: string) =>
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** bufferutil's prebuilt addon for the target, as its npm package ships it (no install script runs); it has none for some targets. */
+function bufferutilAddonFor(root: string, t: Target): string | null {
+  const file = path.join(root, "node_modules", "bufferutil", "prebuilds", `${t.nodePlatform}-${t.arch}`, "bufferutil.node");
+  return existsSync(file) ? file : null;
 }
 
 /**

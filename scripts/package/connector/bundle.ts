@@ -7,8 +7,9 @@
  *     started as an eval worker (FACET_EMBEDDED_WRITER), and so do the frame verify threads
  *     (verify-pool.ts, FACET_EMBEDDED_VERIFIER);
  *   - the console's stylesheet and script (console/assets.ts) become FACET_EMBEDDED_CONSOLE_ASSETS;
- *   - better-sqlite3's `require('bindings')` resolves to sqlite-binding.ts, which loads the addon
- *     the executable carries as a SEA asset.
+ *   - better-sqlite3's `require('bindings')` resolves to sqlite-binding.ts, and ws's
+ *     `require('bufferutil')` to bufferutil-binding.ts, which load the addons the executable
+ *     carries as SEA assets.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -18,18 +19,21 @@ import { singleFileBuildOptions, writeMarkedBundle, type Bundle } from "../bundl
 const CONSOLE_ASSETS = ["console.css", "console.js"] as const;
 
 /** Optional accelerators and drivers their packages load in a try/catch, and pg's Workers-only socket. */
-const ABSENT = ["bufferutil", "utf-8-validate", "pg-native", "cloudflare:sockets"];
+const ABSENT = ["utf-8-validate", "pg-native", "cloudflare:sockets"];
 
-/** `bindings` (better-sqlite3's addon locator) becomes the loader of the embedded addon. */
-function embeddedSqliteAddon(root: string): Plugin {
-  const loader = path.join(root, "scripts", "package", "connector", "sqlite-binding.ts");
+/**
+ * A package that loads a native addon becomes the loader of the embedded addon: `bindings`
+ * (better-sqlite3's addon locator, which better-sqlite3 calls: `require('bindings')('better_sqlite3.node')`)
+ * and `bufferutil` (which ws uses as it is).
+ */
+function embeddedAddons(root: string): Plugin {
+  const loaders: Record<string, string> = { bindings: "sqlite-binding.ts", bufferutil: "bufferutil-binding.ts" };
   return {
-    name: "facet-embedded-sqlite-addon",
+    name: "facet-embedded-addons",
     setup(b) {
-      b.onResolve({ filter: /^bindings$/ }, () => ({ path: "bindings", namespace: "facet-sqlite-addon" }));
-      // better-sqlite3 calls the module itself: `require('bindings')('better_sqlite3.node')`.
-      b.onLoad({ filter: /.*/, namespace: "facet-sqlite-addon" }, () => ({
-        contents: `module.exports = require(${JSON.stringify(loader)}).default;`,
+      b.onResolve({ filter: /^(bindings|bufferutil)$/ }, (args) => ({ path: args.path, namespace: "facet-embedded-addon" }));
+      b.onLoad({ filter: /.*/, namespace: "facet-embedded-addon" }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(path.join(root, "scripts", "package", "connector", loaders[args.path]!))}).default;`,
         loader: "js",
         resolveDir: root,
       }));
@@ -38,7 +42,7 @@ function embeddedSqliteAddon(root: string): Plugin {
 }
 
 function common(root: string): BuildOptions {
-  return { ...singleFileBuildOptions(root), external: ABSENT, plugins: [embeddedSqliteAddon(root)] };
+  return { ...singleFileBuildOptions(root), external: ABSENT, plugins: [embeddedAddons(root)] };
 }
 
 export async function bundleConnector(opts: { root: string; outDir: string; version: string }): Promise<Bundle> {

@@ -14,6 +14,9 @@ import path from "node:path";
 import { getRawAsset } from "node:sea";
 import { getEnvironmentData, isMainThread, setEnvironmentData } from "node:worker_threads";
 
+/** The SEA asset keys of the addons the packaged connector carries (build.ts). */
+export const ADDON_ASSETS = { sqlite: "better_sqlite3.node", bufferutil: "bufferutil.node" } as const;
+
 const DIR_KEY = "facet:embedded-addons-dir";
 
 const loaded = new Map<string, unknown>();
