@@ -2,8 +2,8 @@
  * The console in a real browser (Debian's chromium through playwright-core) against a live
  * connector with two enrolled agents running the real agent code and real collectors: sign in,
  * find the failing device, see why it fails, refresh it and watch the new snapshot arrive, diff
- * two snapshots, revoke it; a write without the CSRF token is refused. Every page is
- * screenshotted into test-results/console/.
+ * two snapshots, revoke it, open the new-policy form, revoke an enrollment token; a write without
+ * the CSRF token is refused. Every page is screenshotted into test-results/console/.
  *
  * The failing device is synthetic in one respect, labelled here: its agent reports this machine's
  * real facts with `os.version` replaced by "10 (buster)" and `os.build` numbered per collection,
@@ -166,6 +166,9 @@ test("an admin signs in, finds the failing device, sees why, refreshes, diffs an
     // The other pages render and read well.
     await page.goto(`${t.connector.url}/console/policies`);
     await screenshot(page, "11-policies");
+    await page.getByRole("link", { name: "New policy" }).click();
+    await page.getByRole("heading", { name: "New policy" }).waitFor();
+    await page.goBack();
     await page.getByRole("link", { name: "Linux 11 or later" }).click();
     await page.getByLabel(/Policy document/).fill(JSON.stringify({ name: "Linux 11 or later", platform: "LINUX", osVersion: { minimum: "11" }, gracePeriod: { type: "BY_DURATION", expiry: "P900D" } }));
     await page.getByRole("button", { name: "Save changes" }).click();
@@ -173,6 +176,11 @@ test("an admin signs in, finds the failing device, sees why, refreshes, diffs an
     await screenshot(page, "12-policy-invalid");
     await page.goto(`${t.connector.url}/console/tokens`);
     await screenshot(page, "13-tokens");
+    // The enrollment tokens' table comes first.
+    await page.getByRole("link", { name: "Revoke…" }).first().click();
+    await page.getByRole("heading", { name: /^Revoke enrollment token/ }).waitFor();
+    await page.getByRole("button", { name: "Yes, revoke" }).click();
+    await page.waitForURL(/notice=token-revoked/);
     await page.goto(`${t.connector.url}/console/events?since=all`);
     await page.getByRole("cell", { name: "device.revoked" }).or(page.getByRole("rowheader", { name: "device.revoked" })).first().waitFor();
     await screenshot(page, "14-events");

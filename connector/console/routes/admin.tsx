@@ -123,33 +123,36 @@ export function mountAdminPages(app: Hono<{ Variables: ConsoleVariables }>, env:
     return tokensPage(c, { created: { kind: "API", secret: answer.body.token } });
   });
 
-  app.get("/console/tokens/:kind/:id/revoke", (c) => {
-    const kind = c.req.param("kind") === "api" ? "api" : "enroll";
-    const id = c.req.param("id");
-    if (!TOKEN_ID.test(id)) return c.redirect("/console/tokens", 303);
-    const ctx = pageContext(c, "tokens");
-    const own = kind === "api" && id === c.get("session").tokenId;
-    return c.html(
-      <Layout title="Revoke token" ctx={ctx}>
-        <section class="confirm">
-          <h1>Revoke {kind === "api" ? "API" : "enrollment"} token <code>{id}</code>?</h1>
-          <p>{kind === "api" ? "Every client using it is refused from its next request." : "Devices can no longer enroll with it; devices already enrolled are not affected."}</p>
-          {own ? <p class="notice error">This is the token you signed in with: revoking it signs you out.</p> : null}
-          <form method="post" action={`/console/tokens/${kind}/${encodeURIComponent(id)}/revoke`}>
-            <Csrf ctx={ctx} />
-            <button type="submit" class="danger">Yes, revoke</button> <a href="/console/tokens">Cancel</a>
-          </form>
-        </section>
-      </Layout>,
-    );
-  });
+  // One route per kind, not `:kind`: beside the static `/console/tokens/enroll` and `…/api` a
+  // parameter there is a path hono's RegExpRouter refuses, and one refused path makes every request
+  // to the connector go through the slower trie router (test/connector/router.test.ts).
+  for (const kind of ["enroll", "api"] as const) {
+    app.get(`/console/tokens/${kind}/:id/revoke`, (c) => {
+      const id = c.req.param("id");
+      if (!TOKEN_ID.test(id)) return c.redirect("/console/tokens", 303);
+      const ctx = pageContext(c, "tokens");
+      const own = kind === "api" && id === c.get("session").tokenId;
+      return c.html(
+        <Layout title="Revoke token" ctx={ctx}>
+          <section class="confirm">
+            <h1>Revoke {kind === "api" ? "API" : "enrollment"} token <code>{id}</code>?</h1>
+            <p>{kind === "api" ? "Every client using it is refused from its next request." : "Devices can no longer enroll with it; devices already enrolled are not affected."}</p>
+            {own ? <p class="notice error">This is the token you signed in with: revoking it signs you out.</p> : null}
+            <form method="post" action={`/console/tokens/${kind}/${encodeURIComponent(id)}/revoke`}>
+              <Csrf ctx={ctx} />
+              <button type="submit" class="danger">Yes, revoke</button> <a href="/console/tokens">Cancel</a>
+            </form>
+          </section>
+        </Layout>,
+      );
+    });
 
-  app.post("/console/tokens/:kind/:id/revoke", async (c) => {
-    const kind = c.req.param("kind") === "api" ? "api" : "enroll";
-    const id = c.req.param("id");
-    if (TOKEN_ID.test(id)) await env.rest<unknown>(c.get("session"), "POST", `/v1/tokens/${kind}/${encodeURIComponent(id)}/revoke`);
-    return c.redirect("/console/tokens?notice=token-revoked", 303);
-  });
+    app.post(`/console/tokens/${kind}/:id/revoke`, async (c) => {
+      const id = c.req.param("id");
+      if (TOKEN_ID.test(id)) await env.rest<unknown>(c.get("session"), "POST", `/v1/tokens/${kind}/${encodeURIComponent(id)}/revoke`);
+      return c.redirect("/console/tokens?notice=token-revoked", 303);
+    });
+  }
 
   app.get("/console/events", async (c) => {
     const q = EventQuerySchema.parse(c.req.query());

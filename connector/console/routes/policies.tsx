@@ -65,7 +65,7 @@ export function mountPolicyPages(app: Hono<{ Variables: ConsoleVariables }>, env
     return c.html(
       <Layout title="Policies" ctx={ctx}>
         <h1>Policies</h1>
-        <p><a class="button" href="/console/policies/new">New policy</a></p>
+        <p><a class="button" href="/console/new-policy">New policy</a></p>
         {list.body.length === 0 ? <p class="empty">No policy yet: every sign-in check fails until one applies.</p> : (
           <table>
             <thead><tr><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Version</th><th scope="col">Requires</th><th scope="col">Last change</th></tr></thead>
@@ -86,7 +86,9 @@ export function mountPolicyPages(app: Hono<{ Variables: ConsoleVariables }>, env
     );
   });
 
-  app.get("/console/policies/new", (c) => {
+  // Not `/console/policies/new`: beside `/console/policies/:id` that is a path hono's RegExpRouter
+  // refuses, which would put every request to the connector through the slower trie router.
+  app.get("/console/new-policy", (c) => {
     const ctx = pageContext(c, "policies");
     return c.html(
       <Layout title="New policy" ctx={ctx}>
