@@ -21,7 +21,7 @@ import type { ErrorCode } from "../../shared/protocol/errors.ts";
 import { CLOSE_CODES } from "../../shared/protocol/errors.ts";
 import type { DeviceIdentity } from "../store/identity.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
-import type { NewEvent, Store, StoredSnapshot } from "../store/types.ts";
+import type { NewEvent, RenderedView, Store, StoredSnapshot } from "../store/types.ts";
 import type { Clock, ConnectorLimits } from "../options.ts";
 import { lazySnapshot } from "../store/lazy-snapshot.ts";
 import { versionedPolicyFacts } from "../lookup/policy-snapshot.ts";
@@ -56,7 +56,7 @@ export interface SessionIdentity {
 }
 
 export type IngestResult =
-  | { ok: true; snapshot: StoredSnapshot; policyFacts: string }
+  | { ok: true; snapshot: StoredSnapshot; policyFacts: string; view: RenderedView }
   | { ok: false; code: ErrorCode; message: string; seq?: number; closeCode?: number };
 
 function reject(code: ErrorCode, message: string, extra: { seq?: number; closeCode?: number } = {}): IngestResult {
@@ -102,7 +102,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
   switch (result) {
     case "accepted":
       remember(device, snapshot.seq, identity);
-      return { ok: true, snapshot, policyFacts: verdict.policyFacts };
+      return { ok: true, snapshot, policyFacts: verdict.policyFacts, view: verdict.view };
     case "replayed_seq":
       return reject("replayed_seq", `seq ${verdict.seq} is not greater than the last accepted seq`, { seq: verdict.seq });
     case "revoked_device":

@@ -21,7 +21,7 @@ import type { WebSocket } from "ws";
 import type { Logger } from "pino";
 import { PROTOCOL_VERSION, type Auth, type CertRequest, type ConnectorFrame } from "../../shared/protocol/messages.ts";
 import { CLOSE_CODES, type ErrorCode } from "../../shared/protocol/errors.ts";
-import type { Store, StoredSnapshot } from "../store/types.ts";
+import type { RenderedView, Store, StoredSnapshot } from "../store/types.ts";
 import { addressSource, deviceSource, type RejectionEvents } from "../events/rejections.ts";
 import type { ConnectorLimits } from "../options.ts";
 import type { DeviceCa } from "../device-ca/authority.ts";
@@ -49,7 +49,7 @@ export interface SessionContext extends IngestContext {
    * The connector's latest-facts lookup (connector/lookup/). An accepted snapshot goes in as it
    * is acked, so the device's next sign-in or GET does not read and parse it back.
    */
-  lookup?: LatestSnapshotSource & { accepted(snapshot: StoredSnapshot, policyFacts?: string): void };
+  lookup?: LatestSnapshotSource & { accepted(snapshot: StoredSnapshot, policyFacts?: string, view?: RenderedView): void };
   /** Signs the devices' certificates (`certRequest`). */
   deviceCa: DeviceCa;
   /** Counts snapshots accepted and refused (connector/metrics/). */
@@ -288,7 +288,7 @@ export class ChannelSession implements AgentConnection {
     if (result.ok) {
       this.ctx.metrics?.snapshotAccepted();
       this.send({ type: "ack", seq: result.snapshot.seq, ...(frame.requestId ? { requestId: frame.requestId } : {}) });
-      this.ctx.lookup?.accepted(result.snapshot, result.policyFacts);
+      this.ctx.lookup?.accepted(result.snapshot, result.policyFacts, result.view);
       if (frame.requestId) this.ctx.hub.answered(deviceId, frame.requestId, result.snapshot);
       return;
     }

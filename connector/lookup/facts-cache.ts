@@ -1,7 +1,9 @@
 /**
  * The `cached_facts` part of the device view, serialized once per (device, seq) and kept in a
  * cache bounded by bytes (least recently used out), so `GET /v1/devices/{id}` neither
- * reads the snapshot row nor parses and re-serializes it on every request.
+ * reads the snapshot row nor parses and re-serializes it on every request. An authentik view
+ * stored at ingest is kept as it was stored, deflated (store/deflated-view.ts): about a fifth of
+ * its text, and sent as it is to clients that accept gzip.
  *
  * Why this can never serve stale facts: a stored snapshot is immutable (the store accepts a seq
  * only when it is greater than the device's `last_seq`, and updates `last_seq` in the same
@@ -15,12 +17,13 @@
  */
 import { LRUCache } from "lru-cache";
 import type { StoredSnapshot } from "../store/types.ts";
-import type { FactsView } from "./device-view.ts";
+import type { FactsJson, FactsView } from "./device-view.ts";
 import { renderFacts, withFreshness } from "./rendered-view.ts";
+import { isDeflated } from "../store/deflated-view.ts";
 
 interface Entry {
   seq: number;
-  json: string;
+  json: FactsJson;
 }
 
 export class FactsJsonCache {
@@ -35,7 +38,7 @@ export class FactsJsonCache {
   }
 
   /** The serialized `cached_facts` of `deviceId` at exactly `seq`, if held. */
-  get(deviceId: string, seq: number): string | undefined {
+  get(deviceId: string, seq: number): FactsJson | undefined {
     const entry = this.entries.get(deviceId);
     if (!entry || entry.seq !== seq) {
       this.misses++;
@@ -51,7 +54,7 @@ export class FactsJsonCache {
   }
 
   /** Keeps an already serialized `cached_facts` of (device, seq) and returns it. */
-  keep(deviceId: string, seq: number, json: string): string {
+  keep<J extends FactsJson>(deviceId: string, seq: number, json: J): J {
     // Checked here rather than left to the cache, which would also drop the device's held entry.
     if (entrySize(deviceId, json) > this.maxBytes) return json;
     const previous = this.entries.peek(deviceId);
@@ -75,7 +78,14 @@ export class FactsJsonCache {
 }
 
 // Facts JSON is mostly ASCII, which V8 keeps one byte per character; the constant covers the map slot and entry.
-const entrySize = (deviceId: string, json: string): number => json.length + deviceId.length + 96;
+const entrySize = (deviceId: string, json: FactsJson): number => jsonBytes(json) + deviceId.length + 96;
+
+function jsonBytes(json: FactsJson): number {
+  if (typeof json === "string") return json.length;
+  let bytes = 0;
+  for (const piece of json) bytes += (isDeflated(piece) ? piece.deflated : piece).byteLength + 64;
+  return bytes;
+}
 
 /** Facet's full document (`?view=facet`) is read by admins and Facet's own tools, not on every sign-in. */
 export const FACET_VIEW_CACHE_BYTES = 4 * 1024 * 1024;

@@ -22,12 +22,14 @@ function countingStore(
   software: string[] = [],
   views = new Map<string, StoredView>(),
   policyFacts = new Map<string, StoredPolicyFacts>(),
-): LatestFactsOptions["store"] & { reads: string[]; policyFactsReads: string[] } {
+): LatestFactsOptions["store"] & { reads: string[]; viewReads: string[]; policyFactsReads: string[] } {
   const reads: string[] = [];
+  const viewReads: string[] = [];
   const policyFactsReads: string[] = [];
   const latest = (id: string) => snapshot(id, devices.find((d) => d.id === id)!.lastSeq, software);
   return {
     reads,
+    viewReads,
     policyFactsReads,
     async listDevices({ after, limit }) {
       return devices.filter((d) => after === undefined || d.id > after).slice(0, limit);
@@ -41,6 +43,7 @@ function countingStore(
       return new Map(ids.map((id) => [id, latest(id)]));
     },
     async latestView(id) {
+      viewReads.push(id);
       return views.get(id) ?? null;
     },
     async latestViews(ids) {
@@ -102,10 +105,26 @@ test("the view rendered at ingest is served without reading the snapshot, and on
   assert.ok(Array.isArray(pieces), "a stored view is answered in pieces not yet joined");
   assert.ok(!(pieces[0] instanceof Uint8Array) && pieces[0]!.deflated === views.get("current")!.deflated, "the view is the stored deflated bytes, not inflated");
   assert.deepEqual(store.reads, ["older-seq", "older-rules"], "only the devices without a usable stored view were read");
-  assert.deepEqual(lookup.stats().storedViews, { hits: 2, misses: 2 });
+  assert.deepEqual(lookup.stats().storedViews, { hits: 1, misses: 2 }, "the second read of the stored view was a cache hit");
+  assert.deepEqual(store.viewReads, ["current", "older-seq", "older-rules"]);
   assert.equal(text(await lookup.factsJsonOf(snapshot("current", 3, ["curl"]))), await fromBody.latestFactsJson(devices[0]!));
-  assert.deepEqual(lookup.stats().storedViews, { hits: 3, misses: 2 });
-  assert.equal(lookup.stats().facts.authentik.entries, 2, "only the views rendered here are kept");
+  assert.deepEqual(store.viewReads, ["current", "older-seq", "older-rules"]);
+  assert.equal(lookup.stats().facts.authentik.entries, 3, "the stored view is kept as stored, the others as rendered here");
+});
+
+test("an accepted snapshot's view, rendered at ingest, is kept deflated and answers the device's next read without a store query", async () => {
+  const s = snapshot("a", 2, ["curl"]);
+  const view = renderedAuthentikView(s.facts, s.unknown);
+  const store = countingStore([device("a", 2)], ["curl"]);
+  const lookup = new LatestFacts({ store, factsTtlMs: 60_000, ...BUDGETS });
+  lookup.accepted(s, undefined, view);
+  const pieces = await lookup.latestFactsJson(device("a", 2));
+  assert.ok(Array.isArray(pieces) && !(pieces[0] instanceof Uint8Array) && pieces[0]!.deflated === view.deflated, "the ingest's deflated bytes, not a rendering");
+  const fromBody = new LatestFacts({ store: countingStore([device("a", 2)], ["curl"]), factsTtlMs: 60_000, ...BUDGETS });
+  assert.equal(text(pieces), await fromBody.latestFactsJson(device("a", 2)));
+  assert.deepEqual([store.reads, store.viewReads], [[], []]);
+  await lookup.latestFactsJson(device("a", 3));
+  assert.deepEqual(store.viewReads, ["a"], "a later seq is not answered from it");
 });
 
 test("a page of devices is answered from stored views, cache hits and rendering, and leaves the caches as they were", async () => {

@@ -9,6 +9,7 @@ import { authenticatedAgent } from "../support/authenticated-agent.ts";
 import { renderedAuthentikView } from "../../connector/lookup/rendered-view.ts";
 import { inflateObject } from "../../connector/store/deflated-view.ts";
 import { LatestFacts } from "../../connector/lookup/index.ts";
+import { jsonText } from "../../connector/lookup/device-view.ts";
 import { POLICY_FACTS_VERSION, policyFactsText, policySnapshotOf } from "../../connector/lookup/policy-snapshot.ts";
 
 test("the snapshot just acked is what GET /v1/devices/{id} serves, without reading it back from the store", async (t) => {
@@ -53,7 +54,15 @@ test("the authentik view a lookup serves is the one rendered at ingest, the same
   assert.deepEqual(body.cached_facts.data, rendered.data);
   assert.deepEqual(body.cached_facts.unknown, rendered.unknown);
   assert.deepEqual(reads, [], "the body was not read back");
-  assert.match(await (await tc.api("/metrics")).text(), /facet_cache_requests_total\{cache="stored_views",result="hit"\} 1/);
+  // Kept by the lookup as the snapshot was acked: not even the stored view was read.
+  const metrics = await (await tc.api("/metrics")).text();
+  assert.match(metrics, /facet_cache_requests_total\{cache="facts",result="hit"\} 1/);
+  assert.match(metrics, /facet_cache_requests_total\{cache="stored_views",result="hit"\} 0/);
+
+  // A LatestFacts of its own holds nothing, as after a restart: it answers with the stored view.
+  const cold = new LatestFacts({ store, factsTtlMs: 24 * 3600_000, snapshotBytes: 1 << 20, policySnapshotBytes: 1 << 20, factsBytes: 1 << 20 });
+  assert.deepEqual(JSON.parse(jsonText((await cold.latestFactsJson({ id: device.deviceId, lastSeq: 1 }))!)), body.cached_facts);
+  assert.deepEqual([cold.stats().storedViews, reads], [{ hits: 1, misses: 0 }, []]);
 });
 
 test("the policy facts stored at ingest answer a sign-in of a device no cache holds (after a restart), without reading the body", async (t) => {

@@ -49,7 +49,8 @@ export class SnapshotWriterThread {
   constructor(private readonly start: WriterStart) {}
 
   write(batch: SnapshotRowWrite[]): Promise<SnapshotWriteResult[]> {
-    return this.send("snapshot", (id) => ({ type: "write", id, batch }), movableViews(batch)) as Promise<SnapshotWriteResult[]>;
+    // The views' deflated bytes are copied, not moved: the lookup keeps them for device reads (lookup/index.ts).
+    return this.send("snapshot", (id) => ({ type: "write", id, batch })) as Promise<SnapshotWriteResult[]>;
   }
 
   /** One compliance transaction; resolves with, per write, whether the result changed. */
@@ -62,7 +63,7 @@ export class SnapshotWriterThread {
     await this.send("events", (id) => ({ type: "events", id, events }));
   }
 
-  private send(kind: Pending["kind"], request: (id: number) => WriterRequest, transfer: ArrayBuffer[] = []): Promise<Results> {
+  private send(kind: Pending["kind"], request: (id: number) => WriterRequest): Promise<Results> {
     if (this.closing) return Promise.reject(new Error("the SQLite store is closed"));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
@@ -70,7 +71,7 @@ export class SnapshotWriterThread {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { kind, resolve, reject });
       worker.ref();
-      worker.postMessage(message, transfer);
+      worker.postMessage(message);
     });
   }
 
@@ -119,18 +120,4 @@ export class SnapshotWriterThread {
     for (const p of this.pending.values()) p.reject(new Error(`${p.kind} write failed: ${cause.message}`, { cause }));
     this.pending.clear();
   }
-}
-
-/**
- * The views' deflated bytes, moved to the thread rather than copied: this thread never reads
- * them. Only a buffer holding nothing else can be moved.
- */
-function movableViews(batch: SnapshotRowWrite[]): ArrayBuffer[] {
-  const buffers: ArrayBuffer[] = [];
-  for (const { view } of batch) {
-    if (!view) continue;
-    const { buffer, byteOffset, byteLength } = view.deflated;
-    if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength && !buffers.includes(buffer)) buffers.push(buffer);
-  }
-  return buffers;
 }
