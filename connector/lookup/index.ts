@@ -207,8 +207,8 @@ export class LatestFacts {
       return undefined;
     }
     this.storedViews.hits++;
-    // Kept as stored, deflated: a device read costs a SQLite row read of about 70 µs of the main
-    // thread otherwise (docs/performance.md).
+    // Kept as stored, deflated: otherwise each read of the device reads its row again on the main
+    // thread (docs/performance.md).
     return this.facts.authentik.keep(deviceId, seq, json);
   }
 

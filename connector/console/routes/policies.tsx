@@ -87,7 +87,8 @@ export function mountPolicyPages(app: Hono<{ Variables: ConsoleVariables }>, env
   });
 
   // Not `/console/policies/new`: beside `/console/policies/:id` that is a path hono's RegExpRouter
-  // refuses, which would put every request to the connector through the slower trie router.
+  // refuses, which would put every request to the connector through the slower trie router
+  // (test/connector/router.test.ts).
   app.get("/console/new-policy", (c) => {
     const ctx = pageContext(c, "policies");
     return c.html(
