@@ -16,7 +16,7 @@
 import type { Device, RenderedView, SnapshotStore, StoredSnapshot } from "../store/types.ts";
 import { jsonText, type FactsJson, type FactsView } from "./device-view.ts";
 import { FACET_VIEW_CACHE_BYTES, FactsJsonCache } from "./facts-cache.ts";
-import { renderFacts, storedCachedFacts, storedCachedFactsPieces, withFreshness } from "./rendered-view.ts";
+import { renderFacts, storedCachedFactsPieces, withFreshness } from "./rendered-view.ts";
 import { policySnapshotFromText, policySnapshotOf, type PolicySnapshot } from "./policy-snapshot.ts";
 import { SnapshotCache, snapshotHeapBytes } from "./snapshot-cache.ts";
 import { readPolicySnapshots } from "./stored-policy-snapshots.ts";
@@ -186,8 +186,8 @@ export class LatestFacts {
     if (view === "authentik" && missing.length > 0) {
       const stored = await this.store.latestViews(missing.map((d) => d.id));
       for (const d of missing) {
-        const json = storedCachedFacts(stored.get(d.id), d.lastSeq, this.factsTtlMs);
-        if (json !== undefined) out.set(d.id, json);
+        const pieces = storedCachedFactsPieces(stored.get(d.id), d.lastSeq, this.factsTtlMs);
+        if (pieces) out.set(d.id, jsonText(pieces));
       }
       missing = missing.filter((d) => !out.has(d.id));
     }

@@ -12,17 +12,16 @@
  * whose digest rendered-view.test.ts pins, or the walk itself), and stored views are rendered
  * again from their bodies on read until each device's next snapshot.
  *
- * It is stored deflated (store/deflated-view.ts), and read either as text or as pieces that
- * keep it deflated (for a gzip response, http/gzip-pieces.ts).
+ * It is stored deflated (store/deflated-view.ts), and read as pieces that keep it deflated (for a
+ * gzip response, http/gzip-pieces.ts; device-view.ts's `jsonText` joins them as text).
  *
- *   const view = renderedAuthentikView(body.facts, body.unknown);                 // at ingest
- *   const json = storedCachedFacts(await store.latestViews([id]).get(id), seq, ttl); // as text
- *   const pieces = storedCachedFactsPieces(await store.latestView(id), seq, ttl);    // as pieces
+ *   const view = renderedAuthentikView(body.facts, body.unknown);              // at ingest
+ *   const pieces = storedCachedFactsPieces(await store.latestView(id), seq, ttl); // on read
  */
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import type { FactsView } from "../api/devices.ts";
 import type { RenderedView, StoredView } from "../store/types.ts";
-import { deflateOpenObject, inflatePieces, type DeflatedText } from "../store/deflated-view.ts";
+import { deflateOpenObject, type DeflatedText } from "../store/deflated-view.ts";
 import { factsInView } from "./device-view.ts";
 
 export const AUTHENTIK_VIEW_VERSION = 1;
@@ -54,13 +53,11 @@ function current<T extends Pick<StoredView, "seq" | "version">>(stored: T | null
   return !!stored && stored.seq === seq && stored.version === AUTHENTIK_VIEW_VERSION;
 }
 
-/** The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the current rules. */
-export function storedCachedFacts(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): string | undefined {
-  const pieces = storedCachedFactsPieces(stored, seq, factsTtlMs);
-  return pieces && Buffer.concat(inflatePieces(pieces)).toString("utf8");
-}
-
-/** `storedCachedFacts` as pieces: the view without its closing brace, still deflated, then the freshness as UTF-8. */
+/**
+ * The whole `cached_facts` from a stored view, if it was rendered for exactly this seq under the
+ * current rules, as pieces: the view without its closing brace, still deflated, then the freshness
+ * as UTF-8.
+ */
 export function storedCachedFactsPieces(stored: StoredView | null | undefined, seq: number, factsTtlMs: number): readonly [DeflatedText, Uint8Array] | undefined {
   return current(stored, seq) ? [stored, Buffer.from(freshnessTail(stored.collectedAt, factsTtlMs))] : undefined;
 }

@@ -70,7 +70,7 @@ async function warm(spec: WarmSpec): Promise<WarmResult> {
       const req = request(
         {
           agent, host: target.hostname, port: target.port, method: body ? "POST" : "GET", path: body ? "/v1/endpoint/check" : `/v1/devices/${id}`,
-          headers: { ...(body ? { authorization: `Bearer ${spec.token}` } : deviceReadHeaders(spec)), ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) },
+          headers: body ? { authorization: `Bearer ${spec.token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } : deviceReadHeaders(spec),
         },
         (res) => {
           res.resume();

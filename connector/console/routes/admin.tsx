@@ -123,9 +123,7 @@ export function mountAdminPages(app: Hono<{ Variables: ConsoleVariables }>, env:
     return tokensPage(c, { created: { kind: "API", secret: answer.body.token } });
   });
 
-  // One route per kind, not `:kind`: beside the static `/console/tokens/enroll` and `…/api` a
-  // parameter there is a path hono's RegExpRouter refuses, and one refused path makes every request
-  // to the connector go through the slower trie router (test/connector/router.test.ts).
+  // A route per kind, not `:kind` beside `/console/tokens/enroll`: why in test/connector/router.test.ts.
   for (const kind of ["enroll", "api"] as const) {
     app.get(`/console/tokens/${kind}/:id/revoke`, (c) => {
       const id = c.req.param("id");

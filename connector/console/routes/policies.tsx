@@ -86,9 +86,7 @@ export function mountPolicyPages(app: Hono<{ Variables: ConsoleVariables }>, env
     );
   });
 
-  // Not `/console/policies/new`: beside `/console/policies/:id` that is a path hono's RegExpRouter
-  // refuses, which would put every request to the connector through the slower trie router
-  // (test/connector/router.test.ts).
+  // Not `/console/policies/new` beside `/console/policies/:id`: why in test/connector/router.test.ts.
   app.get("/console/new-policy", (c) => {
     const ctx = pageContext(c, "policies");
     return c.html(
