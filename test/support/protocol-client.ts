@@ -77,11 +77,19 @@ export class ProtocolClient {
   readonly frames: ConnectorFrame[] = [];
   hello!: Hello;
   readonly closed: Promise<{ code: number; reason: string }>;
-  private waiters: { match: (f: ConnectorFrame) => boolean; resolve: (f: ConnectorFrame) => void }[] = [];
+  private waiters: { match: (f: ConnectorFrame) => boolean; resolve: (f: ConnectorFrame) => void; fail: (why: string) => void }[] = [];
   private cursor = 0;
+  private closedAs: string | null = null;
 
   private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on("close", (code, reason) => {
+        // A frame that has not come by the close never will: say how the connection ended instead of timing out.
+        this.closedAs = `the connection closed with ${code}${reason.length > 0 ? ` (${reason.toString()})` : ""}`;
+        for (const waiter of this.waiters.splice(0)) waiter.fail(this.closedAs);
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
     ws.on("message", (data) => {
       const frame = ConnectorFrameSchema.parse(JSON.parse(data.toString()));
       this.frames.push(frame);
@@ -103,15 +111,21 @@ export class ProtocolClient {
   /** The next frame not yet consumed, optionally of one type (skipping none: order matters). */
   next(type?: ConnectorFrame["type"], timeoutMs = 20_000): Promise<ConnectorFrame> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type ?? "frame"} within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(this.cursor))}`)), timeoutMs);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        reject(new Error(`no ${type ?? "frame"}: ${why}; got ${JSON.stringify(this.frames.slice(this.cursor))}`));
+      };
+      const timer = setTimeout(() => fail(`none within ${timeoutMs} ms`), timeoutMs);
       this.waiters.push({
         match: (f) => type === undefined || f.type === type,
         resolve: (f) => {
           clearTimeout(timer);
           resolve(f);
         },
+        fail,
       });
       this.dispatch();
+      if (this.closedAs !== null) for (const waiter of this.waiters.splice(0)) waiter.fail(this.closedAs);
     });
   }
 
