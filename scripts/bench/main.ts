@@ -27,6 +27,7 @@ import { startStormFleet } from "./storm.ts";
 import { DEFAULT_BACKOFF } from "../../agent/transport/backoff.ts";
 import { benchScript, spawnChild, type Child } from "./child.ts";
 import type { OpenLoopResult } from "./open-loop.ts";
+import { machineCpuBetween, sampleMachineCpu, stealNote, type MachineCpuShare } from "./machine-cpu.ts";
 import type { LoadSpec, WarmResult, WarmSpec } from "./loadgen-process.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
 import { summarizeProfile, type ProfileEntry } from "./profile-summary.ts";
@@ -442,7 +443,11 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
   const spec = (url: string, kind: LoadSpec["kind"], over: Partial<LoadSpec> = {}): LoadSpec => ({
     url, kind, order: "spread", token: apiToken, checkToken, policies, rate: opts.rate, durationMs: opts.lookupSeconds * 1000, acceptEncoding, ...over,
   });
-  const load = (s: LoadSpec): Promise<OpenLoopResult> => gen.request<{ result: OpenLoopResult }>({ type: "run", spec: s } as never, "ran", s.durationMs + 180_000).then((m) => m.result);
+  const load = async (s: LoadSpec): Promise<MeasuredLoad> => {
+    const before = sampleMachineCpu();
+    const { result } = await gen.request<{ result: OpenLoopResult }>({ type: "run", spec: s } as never, "ran", s.durationMs + 180_000);
+    return { ...result, machine: machineCpuBetween(before, sampleMachineCpu()) };
+  };
 
   let policies: string[] = [];
   let skipped: string | undefined;
@@ -566,7 +571,7 @@ async function cacheCounts(url: string, adminToken: string): Promise<string> {
  * moment, 2 s into a mixed open-loop lookup run (GET and check alternating, --rate in all): the
  * lookups due while the burst is being ingested (first send to last ack) against those due before.
  */
-async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: string, load: (s: LoadSpec) => Promise<OpenLoopResult>, spec: (url: string, kind: LoadSpec["kind"], over?: Partial<LoadSpec>) => LoadSpec, kinds: ("get" | "check")[], form: BurstForm): Promise<BurstResult> {
+async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: string, load: (s: LoadSpec) => Promise<MeasuredLoad>, spec: (url: string, kind: LoadSpec["kind"], over?: Partial<LoadSpec>) => LoadSpec, kinds: ("get" | "check")[], form: BurstForm): Promise<BurstResult> {
   log(`burst (${form}): connecting ${agents.length} agents, one pre-signed ${form === "steady" ? "steady-state real" : snapshotSize} snapshot each`);
   const fleet = await Fleet.start({ agentUrls, devices: agents, perProcess: opts.agentsPerProcess, sourceAddresses: Math.max(1, Math.ceil(agents.length / 10_000)), size: snapshotSize });
   const connect = await fleet.connect(64);
@@ -580,6 +585,7 @@ async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: 
   const burstAt = Date.now() + 2000;
   const [run, reports] = await Promise.all([running, fleet.ingest(0, 180_000, 1, burstAt)]);
   const profile = opts.profile ? await stopProfile(`burst-${form}`) : undefined;
+  noteSteal(`burst (${form})`, run.machine);
   await fleet.close();
   const acked = reports.reduce((n, r) => n + r.acked, 0);
   const burstEnd = Math.max(...reports.map((r) => r.lastAckAt));
@@ -609,6 +615,7 @@ async function burstRun(agents: EnrolledDevice[], agentUrls: string[], restUrl: 
     rate: opts.rate,
     achieved: run.achievedRate,
     overloaded: run.overloaded,
+    machine: run.machine,
     lookups,
     profile,
   };
@@ -665,12 +672,21 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-function summarizeOpenLoop(r: OpenLoopResult, rate: number, what: string): OpenLoopSummary {
+/** An open-loop run and the machine's CPU over it. */
+type MeasuredLoad = OpenLoopResult & { machine: MachineCpuShare | null };
+
+function summarizeOpenLoop(r: MeasuredLoad, rate: number, what: string): OpenLoopSummary {
   if (r.overloaded) report.notes.push(`lookup (${what}): ${r.overloaded}`);
+  noteSteal(`lookup (${what})`, r.machine);
   return {
     rate, achieved: r.achievedRate, latencyMs: r.latencyMs, firstSecondMs: r.firstSecondMs, afterFirstSecondMs: r.afterFirstSecondMs,
-    statuses: r.statuses, errors: r.errors, ...(r.overloaded ? { overloaded: r.overloaded } : {}),
+    statuses: r.statuses, errors: r.errors, ...(r.overloaded ? { overloaded: r.overloaded } : {}), machine: r.machine,
   };
+}
+
+function noteSteal(what: string, machine: MachineCpuShare | null): void {
+  const note = stealNote(what, machine);
+  if (note) report.notes.push(note);
 }
 
 /** A GET's body as sent on the wire (not decoded), and its Content-Encoding. */

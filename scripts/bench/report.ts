@@ -4,6 +4,7 @@ import type { ProfileEntry } from "./profile-summary.ts";
 import type { StartupResult } from "./startup.ts";
 import type { IngestVariant, SnapshotSize } from "./snapshot-sizes.ts";
 import type { WarmResult } from "./loadgen-process.ts";
+import type { MachineCpuShare } from "./machine-cpu.ts";
 
 export interface BenchReport {
   machine: { cpus: number; cpuModel: string; node: string; fdLimit: number | null; loadAverage: number };
@@ -81,6 +82,7 @@ export interface BurstResult {
   form: "real" | "steady";
   agents: number; connected: number; acked: number; seconds: number; perSecond: number; ackLatencyMs: Percentiles;
   rate: number; achieved: number; overloaded?: string | undefined;
+  machine: MachineCpuShare | null;
   lookups: Partial<Record<"get" | "check", { before: Percentiles; during: Percentiles; after: Percentiles }>>;
   profile?: ProfileEntry[] | undefined;
 }
@@ -94,10 +96,13 @@ export interface OpenLoopSummary {
   statuses: Record<string, number>;
   errors: number;
   overloaded?: string;
+  /** The machine's CPU over the run: a run during heavy steal is the host's figure, not the server's. */
+  machine: MachineCpuShare | null;
 }
 
-/** "p99 …" and where the tail sits: the first second (cold start) or the rest of the run. */
-const tail = (r: OpenLoopSummary) => `p99 ${n2(r.latencyMs.p99)} ms (first 1 s ${n2(r.firstSecondMs.p99)}, after ${n2(r.afterFirstSecondMs.p99)})`;
+/** "p99 …", where the tail sits (the first second, a cold start, or the rest of the run), and the machine meanwhile. */
+const tail = (r: OpenLoopSummary) => `p99 ${n2(r.latencyMs.p99)} ms (first 1 s ${n2(r.firstSecondMs.p99)}, after ${n2(r.afterFirstSecondMs.p99)}${machineDetail(r.machine)})`;
+const machineDetail = (m: MachineCpuShare | null) => (m ? `; machine ${n0(m.busy * 100)} % busy, ${n0(m.steal * 100)} % stolen` : "");
 interface CannonSummary { requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number }
 
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -133,7 +138,7 @@ export function renderReport(r: BenchReport): string {
     rows.push(["idle: connector RSS per agent", `${n1(idle.perAgentKb)} KB`, `bare ws ${n1(idle.bare.perConnectionKb)} KB/conn → ${n2(idle.ratioToBare)}×; JS heap ${n1(idle.perAgentHeapKb)} KB/agent`, `≤ 1.5× ${verdict(idle.ratioToBare <= 1.5)}`]);
   }
   if (lookup) {
-    const bare = (l: LookupRuns) => `bare http p50 ${n2(l.bareHttp.latencyMs.p50)} / p99 ${n2(l.bareHttp.latencyMs.p99)} ms, bare hono p50 ${n2(l.bareHono.latencyMs.p50)} / p99 ${n2(l.bareHono.latencyMs.p99)} ms`;
+    const bare = (l: LookupRuns) => `bare http p50 ${n2(l.bareHttp.latencyMs.p50)} / p99 ${n2(l.bareHttp.latencyMs.p99)} ms, bare hono p50 ${n2(l.bareHono.latencyMs.p50)} / p99 ${n2(l.bareHono.latencyMs.p99)} ms${machineDetail(l.bareHono.machine)} in its run`;
     const lookupRows = (name: string, l: LookupRuns) => {
       rows.push([`lookup: ${name} @ ${n0(l.connector.rate)}/s`, `p50 ${n2(l.connector.latencyMs.p50)} ms`, `${tail(l.connector)}; served ${n0(l.connector.achieved)}/s${l.connector.overloaded ? " (fell behind)" : ""}; ${n0(lookup.devices)} ${lookup.size} devices; ${JSON.stringify(l.connector.statuses)}`, `p99 ≤ 3× hono ${verdict(l.p99ToHono <= 3)} (${n2(l.p99ToHono)}×)`]);
       rows.push([`lookup: ${name}, same-run baselines`, `hono p99 ${n2(l.bareHono.latencyMs.p99)} ms`, bare(l), ""]);
@@ -152,7 +157,7 @@ export function renderReport(r: BenchReport): string {
     else lookupRows("POST /v1/endpoint/check", lookup.endpointCheck);
     for (const b of lookup.bursts) {
       const name = b.form === "steady" ? "steady-state" : lookup.size;
-      rows.push([`burst: ${n0(b.agents)} agents snapshot at once (${name})`, `${n0(b.perSecond)}/s`, `${n0(b.acked)} acked in ${n1(b.seconds)} s; ack p50 ${n0(b.ackLatencyMs.p50)} ms, p99 ${n0(b.ackLatencyMs.p99)} ms`, ""]);
+      rows.push([`burst: ${n0(b.agents)} agents snapshot at once (${name})`, `${n0(b.perSecond)}/s`, `${n0(b.acked)} acked in ${n1(b.seconds)} s; ack p50 ${n0(b.ackLatencyMs.p50)} ms, p99 ${n0(b.ackLatencyMs.p99)} ms${machineDetail(b.machine)} over the lookup run`, ""]);
       for (const [kind, w] of Object.entries(b.lookups)) {
         const standalone = kind === "get" ? lookup.get : "skipped" in lookup.endpointCheck ? undefined : lookup.endpointCheck;
         const honoP99 = standalone?.bareHono.latencyMs.p99 ?? NaN;
