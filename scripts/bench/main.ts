@@ -506,7 +506,10 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     await settle(`lookup ${kind}`);
     log(`lookup: ${kind === "get" ? "GET /v1/devices/{id}" : "POST /v1/endpoint/check"} open loop at ${opts.rate}/s for ${opts.lookupSeconds} s over ${devices.length} devices`);
     if (opts.profile && kind === "check") await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
+    const cachesBefore = await cacheCounts(restUrls[0]!, replicas[0]!.adminToken);
     const measured = await withThreadCpu(() => load(spec(restUrls[0]!, kind)));
+    // Whether the measured requests were served from memory, or the warm-up left part of the fleet cold.
+    report.notes.push(`lookup (${kind}): caches during the measured run (hits/misses): ${cacheSummary(await cacheCounts(restUrls[0]!, replicas[0]!.adminToken), cachesBefore)}`);
     if (opts.profile && kind === "check") await stopProfile("endpoint-check");
     log(`lookup: the same at bare node:http and bare hono`);
     const http = await bareRun(bare.http.child, spec(bare.http.url, kind), `bare http ${kind}`);
@@ -530,7 +533,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
   const connectorMax = await cannon(`${restUrls[0]}/v1/devices/${id}`, auth);
   const profile = opts.profile ? await stopProfile("lookup") : undefined;
   const bareMax = await cannon(`${bare.hono.url}/v1/devices/${id}`, { "accept-encoding": acceptEncoding });
-  report.notes.push(`lookup: connector caches since start (hits/misses): ${await cacheCounts(restUrls[0]!, replicas[0]!.adminToken)}`);
+  report.notes.push(`lookup: connector caches since start (hits/misses): ${cacheSummary(await cacheCounts(restUrls[0]!, replicas[0]!.adminToken))}`);
   await Promise.all([bare.http.child.kill(), bare.hono.child.kill()]);
   return {
     devices: devices.length,
@@ -555,15 +558,26 @@ async function stopProfile(label: string): Promise<ProfileEntry[]> {
 }
 
 /** The connector's own cache counters (facet_cache_requests_total), as "name hits/misses, …". */
-async function cacheCounts(url: string, adminToken: string): Promise<string> {
+type CacheCounts = Map<string, { hit: number; miss: number }>;
+
+async function cacheCounts(url: string, adminToken: string): Promise<CacheCounts> {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
-  const counts = new Map<string, { hit: number; miss: number }>();
+  const counts: CacheCounts = new Map();
   for (const m of text.matchAll(/^facet_cache_requests_total\{cache="([^"]+)",result="(hit|miss)"\} (\d+)/gm)) {
     const entry = counts.get(m[1]!) ?? { hit: 0, miss: 0 };
     entry[m[2] as "hit" | "miss"] = Number(m[3]);
     counts.set(m[1]!, entry);
   }
-  return [...counts].map(([name, c]) => `${name} ${c.hit}/${c.miss}`).join(", ");
+  return counts;
+}
+
+/** "name hits/misses" for every cache, or (with `since`) for those used in between. */
+function cacheSummary(counts: CacheCounts, since?: CacheCounts): string {
+  return [...counts]
+    .map(([name, c]) => ({ name, hit: c.hit - (since?.get(name)?.hit ?? 0), miss: c.miss - (since?.get(name)?.miss ?? 0) }))
+    .filter((c) => !since || c.hit + c.miss > 0)
+    .map((c) => `${c.name} ${c.hit}/${c.miss}`)
+    .join(", ");
 }
 
 /**
