@@ -49,7 +49,7 @@ const program = new Command("bench")
   .option("--rate <n>", "open-loop request rate for the lookup latency runs (req/s)", (v) => parseInt(v, 10), 2_000)
   .option("--lookup-seconds <n>", "length of each open-loop lookup run", (v) => parseFloat(v), 10)
   .option("--warm-concurrency <n>", "requests in flight in the warm-up pass over every device before the lookup runs (0: no pass)", (v) => parseInt(v, 10), 4)
-  .option("--warm-seconds <n>", "longest the warm-up pass may take per request kind", (v) => parseFloat(v), 60)
+  .option("--warm-seconds <n>", "longest the warm-up pass may take per request kind", (v) => parseFloat(v), 120)
   .option("--burst <n>", "agents that each send one snapshot at once during a mixed lookup run (0: no burst run)", (v) => parseInt(v, 10), 5_000)
   .option("--burst-snapshots <list>", "what each burst agent sends, one burst run each: real (the whole document, as after an agent's first collection) and steady (family digests, as agents send after a connector restart)", "real,steady")
   .option("--get-encoding <encoding>", "what the device reads accept: gzip (as authentik's client, python-requests, asks) or identity", "gzip")
@@ -557,9 +557,9 @@ async function stopProfile(label: string): Promise<ProfileEntry[]> {
   return summarizeProfile(JSON.parse(readFileSync(file, "utf8")));
 }
 
-/** The connector's own cache counters (facet_cache_requests_total), as "name hits/misses, …". */
 type CacheCounts = Map<string, { hit: number; miss: number }>;
 
+/** The connector's own cache counters (facet_cache_requests_total) by cache. */
 async function cacheCounts(url: string, adminToken: string): Promise<CacheCounts> {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
   const counts: CacheCounts = new Map();
