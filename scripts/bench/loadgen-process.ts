@@ -113,6 +113,9 @@ function run(spec: LoadSpec) {
     headers: (i) => (isCheck(i) ? { authorization: `Bearer ${spec.checkToken}` } : deviceReadHeaders(spec)),
     ratePerSecond: spec.rate,
     durationMs: spec.durationMs,
+    // authentik calls through a requests Session, whose pool keeps connections open (10 per host by
+    // default, per worker process); 32 stands for a few workers.
+    openConnections: 32,
   });
 }
 

@@ -25,6 +25,11 @@ export interface OpenLoopOptions {
   maxSockets?: number;
   /** Stop early once this many requests are outstanding: the server cannot keep up with the rate. */
   maxOutstanding?: number;
+  /**
+   * Connections opened before the schedule starts (one unmeasured request each, numbered after the
+   * measured ones), as an auth server's HTTP pool holds them: the run does not begin by connecting.
+   */
+  openConnections?: number;
 }
 
 export interface OpenLoopResult {
@@ -58,7 +63,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let completed = 0;
   let sent = 0;
 
-  const fire = (i: number, dueAt: number): Promise<void> =>
+  const fire = (i: number, dueAt: number, measured = true): Promise<void> =>
     new Promise((resolve) => {
       const body = options.body?.(i);
       const req = request(
@@ -76,6 +81,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         (res) => {
           res.resume();
           res.on("end", () => {
+            if (!measured) return resolve();
             const latency = performance.now() - dueAt;
             latencies.push(latency);
             (dueAt - started < 1000 ? early : late).push(latency);
@@ -89,13 +95,14 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         },
       );
       req.on("error", () => {
-        errors += 1;
+        if (measured) errors += 1;
         resolve();
       });
       if (body !== undefined) req.write(body);
       req.end();
     });
 
+  await Promise.all(Array.from({ length: options.openConnections ?? 0 }, (_, k) => fire(total + k, performance.now(), false)));
   const inflight: Promise<void>[] = [];
   const started = performance.now();
   const startedAtEpochMs = Date.now();
