@@ -30,8 +30,9 @@ port.on("message", (request: VerifyRequest) => {
 port.postMessage({ ready: true } satisfies VerifyReply);
 
 /**
- * An accepted snapshot's deflated view is moved, not copied: the main thread only passes it on to
- * the store (store/deflated-view.ts gives it a buffer of its own). Returns what to move.
+ * An accepted snapshot's deflated view is moved, not copied: the main thread keeps it for device
+ * reads (lookup/index.ts) and hands the store a copy (store/deflated-view.ts gives it a buffer of
+ * its own). Returns what to move.
  */
 function movableView(result: VerifyResult): ArrayBuffer[] {
   if (typeof result === "boolean" || result.kind !== "snapshot" || !result.body?.ok) return [];

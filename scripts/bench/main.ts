@@ -449,6 +449,8 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     return { ...result, machine: machineCpuBetween(before, sampleMachineCpu()) };
   };
 
+  const connectorCaches = () => cacheCounts(restUrls[0]!, replicas[0]!.adminToken);
+
   let policies: string[] = [];
   let skipped: string | undefined;
   const policy = await fetch(`${restUrls[0]}/v1/device-assurances`, {
@@ -506,10 +508,10 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
     await settle(`lookup ${kind}`);
     log(`lookup: ${kind === "get" ? "GET /v1/devices/{id}" : "POST /v1/endpoint/check"} open loop at ${opts.rate}/s for ${opts.lookupSeconds} s over ${devices.length} devices`);
     if (opts.profile && kind === "check") await replicas[0]!.child.request({ type: "profileStart" }, "profiling");
-    const cachesBefore = await cacheCounts(restUrls[0]!, replicas[0]!.adminToken);
+    const cachesBefore = await connectorCaches();
     const measured = await withThreadCpu(() => load(spec(restUrls[0]!, kind)));
     // Whether the measured requests were served from memory, or the warm-up left part of the fleet cold.
-    report.notes.push(`lookup (${kind}): caches during the measured run (hits/misses): ${cacheSummary(await cacheCounts(restUrls[0]!, replicas[0]!.adminToken), cachesBefore)}`);
+    report.notes.push(`lookup (${kind}): caches during the measured run and its 32 connection-opening requests (hits/misses): ${cacheSummary(await connectorCaches(), cachesBefore)}`);
     if (opts.profile && kind === "check") await stopProfile("endpoint-check");
     log(`lookup: the same at bare node:http and bare hono`);
     const http = await bareRun(bare.http.child, spec(bare.http.url, kind), `bare http ${kind}`);
@@ -533,7 +535,7 @@ async function lookupRun(devices: EnrolledDevice[], restUrls: string[], { apiTok
   const connectorMax = await cannon(`${restUrls[0]}/v1/devices/${id}`, auth);
   const profile = opts.profile ? await stopProfile("lookup") : undefined;
   const bareMax = await cannon(`${bare.hono.url}/v1/devices/${id}`, { "accept-encoding": acceptEncoding });
-  report.notes.push(`lookup: connector caches since start (hits/misses): ${cacheSummary(await cacheCounts(restUrls[0]!, replicas[0]!.adminToken))}`);
+  report.notes.push(`lookup: connector caches since start (hits/misses): ${cacheSummary(await connectorCaches())}`);
   await Promise.all([bare.http.child.kill(), bare.hono.child.kill()]);
   return {
     devices: devices.length,
