@@ -45,7 +45,8 @@ async function assertGoodAgentServed(): Promise<void> {
   const started = performance.now();
   const client = await ProtocolClient.connect(t.connector.agentUrl);
   try {
-    assert.equal((await client.authenticate(good)).type, "welcome");
+    const welcome = await client.authenticate(good);
+    assert.equal(welcome.type, "welcome", JSON.stringify(welcome));
     const answer = await client.sendSnapshot(good, { seq: goodSeq });
     assert.deepEqual(answer.type === "ack" ? answer.seq : answer, goodSeq);
     assert.ok(performance.now() - started < 10_000, "the good agent was answered promptly");
