@@ -100,6 +100,34 @@ test("answers auth proofs as the check run inline does: right device, key and no
   }
 });
 
+test("auth proofs go ahead of the frames waiting for a thread", async () => {
+  const posted: VerifyRequest["task"]["kind"][] = [];
+  const spawn = () => {
+    const worker = spawnVerifyThread();
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: unknown) => (posted.push((message as VerifyRequest).task.kind), post(message));
+    return worker;
+  };
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn });
+  try {
+    await pool.verify(FRAMES[0]![1], publicKey);
+    posted.length = 0;
+    const nonce = "n-1";
+    const proof: AuthProof = { deviceId: "dev-1", nonce, signature: sign("auth", canonicalBytes(authPayload("dev-1", nonce)), device.secretKey).toString("base64"), publicKey };
+    const frames = Array.from({ length: 10 }, () => pool.verify(FRAMES[0]![1], publicKey));
+    const auth = pool.verifyAuth(proof);
+    assert.equal(await auth, true);
+    await Promise.all(frames);
+    // The thread holds a few frames at once (the first posts); the proof is the next one it gets.
+    const at = posted.indexOf("auth");
+    assert.ok(at > 0 && at < 10, `posted: ${posted.join(" ")}`);
+    assert.deepEqual(posted.slice(0, at), Array(at).fill("frame"));
+    assert.equal(posted.length, 11);
+  } finally {
+    await pool.close();
+  }
+});
+
 test("a thread that dies holding a frame is replaced and the frame is checked by the new one", async () => {
   const threads = dyingVerifyThreads(1);
   const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn: threads.spawn });

@@ -6,7 +6,9 @@
  *
  * Threads are started by start() (the connector does so as it starts, so that the burst of a
  * restart finds them ready) or else on the first frame, up to `size`, each holding a few frames
- * at a time; the rest wait here in arrival order. A thread that dies is
+ * at a time; the rest wait here in arrival order, except that `auth` proofs go ahead of waiting
+ * frames: a proof is about a hundredth of a real snapshot's work, and the agent behind it has its
+ * auth timer running, while a waiting snapshot's agent is only kept waiting for its ack. A thread that dies is
  * replaced, and the frames it held are tried once more on another: a frame is never answered for
  * a thread that did not check it, and one that kills two threads fails (its snapshot is not acked,
  * so the agent resends it later). If threads cannot start at all (their code fails to load, as a
@@ -82,7 +84,8 @@ interface Thread {
 
 export class VerifyPool implements FrameVerifier {
   private readonly pool = new Set<Thread>();
-  private readonly queue: Job[] = [];
+  /** Jobs waiting for a thread: `auth` proofs first (see above), each kind in arrival order. */
+  private readonly queue = new JobQueue();
   private nextId = 1;
   private startFailures = 0;
   /** Set when frames are checked on the main thread. */
@@ -118,7 +121,7 @@ export class VerifyPool implements FrameVerifier {
     if (this.closing) return Promise.reject(new Error("the verify pool is closed"));
     if (this.inline) return Promise.resolve(runVerifyTask(task, this.inline));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, task }, attempts: 0, resolve, reject });
+      this.queue.add({ request: { id: this.nextId++, task }, attempts: 0, resolve, reject });
       this.dispatch();
     });
   }
@@ -135,22 +138,22 @@ export class VerifyPool implements FrameVerifier {
     }
     const threads = [...this.pool];
     this.pool.clear();
-    for (const job of this.queue.splice(0)) job.reject(new Error("the verify pool closed before checking the frame"));
+    for (const job of this.queue.takeAll()) job.reject(new Error("the verify pool closed before checking the frame"));
     for (const thread of threads) for (const job of thread.jobs.values()) job.reject(new Error("the verify pool closed before checking the frame"));
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
   private idle(): boolean {
-    if (this.queue.length > 0) return false;
+    if (this.queue.size > 0) return false;
     for (const thread of this.pool) if (thread.jobs.size > 0) return false;
     return true;
   }
 
   private dispatch(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.size > 0) {
       const thread = this.freeThread();
       if (!thread) return;
-      const job = this.queue.shift()!;
+      const job = this.queue.take()!;
       thread.jobs.set(job.request.id, job);
       // Copied, not transferred: the bytes stay here in case the thread dies and the frame is retried.
       thread.worker.postMessage(job.request);
@@ -206,7 +209,7 @@ export class VerifyPool implements FrameVerifier {
     thread.jobs.clear();
     if (failedToStart) {
       // Its frames were never looked at: back in line as they were.
-      this.queue.unshift(...jobs);
+      this.queue.putBack(jobs);
       this.startFailed(cause);
     } else {
       this.options.log.error({ err: cause, frames: jobs.length }, "a snapshot verify thread stopped; replacing it");
@@ -216,7 +219,7 @@ export class VerifyPool implements FrameVerifier {
         if (job.attempts >= MAX_ATTEMPTS) job.reject(new Error(`${MAX_ATTEMPTS} verify threads stopped while checking the frame`, { cause }));
         else retry.push(job);
       }
-      this.queue.unshift(...retry);
+      this.queue.putBack(retry);
     }
     this.dispatch();
   }
@@ -228,7 +231,7 @@ export class VerifyPool implements FrameVerifier {
     const keys = this.options.keys;
     this.inline = keys;
     for (const thread of this.pool) void thread.worker.terminate();
-    const waiting = [...this.queue.splice(0), ...[...this.pool].flatMap((t) => [...t.jobs.values()])];
+    const waiting = [...this.queue.takeAll(), ...[...this.pool].flatMap((t) => [...t.jobs.values()])];
     this.pool.clear();
     // One frame per turn, as the sessions would hand them over.
     for (const job of waiting) {
@@ -240,6 +243,36 @@ export class VerifyPool implements FrameVerifier {
         }
       });
     }
+  }
+}
+
+class JobQueue {
+  private readonly auths: Job[] = [];
+  private readonly frames: Job[] = [];
+
+  get size(): number {
+    return this.auths.length + this.frames.length;
+  }
+
+  add(job: Job): void {
+    this.of(job).push(job);
+  }
+
+  /** Jobs taken from a thread that stopped go back to the front of their kind's line. */
+  putBack(jobs: Job[]): void {
+    for (const job of [...jobs].reverse()) this.of(job).unshift(job);
+  }
+
+  take(): Job | undefined {
+    return this.auths.shift() ?? this.frames.shift();
+  }
+
+  takeAll(): Job[] {
+    return [...this.auths.splice(0), ...this.frames.splice(0)];
+  }
+
+  private of(job: Job): Job[] {
+    return job.request.task.kind === "auth" ? this.auths : this.frames;
   }
 }
 
