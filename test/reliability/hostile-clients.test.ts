@@ -15,7 +15,9 @@ import { canonicalBytes } from "../../shared/signing/canonical.ts";
 import { sign } from "../../shared/signing/sign.ts";
 
 const LIMITS = {
-  authTimeoutMs: 400,
+  // Short, so the idle connections' test is quick, yet long enough for the good agent's own
+  // handshake on a CI machine busy with other test files: at 400 ms it once got an error at auth.
+  authTimeoutMs: 2_000,
   heartbeatMs: 1000,
   frameBurst: 10,
   framesPerSecond: 5,
