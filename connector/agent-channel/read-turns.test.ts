@@ -27,9 +27,13 @@ async function exchange(senders: number, bytes: number, turns?: ReadTurns) {
   const received: Buffer[][] = Array.from({ length: senders }, () => []);
   let inTurn = 0;
   let most = 0;
+  let mostPutBack = 0;
   let ticking = true;
   const tick = () => {
     inTurn = 0;
+    // Sockets whose bytes were read from the kernel but not handed on: read, then put back.
+    const putBack = accepted.filter((socket, i) => socket.bytesRead > received[i]!.reduce((n, c) => n + c.length, 0)).length;
+    mostPutBack = Math.max(mostPutBack, putBack);
     if (ticking) setImmediate(tick);
   };
   setImmediate(tick);
@@ -63,7 +67,7 @@ async function exchange(senders: number, bytes: number, turns?: ReadTurns) {
   server.close();
   // Peers were connected in order but accepted in any order: match by content.
   const streams = received.map((chunks) => Buffer.concat(chunks));
-  return { streams, expected: peers.map((_, i) => payload(i)), most };
+  return { streams, expected: peers.map((_, i) => payload(i)), most, mostPutBack };
 }
 
 test("past the turn's budget, sockets wait for a later turn; every byte arrives, each socket's in order", async () => {
@@ -76,6 +80,15 @@ test("past the turn's budget, sockets wait for a later turn; every byte arrives,
     assert.ok(stream.every((b) => b === stream[0]), "a socket received only its own peer's bytes");
   }
   assert.ok(most <= 2, `${most} chunks were handled in one turn with a budget of 1`);
+  assert.equal(turns.waiting, 0);
+});
+
+test("a burst of sockets readable at once is stopped before libuv reads them all, and still every byte arrives", async () => {
+  const turns = new ReadTurns(4);
+  const { streams, expected, mostPutBack } = await exchange(64, 256 * 1024, turns);
+  assert.deepEqual(streams.map((s) => s.length), expected.map((e) => e.length));
+  // Without the sweep every one of the 64 sockets is read once and put back in the first turn.
+  assert.ok(mostPutBack <= 16, `${mostPutBack} sockets were read and put back at once with a budget of 4`);
   assert.equal(turns.waiting, 0);
 });
 
