@@ -53,8 +53,11 @@ export type FrameVerdict =
   | { kind: "frame"; frame: Exclude<AgentFrame, { type: "snapshot" }> }
   /** A well-formed snapshot frame; `body` null when no device key was given (not authenticated). */
   | { kind: "snapshot"; requestId?: string; body: BodyVerdict | null }
-  /** A compact snapshot frame, and no `latest` was given: ask again with the device's latest stored body. */
-  | { kind: "compact" };
+  /**
+   * A compact snapshot frame, and no `latest` was given: ask again with the device's latest stored
+   * body. `bytes`: the frame, handed back by the thread it was moved to (verify-pool.ts).
+   */
+  | { kind: "compact"; bytes?: Uint8Array };
 
 /**
  * `publicKey`: the session's device key (raw Ed25519, base64), null before auth. `keys` keeps the

@@ -187,10 +187,14 @@ export class ChannelSession implements AgentConnection {
     }
   }
 
-  /** A compact snapshot is checked again with the latest stored body it was compacted against. */
+  /**
+   * A compact snapshot is checked again with the latest stored body it was compacted against.
+   * The frame is the session's to give away: nothing reads it after its check.
+   */
   private async verify(bytes: Uint8Array, device: SessionDevice): Promise<FrameVerdict> {
-    const verdict = await this.ctx.verifier.verify(bytes, device.publicKey);
-    return verdict.kind === "compact" ? this.ctx.verifier.verify(bytes, device.publicKey, await latestBody(this.ctx, device)) : verdict;
+    const verdict = await this.ctx.verifier.verify(bytes, device.publicKey, undefined, true);
+    if (verdict.kind !== "compact") return verdict;
+    return this.ctx.verifier.verify(verdict.bytes ?? bytes, device.publicKey, await latestBody(this.ctx, device), true);
   }
 
   /** The socket closed, for whatever reason. */

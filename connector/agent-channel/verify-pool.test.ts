@@ -128,6 +128,70 @@ test("auth proofs go ahead of the frames waiting for a thread", async () => {
   }
 });
 
+/** A body of about 40 KB (a few hundred software entries), past the size from which frames may be moved. */
+function largeBody(seq: number): string {
+  const software = Array.from({ length: 400 }, (_, i) => ({ name: `package-${i}`, version: `1.${i}.0`, source: "dpkg" }));
+  return body(seq, { facts: sampleFacts({ software }) });
+}
+
+test("a large frame the caller gives away is moved to its thread, not copied, and answered the same", async () => {
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache() });
+  try {
+    await pool.verify(FRAMES[0]![1], publicKey);
+    const bytes = frame(largeBody(7));
+    const expected = viewAsText(frameVerdict(new Uint8Array(bytes), publicKey, new PublicKeyCache()));
+    const kept = new Uint8Array(bytes);
+    assert.deepEqual(viewAsText(await pool.verify(kept, publicKey)), expected, "kept: copied");
+    assert.equal(kept.byteLength, bytes.byteLength);
+    const given = new Uint8Array(bytes);
+    const verdict = await pool.verify(given, publicKey, undefined, true);
+    assert.equal(verdict.kind === "snapshot" && verdict.body?.ok, true);
+    assert.deepEqual(viewAsText(verdict), expected, "given: moved");
+    assert.equal(given.byteLength, 0, "the caller's buffer went to the thread");
+    const small = new Uint8Array(FRAMES[0]![1]);
+    await pool.verify(small, publicKey, undefined, true);
+    assert.equal(small.byteLength, FRAMES[0]![1].byteLength, "a small frame is still copied");
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a moved compact frame comes back with the thread's answer, for its second check", async () => {
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache() });
+  try {
+    await pool.verify(FRAMES[0]![1], publicKey);
+    const text = largeBody(8);
+    const signature = sign("snapshot", Buffer.from(text, "utf8"), device.secretKey).toString("base64");
+    const compact = Buffer.from(JSON.stringify({ type: "snapshot", body: text, signature, digests: {} }));
+    const given = new Uint8Array(compact);
+    const first = await pool.verify(given, publicKey, undefined, true);
+    assert.equal(first.kind, "compact");
+    assert.equal(given.byteLength, 0);
+    assert.ok(first.kind === "compact" && first.bytes && Buffer.from(first.bytes).equals(compact), "the same bytes came back");
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a moved frame whose thread dies fails at once: there is no copy to try again", async () => {
+  // The first thread dies as the large frame is handed to it (after the frame that brings it up).
+  let posts = 0;
+  const spawn = () => {
+    const worker = spawnVerifyThread();
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: unknown, transfer?: Parameters<Worker["postMessage"]>[1]) => (++posts === 2 ? void worker.terminate() : post(message, transfer));
+    return worker;
+  };
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn });
+  try {
+    await pool.verify(FRAMES[0]![1], publicKey);
+    await assert.rejects(pool.verify(frame(largeBody(9)), publicKey, undefined, true), /moved to stopped/);
+    assert.equal((await pool.verify(FRAMES[0]![1], publicKey)).kind, "snapshot", "a new thread answers the next frame");
+  } finally {
+    await pool.close();
+  }
+});
+
 test("a thread that dies holding a frame is replaced and the frame is checked by the new one", async () => {
   const threads = dyingVerifyThreads(1);
   const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache(), spawn: threads.spawn });

@@ -2,7 +2,8 @@
  * Agent frames are checked on worker threads (verify-worker.ts → frame-verdict.ts), and so are the
  * `auth` signatures (auth-signature.ts), so signature verification, parsing and schema checks
  * never run on the event loop that answers sign-ins.
- * The main thread only copies the frame's bytes over and gets a small verdict back.
+ * The main thread only hands the frame's bytes over (a large one moved, see MOVE_FROM_BYTES) and
+ * gets a small verdict back.
  *
  * Threads are started by start() (the connector does so as it starts, so that the burst of a
  * restart finds them ready) or else on the first frame, up to `size`, each holding a few frames
@@ -36,9 +37,11 @@ declare const FACET_EMBEDDED_VERIFIER: string | undefined;
 export interface FrameVerifier {
   /**
    * The verdict on one frame; `publicKey` is the session's device key, null before auth; `latest`
-   * the device's latest stored body, for a frame that was answered `compact` without it.
+   * the device's latest stored body, for a frame that was answered `compact` without it. `move`:
+   * the caller is done with `bytes` (a compact verdict hands them back), so a large frame may be
+   * moved to its thread rather than copied, and is then empty here.
    */
-  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null): Promise<FrameVerdict>;
+  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null, move?: boolean): Promise<FrameVerdict>;
   /** Whether an `auth` frame's signature verifies against the enrolled device key. */
   verifyAuth(proof: AuthProof): Promise<boolean>;
   /** Threads running (0 when frames are checked on the main thread). */
@@ -59,6 +62,12 @@ export interface VerifyPoolOptions {
   spawn?: () => Worker;
 }
 
+/**
+ * Frames from this size on are moved to their thread when the caller allows it: the copy, and the
+ * fresh memory it needs on the event loop, cost more than the retry after a thread dies is worth
+ * (a moved frame is gone with its thread; the agent, not acked, sends again).
+ */
+const MOVE_FROM_BYTES = 16 * 1024;
 /** Frames one thread holds at once: enough to hide the message round trip, few enough that a crash retries little. */
 const PER_THREAD = 4;
 /** A frame is tried on at most this many threads. */
@@ -70,6 +79,10 @@ const CLOSE_GRACE_MS = 5_000;
 
 interface Job {
   request: VerifyRequest;
+  /** The caller allows the frame's buffer to go to the thread rather than a copy (MOVE_FROM_BYTES). */
+  movable: boolean;
+  /** It went: the frame is not here any more to be tried again. */
+  moved: boolean;
   /** Threads that were checking it when they died. */
   attempts: number;
   resolve(result: VerifyResult): void;
@@ -106,8 +119,9 @@ export class VerifyPool implements FrameVerifier {
   }
 
   // A task is answered with its kind's result (runVerifyTask), whichever thread runs it.
-  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null): Promise<FrameVerdict> {
-    return this.run({ kind: "frame", bytes, publicKey, latest }) as Promise<FrameVerdict>;
+  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null, move = false): Promise<FrameVerdict> {
+    const movable = move && bytes.byteLength >= MOVE_FROM_BYTES && bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
+    return this.run({ kind: "frame", bytes, publicKey, latest }, movable) as Promise<FrameVerdict>;
   }
 
   verifyAuth(proof: AuthProof): Promise<boolean> {
@@ -117,11 +131,11 @@ export class VerifyPool implements FrameVerifier {
     return this.run({ kind: "auth", proof }) as Promise<boolean>;
   }
 
-  private run(task: VerifyTask): Promise<VerifyResult> {
+  private run(task: VerifyTask, movable = false): Promise<VerifyResult> {
     if (this.closing) return Promise.reject(new Error("the verify pool is closed"));
     if (this.inline) return Promise.resolve(runVerifyTask(task, this.inline));
     return new Promise((resolve, reject) => {
-      this.queue.add({ request: { id: this.nextId++, task }, attempts: 0, resolve, reject });
+      this.queue.add({ request: { id: this.nextId++, task }, movable, moved: false, attempts: 0, resolve, reject });
       this.dispatch();
     });
   }
@@ -155,8 +169,11 @@ export class VerifyPool implements FrameVerifier {
       if (!thread) return;
       const job = this.queue.take()!;
       thread.jobs.set(job.request.id, job);
-      // Copied, not transferred: the bytes stay here in case the thread dies and the frame is retried.
-      thread.worker.postMessage(job.request);
+      // Unless moved, copied: the bytes stay here in case the thread dies and the frame is retried.
+      // Moved only to a thread that has loaded: one that fails to would take the frame with it.
+      const task = job.request.task;
+      job.moved = job.movable && thread.ready && task.kind === "frame";
+      thread.worker.postMessage(job.request, job.moved && task.kind === "frame" ? [task.bytes.buffer as ArrayBuffer] : []);
     }
     if (this.closing && this.idle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
@@ -216,7 +233,8 @@ export class VerifyPool implements FrameVerifier {
       const retry: Job[] = [];
       for (const job of jobs) {
         job.attempts += 1;
-        if (job.attempts >= MAX_ATTEMPTS) job.reject(new Error(`${MAX_ATTEMPTS} verify threads stopped while checking the frame`, { cause }));
+        if (job.moved) job.reject(new Error("the verify thread the frame was moved to stopped while checking it", { cause }));
+        else if (job.attempts >= MAX_ATTEMPTS) job.reject(new Error(`${MAX_ATTEMPTS} verify threads stopped while checking the frame`, { cause }));
         else retry.push(job);
       }
       this.queue.putBack(retry);
@@ -235,6 +253,10 @@ export class VerifyPool implements FrameVerifier {
     this.pool.clear();
     // One frame per turn, as the sessions would hand them over.
     for (const job of waiting) {
+      if (job.moved) {
+        job.reject(new Error("the verify thread the frame was moved to was stopped"));
+        continue;
+      }
       setImmediate(() => {
         try {
           job.resolve(runVerifyTask(job.request.task, keys));

@@ -6,7 +6,7 @@ import type { PublicKeyCache } from "./key-cache.ts";
 export type VerifyTask =
   | {
       kind: "frame";
-      /** The frame as received (a copy the thread may keep). */
+      /** The frame as received (a copy the thread may keep, or the frame itself, moved: see verify-pool.ts). */
       bytes: Uint8Array;
       /** The session's device key (raw Ed25519, base64), null before auth. */
       publicKey: string | null;

@@ -18,8 +18,10 @@ port.on("message", (request: VerifyRequest) => {
   let reply: VerifyReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const result = runVerifyTask(request.task, keys);
-    transfer = movableView(result);
+    let result = runVerifyTask(request.task, keys);
+    // A compact frame is checked again with the device's latest body: the main thread needs it back.
+    if (typeof result !== "boolean" && result.kind === "compact" && request.task.kind === "frame") result = { kind: "compact", bytes: request.task.bytes };
+    transfer = movable(result);
     reply = { id: request.id, result };
   } catch (error) {
     // A bug, not the frame's fault: the frame fails, the thread stays.
@@ -32,12 +34,12 @@ port.postMessage({ ready: true } satisfies VerifyReply);
 /**
  * An accepted snapshot's deflated view is moved, not copied: the main thread keeps it for device
  * reads (lookup/index.ts) and hands the store a copy (store/deflated-view.ts gives it a buffer of
- * its own). Returns what to move.
+ * its own). So is a compact frame handed back. Returns what to move.
  */
-function movableView(result: VerifyResult): ArrayBuffer[] {
-  if (typeof result === "boolean" || result.kind !== "snapshot" || !result.body?.ok) return [];
-  const { buffer } = result.body.view.deflated;
-  return buffer instanceof ArrayBuffer ? [buffer] : [];
+function movable(result: VerifyResult): ArrayBuffer[] {
+  if (typeof result === "boolean") return [];
+  const bytes = result.kind === "compact" ? result.bytes : result.kind === "snapshot" && result.body?.ok ? result.body.view.deflated : undefined;
+  return bytes?.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
 }
 
 /**
