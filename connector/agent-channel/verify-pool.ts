@@ -9,13 +9,14 @@
  * restart finds them ready) or else on the first frame, up to `size`, each holding a few frames
  * at a time; the rest wait here in arrival order, except that `auth` proofs go ahead of waiting
  * frames: a proof is about a hundredth of a real snapshot's work, and the agent behind it has its
- * auth timer running, while a waiting snapshot's agent is only kept waiting for its ack. A thread that dies is
- * replaced, and the frames it held are tried once more on another: a frame is never answered for
- * a thread that did not check it, and one that kills two threads fails (its snapshot is not acked,
- * so the agent resends it later). If threads cannot start at all (their code fails to load, as a
- * broken build would), the pool says so once in the log and checks frames on the main thread, as
- * the connector did before it had threads: agents still get served, sign-ins are no longer
- * isolated from their bursts. `size` 0 chooses that from the start.
+ * auth timer running, while a waiting snapshot's agent is only kept waiting for its ack. A thread
+ * that dies is replaced, and the frames it held are tried once more on another: a frame is never
+ * answered for a thread that did not check it, and one that kills two threads fails (its snapshot
+ * is not acked, so the agent resends it later), as does a frame that was moved to it. If threads
+ * cannot start at all (their code fails to load, as a broken build would), the pool says so once
+ * in the log and checks frames on the main thread, as the connector did before it had threads:
+ * agents still get served, sign-ins are no longer isolated from their bursts. `size` 0 chooses
+ * that from the start.
  */
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
