@@ -90,7 +90,7 @@ export class ReadTurns {
     (socket as TurnSocket)[READER] = reader;
     socket.on("data", this.onData);
     this.attached.add(socket);
-    socket.once("close", this.onClose);
+    socket.on("close", this.onClose);
     return true;
   }
 
