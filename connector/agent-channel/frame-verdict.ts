@@ -54,10 +54,11 @@ export type FrameVerdict =
   /** A well-formed snapshot frame; `body` null when no device key was given (not authenticated). */
   | { kind: "snapshot"; requestId?: string; body: BodyVerdict | null }
   /**
-   * A compact snapshot frame, and no `latest` was given: ask again with the device's latest stored
-   * body. `bytes`: the frame, handed back by the thread it was moved to (verify-pool.ts).
+   * A compact snapshot frame, and no `latest` was given: ask again, with these bytes (the frame,
+   * handed back: a caller may have moved it to a verify thread, verify-pool.ts) and the device's
+   * latest stored body.
    */
-  | { kind: "compact"; bytes?: Uint8Array };
+  | { kind: "compact"; bytes: Uint8Array };
 
 /**
  * `publicKey`: the session's device key (raw Ed25519, base64), null before auth. `keys` keeps the
@@ -78,7 +79,7 @@ export function frameVerdict(bytes: Uint8Array, publicKey: string | null, keys: 
   const requestId = frame.requestId !== undefined ? { requestId: frame.requestId } : {};
   if (publicKey === null) return { kind: "snapshot", ...requestId, body: null };
   if (frame.digests === undefined && frame.deltas === undefined) return { kind: "snapshot", ...requestId, body: bodyVerdict(frame.body, frame.signature, keys.get(publicKey)) };
-  if (latest === undefined) return { kind: "compact" };
+  if (latest === undefined) return { kind: "compact", bytes };
   // A compact frame becomes the full body its signature covers; from here on both are the same.
   const expanded = expandFamilies(frame, latest);
   return { kind: "snapshot", ...requestId, body: expanded.ok ? bodyVerdict(expanded.text, frame.signature, keys.get(publicKey)) : expanded };

@@ -8,6 +8,10 @@
  * snapshot does), which can be kept as it is rather than copied once more.
  */
 export function ownedFrame(data: Buffer): Uint8Array {
-  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-  return whole ? data : new Uint8Array(data);
+  return isWholeBuffer(data) ? data : new Uint8Array(data);
+}
+
+/** Whether the bytes are all of a (non-shared) buffer: such a frame can be kept, or moved to another thread, as it is. */
+export function isWholeBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
 }

@@ -194,7 +194,7 @@ export class ChannelSession implements AgentConnection {
   private async verify(bytes: Uint8Array, device: SessionDevice): Promise<FrameVerdict> {
     const verdict = await this.ctx.verifier.verify(bytes, device.publicKey, undefined, true);
     if (verdict.kind !== "compact") return verdict;
-    return this.ctx.verifier.verify(verdict.bytes ?? bytes, device.publicKey, await latestBody(this.ctx, device), true);
+    return this.ctx.verifier.verify(verdict.bytes, device.publicKey, await latestBody(this.ctx, device), true);
   }
 
   /** The socket closed, for whatever reason. */

@@ -23,6 +23,7 @@ import type { Logger } from "pino";
 import type { FrameVerdict } from "./frame-verdict.ts";
 import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
+import { isWholeBuffer } from "./owned-frame.ts";
 import { runVerifyTask, type VerifyReply, type VerifyRequest, type VerifyResult, type VerifyTask } from "./verify-protocol.ts";
 
 /**
@@ -121,7 +122,7 @@ export class VerifyPool implements FrameVerifier {
 
   // A task is answered with its kind's result (runVerifyTask), whichever thread runs it.
   verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null, move = false): Promise<FrameVerdict> {
-    const movable = move && bytes.byteLength >= MOVE_FROM_BYTES && bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
+    const movable = move && bytes.byteLength >= MOVE_FROM_BYTES && isWholeBuffer(bytes);
     return this.run({ kind: "frame", bytes, publicKey, latest }, movable) as Promise<FrameVerdict>;
   }
 
@@ -173,8 +174,9 @@ export class VerifyPool implements FrameVerifier {
       // Unless moved, copied: the bytes stay here in case the thread dies and the frame is retried.
       // Moved only to a thread that has loaded: one that fails to would take the frame with it.
       const task = job.request.task;
-      job.moved = job.movable && thread.ready && task.kind === "frame";
-      thread.worker.postMessage(job.request, job.moved && task.kind === "frame" ? [task.bytes.buffer as ArrayBuffer] : []);
+      const move = job.movable && thread.ready && task.kind === "frame" ? [task.bytes.buffer as ArrayBuffer] : [];
+      job.moved = move.length > 0;
+      thread.worker.postMessage(job.request, move);
     }
     if (this.closing && this.idle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
