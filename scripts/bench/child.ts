@@ -1,4 +1,4 @@
-/** Bench child processes (connector, baselines, load generators) run through tsx and talk over IPC. */
+/** Bench child processes (connector, baselines, load generators) talk over IPC; all but the built connector run through tsx. */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -16,6 +16,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** The script is plain JavaScript (a bundle): started without tsx. */
+  plain?: boolean;
 }
 
 export function benchScript(name: string): string {
@@ -24,7 +26,7 @@ export function benchScript(name: string): string {
 
 export function spawnChild(script: string, options: SpawnOptions = {}): Child {
   const child = fork(script, options.args ?? [], {
-    execArgv: ["--import", "tsx", "--expose-gc", ...(options.nodeFlags ?? [])],
+    execArgv: [...(options.plain ? [] : ["--import", "tsx"]), "--expose-gc", ...(options.nodeFlags ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, FACET_LOG_LEVEL: process.env.FACET_LOG_LEVEL ?? "silent", ...options.env },
   });

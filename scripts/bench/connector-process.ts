@@ -4,7 +4,7 @@
  * memory, row counts, a CPU profile of a chosen phase, whether it is idle, which OS threads are
  * its workers, and stores devices' snapshots straight through the store for large fleets.
  *
- *   tsx scripts/bench/connector-process.ts <database> '<limits JSON>' [port]
+ *   tsx scripts/bench/connector-process.ts <database> '<limits JSON>' [port]   (the bench runs it bundled: built-connector.ts)
  */
 // First: it wraps worker_threads.Worker before the connector starts any worker.
 import { madeAtIngest } from "./made-at-ingest.ts";

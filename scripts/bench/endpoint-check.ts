@@ -23,6 +23,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
+import { builtConnectorHarness } from "./built-connector.ts";
 import { benchScript, spawnChild } from "./child.ts";
 import { madeAtIngest } from "./made-at-ingest.ts";
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   const database = join(dir, "facet.db");
   const started = performance.now();
   const seeded = DEVICES > REST_SETUP_MAX ? (log(`setup: seeding ${DEVICES} devices through the store`), await seedThroughStore(database, DEVICES)) : null;
-  const connector = spawnChild(benchScript("connector-process.ts"), { args: [database, JSON.stringify({ framesPerSecond: 1000, frameBurst: 1000 })] });
+  const connector = spawnChild(await builtConnectorHarness(), { plain: true, args: [database, JSON.stringify({ framesPerSecond: 1000, frameBurst: 1000 })] });
   const baseline = spawnChild(benchScript("baseline-server.ts"), { args: ["hono"] });
   try {
     const { url, agentUrl, adminToken, pid } = await connector.next<{ url: string; agentUrl: string; adminToken: string; pid: number }>("listening");

@@ -1,5 +1,6 @@
 /** Starting and stopping the connector replicas under test. */
-import { benchScript, spawnChild, type Child } from "./child.ts";
+import { builtConnectorHarness } from "./built-connector.ts";
+import { spawnChild, type Child } from "./child.ts";
 import type { ConnectorLimits } from "../../connector/options.ts";
 
 export interface Replica {
@@ -12,7 +13,7 @@ export interface Replica {
 }
 
 export async function startReplica(database: string, limits: Partial<ConnectorLimits>, port = 0): Promise<Replica> {
-  const child = spawnChild(benchScript("connector-process.ts"), { args: [database, JSON.stringify(limits), String(port)] });
+  const child = spawnChild(await builtConnectorHarness(), { plain: true, args: [database, JSON.stringify(limits), String(port)] });
   const m = await child.next<Omit<Replica, "child">>("listening", 60_000);
   return { child, url: m.url, agentUrl: m.agentUrl, adminToken: m.adminToken, port: m.port, pid: m.pid };
 }

@@ -44,8 +44,10 @@ export interface BuiltCommands {
 /**
  * Bundles into `<outDir>/dist` and, when `withBin`, writes wrappers into `<outDir>/bin` (tests
  * build into a private directory of their own this way; the checkout's bin/ is committed).
+ * `extraEntries` (output name → source) are bundled beside the commands the same way: the bench
+ * runs its connector harness so, as the product ships.
  */
-export async function buildCommands(opts: { root: string; outDir: string; withBin?: boolean }): Promise<BuiltCommands> {
+export async function buildCommands(opts: { root: string; outDir: string; withBin?: boolean; extraEntries?: Record<string, string> }): Promise<BuiltCommands> {
   const started = performance.now();
   const distDir = opts.withBin ? path.join(opts.outDir, "dist") : opts.outDir;
   // Old chunks would pile up: each build names its own by content hash.
@@ -54,7 +56,7 @@ export async function buildCommands(opts: { root: string; outDir: string; withBi
   const result = await build({
     absWorkingDir: opts.root,
     entryPoints: [
-      ...Object.entries(COMMANDS).map(([name, entry]) => ({ in: entry, out: name })),
+      ...Object.entries({ ...COMMANDS, ...opts.extraEntries }).map(([name, entry]) => ({ in: entry, out: name })),
       { in: "connector/store/sqlite/writer-worker.ts", out: WRITER_WORKER_FILE.replace(/\.mjs$/, "") },
       { in: "connector/agent-channel/verify-worker.ts", out: VERIFY_WORKER_FILE.replace(/\.mjs$/, "") },
     ],
