@@ -11,7 +11,8 @@ import type { AgentFrame } from "../../shared/protocol/messages.ts";
 import { SnapshotBodySchema, type SnapshotBody } from "../../shared/protocol/snapshot.ts";
 import type { ErrorCode } from "../../shared/protocol/errors.ts";
 import { isCanonicalText } from "../../shared/signing/canonical.ts";
-import { verifySignature } from "../../shared/signing/verify.ts";
+import { verifyMessage } from "../../shared/signing/verify.ts";
+import { domainMessage, SIGNING_DOMAINS } from "../../shared/signing/domains.ts";
 import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
 import type { RenderedView } from "../store/types.ts";
@@ -21,6 +22,7 @@ import { checkAgentFrame } from "./frame.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
 import { compileCheck } from "./schema-check.ts";
 import { expandFamilies } from "./expand-families.ts";
+import { isWholeBuffer } from "./owned-frame.ts";
 
 /** Accepts exactly-as-zod the bodies zod would accept unchanged; see schema-check.ts. */
 const bodyCheck = compileCheck(SnapshotBodySchema);
@@ -32,8 +34,11 @@ export interface VerifiedBody {
   nonce: string;
   seq: number;
   collectedAt: string;
-  /** The signed body and its signature, exactly as received. */
-  body: string;
+  /**
+   * The signed body's UTF-8 exactly as received, and its signature. Bytes, not text: they are moved
+   * to the main thread, where a text would be copied into its heap (store/lazy-snapshot.ts).
+   */
+  body: Uint8Array;
   signature: string;
   /** UTF-8 bytes of the body. */
   bytes: number;
@@ -92,8 +97,8 @@ function reject(code: ErrorCode, message: string): BodyVerdict {
 function bodyVerdict(text: string, signature: string, key: ReturnType<PublicKeyCache["get"]>): BodyVerdict {
   // Verify the bytes exactly as they arrived (a compact frame's as rebuilt); nothing from them is
   // trusted or even parsed before.
-  const bodyBytes = Buffer.from(text, "utf8");
-  if (!verifySignature("snapshot", bodyBytes, Buffer.from(signature, "base64"), key)) {
+  const message = domainMessage("snapshot", text);
+  if (!verifyMessage(message, Buffer.from(signature, "base64"), key)) {
     return reject("bad_signature", "the snapshot signature does not verify against the device key");
   }
   let json: unknown;
@@ -128,11 +133,19 @@ function bodyVerdict(text: string, signature: string, key: ReturnType<PublicKeyC
     nonce: body.nonce,
     seq: body.seq,
     collectedAt: body.collectedAt,
-    body: text,
+    body: movableBody(message, SIGNING_DOMAINS.snapshot.length),
     signature,
-    bytes: bodyBytes.length,
+    bytes: message.byteLength - SIGNING_DOMAINS.snapshot.length,
     identity: identityFromFacts(body.facts),
     view: renderedAuthentikView(body.facts, body.unknown),
     policyFacts: policyFactsText(body.facts, body.unknown),
   };
+}
+
+/**
+ * The body's bytes in a buffer the thread can move: the verified message's own after its prefix,
+ * or a copy when the message is a slice of Node's shared pool (a body under 4 KB).
+ */
+function movableBody(message: Buffer, bodyStart: number): Uint8Array {
+  return isWholeBuffer(message) ? new Uint8Array(message.buffer, bodyStart, message.byteLength - bodyStart) : new Uint8Array(message.subarray(bodyStart));
 }

@@ -76,7 +76,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
     seq: verdict.seq,
     collectedAt: Date.parse(verdict.collectedAt),
     receivedAt: now,
-    body: verdict.body,
+    bodyUtf8: verdict.body,
     signature: verdict.signature,
   });
   const { identity } = verdict;

@@ -156,6 +156,23 @@ test("a large frame the caller gives away is moved to its thread, not copied, an
   }
 });
 
+test("an accepted body comes back as the signed UTF-8 in a buffer of its own, moved from its thread", async () => {
+  const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache() });
+  try {
+    for (const text of [largeBody(8), body(9, { agentVersion: "tëst 💻" })]) {
+      const verdict = await pool.verify(frame(text), publicKey);
+      assert.ok(verdict.kind === "snapshot" && verdict.body?.ok);
+      const received = verdict.body.body;
+      assert.deepEqual(Buffer.from(received), Buffer.from(text, "utf8"));
+      assert.equal(verdict.body.bytes, Buffer.byteLength(text, "utf8"));
+      // Its own buffer, past the domain prefix at most: nothing else rides along with the move.
+      assert.ok(received.buffer.byteLength - received.byteLength <= "facet/v1/snapshot\n".length, `${received.buffer.byteLength} for ${received.byteLength}`);
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
 test("a moved compact frame comes back with the thread's answer, for its second check", async () => {
   const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache() });
   try {

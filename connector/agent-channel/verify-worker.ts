@@ -30,14 +30,15 @@ port.on("message", (request: VerifyRequest) => {
 port.postMessage({ ready: true } satisfies VerifyReply);
 
 /**
- * An accepted snapshot's deflated view is moved, not copied: the main thread keeps it for device
- * reads (lookup/index.ts) and hands the store a copy (store/deflated-view.ts gives it a buffer of
- * its own). So is a compact frame handed back. Returns what to move.
+ * An accepted snapshot's body and deflated view are moved, not copied: the main thread keeps them
+ * for device reads (lookup/index.ts) and hands the store a copy (store/deflated-view.ts gives the
+ * view a buffer of its own; frame-verdict.ts the body). So is a compact frame handed back. Returns
+ * what to move.
  */
 function movable(result: VerifyResult): ArrayBuffer[] {
   if (typeof result === "boolean") return [];
-  const bytes = result.kind === "compact" ? result.bytes : result.kind === "snapshot" && result.body?.ok ? result.body.view.deflated : undefined;
-  return bytes?.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+  const moved = result.kind === "compact" ? [result.bytes] : result.kind === "snapshot" && result.body?.ok ? [result.body.view.deflated, result.body.body] : [];
+  return moved.flatMap((bytes) => (bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : []));
 }
 
 /**

@@ -18,6 +18,7 @@
  *   const hit = cache.get(device.id, device.lastSeq);
  */
 import { LRUCache } from "lru-cache";
+import { bodySize } from "../store/lazy-snapshot.ts";
 import type { StoredSnapshot } from "../store/types.ts";
 
 /** Once the budget is spent, one device not held in this many is let in (see the constructor). */
@@ -95,5 +96,5 @@ export class SnapshotCache<T extends Held = StoredSnapshot> {
  * and its parsed facts, which measured ≈ 1.4 × the body's length for a real agent document.
  */
 export function snapshotHeapBytes(snapshot: StoredSnapshot): number {
-  return snapshot.body.length * 3 + snapshot.deviceId.length + 256;
+  return bodySize(snapshot) * 3 + snapshot.deviceId.length + 256;
 }

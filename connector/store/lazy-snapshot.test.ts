@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { canonicalJson } from "../../shared/signing/canonical.ts";
-import { lazySnapshot } from "./lazy-snapshot.ts";
+import { bodySize, lazySnapshot } from "./lazy-snapshot.ts";
 
 const fields = (body: string) => ({ deviceId: "d1", seq: 1, collectedAt: 1, receivedAt: 1, body, signature: "s" });
 const bodyOf = (facts: Record<string, unknown>, unknown: Record<string, string>) =>
@@ -65,4 +65,18 @@ test("the facts a cache shares cannot be changed through it", () => {
   assert.throws(() => ((snapshot.facts as Record<string, unknown>).os = null), TypeError);
   assert.throws(() => delete (snapshot.unknown as Record<string, unknown>).x, TypeError);
   assert.deepEqual(snapshot.facts.os, { name: "Debian" });
+});
+
+test("a snapshot given its body as UTF-8 bytes reads as one given the text, and is sized without decoding", () => {
+  const body = bodyOf({ os: { name: "Zoë's Mac 💻" }, software: [{ name: "東京" }] }, { disks: "denied" });
+  const bytes = new Uint8Array(Buffer.from(body, "utf8"));
+  const { body: _text, ...rest } = fields(body);
+  const fromBytes = lazySnapshot({ ...rest, bodyUtf8: bytes });
+  const fromText = lazySnapshot(fields(body));
+  assert.equal(fromBytes.body, body);
+  assert.deepEqual(fromBytes.facts, fromText.facts);
+  assert.deepEqual(fromBytes.unknown, fromText.unknown);
+  assert.equal(fromBytes.bodyUtf8, bytes);
+  assert.equal(bodySize(fromBytes), bytes.byteLength);
+  assert.equal(bodySize(fromText), body.length);
 });

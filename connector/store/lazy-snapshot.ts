@@ -10,6 +10,11 @@
  * spreads, JSON.stringify, deep equality); writing to them throws, as callers must not change a
  * snapshot the caches share.
  *
+ * A snapshot just received may be given its body as UTF-8 bytes instead (`bodyUtf8`): its text is
+ * then decoded on each read of `body`, and once for its facts when they are first read. Bytes sit
+ * outside the JS heap, so the bodies of the snapshots in flight between the verify threads and the
+ * store are not copied by each young-generation GC on the way (docs/performance.md).
+ *
  *   const snapshot = lazySnapshot({ deviceId, seq, collectedAt, receivedAt, body, signature });
  *   snapshot.facts.os; // parses the `os` family only
  */
@@ -17,16 +22,34 @@ import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import { MemberScanner, unknownSpan } from "../../shared/protocol/canonical-spans.ts";
 import type { StoredSnapshot } from "./types.ts";
 
-export function lazySnapshot(fields: Omit<StoredSnapshot, "facts" | "unknown">): StoredSnapshot {
-  const { body } = fields;
+type SnapshotFields = Omit<StoredSnapshot, "facts" | "unknown" | "body" | "bodyUtf8">;
+
+export function lazySnapshot(fields: SnapshotFields & ({ body: string } | { bodyUtf8: Uint8Array })): StoredSnapshot {
+  const bytes = "bodyUtf8" in fields ? fields.bodyUtf8 : undefined;
+  const text = (): string => ("body" in fields ? fields.body : utf8Text(bytes!));
+  let body: string | undefined;
+  const parsedBody = () => (body ??= text());
   let whole: { facts: Record<string, unknown>; unknown: Unknown } | undefined;
-  const parseWhole = () => (whole ??= JSON.parse(body) as { facts: Record<string, unknown>; unknown: Unknown });
+  const parseWhole = () => (whole ??= JSON.parse(parsedBody()) as { facts: Record<string, unknown>; unknown: Unknown });
   let facts: Facts | undefined;
   let unknown: Unknown | undefined;
-  return Object.defineProperties({ ...fields } as StoredSnapshot, {
-    facts: { enumerable: true, get: () => (facts ??= lazyFacts(body, () => parseWhole().facts)) },
-    unknown: { enumerable: true, get: () => (unknown ??= lazyUnknown(body, () => parseWhole().unknown)) },
+  const { deviceId, seq, collectedAt, receivedAt, signature } = fields;
+  return Object.defineProperties({ deviceId, seq, collectedAt, receivedAt, signature, ...(bytes ? { bodyUtf8: bytes } : {}) } as StoredSnapshot, {
+    // Once the facts are read the text is held for them anyway; before, each read decodes.
+    body: { enumerable: true, get: () => body ?? text() },
+    facts: { enumerable: true, get: () => (facts ??= lazyFacts(parsedBody(), () => parseWhole().facts)) },
+    unknown: { enumerable: true, get: () => (unknown ??= lazyUnknown(parsedBody(), () => parseWhole().unknown)) },
   });
+}
+
+/** UTF-8 bytes as text (a Uint8Array from another thread is not a Buffer). */
+export function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
+/** The body's size for budgets: its UTF-8 bytes when held so, else its UTF-16 length, without decoding it. */
+export function bodySize(snapshot: Pick<StoredSnapshot, "body" | "bodyUtf8">): number {
+  return snapshot.bodyUtf8 ? snapshot.bodyUtf8.byteLength : snapshot.body.length;
 }
 
 function lazyFacts(body: string, parseWhole: () => Record<string, unknown>): Facts {

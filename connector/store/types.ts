@@ -63,6 +63,11 @@ export interface StoredSnapshot {
   receivedAt: number;
   /** The exact signed canonical body and its signature, kept so anyone can re-verify later. */
   body: string;
+  /**
+   * The body's UTF-8, on a snapshot just received (lazy-snapshot.ts): `body` is decoded from it on
+   * each read, so the main thread's heap does not hold tens of KB of text per snapshot in flight.
+   */
+  bodyUtf8?: Uint8Array;
   signature: string;
   facts: Facts;
   unknown: Unknown;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { canonicalBytes } from "./canonical.ts";
 import { keyPairFromSeed, sign, verifyWithTweetnacl } from "./sign.ts";
 import { publicKeyFromRaw, verifySignature } from "./verify.ts";
+import { domainMessage } from "./domains.ts";
 
 // RFC 8032 §7.1 test 1: the empty message under this seed has this exact signature, so both
 // libraries are checked against the standard, not just against each other.
@@ -72,3 +73,15 @@ test("verify rejects a truncated signature instead of throwing", () => {
 
 const FIXED_SNAPSHOT_SIGNATURE =
   "697014a38d3be7eeb72ae7647a346a18996ad2ad4652746a2c43e11d1d157be566cce9f05d1213f3c771bc1279ccd65731ddeb238af8ec494ac5d3ec2252cd04";
+
+test("a text body signs and verifies as its UTF-8 bytes, characters beyond ASCII included", () => {
+  const pair = keyPairFromSeed(Buffer.alloc(32, 11));
+  const key = publicKeyFromRaw(pair.publicKey);
+  for (const text of ["", "plain", '{"name":"Zoë\'s Mac","emoji":"💻","cjk":"東京"}', "x".repeat(70_000) + "é"]) {
+    const bytes = Buffer.from(text, "utf8");
+    assert.deepEqual(domainMessage("snapshot", text), domainMessage("snapshot", bytes), `${text.slice(0, 20)}: the same message`);
+    const signature = sign("snapshot", bytes, pair.secretKey);
+    assert.equal(verifySignature("snapshot", text, signature, key), true);
+    assert.equal(verifySignature("auth", text, signature, key), false);
+  }
+});

@@ -22,11 +22,17 @@ export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
 
 export function verifySignature(
   domain: SigningDomain,
-  body: Uint8Array,
+  /** The signed bytes, or a text whose UTF-8 was signed. */
+  body: Uint8Array | string,
   signature: Uint8Array,
   /** null: a key that could not be used (a weak key already stored); nothing verifies against it. */
   publicKey: KeyObject | null,
 ): boolean {
+  return verifyMessage(domainMessage(domain, body), signature, publicKey);
+}
+
+/** verifySignature for a message already prefixed with its domain (domains.ts's domainMessage). */
+export function verifyMessage(message: Uint8Array, signature: Uint8Array, publicKey: KeyObject | null): boolean {
   if (publicKey === null || !isStrictSignature(signature)) return false;
-  return cryptoVerify(null, domainMessage(domain, body), publicKey, signature);
+  return cryptoVerify(null, message, publicKey, signature);
 }

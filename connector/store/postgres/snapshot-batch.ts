@@ -14,6 +14,7 @@ import type pg from "pg";
 import { identityFromFacts } from "../identity.ts";
 import type { SnapshotWrite, SnapshotWriteResult } from "../types.ts";
 import { deflatedBuffer } from "../deflated-view.ts";
+import { bodySize } from "../lazy-snapshot.ts";
 
 /**
  * Locks the devices of the batch in id order, so two replicas writing overlapping batches queue
@@ -211,7 +212,7 @@ function slices(batch: SnapshotWrite[], maxBytes: number): SnapshotWrite[][] {
   let current: SnapshotWrite[] = [];
   let bytes = 0;
   for (const w of batch) {
-    const size = w.snapshot.body.length + w.snapshot.signature.length + 2 * (w.view?.deflated.byteLength ?? 0) + (w.policyFacts?.text.length ?? 0);
+    const size = bodySize(w.snapshot) + w.snapshot.signature.length + 2 * (w.view?.deflated.byteLength ?? 0) + (w.policyFacts?.text.length ?? 0);
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];

@@ -11,13 +11,15 @@ import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
 import type { PolicyFacts, RenderedView, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
 import { deflatedBuffer } from "../deflated-view.ts";
+import { utf8Text } from "../lazy-snapshot.ts";
 
 export interface SnapshotRowWrite {
   deviceId: string;
   seq: number;
   collectedAt: number;
   receivedAt: number;
-  body: string;
+  /** The text, or its UTF-8 (a snapshot just received, lazy-snapshot.ts): decoded by the thread that writes it. */
+  body: string | Uint8Array;
   signature: string;
   identity: DeviceIdentity;
   view: RenderedView | null;
@@ -31,7 +33,7 @@ export function toRowWrite({ snapshot, events, identity, view, policyFacts }: Sn
     seq: snapshot.seq,
     collectedAt: snapshot.collectedAt,
     receivedAt: snapshot.receivedAt,
-    body: snapshot.body,
+    body: snapshot.bodyUtf8 ?? snapshot.body,
     signature: snapshot.signature,
     identity: identity ?? identityFromFacts(snapshot.facts),
     view: view ?? null,
@@ -130,7 +132,7 @@ export function createSnapshotBatchWriter(db: Database, historyLimit: number): S
     if (!device) return "unknown_device";
     if (device.revoked_at !== null) return "revoked_device";
     if (w.seq <= device.last_seq) return "replayed_seq";
-    insertSnapshot.run(w);
+    insertSnapshot.run({ deviceId: w.deviceId, seq: w.seq, collectedAt: w.collectedAt, receivedAt: w.receivedAt, body: w.body instanceof Uint8Array ? utf8Text(w.body) : w.body, signature: w.signature });
     if (w.view) putView.run(w.deviceId, w.seq, w.collectedAt, w.view.version, deflatedBuffer(w.view), w.view.crc32, w.view.length);
     if (w.policyFacts) putPolicyFacts.run(w.deviceId, w.seq, w.collectedAt, w.policyFacts.version, w.policyFacts.text);
     const { usernames, ...columns } = w.identity;
