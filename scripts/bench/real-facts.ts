@@ -14,7 +14,7 @@
 import type { Facts, Unknown } from "../../shared/facts/schema.ts";
 import { canonicalJson, canonicalText } from "../../shared/signing/canonical.ts";
 import { familyDigest, type FactFamily, type FamilyDigests } from "../../shared/protocol/family-digests.ts";
-// Imported, not read from beside this file: the bench's connector runs this module bundled elsewhere (child.ts).
+// Imported, not read from beside this file: the bench's connector runs this module bundled elsewhere (built-connector.ts).
 import recorded from "./fixtures/linux-agent-facts.json" with { type: "json" };
 
 interface Recording {
