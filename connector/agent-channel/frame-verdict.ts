@@ -40,8 +40,6 @@ export interface VerifiedBody {
    */
   body: Uint8Array;
   signature: string;
-  /** UTF-8 bytes of the body. */
-  bytes: number;
   identity: DeviceIdentity;
   /** The authentik view identity providers will read, rendered and deflated here rather than on each read. */
   view: RenderedView;
@@ -135,7 +133,6 @@ function bodyVerdict(text: string, signature: string, key: ReturnType<PublicKeyC
     collectedAt: body.collectedAt,
     body: movableBody(message, SIGNING_DOMAINS.snapshot.length),
     signature,
-    bytes: message.byteLength - SIGNING_DOMAINS.snapshot.length,
     identity: identityFromFacts(body.facts),
     view: renderedAuthentikView(body.facts, body.unknown),
     policyFacts: policyFactsText(body.facts, body.unknown),

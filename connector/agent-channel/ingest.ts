@@ -85,7 +85,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
       type: "snapshot.accepted",
       at: now,
       deviceId: device.id,
-      data: { seq: verdict.seq, bytes: verdict.bytes, ...(requestId ? { requestId } : {}) },
+      data: { seq: verdict.seq, bytes: verdict.body.byteLength, ...(requestId ? { requestId } : {}) },
     },
     ...(await duplicateEvents(ctx.store, device, identity, now)),
   ];

@@ -164,7 +164,7 @@ test("an accepted body comes back as the signed UTF-8 in a buffer of its own, mo
       assert.ok(verdict.kind === "snapshot" && verdict.body?.ok);
       const received = verdict.body.body;
       assert.deepEqual(Buffer.from(received), Buffer.from(text, "utf8"));
-      assert.equal(verdict.body.bytes, Buffer.byteLength(text, "utf8"));
+      assert.equal(verdict.body.body.byteLength, Buffer.byteLength(text, "utf8"));
       // Its own buffer, past the domain prefix at most: nothing else rides along with the move.
       assert.ok(received.buffer.byteLength - received.byteLength <= "facet/v1/snapshot\n".length, `${received.buffer.byteLength} for ${received.byteLength}`);
     }
