@@ -92,7 +92,7 @@ export class ComplianceService {
     const byPolicy = new Map<string, Map<string, CheckState>>();
     for (const s of state.checks) {
       const map = byPolicy.get(s.policyId) ?? new Map<string, CheckState>();
-      map.set(s.check, Object.freeze({ firstFailedAt: s.firstFailedAt, lastPassedAt: s.lastPassedAt }));
+      map.set(s.check, { firstFailedAt: s.firstFailedAt, lastPassedAt: s.lastPassedAt });
       byPolicy.set(s.policyId, map);
     }
     const index = { storedByPolicy, byPolicy };

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { combinedListsJson, combinedVerdict, combineEvaluations, failingChecks } from "./combine.ts";
 import { evaluatePolicy } from "./evaluate.ts";
-import { CheckOutcomeMemo } from "./outcome-memo.ts";
-import { CATALOG_NOW, inputOf, linuxFacts, policyOf } from "../../test/support/policy/fixtures.ts";
+import { inputOf, linuxFacts, policyOf } from "../../test/support/policy/fixtures.ts";
 
 test("combined checks are each policy's checks, with the policy's id after the check's own keys", () => {
   const firewall = evaluatePolicy(inputOf(policyOf({ name: "fw", platform: "LINUX", firewallEnabled: true }, "dap_fw"), linuxFacts({ network: { firewall_enabled: false } })));
@@ -27,21 +26,7 @@ test("the combined lists as JSON are JSON.stringify's bytes for both lists", () 
   const never = evaluatePolicy(inputOf(policyOf({ name: "fw", platform: "LINUX", firewallEnabled: true }, "dap_none"), null));
   for (const evaluations of [[firewall, broken, mac], [mac], [never], [], [broken, firewall]]) {
     const combined = combineEvaluations(evaluations);
-    assert.equal(`{${combinedListsJson(evaluations)}}`, JSON.stringify({ policies: combined.policies, checks: combined.checks }));
-  }
-});
-
-test("a memoized outcome's JSON is reused with each evaluation's own grace fields", () => {
-  const outcomes = new CheckOutcomeMemo();
-  const policy = policyOf({ name: "fw", platform: "LINUX", firewallEnabled: true, diskEncryptionType: { include: ["ALL_INTERNAL_VOLUMES"] }, gracePeriod: { type: "BY_DURATION", expiry: "P7D" } }, "dap_fw");
-  const facts = Object.freeze(linuxFacts({ network: { firewall_enabled: false } }));
-  const unknown = {};
-  const failedAt = (ms: number) => new Map([["firewallEnabled", { firstFailedAt: CATALOG_NOW - ms, lastPassedAt: null }]]);
-  const first = evaluatePolicy({ ...inputOf(policy, facts, { state: failedAt(60_000), unknown }), outcomes });
-  for (const state of [failedAt(3_600_000), failedAt(30 * 86_400_000), new Map()]) {
-    const again = evaluatePolicy({ ...inputOf(policy, facts, { state, unknown }), outcomes });
-    assert.equal(again.outcomes.at(-1), first.outcomes.at(-1), "the same memoized outcome");
-    assert.equal(`{${combinedListsJson([again])}}`, JSON.stringify({ policies: combineEvaluations([again]).policies, checks: combineEvaluations([again]).checks }));
+    assert.equal(`{${combinedListsJson(combined)}}`, JSON.stringify({ policies: combined.policies, checks: combined.checks }));
   }
 });
 

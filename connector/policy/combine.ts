@@ -2,7 +2,6 @@
  * Pure views over evaluations: one policy's result as the API serves it, several policies combined
  * as an identity provider reads them, and the sentences shown to a person signing in.
  */
-import { checkResultJson } from "./check-json.ts";
 import { userText } from "./user-words.ts";
 import type { Policy } from "./schema.ts";
 import type { CheckResult, PolicyEvaluation, PolicyResult } from "./types.ts";
@@ -35,7 +34,7 @@ export function combineEvaluations(evaluations: PolicyEvaluation[]): CombinedEva
   };
 }
 
-/** `combineEvaluations` without its combined list of checks, which a sign-in's answer writes with combinedListsJson. */
+/** `combineEvaluations` without its combined list of checks, which a sign-in's answer writes from `policies` (combinedListsJson). */
 export function combinedVerdict(evaluations: PolicyEvaluation[]): Omit<CombinedEvaluation, "checks"> {
   const applicable = evaluations.filter((e) => e.applicable);
   const passing = applicable.length > 0 && applicable.every((e) => e.passing);
@@ -65,20 +64,19 @@ function withPolicyId(c: CheckResult, policyId: string): CheckResult & { policyI
 }
 
 /**
- * `"policies":[…],"checks":[…]`: the two lists of `combineEvaluations(evaluations)` as
- * JSON.stringify writes them, with each check serialized once for both (in `checks` it is the
- * same text, its policy's id added last, as withPolicyId orders it) and its outcome's part once
- * per outcome (check-json.ts). The answer to every sign-in carries both.
+ * `"policies":[…],"checks":[…]`: a combined evaluation's two lists as JSON.stringify writes them,
+ * with each check serialized once for both (in `checks` it is the same text, its policy's id
+ * added last, as withPolicyId orders it). The answer to every sign-in carries both.
  */
-export function combinedListsJson(evaluations: readonly PolicyEvaluation[]): string {
+export function combinedListsJson(combined: Pick<CombinedEvaluation, "policies">): string {
   const policies: string[] = [];
   const checks: string[] = [];
-  for (const e of evaluations) {
-    const texts = e.checks.map((c, i) => checkResultJson(c, e.outcomes[i]!));
-    const head = JSON.stringify({ policyId: e.policyId, name: e.policyName, platform: e.platform, applicable: e.applicable, result: e.result, passing: e.passing, factsAge: e.factsAge });
+  for (const p of combined.policies) {
+    const texts = p.checks.map((c) => JSON.stringify(c));
+    const head = JSON.stringify({ policyId: p.policyId, name: p.name, platform: p.platform, applicable: p.applicable, result: p.result, passing: p.passing, factsAge: p.factsAge });
     policies.push(`${head.slice(0, -1)},"checks":[${texts.join(",")}]}`);
-    if (!e.applicable) continue;
-    const id = JSON.stringify(e.policyId);
+    if (!p.applicable) continue;
+    const id = JSON.stringify(p.policyId);
     for (const text of texts) checks.push(`${text.slice(0, -1)},"policyId":${id}}`);
   }
   return `"policies":[${policies.join(",")}],"checks":[${checks.join(",")}]`;

@@ -59,20 +59,6 @@ function iso(ms: number | null): string | null {
   return text;
 }
 
-/**
- * A stored state's two instants as text, per frozen state object: the compliance service hands
- * out the same ones while a device's state is unchanged, and a fleet's devices each have their
- * own instants, which the few recent texts above cannot hold.
- */
-const stateTexts = new WeakMap<CheckState, readonly [string | null, string | null]>();
-function textsOf(state: CheckState): readonly [string | null, string | null] {
-  const held = stateTexts.get(state);
-  if (held !== undefined) return held;
-  const texts = [iso(state.firstFailedAt), iso(state.lastPassedAt)] as const;
-  if (Object.isFrozen(state)) stateTexts.set(state, texts);
-  return texts;
-}
-
 /** The state of a check never evaluated before. */
 const NO_STATE: CheckState = Object.freeze({ firstFailedAt: null, lastPassedAt: null });
 
@@ -177,8 +163,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
       after = { firstFailedAt: null, lastPassedAt: now };
     if (after !== before && outcome.check !== "platform") stateUpdates.set(outcome.check, after);
     const deadline = outcome.status === "FAIL" && after.firstFailedAt !== null ? graceDeadline(policy.gracePeriod, after.firstFailedAt) : null;
-    const [firstFailedAt, lastPassedAt] = textsOf(after);
-    return checkResult(outcome, firstFailedAt, lastPassedAt, deadline !== null && now < deadline && outcome.check !== "platform" ? iso(deadline) : null);
+    return checkResult(outcome, iso(after.firstFailedAt), iso(after.lastPassedAt), deadline !== null && now < deadline && outcome.check !== "platform" ? iso(deadline) : null);
   });
 
   const unknownAs = policy.unknownAs ?? "FAIL";
@@ -203,7 +188,6 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
     result,
     passing,
     checks,
-    outcomes: all,
     factsAge: factsAgeMs === null ? null : Math.round(factsAgeMs / 1000),
     stateUpdates,
   };

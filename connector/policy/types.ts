@@ -79,8 +79,6 @@ export interface PolicyEvaluation {
   result: PolicyResult;
   passing: boolean;
   checks: CheckResult[];
-  /** What each check found before grace: `checks[i]` is `outcomes[i]` with its grace fields (check-json.ts). */
-  outcomes: readonly CheckOutcome[];
   /** Seconds since the facts were collected; null without facts. */
   factsAge: number | null;
   /** Check states to store after this evaluation (only those that changed). */

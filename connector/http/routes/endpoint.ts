@@ -121,7 +121,7 @@ export function mountEndpointCheck(app: Hono<{ Variables: AuthVariables }>, deps
     });
     // Spliced so a device view's cached facts are serialized once per (device, seq) (lookup/facts-cache.ts),
     // and each check once for both of the verdict's lists (policy/combine.ts).
-    return c.body(`${head.slice(0, -1)},"device":${device},${devices.slice(1, -1)},${combinedListsJson(chosen.evaluations)}}`, 200, { "content-type": "application/json" });
+    return c.body(`${head.slice(0, -1)},"device":${device},${devices.slice(1, -1)},${combinedListsJson(chosen.combined)}}`, 200, { "content-type": "application/json" });
   });
 }
 
