@@ -247,7 +247,7 @@ async function withThreadCpu<T>(run: () => Promise<T>): Promise<{ result: T; cpu
 }
 
 async function threadCpuBetween(before: (ThreadSample | null)[], after: (ThreadSample | null)[]): Promise<ThreadCpu> {
-  const groups = new Map<string, { threads: number; cpuMs: number }>();
+  const groups = new Map<string, { threads: number; cpuMs: number; minorFaults: number }>();
   let wallMs = 0;
   for (let i = 0; i < replicas.length; i++) {
     if (!before[i] || !after[i]) continue;
@@ -255,9 +255,10 @@ async function threadCpuBetween(before: (ThreadSample | null)[], after: (ThreadS
     const between = cpuBetween(before[i]!, after[i]!, labels);
     wallMs = Math.max(wallMs, between.wallMs);
     for (const g of between.groups) {
-      const sum = groups.get(g.name) ?? { threads: 0, cpuMs: 0 };
+      const sum = groups.get(g.name) ?? { threads: 0, cpuMs: 0, minorFaults: 0 };
       sum.threads += g.threads;
       sum.cpuMs += g.cpuMs;
+      sum.minorFaults += g.minorFaults;
       groups.set(g.name, sum);
     }
   }
@@ -267,14 +268,16 @@ async function threadCpuBetween(before: (ThreadSample | null)[], after: (ThreadS
 /** CPU µs per unit (request or snapshot): the main thread, every other group, and all threads. */
 function perUnit(cpu: ThreadCpu, units: number): CpuPerUnit {
   const us = (ms: number): number => (ms * 1000) / Math.max(1, units);
-  const main = cpu.groups.find((g) => g.name === "main")?.cpuMs ?? NaN;
+  const main = cpu.groups.find((g) => g.name === "main");
+  const each = (n: number): number => n / Math.max(1, units);
   return {
     units,
     wallMs: cpu.wallMs,
-    mainUs: us(main),
+    mainUs: us(main?.cpuMs ?? NaN),
     allUs: us(cpu.groups.reduce((n, g) => n + g.cpuMs, 0)),
-    others: cpu.groups.filter((g) => g.name !== "main").map((g) => ({ name: g.name, threads: g.threads, us: us(g.cpuMs) })),
-    mainBusy: main / Math.max(1, cpu.wallMs),
+    mainFaults: each(main?.minorFaults ?? NaN),
+    others: cpu.groups.filter((g) => g.name !== "main").map((g) => ({ name: g.name, threads: g.threads, us: us(g.cpuMs), faults: each(g.minorFaults) })),
+    mainBusy: (main?.cpuMs ?? NaN) / Math.max(1, cpu.wallMs),
   };
 }
 

@@ -49,7 +49,7 @@ export interface BenchReport {
 /** CPU time of a process's threads over a run, grouped: "main", workers by script, the rest by name. */
 export interface ThreadCpu {
   wallMs: number;
-  groups: { name: string; threads: number; cpuMs: number }[];
+  groups: { name: string; threads: number; cpuMs: number; minorFaults: number }[];
 }
 
 /** CPU µs per request or snapshot served in a run. */
@@ -58,7 +58,9 @@ export interface CpuPerUnit {
   wallMs: number;
   mainUs: number;
   allUs: number;
-  others: { name: string; threads: number; us: number }[];
+  /** Minor page faults per unit: the main thread's, and each other group's. */
+  mainFaults: number;
+  others: { name: string; threads: number; us: number; faults: number }[];
   /** Main-thread CPU ÷ wall time: how close the event loop was to saturated. */
   mainBusy: number;
 }
@@ -111,7 +113,9 @@ const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
 const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 
 const cpuDetail = (c: CpuPerUnit) =>
-  `main ${n0(c.mainUs)} µs (${n0(c.mainBusy * 100)} % busy)` + c.others.filter((o) => o.us >= 1).map((o) => `, ${o.name} ×${o.threads} ${n0(o.us)} µs`).join("") + `; all threads ${n0(c.allUs)} µs`;
+  `main ${n0(c.mainUs)} µs, ${n1(c.mainFaults)} faults (${n0(c.mainBusy * 100)} % busy)` +
+  c.others.filter((o) => o.us >= 1).map((o) => `, ${o.name} ×${o.threads} ${n0(o.us)} µs, ${n1(o.faults)} faults`).join("") +
+  `; all threads ${n0(c.allUs)} µs (faults: minor page faults per unit)`;
 
 export function renderReport(r: BenchReport): string {
   const rows: [string, string, string, string][] = [];

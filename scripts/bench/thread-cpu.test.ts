@@ -8,11 +8,11 @@ const NODE = "11015 (node) R 11013 11013 5385 0 -1 4194304 2363 0 0 0 4 1 0 0 20
 const KWORKER = "4 (kworker/R-rcu_gp) I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 0 -20 1 0 26 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0";
 const ODD_NAME = "11417 (pool (x) 1) R 11414 11414 5385 0 -1 4194304 2888 6598 2 0 14 0 4 2 20 0 1 0 47773 17145856 3427 18446744073709551615 94284178886656 94284178886997 140731368787104 0 0 0 0 16781312 2 0 0 0 17 0 0 0 0 0 0 94284178898352 94284178898968 94284805971968 140731368794014 140731368794213 140731368794213 140731368796111 0";
 
-test("recorded /proc stat lines give the thread id, its name and utime + stime", () => {
-  assert.deepEqual(parseStatLine(NODE), { tid: 11015, comm: "node", ticks: 5 });
-  assert.deepEqual(parseStatLine(KWORKER), { tid: 4, comm: "kworker/R-rcu_gp", ticks: 0 });
-  // Children's times (cutime 4, cstime 2) are not the thread's own.
-  assert.deepEqual(parseStatLine(ODD_NAME), { tid: 11417, comm: "pool (x) 1", ticks: 14 });
+test("recorded /proc stat lines give the thread id, its name, utime + stime and its minor faults", () => {
+  assert.deepEqual(parseStatLine(NODE), { tid: 11015, comm: "node", ticks: 5, minorFaults: 2363 });
+  assert.deepEqual(parseStatLine(KWORKER), { tid: 4, comm: "kworker/R-rcu_gp", ticks: 0, minorFaults: 0 });
+  // Children's times (cutime 4, cstime 2) and faults (cminflt 6598) are not the thread's own.
+  assert.deepEqual(parseStatLine(ODD_NAME), { tid: 11417, comm: "pool (x) 1", ticks: 14, minorFaults: 2888 });
   assert.throws(() => parseStatLine("garbage"));
 });
 

@@ -12,6 +12,8 @@ export interface ThreadStat {
   comm: string;
   /** utime + stime, in clock ticks. */
   ticks: number;
+  /** Page faults served without I/O (minflt): on this bench's VMs each costs microseconds, and fresh memory pays one per page. */
+  minorFaults: number;
 }
 
 /** One /proc/…/stat line. comm may hold spaces and parentheses, so fields are counted after the last ")". */
@@ -20,7 +22,10 @@ export function parseStatLine(line: string): ThreadStat {
   const close = line.lastIndexOf(")");
   if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${line.slice(0, 80)}`);
   const { utime, stime } = statTimes(line);
-  return { tid: Number(line.slice(0, open).trim()), comm: line.slice(open + 1, close), ticks: utime + stime };
+  // minflt is field 10: index 7 after ")".
+  const minorFaults = Number(line.slice(close + 2).split(" ")[7]);
+  if (!Number.isFinite(minorFaults)) throw new Error(`no minflt in: ${line.slice(0, 80)}`);
+  return { tid: Number(line.slice(0, open).trim()), comm: line.slice(open + 1, close), ticks: utime + stime, minorFaults };
 }
 
 /** utime and stime of one /proc/…/stat line, in clock ticks. */
@@ -75,6 +80,7 @@ export interface ThreadGroupCpu {
   name: string;
   threads: number;
   cpuMs: number;
+  minorFaults: number;
 }
 
 /**
@@ -85,7 +91,7 @@ export interface ThreadGroupCpu {
 export const OTHER_THREADS = "V8+libuv threads";
 
 /**
- * CPU spent between two samples, grouped: the main thread first, then each label (labels: tid →
+ * CPU spent (and minor page faults taken) between two samples, grouped: the main thread first, then each label (labels: tid →
  * name, e.g. a worker's script), then the unlabelled threads by comm. A thread that ended between
  * the samples is missing from `after`, and its CPU with it.
  */
@@ -96,9 +102,10 @@ export function cpuBetween(before: ThreadSample, after: ThreadSample, labels: Re
   for (const [tid, stat] of after.threads) {
     const name = tid === after.pid ? "main" : (labels.get(tid) ?? (stat.comm === mainComm ? OTHER_THREADS : stat.comm));
     const cpuMs = (stat.ticks - (before.threads.get(tid)?.ticks ?? 0)) * msPerTick;
-    const group = groups.get(name) ?? { name, threads: 0, cpuMs: 0 };
+    const group = groups.get(name) ?? { name, threads: 0, cpuMs: 0, minorFaults: 0 };
     group.threads += 1;
     group.cpuMs += cpuMs;
+    group.minorFaults += stat.minorFaults - (before.threads.get(tid)?.minorFaults ?? 0);
     groups.set(name, group);
   }
   const ordered = [...groups.values()].sort((a, b) => (a.name === "main" ? -1 : b.name === "main" ? 1 : b.cpuMs - a.cpuMs));
