@@ -1,7 +1,7 @@
 /**
  * What a verify thread does with one real-size snapshot frame (agent-channel/frame-verdict.ts),
- * step by step, beside the whole verdict: the floor under ingest's CPU per snapshot that no
- * scheduling change removes. Whole frames and steady-state (compact) frames of the recorded
+ * step by step, beside the whole verdict, with the page faults each step takes: the floor under
+ * ingest's CPU per snapshot that no scheduling change removes. Whole frames and steady-state (compact) frames of the recorded
  * document, on one otherwise idle thread; each figure is the median of the rounds' means.
  *
  *   npx tsx scripts/bench/frame-steps.ts [--frames 300] [--rounds 5]
