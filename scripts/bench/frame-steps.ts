@@ -1,8 +1,9 @@
 /**
  * What a verify thread does with one real-size snapshot frame (agent-channel/frame-verdict.ts),
  * step by step, beside the whole verdict, with the page faults each step takes: the floor under
- * ingest's CPU per snapshot that no scheduling change removes. Whole frames and steady-state (compact) frames of the recorded
- * document, on one otherwise idle thread; each figure is the median of the rounds' means.
+ * ingest's CPU per snapshot that no scheduling change removes. Whole frames and steady-state
+ * (compact) frames of the recorded document, on one otherwise idle thread; each time is the median
+ * of the rounds' means.
  *
  *   npx tsx scripts/bench/frame-steps.ts [--frames 300] [--rounds 5]
  */
@@ -41,7 +42,10 @@ const parsedBodies = bodies.map((b) => JSON.parse(b) as { facts: never; unknown:
 const rendered = parsedBodies.map((b) => renderFacts(b.facts, b.unknown, "authentik"));
 const compactFrames = compact.map((f) => JSON.parse(f.toString("utf8")) as SnapshotFrame);
 
-/** A step's median µs per frame over the rounds, and the page faults per frame over them all (the process's: this script runs one thread of its own). */
+/**
+ * A step's median µs per frame over the rounds, and its page faults per frame over them all: the
+ * process's count, as this script does its work on one thread.
+ */
 function measured(step: (i: number) => unknown): string {
   const means: number[] = [];
   let faults = 0;

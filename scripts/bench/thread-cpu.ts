@@ -91,9 +91,9 @@ export interface ThreadGroupCpu {
 export const OTHER_THREADS = "V8+libuv threads";
 
 /**
- * CPU spent (and minor page faults taken) between two samples, grouped: the main thread first, then each label (labels: tid →
- * name, e.g. a worker's script), then the unlabelled threads by comm. A thread that ended between
- * the samples is missing from `after`, and its CPU with it.
+ * CPU spent and minor page faults taken between two samples, grouped: the main thread first, then
+ * each label (labels: tid → name, e.g. a worker's script), then the unlabelled threads by comm. A
+ * thread that ended between the samples is missing from `after`, and its CPU with it.
  */
 export function cpuBetween(before: ThreadSample, after: ThreadSample, labels: ReadonlyMap<number, string> = new Map()): { wallMs: number; groups: ThreadGroupCpu[] } {
   const msPerTick = 1000 / clockTicks();
