@@ -20,6 +20,7 @@ import { generateBenchKey } from "./device-keys.ts";
 import { realCompactFacts } from "./real-facts.ts";
 import { canonicalSnapshotBody, signedSnapshotFrame } from "./snapshot-frames.ts";
 import { templateFor } from "./snapshot-sizes.ts";
+import { percentile } from "./stats.ts";
 
 const opts = new Command("frame-steps")
   .option("--frames <n>", "frames per round", (v) => Number(v), 300)
@@ -59,7 +60,7 @@ function measured(step: (i: number) => unknown): string {
       faults += process.resourceUsage().minorPageFault - f0;
     }
   }
-  return `${means.sort((a, b) => a - b)[Math.floor(means.length / 2)]!.toFixed(0)} | ${(faults / (opts.frames * opts.rounds)).toFixed(1)}`;
+  return `${percentile(means.sort((a, b) => a - b), 50).toFixed(0)} | ${(faults / (opts.frames * opts.rounds)).toFixed(1)}`;
 }
 
 function verdictOk(v: ReturnType<typeof frameVerdict>): void {

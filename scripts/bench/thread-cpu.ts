@@ -21,21 +21,23 @@ export function parseStatLine(line: string): ThreadStat {
   const open = line.indexOf("(");
   const close = line.lastIndexOf(")");
   if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${line.slice(0, 80)}`);
-  const { utime, stime } = statTimes(line);
-  // minflt is field 10: index 7 after ")".
-  const minorFaults = Number(line.slice(close + 2).split(" ")[7]);
-  if (!Number.isFinite(minorFaults)) throw new Error(`no minflt in: ${line.slice(0, 80)}`);
+  const { utime, stime, minorFaults } = statFields(line);
   return { tid: Number(line.slice(0, open).trim()), comm: line.slice(open + 1, close), ticks: utime + stime, minorFaults };
 }
 
 /** utime and stime of one /proc/…/stat line, in clock ticks. */
 export function statTimes(line: string): { utime: number; stime: number } {
-  // After ")": field 3 (state) is index 0, so utime (field 14) is index 11 and stime index 12.
-  const rest = line.slice(line.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`no utime/stime in: ${line.slice(0, 80)}`);
+  const { utime, stime } = statFields(line);
   return { utime, stime };
+}
+
+/** The numeric fields the bench reads from one /proc/…/stat line. */
+function statFields(line: string): { utime: number; stime: number; minorFaults: number } {
+  // After ")": field 3 (state) is index 0, so minflt (field 10) is index 7, utime (14) 11, stime (15) 12.
+  const rest = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  const [minorFaults, utime, stime] = [Number(rest[7]), Number(rest[11]), Number(rest[12])];
+  if (![minorFaults, utime, stime].every(Number.isFinite)) throw new Error(`no minflt/utime/stime in: ${line.slice(0, 80)}`);
+  return { utime, stime, minorFaults };
 }
 
 let ticksPerSecond: number | undefined;
