@@ -15,7 +15,7 @@ import { verifyMessage } from "../../shared/signing/verify.ts";
 import { domainMessage, SIGNING_DOMAINS } from "../../shared/signing/domains.ts";
 import { hasProtoKey } from "../../shared/protocol/proto-keys.ts";
 import { identityFromFacts, type DeviceIdentity } from "../store/identity.ts";
-import type { RenderedView } from "../store/types.ts";
+import type { RenderedView, StoreCopy } from "../store/types.ts";
 import { renderedAuthentikView } from "../lookup/rendered-view.ts";
 import { policyFactsText } from "../lookup/policy-snapshot.ts";
 import { checkAgentFrame } from "./frame.ts";
@@ -45,6 +45,8 @@ export interface VerifiedBody {
   view: RenderedView;
   /** What sign-ins evaluate (lookup/policy-snapshot.ts), taken here from the parsed facts. */
   policyFacts: string;
+  /** The store's own copies of `body` and the view's bytes, made here rather than on the event loop. */
+  storeCopy: StoreCopy;
 }
 
 export type BodyVerdict = VerifiedBody | { ok: false; code: ErrorCode; message: string; seq?: number };
@@ -125,17 +127,20 @@ function bodyVerdict(text: string, signature: string, key: ReturnType<PublicKeyC
     }
     body = parsed.data;
   }
+  const bytes = movableBody(message, SIGNING_DOMAINS.snapshot.length);
+  const view = renderedAuthentikView(body.facts, body.unknown);
   return {
     ok: true,
     deviceId: body.deviceId,
     nonce: body.nonce,
     seq: body.seq,
     collectedAt: body.collectedAt,
-    body: movableBody(message, SIGNING_DOMAINS.snapshot.length),
+    body: bytes,
     signature,
     identity: identityFromFacts(body.facts),
-    view: renderedAuthentikView(body.facts, body.unknown),
+    view,
     policyFacts: policyFactsText(body.facts, body.unknown),
+    storeCopy: { body: new Uint8Array(bytes), view: new Uint8Array(view.deflated) },
   };
 }
 

@@ -92,7 +92,7 @@ export async function ingestSnapshot(ctx: IngestContext, session: SessionIdentit
 
   let result: Awaited<ReturnType<SnapshotBatcher["write"]>>;
   try {
-    result = await ctx.batcher.write({ snapshot, events, identity, view: verdict.view, policyFacts: versionedPolicyFacts(verdict.policyFacts) });
+    result = await ctx.batcher.write({ snapshot, events, identity, view: verdict.view, policyFacts: versionedPolicyFacts(verdict.policyFacts), storeCopy: verdict.storeCopy });
   } catch (error) {
     // A full disk or a lost database is not the agent's fault and not a bug: say so, so a refresh
     // waiting on this snapshot answers store_unavailable instead of timing out.

@@ -156,7 +156,7 @@ test("a large frame the caller gives away is moved to its thread, not copied, an
   }
 });
 
-test("an accepted body comes back as the signed UTF-8 in a buffer of its own, moved from its thread", async () => {
+test("an accepted body comes back as the signed UTF-8 in a buffer of its own, moved from its thread, with the store's copies", async () => {
   const pool = new VerifyPool({ size: 1, log: silent, keys: new PublicKeyCache() });
   try {
     for (const text of [largeBody(8), body(9, { agentVersion: "tëst 💻" })]) {
@@ -167,6 +167,12 @@ test("an accepted body comes back as the signed UTF-8 in a buffer of its own, mo
       assert.equal(verdict.body.body.byteLength, Buffer.byteLength(text, "utf8"));
       // Its own buffer, past the domain prefix at most: nothing else rides along with the move.
       assert.ok(received.buffer.byteLength - received.byteLength <= "facet/v1/snapshot\n".length, `${received.buffer.byteLength} for ${received.byteLength}`);
+      // The store's copies: the same bytes in buffers of their own, which the store may move on.
+      const { storeCopy, view } = verdict.body;
+      assert.deepEqual(Buffer.from(storeCopy.body), Buffer.from(text, "utf8"));
+      assert.deepEqual(Buffer.from(storeCopy.view), Buffer.from(view.deflated));
+      assert.notEqual(storeCopy.body.buffer, received.buffer);
+      assert.notEqual(storeCopy.view.buffer, view.deflated.buffer);
     }
   } finally {
     await pool.close();

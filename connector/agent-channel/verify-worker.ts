@@ -31,13 +31,14 @@ port.postMessage({ ready: true } satisfies VerifyReply);
 
 /**
  * An accepted snapshot's body and deflated view are moved, not copied: the main thread keeps them
- * for device reads (lookup/index.ts) and hands the store a copy (store/deflated-view.ts gives the
- * view a buffer of its own; frame-verdict.ts the body). So is a compact frame handed back. Returns
- * what to move.
+ * for device reads (lookup/index.ts) and moves the store's copies on to the store's thread
+ * (store/deflated-view.ts gives the view a buffer of its own; frame-verdict.ts the body and the
+ * copies). So is a compact frame handed back. Returns what to move.
  */
 function movable(result: VerifyResult): ArrayBuffer[] {
   if (typeof result === "boolean") return [];
-  const moved = result.kind === "compact" ? [result.bytes] : result.kind === "snapshot" && result.body?.ok ? [result.body.view.deflated, result.body.body] : [];
+  const accepted = result.kind === "snapshot" && result.body?.ok ? result.body : null;
+  const moved = result.kind === "compact" ? [result.bytes] : accepted ? [accepted.view.deflated, accepted.body, accepted.storeCopy.body, accepted.storeCopy.view] : [];
   return moved.flatMap((bytes) => (bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : []));
 }
 

@@ -161,6 +161,17 @@ export interface SnapshotWrite {
    * instead of the whole body.
    */
   policyFacts?: PolicyFacts;
+  /**
+   * Copies of the snapshot's body bytes and of the view's deflated bytes that nothing else holds,
+   * which the store may move to its writer thread instead of cloning them there (made on a verify
+   * thread: agent-channel/frame-verdict.ts).
+   */
+  storeCopy?: StoreCopy;
+}
+
+export interface StoreCopy {
+  body: Uint8Array;
+  view: Uint8Array;
 }
 
 /** The policy facts text of one snapshot, and the version of its shape (lookup/policy-snapshot.ts POLICY_FACTS_VERSION). */

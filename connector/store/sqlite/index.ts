@@ -67,7 +67,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     path,
     ...createTokenStore(db),
     ...createDeviceStore(db),
-    ...createSnapshotStore(db, writer ? (batch) => writer.write(batch) : async (batch) => writeInThread!(batch)),
+    ...createSnapshotStore(db, writer ? (batch, move) => writer.write(batch, move) : async (batch) => writeInThread!(batch)),
     ...createEventStore(db, writer ? (events) => writer.writeEvents(events) : async (events) => writeEventsInThread!(events)),
     ...createSettingsStore(db),
     ...createFleetStore(db),

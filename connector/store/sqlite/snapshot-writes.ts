@@ -9,7 +9,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { identityFromFacts, type DeviceIdentity } from "../identity.ts";
-import type { PolicyFacts, RenderedView, SnapshotWrite, SnapshotWriteResult } from "../types.ts";
+import type { PolicyFacts, RenderedView, SnapshotWrite, SnapshotWriteResult, StoreCopy } from "../types.ts";
 import { deflatedBuffer } from "../deflated-view.ts";
 import { utf8Text } from "../lazy-snapshot.ts";
 
@@ -27,19 +27,35 @@ export interface SnapshotRowWrite {
   events: { type: string; at: number; deviceId: string | null; data: string }[];
 }
 
-export function toRowWrite({ snapshot, events, identity, view, policyFacts }: SnapshotWrite): SnapshotRowWrite {
+export function toRowWrite(write: SnapshotWrite): SnapshotRowWrite {
+  const { snapshot, events, identity, view, policyFacts } = write;
+  const copy = unmovedCopy(write);
   return {
     deviceId: snapshot.deviceId,
     seq: snapshot.seq,
     collectedAt: snapshot.collectedAt,
     receivedAt: snapshot.receivedAt,
-    body: snapshot.bodyUtf8 ?? snapshot.body,
+    body: copy?.body ?? snapshot.bodyUtf8 ?? snapshot.body,
     signature: snapshot.signature,
     identity: identity ?? identityFromFacts(snapshot.facts),
-    view: view ?? null,
+    view: view ? (copy ? { ...view, deflated: copy.view } : view) : null,
     policyFacts: policyFacts ?? null,
     events: events.map((e) => ({ type: e.type, at: e.at, deviceId: e.deviceId, data: JSON.stringify(e.data) })),
   };
+}
+
+/** The buffers of a batch's store copies, which the rows made by toRowWrite refer to: moved to the writer thread with them. */
+export function storeCopyBuffers(batch: SnapshotWrite[]): ArrayBuffer[] {
+  return batch.flatMap((w) => {
+    const copy = unmovedCopy(w);
+    return copy && copy.body.buffer instanceof ArrayBuffer && copy.view.buffer instanceof ArrayBuffer ? [copy.body.buffer, copy.view.buffer] : [];
+  });
+}
+
+/** A write's store copy, unless it is gone already (a buffer once moved is empty here); the rows then refer to the snapshot's own bytes. */
+function unmovedCopy(write: SnapshotWrite): StoreCopy | undefined {
+  const copy = write.storeCopy;
+  return copy && write.view && copy.body.byteLength > 0 && copy.view.byteLength === write.view.deflated.byteLength ? copy : undefined;
 }
 
 interface DeviceState {

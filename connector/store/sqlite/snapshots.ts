@@ -5,13 +5,13 @@
 import type { Database } from "better-sqlite3";
 import { snapshotFromRow, type SnapshotRow } from "../rows.ts";
 import type { SnapshotStore, SnapshotWriteResult, StoredPolicyFacts, StoredSnapshot, StoredView } from "../types.ts";
-import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
+import { storeCopyBuffers, toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
 
 /**
  * `writeRows` runs the batch transaction (snapshot-writes.ts) on whichever thread owns the write
- * connection; reads go to `db`, which in WAL mode sees every committed batch.
+ * connection, and may move the buffers `move` there with it; reads go to `db`, which in WAL mode sees every committed batch.
  */
-export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRowWrite[]) => Promise<SnapshotWriteResult[]>): SnapshotStore {
+export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRowWrite[], move: ArrayBuffer[]) => Promise<SnapshotWriteResult[]>): SnapshotStore {
   const latest = db.prepare<[string], SnapshotRow>(
     `SELECT s.* FROM snapshots s JOIN devices d ON d.id = s.device_id AND s.seq = d.last_seq WHERE d.id = ?`,
   );
@@ -30,7 +30,7 @@ export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRow
       if (batch.length === 0) return [];
       // With journal_mode=WAL and synchronous=FULL the commit returns after the WAL fsync, so
       // the transaction is durable when this resolves (see connection.ts).
-      return writeRows(batch.map(toRowWrite));
+      return writeRows(batch.map(toRowWrite), storeCopyBuffers(batch));
     },
     async latestSnapshot(deviceId) {
       const row = latest.get(deviceId);

@@ -10,7 +10,9 @@ import { openSqliteStore } from "./index.ts";
 import { MIGRATIONS, migrate } from "./migrations/index.ts";
 import { toRowWrite, type SnapshotRowWrite } from "./snapshot-writes.ts";
 import { SnapshotWriterThread } from "./writer-thread.ts";
-import type { SnapshotWrite, Store } from "../types.ts";
+import type { SnapshotWrite, Store, StoreCopy } from "../types.ts";
+import { deflateOpenObject, inflateObject } from "../deflated-view.ts";
+import { lazySnapshot } from "../lazy-snapshot.ts";
 import { sampleFacts, SAMPLE_UNKNOWN } from "../../../test/support/facts.ts";
 
 let dir: string;
@@ -158,5 +160,33 @@ test("event batches commit on the writer thread, and close writes every batch al
     assert.deepEqual(JSON.parse(rows[499]!.data), { n: 499 });
   } finally {
     db.close();
+  }
+});
+
+test("a snapshot's store copies are moved to the writer thread, and a write whose copies are gone stores the snapshot's own bytes", async () => {
+  const store = openSqliteStore(path);
+  try {
+    await enroll(store, ["a"]);
+    const body = JSON.stringify({ deviceId: "a", seq: 1, facts: {} });
+    const view = { version: 1, ...deflateOpenObject('{"data":{"os":"linux"}}') };
+    const withCopy = (seq: number, copy: StoreCopy): SnapshotWrite => ({
+      ...write("a", seq),
+      snapshot: lazySnapshot({ deviceId: "a", seq, collectedAt: 5000 + seq, receivedAt: 6000 + seq, bodyUtf8: new TextEncoder().encode(body), signature: "sig" }),
+      view,
+      storeCopy: copy,
+    });
+    const copy = { body: new TextEncoder().encode(body), view: new Uint8Array(view.deflated) };
+    const first = withCopy(1, copy);
+    assert.deepEqual(await store.writeSnapshots([first]), ["accepted"]);
+    assert.equal(copy.body.byteLength, 0, "the body's copy went to the writer thread, not a clone of it");
+    assert.equal(copy.view.byteLength, 0, "so did the view's");
+    assert.equal((await store.latestSnapshot("a"))?.body, body);
+
+    // The same (now empty) copies given again, as a write retried by mistake would.
+    assert.deepEqual(await store.writeSnapshots([withCopy(2, copy)]), ["accepted"]);
+    assert.equal((await store.latestSnapshot("a"))?.body, body, "not an empty body");
+    assert.equal(inflateObject((await store.latestView("a"))!), '{"data":{"os":"linux"}}');
+  } finally {
+    await store.close();
   }
 });

@@ -48,9 +48,9 @@ export class SnapshotWriterThread {
 
   constructor(private readonly start: WriterStart) {}
 
-  write(batch: SnapshotRowWrite[]): Promise<SnapshotWriteResult[]> {
-    // The views' deflated bytes are copied, not moved: the lookup keeps them for device reads (lookup/index.ts).
-    return this.send("snapshot", (id) => ({ type: "write", id, batch })) as Promise<SnapshotWriteResult[]>;
+  /** `move`: buffers of the batch's rows that nothing else holds (store copies), moved rather than cloned. */
+  write(batch: SnapshotRowWrite[], move: ArrayBuffer[] = []): Promise<SnapshotWriteResult[]> {
+    return this.send("snapshot", (id) => ({ type: "write", id, batch }), move) as Promise<SnapshotWriteResult[]>;
   }
 
   /** One compliance transaction; resolves with, per write, whether the result changed. */
@@ -63,7 +63,7 @@ export class SnapshotWriterThread {
     await this.send("events", (id) => ({ type: "events", id, events }));
   }
 
-  private send(kind: Pending["kind"], request: (id: number) => WriterRequest): Promise<Results> {
+  private send(kind: Pending["kind"], request: (id: number) => WriterRequest, move: ArrayBuffer[] = []): Promise<Results> {
     if (this.closing) return Promise.reject(new Error("the SQLite store is closed"));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
@@ -71,7 +71,7 @@ export class SnapshotWriterThread {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { kind, resolve, reject });
       worker.ref();
-      worker.postMessage(message);
+      worker.postMessage(message, move);
     });
   }
 
