@@ -7,26 +7,33 @@
  * only this module could read.
  *
  * The rebuild runs on a verify thread with the rest of the checks (frame-verdict.ts); the main
- * thread only finds the latest stored body text (latestBody) and hands it over.
+ * thread only finds the latest stored body (latestBody) and hands it over.
  */
 import { canonicalText } from "../../shared/signing/canonical.ts";
 import { expandBodyText, familyDigest, type Expanded, type FamilyResolver } from "../../shared/protocol/family-digests.ts";
 import { factsSpans } from "../../shared/protocol/canonical-spans.ts";
 import type { SnapshotFrame } from "../../shared/protocol/messages.ts";
 import type { Store, StoredSnapshot } from "../store/types.ts";
+import { utf8Text } from "../store/lazy-snapshot.ts";
 
 /** Where the latest facts come from: the lookup's cache when the connector has one, else the store. */
 export interface LatestSnapshotSource {
   latestSnapshot(device: { id: string; lastSeq: number }): Promise<StoredSnapshot | null>;
 }
 
-/** The device's latest stored body text, null if it has none. */
+/**
+ * A device's latest stored body: its text, or its UTF-8 as a snapshot received since start-up holds
+ * it (store/lazy-snapshot.ts), which the verify thread decodes rather than the event loop.
+ */
+export type LatestBody = string | Uint8Array;
+
+/** The device's latest stored body, null if it has none. */
 export async function latestBody(
   ctx: { store: Pick<Store, "latestSnapshot">; lookup?: LatestSnapshotSource },
   device: { id: string; lastSeq: number },
-): Promise<string | null> {
+): Promise<LatestBody | null> {
   const latest = ctx.lookup ? await ctx.lookup.latestSnapshot(device) : await ctx.store.latestSnapshot(device.id);
-  return latest?.body ?? null;
+  return latest ? (latest.bodyUtf8 ?? latest.body) : null;
 }
 
 /**
@@ -34,8 +41,8 @@ export async function latestBody(
  * text). A stored body is canonical, so a family's text is a slice of it (canonical-spans.ts):
  * only the slices named are hashed, and only a list a delta edits is parsed.
  */
-export function expandFamilies(frame: SnapshotFrame, latest: string | null): Expanded {
-  return expandBodyText(frame.body, frame.digests ?? {}, frame.deltas ?? {}, latest === null ? () => undefined : heldIn(latest));
+export function expandFamilies(frame: SnapshotFrame, latest: LatestBody | null): Expanded {
+  return expandBodyText(frame.body, frame.digests ?? {}, frame.deltas ?? {}, latest === null ? () => undefined : heldIn(typeof latest === "string" ? latest : utf8Text(latest)));
 }
 
 function heldIn(latest: string): FamilyResolver {

@@ -21,7 +21,7 @@ import { policyFactsText } from "../lookup/policy-snapshot.ts";
 import { checkAgentFrame } from "./frame.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
 import { compileCheck } from "./schema-check.ts";
-import { expandFamilies } from "./expand-families.ts";
+import { expandFamilies, type LatestBody } from "./expand-families.ts";
 import { isWholeBuffer } from "./owned-frame.ts";
 
 /** Accepts exactly-as-zod the bodies zod would accept unchanged; see schema-check.ts. */
@@ -68,9 +68,9 @@ export type FrameVerdict =
 /**
  * `publicKey`: the session's device key (raw Ed25519, base64), null before auth. `keys` keeps the
  * KeyObjects of the thread this runs on. `latest`: for a compact frame, the device's latest stored
- * body text (null: it has none).
+ * body (null: it has none).
  */
-export function frameVerdict(bytes: Uint8Array, publicKey: string | null, keys: PublicKeyCache, latest?: string | null): FrameVerdict {
+export function frameVerdict(bytes: Uint8Array, publicKey: string | null, keys: PublicKeyCache, latest?: LatestBody | null): FrameVerdict {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));

@@ -21,6 +21,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { FrameVerdict } from "./frame-verdict.ts";
+import type { LatestBody } from "./expand-families.ts";
 import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
 import { isWholeBuffer } from "./owned-frame.ts";
@@ -43,7 +44,7 @@ export interface FrameVerifier {
    * the caller is done with `bytes` (a compact verdict hands them back), so a large frame may be
    * moved to its thread rather than copied, and is then empty here.
    */
-  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null, move?: boolean): Promise<FrameVerdict>;
+  verify(bytes: Uint8Array, publicKey: string | null, latest?: LatestBody | null, move?: boolean): Promise<FrameVerdict>;
   /** Whether an `auth` frame's signature verifies against the enrolled device key. */
   verifyAuth(proof: AuthProof): Promise<boolean>;
   /** Threads running (0 when frames are checked on the main thread). */
@@ -121,7 +122,7 @@ export class VerifyPool implements FrameVerifier {
   }
 
   // A task is answered with its kind's result (runVerifyTask), whichever thread runs it.
-  verify(bytes: Uint8Array, publicKey: string | null, latest?: string | null, move = false): Promise<FrameVerdict> {
+  verify(bytes: Uint8Array, publicKey: string | null, latest?: LatestBody | null, move = false): Promise<FrameVerdict> {
     const movable = move && bytes.byteLength >= MOVE_FROM_BYTES && isWholeBuffer(bytes);
     return this.run({ kind: "frame", bytes, publicKey, latest }, movable) as Promise<FrameVerdict>;
   }

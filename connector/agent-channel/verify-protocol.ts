@@ -2,6 +2,7 @@
 import { frameVerdict, type FrameVerdict } from "./frame-verdict.ts";
 import { authSignatureValid, type AuthProof } from "./auth-signature.ts";
 import type { PublicKeyCache } from "./key-cache.ts";
+import type { LatestBody } from "./expand-families.ts";
 
 export type VerifyTask =
   | {
@@ -10,8 +11,8 @@ export type VerifyTask =
       bytes: Uint8Array;
       /** The session's device key (raw Ed25519, base64), null before auth. */
       publicKey: string | null;
-      /** For a compact snapshot frame: the device's latest stored body text (frame-verdict.ts). */
-      latest?: string | null | undefined;
+      /** For a compact snapshot frame: the device's latest stored body (frame-verdict.ts). */
+      latest?: LatestBody | null | undefined;
     }
   /** An `auth` frame's signature: answered true when it verifies. */
   | { kind: "auth"; proof: AuthProof };
