@@ -6,7 +6,7 @@ import { sampleFacts, SAMPLE_UNKNOWN } from "../../test/support/facts.ts";
 import { expandFamilies } from "./expand-families.ts";
 
 test("a compact frame is rebuilt the same from the latest body's text as from its UTF-8 (a snapshot received since start-up)", () => {
-  const facts = { ...sampleFacts(), software: [{ name: "curl", version: "8.5.0 — ü" }] };
+  const facts = { ...sampleFacts(), software: [{ name: "curl", version: "8.5.0 — ü", source: "deb" }] };
   const body = { v: 1, deviceId: "dev-1", seq: 2, facts, unknown: SAMPLE_UNKNOWN };
   const full = canonicalText(body);
   const frame = { type: "snapshot" as const, body: compactBodyText(body, ["software"]), signature: "x", digests: { software: familyDigest("software", canonicalText(facts.software)) } };
