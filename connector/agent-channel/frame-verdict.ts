@@ -56,8 +56,11 @@ export type FrameVerdict =
   | { kind: "malformed"; message: string }
   /** A well-formed frame other than a snapshot (small: auth, certRequest). */
   | { kind: "frame"; frame: Exclude<AgentFrame, { type: "snapshot" }> }
-  /** A well-formed snapshot frame; `body` null when no device key was given (not authenticated). */
-  | { kind: "snapshot"; requestId?: string; body: BodyVerdict | null }
+  /**
+   * A well-formed snapshot frame; `body` null when no device key was given (not authenticated).
+   * `compact`: the frame was compact, and was rebuilt from the `latest` given.
+   */
+  | { kind: "snapshot"; requestId?: string; compact?: true; body: BodyVerdict | null }
   /**
    * A compact snapshot frame, and no `latest` was given: ask again, with these bytes (the frame,
    * handed back: a caller may have moved it to a verify thread, verify-pool.ts) and the device's
@@ -87,7 +90,7 @@ export function frameVerdict(bytes: Uint8Array, publicKey: string | null, keys: 
   if (latest === undefined) return { kind: "compact", bytes };
   // A compact frame becomes the full body its signature covers; from here on both are the same.
   const expanded = expandFamilies(frame, latest);
-  return { kind: "snapshot", ...requestId, body: expanded.ok ? bodyVerdict(expanded.text, frame.signature, keys.get(publicKey)) : expanded };
+  return { kind: "snapshot", ...requestId, compact: true, body: expanded.ok ? bodyVerdict(expanded.text, frame.signature, keys.get(publicKey)) : expanded };
 }
 
 function reject(code: ErrorCode, message: string): BodyVerdict {

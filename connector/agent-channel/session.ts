@@ -75,6 +75,8 @@ export class ChannelSession implements AgentConnection {
   private authTimer: NodeJS.Timeout | undefined;
   private pendingFrames = 0;
   private work: Promise<void> = Promise.resolve();
+  /** Whether this session's last snapshot frame was compact (verify below). */
+  private lastSnapshotCompact = false;
   /** Set by the heartbeat; cleared when a pong arrives. */
   awaitingPong = false;
   /** Why the socket is not being read (GATE, TURN): it is read again once nothing holds it. */
@@ -188,13 +190,17 @@ export class ChannelSession implements AgentConnection {
   }
 
   /**
-   * A compact snapshot is checked again with the latest stored body it was compacted against.
-   * The frame is the session's to give away: nothing reads it after its check.
+   * A compact snapshot is checked with the latest stored body it was compacted against: at once
+   * when this session's last snapshot was compact (an agent in steady state sends nothing else),
+   * else once its thread has answered that the frame is compact. The frame is the session's to
+   * give away: nothing reads it after its check.
    */
   private async verify(bytes: Uint8Array, device: SessionDevice): Promise<FrameVerdict> {
-    const verdict = await this.ctx.verifier.verify(bytes, device.publicKey, undefined, true);
-    if (verdict.kind !== "compact") return verdict;
-    return this.ctx.verifier.verify(verdict.bytes, device.publicKey, await latestBody(this.ctx, device), true);
+    const latest = this.lastSnapshotCompact ? await latestBody(this.ctx, device) : undefined;
+    let verdict = await this.ctx.verifier.verify(bytes, device.publicKey, latest, true);
+    if (verdict.kind === "compact") verdict = await this.ctx.verifier.verify(verdict.bytes, device.publicKey, await latestBody(this.ctx, device), true);
+    if (verdict.kind === "snapshot") this.lastSnapshotCompact = verdict.compact === true;
+    return verdict;
   }
 
   /** The socket closed, for whatever reason. */

@@ -22,6 +22,9 @@ import type { SnapshotBody } from "../../shared/protocol/snapshot.ts";
 import { canonicalBytes, canonicalJson } from "../../shared/signing/canonical.ts";
 import { publicKeyFromRaw, verifySignature } from "../../shared/signing/verify.ts";
 import { startTestConnector, type TestConnector } from "../support/connector.ts";
+import { createLogger } from "../../connector/log.ts";
+import { PublicKeyCache } from "../../connector/agent-channel/key-cache.ts";
+import { VerifyPool, type FrameVerifier } from "../../connector/agent-channel/verify-pool.ts";
 import { ProtocolClient, enrollTestDevice, type TestDevice } from "../support/protocol-client.ts";
 import { sampleFacts, SAMPLE_UNKNOWN } from "../support/facts.ts";
 
@@ -198,4 +201,37 @@ test("the real agent sends its second snapshot compact to the real connector, wh
   const served = (await (await t.api(`/v1/devices/${deviceId}`)).json()) as { cached_facts: { data: Facts } };
   assert.deepEqual(served.cached_facts.data.software, SOFTWARE);
   assert.equal(served.cached_facts.data.processes?.[1]?.name, "job 2");
+});
+
+test("in steady state each compact frame is checked once, the latest body sent with it; a full frame between them is checked as full", { timeout: 30_000 }, async (tt) => {
+  const pool = new VerifyPool({ size: 0, log: createLogger("silent"), keys: new PublicKeyCache() });
+  const checks: string[] = [];
+  const verifier: FrameVerifier = {
+    verify(bytes, publicKey, latest, move) {
+      checks.push(latest === undefined ? "alone" : "with latest");
+      return pool.verify(bytes, publicKey, latest, move);
+    },
+    verifyAuth: (proof) => pool.verifyAuth(proof),
+    threads: 0,
+    start: () => pool.start(),
+    close: () => pool.close(),
+  };
+  const t = await startTestConnector({ verifier });
+  tt.after(() => t.stop());
+  const { device, client } = await session(t);
+  tt.after(() => client.close());
+  const send = async (seq: number, compact: boolean) => {
+    checks.length = 0;
+    const held = facts(seq - 1);
+    const full = body(device, client.hello.nonce, seq, facts(seq));
+    client.sendJson(signSnapshot(full, device.keys.secretKey, undefined, compact ? compaction(held, { software: digestOf("software", SOFTWARE) }) : undefined));
+    assert.deepEqual(await client.next(), { type: "ack", seq });
+    assert.equal((await t.connector.store.latestSnapshot(device.deviceId))?.body, canonicalJson(full));
+    return [...checks];
+  };
+
+  assert.deepEqual(await send(2, true), ["alone", "with latest"], "the first compact frame: its thread says so, then it is rebuilt");
+  assert.deepEqual(await send(3, true), ["with latest"], "the next: rebuilt at once");
+  assert.deepEqual(await send(4, false), ["with latest"], "a full frame given a latest body it does not need");
+  assert.deepEqual(await send(5, true), ["alone", "with latest"]);
 });
