@@ -18,7 +18,7 @@ import { utf8Text } from "../store/lazy-snapshot.ts";
 
 /** Where the latest facts come from: the lookup's cache when the connector has one, else the store. */
 export interface LatestSnapshotSource {
-  latestSnapshot(device: { id: string; lastSeq: number }): Promise<StoredSnapshot | null>;
+  latestSnapshot(device: { id: string; lastSeq: number }, options: { remember: false }): Promise<StoredSnapshot | null>;
 }
 
 /**
@@ -32,7 +32,9 @@ export async function latestBody(
   ctx: { store: Pick<Store, "latestSnapshot">; lookup?: LatestSnapshotSource },
   device: { id: string; lastSeq: number },
 ): Promise<LatestBody | null> {
-  const latest = ctx.lookup ? await ctx.lookup.latestSnapshot(device) : await ctx.store.latestSnapshot(device.id);
+  // Not kept in the cache when read from the store: the snapshot this frame brings replaces it
+  // there within milliseconds, and until then its 64 KB body would be carried through collections.
+  const latest = ctx.lookup ? await ctx.lookup.latestSnapshot(device, { remember: false }) : await ctx.store.latestSnapshot(device.id);
   return latest ? (latest.bodyUtf8 ?? latest.body) : null;
 }
 
