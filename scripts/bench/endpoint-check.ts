@@ -36,7 +36,7 @@ import { benchFacts, benchUnknown } from "./facts-document.ts";
 import { createApiToken, createEnrollToken, enrollDevices, type EnrolledDevice } from "./fleet.ts";
 import { authFrame, canonicalSnapshotBody, signedSnapshotFrame, snapshotTemplate } from "./snapshot-frames.ts";
 import { percentiles, type Percentiles } from "./stats.ts";
-import { clockTicks, statTimes } from "./thread-cpu.ts";
+import { clockTicks, statFields } from "./thread-cpu.ts";
 
 /** The view a verify thread renders at ingest (agent-channel/frame-verdict.ts): from the signed body as parsed. */
 function arg(name: string, fallback: number): number {
@@ -51,7 +51,7 @@ const REST_SETUP_MAX = 2000;
 
 /** CPU time (ms) the process's main thread has used, in user and kernel mode: its first task's stat. */
 function mainThreadCpuMs(pid: number): { user: number; system: number } {
-  const { utime, stime } = statTimes(readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8"));
+  const { utime, stime } = statFields(readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8"));
   const msPerTick = 1000 / clockTicks();
   return { user: utime * msPerTick, system: stime * msPerTick };
 }

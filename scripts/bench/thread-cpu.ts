@@ -25,14 +25,8 @@ export function parseStatLine(line: string): ThreadStat {
   return { tid: Number(line.slice(0, open).trim()), comm: line.slice(open + 1, close), ticks: utime + stime, minorFaults };
 }
 
-/** utime and stime of one /proc/…/stat line, in clock ticks. */
-export function statTimes(line: string): { utime: number; stime: number } {
-  const { utime, stime } = statFields(line);
-  return { utime, stime };
-}
-
-/** The numeric fields the bench reads from one /proc/…/stat line. */
-function statFields(line: string): { utime: number; stime: number; minorFaults: number } {
+/** The numeric fields the bench reads from one /proc/…/stat line: utime and stime in clock ticks, and minflt. */
+export function statFields(line: string): { utime: number; stime: number; minorFaults: number } {
   // After ")": field 3 (state) is index 0, so minflt (field 10) is index 7, utime (14) 11, stime (15) 12.
   const rest = line.slice(line.lastIndexOf(")") + 2).split(" ");
   const [minorFaults, utime, stime] = [Number(rest[7]), Number(rest[11]), Number(rest[12])];

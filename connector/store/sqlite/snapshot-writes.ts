@@ -55,7 +55,7 @@ export function storeCopyBuffers(batch: SnapshotWrite[]): ArrayBuffer[] {
 /** A write's store copy, unless it is gone already (a buffer once moved is empty here); the rows then refer to the snapshot's own bytes. */
 function unmovedCopy(write: SnapshotWrite): StoreCopy | undefined {
   const copy = write.storeCopy;
-  return copy && write.view && copy.body.byteLength > 0 && copy.view.byteLength === write.view.deflated.byteLength ? copy : undefined;
+  return copy && write.view && copy.body.byteLength > 0 && copy.view.byteLength > 0 ? copy : undefined;
 }
 
 interface DeviceState {

@@ -9,7 +9,8 @@ import { storeCopyBuffers, toRowWrite, type SnapshotRowWrite } from "./snapshot-
 
 /**
  * `writeRows` runs the batch transaction (snapshot-writes.ts) on whichever thread owns the write
- * connection, and may move the buffers `move` there with it; reads go to `db`, which in WAL mode sees every committed batch.
+ * connection, and may move the buffers `move` there with it; reads go to `db`, which in WAL mode
+ * sees every committed batch.
  */
 export function createSnapshotStore(db: Database, writeRows: (batch: SnapshotRowWrite[], move: ArrayBuffer[]) => Promise<SnapshotWriteResult[]>): SnapshotStore {
   const latest = db.prepare<[string], SnapshotRow>(
